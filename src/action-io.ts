@@ -1,0 +1,94 @@
+/**
+ * The inputs and outputs of every action, by name with their defaults. The action.yml files are
+ * written by hand for users to read; a test fails when one of them disagrees with this file.
+ */
+
+export const GITHUB_TOKEN_DEFAULT = '${{ github.token }}';
+
+export const LABEL_DEFAULTS = {
+  'ready-label': 'ai-ready',
+  'in-progress-label': 'ai-in-progress',
+  'completed-label': 'ai-completed',
+  'failed-label': 'ai-failed',
+  'conflict-label': 'ai-conflict',
+  'coordination-label': 'ai-coordination',
+} as const;
+
+export const DISPATCH_INPUTS = {
+  'github-token': GITHUB_TOKEN_DEFAULT,
+  'max-workers': '5',
+  'lease-minutes': '120',
+  'max-attempts': '3',
+  'daily-budget-usd': '25',
+  'issue-budget-usd': '5',
+  issues: '',
+  'dry-run': 'false',
+  'ledger-writers': '',
+  ...LABEL_DEFAULTS,
+} as const;
+
+export const DISPATCH_OUTPUTS = ['matrix', 'count', 'has-work', 'tracking-issue'] as const;
+
+export const WORKER_INPUTS = {
+  'github-token': GITHUB_TOKEN_DEFAULT,
+  'anthropic-api-key': '',
+  issue: '',
+  claim: '',
+  epoch: '',
+  kind: 'issue',
+  model: 'claude-sonnet-5-5',
+  'max-revisions': '3',
+  'issue-budget-usd': '5',
+  'test-command': '',
+  'coverage-report': '',
+  'protected-paths': '.github/**',
+  'ledger-writers': '',
+  ...LABEL_DEFAULTS,
+} as const;
+
+export const WORKER_OUTPUTS = ['outcome', 'pull-request', 'cost-usd'] as const;
+
+export const MERGE_GATE_INPUTS = {
+  'github-token': GITHUB_TOKEN_DEFAULT,
+  'pull-request': '',
+  'coverage-report': '',
+  'coverage-threshold': '70',
+  'coverage-max-drop': '0.5',
+  'patch-coverage-threshold': '80',
+  'protected-paths': '.github/**',
+  'review-labels': 'priority:critical,complexity:large',
+  'merge-method': 'squash',
+  'ledger-writers': '',
+  'dry-run': 'false',
+  ...LABEL_DEFAULTS,
+} as const;
+
+export const MERGE_GATE_OUTPUTS = ['verdict', 'reasons'] as const;
+
+export const COMMANDS = ['dispatch', 'worker', 'merge-gate'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+/** The root action takes `command` plus every input of the three actions. */
+export const ROOT_INPUTS = {
+  command: '',
+  ...DISPATCH_INPUTS,
+  ...WORKER_INPUTS,
+  ...MERGE_GATE_INPUTS,
+} as const;
+
+export const ROOT_OUTPUTS = [
+  ...new Set([...DISPATCH_OUTPUTS, ...WORKER_OUTPUTS, ...MERGE_GATE_OUTPUTS]),
+] as const;
+
+export interface ActionIo {
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly outputs: readonly string[];
+}
+
+/** Where each action.yml lives, relative to the repository root, and what it must declare. */
+export const ACTION_FILES: Readonly<Record<string, ActionIo>> = {
+  'action.yml': { inputs: ROOT_INPUTS, outputs: ROOT_OUTPUTS },
+  'actions/dispatch/action.yml': { inputs: DISPATCH_INPUTS, outputs: DISPATCH_OUTPUTS },
+  'actions/worker/action.yml': { inputs: WORKER_INPUTS, outputs: WORKER_OUTPUTS },
+  'actions/merge-gate/action.yml': { inputs: MERGE_GATE_INPUTS, outputs: MERGE_GATE_OUTPUTS },
+};

@@ -1,0 +1,19 @@
+import type { ActionDeps, ActionRun } from './action-deps.js';
+import { COMMANDS, type Command } from './action-io.js';
+import { runDispatch } from './dispatch/run.js';
+import { runMergeGate } from './merge-gate/run.js';
+import { Inputs } from './settings/inputs.js';
+import { runWorker } from './worker/run.js';
+
+export const ACTION_RUNS: Readonly<Record<Command, ActionRun>> = {
+  dispatch: runDispatch,
+  worker: runWorker,
+  'merge-gate': runMergeGate,
+};
+
+/** The root action: the `command` input picks which action runs, with the same inputs. */
+export async function runCommand(deps: ActionDeps): Promise<void> {
+  const command = new Inputs(deps.input, { command: '' }).oneOf('command', COMMANDS);
+  deps.logger.info(`ai-scrum-master: running ${command}`);
+  await ACTION_RUNS[command](deps);
+}

@@ -1,0 +1,5 @@
+// The light build of bottleneck (what @octokit/plugin-throttling loads) has the full build's API.
+declare module 'bottleneck/light.js' {
+  import Bottleneck from 'bottleneck';
+  export default Bottleneck;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './support/source.js';
+
+/** Runs a committed bundle the way a runner does: inputs as INPUT_* variables, files for outputs. */
+function runBundle(bundle: string, inputs: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'ai-scrum-run-'));
+  const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary') };
+  for (const file of Object.values(files)) writeFileSync(file, '');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    ...files,
+    GITHUB_API_URL: 'http://127.0.0.1:9',
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  return new Promise<{ code: number; stdout: string; output: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'dist', bundle, 'index.js')],
+      { env },
+      (error, stdout) => {
+        resolve({
+          code: error ? Number(error.code) : 0,
+          stdout,
+          output: readFileSync(files.GITHUB_OUTPUT, 'utf8'),
+        });
+      },
+    );
+  });
+}
+
+describe('committed bundles run as a runner runs them', () => {
+  it.each([
+    ['dispatch', { 'github-token': 't' }],
+    ['worker', { 'github-token': 't', issue: '1', claim: 'c-1-1', epoch: '1' }],
+    ['merge-gate', { 'github-token': 't' }],
+  ])('%s fails with "not implemented yet" and exit code 1', async (name, inputs) => {
+    const result = await runBundle(name, inputs);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `::error::ai-scrum-master/${name} failed: The ${name} action is not implemented yet`,
+    );
+    expect(result.output).toBe('');
+  });
+
+  it('the root action rejects a bad input naming it', async () => {
+    const result = await runBundle('main', {
+      command: 'dispatch',
+      'github-token': 't',
+      'dry-run': 'maybe',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `::error::ai-scrum-master failed: Invalid input 'dry-run': "maybe". Expected true or false.`,
+    );
+  });
+
+  it('the ai-scrum command prints its version', async () => {
+    const version = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [join(ROOT, 'bin/ai-scrum.js'), 'version'], (error, stdout) =>
+        error ? reject(error) : resolve(stdout.trim()),
+      ),
+    );
+    expect(version).toBe('0.1.0');
+  });
+});
