@@ -10,7 +10,6 @@ export const BUNDLES = {
   dispatch: 'build/entrypoints/dispatch.js',
   worker: 'build/entrypoints/worker.js',
   'merge-gate': 'build/entrypoints/merge-gate.js',
-  cli: 'build/cli/index.js',
 };
 
 const root = resolve(import.meta.dirname, '..');

@@ -52,8 +52,9 @@ describe('REST routes against GitHub’s OpenAPI description', () => {
   });
 
   it('finds no REST route literal outside src/github/routes.ts', () => {
+    // The twin serves routes rather than calling them; test/twin checks its table separately.
     const stray = sourceFiles()
-      .filter((file) => file.path !== 'src/github/routes.ts')
+      .filter((file) => file.path !== 'src/github/routes.ts' && !file.path.startsWith('src/twin/'))
       .filter((file) => /['"`](GET|POST|PUT|PATCH|DELETE) \/[a-z{]/.test(file.text))
       .map((file) => file.path);
     expect(stray).toEqual([]);

@@ -8,14 +8,20 @@ export interface CliIo {
 export const USAGE = `Usage: ai-scrum <command> [options]
 
 Commands:
-  help            show this text
-  version         print the version
+  twin --fixture FILE   serve the local GitHub twin and scripted model (see docs/twin.md)
+  help                  show this text
+  version               print the version
 
 The GitHub Actions themselves run from action.yml and actions/*/action.yml.`;
 
+export interface CliDeps {
+  /** Resolves when a long-running command should stop (SIGINT or SIGTERM in the real command). */
+  shutdown: () => Promise<void>;
+}
+
 /** Runs the `ai-scrum` command and returns its exit code. */
-export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
-  const [command = 'help'] = args;
+export async function runCli(args: readonly string[], io: CliIo, deps?: CliDeps): Promise<number> {
+  const [command = 'help', ...rest] = args;
   switch (command) {
     case 'help':
     case '--help':
@@ -27,6 +33,11 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     case '-v':
       io.out(VERSION);
       return 0;
+    case 'twin': {
+      // Loaded on demand: the twin pulls in GitHub's whole GraphQL schema.
+      const { runTwinCommand, untilSignal } = await import('./twin.js');
+      return runTwinCommand(rest, io, deps?.shutdown ?? untilSignal);
+    }
     default:
       io.err(`ai-scrum: unknown command '${command}'.\n\n${USAGE}`);
       return 2;

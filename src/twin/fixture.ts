@@ -1,0 +1,216 @@
+import { z } from 'zod';
+
+/**
+ * The twin's fixture: the repository, people, tokens and backlog a scenario starts from.
+ * Unknown keys are rejected, so a typo never silently becomes a default. See docs/twin.md.
+ */
+
+const isoDate = z.iso.datetime({ offset: true });
+const login = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/, 'a GitHub login');
+
+export const PERMISSIONS = ['admin', 'maintain', 'write', 'triage', 'read', 'none'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const labelEvent = z.strictObject({ name: z.string().min(1), by: login, at: isoDate });
+const comment = z.strictObject({ author: login, body: z.string(), at: isoDate });
+const edit = z.strictObject({
+  by: login,
+  at: isoDate,
+  title: z.string().optional(),
+  body: z.string().optional(),
+});
+
+const issue = z.strictObject({
+  number: z.number().int().positive(),
+  title: z.string().min(1).max(256),
+  body: z.string().default(''),
+  author: login,
+  createdAt: isoDate,
+  state: z.enum(['open', 'closed']).default('open'),
+  labels: z.array(labelEvent).default([]),
+  comments: z.array(comment).default([]),
+  edits: z.array(edit).default([]),
+  blockedBy: z.array(z.number().int().positive()).default([]),
+  subIssues: z.array(z.number().int().positive()).default([]),
+});
+
+const workflowRun = z.strictObject({
+  id: z.number().int().positive(),
+  name: z.string().default('AI Scrum Master'),
+  status: z.enum(['queued', 'in_progress', 'completed', 'waiting', 'requested', 'pending']),
+  conclusion: z
+    .enum(['success', 'failure', 'neutral', 'cancelled', 'skipped', 'timed_out', 'action_required'])
+    .nullable()
+    .default(null),
+  createdAt: isoDate,
+  headBranch: z.string().default('main'),
+});
+
+const faultRule = z.strictObject({
+  /** `METHOD /path-template`, `*` matching anything: `POST *`, `* /graphql`, `GET /repos/*`. */
+  route: z.string().min(1),
+  probability: z.number().min(0).max(1),
+  kind: z.enum(['status', 'hang', 'latency']),
+  status: z
+    .union([z.literal(500), z.literal(502), z.literal(503), z.literal(429), z.literal(529)])
+    .optional(),
+  ms: z.number().int().min(0).max(600_000).optional(),
+});
+
+export const faultsSchema = z.strictObject({
+  seed: z.number().int().default(1),
+  rules: z.array(faultRule).default([]),
+});
+
+const limits = z.strictObject({
+  enabled: z.boolean().default(true),
+  restPerHour: z.number().int().positive().default(5000),
+  graphqlPointsPerHour: z.number().int().positive().default(5000),
+  secondaryEnabled: z.boolean().default(true),
+  contentPerMinute: z.number().int().positive().default(80),
+  contentPerHour: z.number().int().positive().default(500),
+});
+
+export const fixtureSchema = z.strictObject({
+  repository: z.strictObject({
+    owner: login,
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a repository name'),
+    defaultBranch: z.string().min(1).default('main'),
+    files: z.record(z.string(), z.string()).default({}),
+    protection: z
+      .strictObject({
+        requiredChecks: z.array(z.string().min(1)).default([]),
+        requiredApprovals: z.number().int().min(0).max(6).default(0),
+        requireUpToDate: z.boolean().default(false),
+      })
+      .default({ requiredChecks: [], requiredApprovals: 0, requireUpToDate: false }),
+    allowAutoMerge: z.boolean().default(true),
+    allowMergeCommit: z.boolean().default(true),
+    allowSquashMerge: z.boolean().default(true),
+  }),
+  users: z
+    .array(
+      z.strictObject({
+        login,
+        permission: z.enum(PERMISSIONS),
+        type: z.enum(['User', 'Bot']).optional(),
+      }),
+    )
+    .default([]),
+  tokens: z.record(z.string().min(1), login).default({}),
+  labels: z
+    .array(
+      z.union([
+        z.string().min(1),
+        z.strictObject({
+          name: z.string().min(1),
+          color: z
+            .string()
+            .regex(/^[0-9a-fA-F]{6}$/)
+            .optional(),
+          description: z.string().optional(),
+        }),
+      ]),
+    )
+    .default([]),
+  issues: z.array(issue).default([]),
+  workflowRuns: z.array(workflowRun).default([]),
+  limits: limits.default({
+    enabled: true,
+    restPerHour: 5000,
+    graphqlPointsPerHour: 5000,
+    secondaryEnabled: true,
+    contentPerMinute: 80,
+    contentPerHour: 500,
+  }),
+  faults: faultsSchema.default({ seed: 1, rules: [] }),
+});
+
+export type Fixture = z.output<typeof fixtureSchema>;
+export type FixtureInput = z.input<typeof fixtureSchema>;
+export type FixtureIssue = Fixture['issues'][number];
+export type Faults = z.output<typeof faultsSchema>;
+export type FaultRule = Faults['rules'][number];
+
+export const BOT_LOGIN = 'github-actions[bot]';
+export const BOT_ID = 41898282;
+
+export class FixtureError extends Error {
+  override name = 'FixtureError';
+}
+
+function where(path: PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}.${String(key)}`),
+    'fixture',
+  );
+}
+
+/** Parses and cross-checks a fixture; every problem is listed with its place. */
+export function parseFixture(input: unknown): Fixture {
+  const parsed = fixtureSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${where(issue.path)}: ${issue.message}`);
+    throw new FixtureError(`Invalid twin fixture:\n${lines.join('\n')}`);
+  }
+  const fixture = parsed.data;
+  const problems: string[] = [];
+  const users = new Set([BOT_LOGIN, ...fixture.users.map((user) => user.login)]);
+  const labels = new Set(
+    fixture.labels.map((label) => (typeof label === 'string' ? label : label.name)),
+  );
+  const numbers = new Set<number>();
+  const known = (who: string, at: string) => {
+    if (!users.has(who)) problems.push(`${at}: unknown user '${who}' (add it to fixture.users)`);
+  };
+  fixture.users.forEach((user, i) => {
+    if (fixture.users.findIndex((other) => other.login === user.login) !== i) {
+      problems.push(`fixture.users[${i}]: duplicate login '${user.login}'`);
+    }
+  });
+  for (const [token, who] of Object.entries(fixture.tokens)) known(who, `fixture.tokens.${token}`);
+  for (const path of Object.keys(fixture.repository.files)) {
+    const parts = path.split('/');
+    if (
+      path === '' ||
+      path.startsWith('/') ||
+      parts.some((part) => part === '' || part === '.' || part === '..' || part === '.git')
+    ) {
+      problems.push(
+        `fixture.repository.files: ${JSON.stringify(path)} is not a relative file path inside the repository`,
+      );
+    }
+  }
+  fixture.issues.forEach((issue, i) => {
+    const at = `fixture.issues[${i}]`;
+    if (numbers.has(issue.number))
+      problems.push(`${at}.number: duplicate issue number ${issue.number}`);
+    numbers.add(issue.number);
+    known(issue.author, `${at}.author`);
+    issue.labels.forEach((label, j) => {
+      known(label.by, `${at}.labels[${j}].by`);
+      if (!labels.has(label.name))
+        problems.push(`${at}.labels[${j}].name: label '${label.name}' is not in fixture.labels`);
+    });
+    issue.comments.forEach((comment, j) => known(comment.author, `${at}.comments[${j}].author`));
+    issue.edits.forEach((edit, j) => known(edit.by, `${at}.edits[${j}].by`));
+  });
+  fixture.issues.forEach((issue, i) => {
+    for (const key of ['blockedBy', 'subIssues'] as const) {
+      for (const other of issue[key]) {
+        if (!numbers.has(other))
+          problems.push(`fixture.issues[${i}].${key}: no issue #${other} in the fixture`);
+        if (other === issue.number)
+          problems.push(`fixture.issues[${i}].${key}: an issue cannot refer to itself`);
+      }
+    }
+  });
+  for (const rule of fixture.faults.rules) {
+    if (rule.kind === 'status' && rule.status === undefined)
+      problems.push(`fixture.faults: rule '${rule.route}' of kind status needs a status`);
+    if (rule.kind === 'latency' && rule.ms === undefined)
+      problems.push(`fixture.faults: rule '${rule.route}' of kind latency needs ms`);
+  }
+  if (problems.length > 0) throw new FixtureError(`Invalid twin fixture:\n${problems.join('\n')}`);
+  return fixture;
+}

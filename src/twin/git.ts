@@ -1,0 +1,270 @@
+import { execFile, type ExecFileOptions } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The twin's bare repositories, driven through git's plumbing. This is the twin standing in for
+ * GitHub's servers, not the toolkit running git (that is src/git/'s job), so it calls git itself.
+ */
+
+export const ZERO_SHA = '0000000000000000000000000000000000000000';
+
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Signature {
+  name: string;
+  email: string;
+  /** ISO date */
+  date: string;
+}
+
+export function runGit(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Buffer } = {},
+): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const execOptions: ExecFileOptions = {
+      cwd: options.cwd,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env },
+      maxBuffer: 64 * 1024 * 1024,
+    };
+    const child = execFile('git', args, execOptions, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      if (code === -1) reject(error);
+      else resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+export class GitFailure extends Error {
+  override name = 'GitFailure';
+}
+
+export interface TreeEntry {
+  path: string;
+  mode: string;
+  type: 'blob' | 'tree' | 'commit';
+  sha: string;
+  size: number | undefined;
+}
+
+export interface FileChange {
+  path: string;
+  status: 'added' | 'removed' | 'modified' | 'renamed';
+  additions: number;
+  deletions: number;
+  sha: string;
+}
+
+/** One bare repository of the twin. */
+export class BareRepository {
+  constructor(readonly path: string) {}
+
+  static async create(path: string, defaultBranch: string): Promise<BareRepository> {
+    rmSync(path, { recursive: true, force: true });
+    mkdirSync(path, { recursive: true });
+    const repo = new BareRepository(path);
+    await repo.must(['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`]);
+    // Pushes over smart HTTP need receive-pack enabled; GitHub accepts any authenticated writer.
+    await repo.must(['config', 'http.receivepack', 'true']);
+    await repo.must(['config', 'receive.denyNonFastForwards', 'false']);
+    await repo.must(['config', 'uploadpack.allowReachableSHA1InWant', 'true']);
+    return repo;
+  }
+
+  git(
+    args: string[],
+    options: { env?: NodeJS.ProcessEnv; input?: string | Buffer } = {},
+  ): Promise<GitResult> {
+    return runGit(['--git-dir', this.path, ...args], options);
+  }
+
+  async must(
+    args: string[],
+    options: { env?: NodeJS.ProcessEnv; input?: string | Buffer } = {},
+  ): Promise<string> {
+    const result = await this.git(args, options);
+    if (result.code !== 0) {
+      throw new GitFailure(
+        `git ${args.join(' ')} failed (${result.code}): ${result.stderr.trim()}`,
+      );
+    }
+    return result.stdout;
+  }
+
+  /** The commit a ref points at, or undefined. `ref` is a full name such as refs/heads/main. */
+  async resolve(ref: string): Promise<string | undefined> {
+    const result = await this.git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    return result.code === 0 ? result.stdout.trim() : undefined;
+  }
+
+  async objectExists(sha: string, type = 'commit'): Promise<boolean> {
+    if (!/^[0-9a-f]{40}$/.test(sha)) return false;
+    const result = await this.git(['cat-file', '-t', sha]);
+    return result.code === 0 && result.stdout.trim() === type;
+  }
+
+  /** Refs under a prefix (refs/heads/…), name and commit. */
+  async refs(prefix = 'refs/'): Promise<{ ref: string; sha: string }[]> {
+    const out = await this.must(['for-each-ref', '--format=%(refname) %(objectname)', prefix]);
+    return out
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => {
+        const [ref = '', sha = ''] = line.split(' ');
+        return { ref, sha };
+      });
+  }
+
+  /**
+   * Moves a ref only if it still points where the caller saw it (`expected`, ZERO_SHA for "must
+   * not exist"): git's compare-and-swap, so two racing writers cannot both win.
+   */
+  async compareAndSwap(ref: string, next: string, expected: string): Promise<boolean> {
+    const result = await this.git(['update-ref', ref, next, expected]);
+    return result.code === 0;
+  }
+
+  async deleteRef(ref: string, expected: string): Promise<boolean> {
+    const result = await this.git(['update-ref', '-d', ref, expected]);
+    return result.code === 0;
+  }
+
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const result = await this.git(['merge-base', '--is-ancestor', ancestor, descendant]);
+    return result.code === 0;
+  }
+
+  async mergeBase(a: string, b: string): Promise<string | undefined> {
+    const result = await this.git(['merge-base', a, b]);
+    return result.code === 0 ? result.stdout.trim() : undefined;
+  }
+
+  /** Three-way merge without a work tree: the merged tree, or undefined on conflict. */
+  async mergeTree(ours: string, theirs: string): Promise<string | undefined> {
+    const result = await this.git(['merge-tree', '--write-tree', ours, theirs]);
+    if (result.code === 0) return result.stdout.split('\n')[0]?.trim();
+    if (result.code === 1) return undefined;
+    throw new GitFailure(`git merge-tree failed (${result.code}): ${result.stderr.trim()}`);
+  }
+
+  async treeOf(commit: string): Promise<string> {
+    return (await this.must(['rev-parse', `${commit}^{tree}`])).trim();
+  }
+
+  async commitTree(
+    tree: string,
+    parents: string[],
+    message: string,
+    author: Signature,
+  ): Promise<string> {
+    const env = {
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_AUTHOR_DATE: author.date,
+      GIT_COMMITTER_NAME: 'GitHub',
+      GIT_COMMITTER_EMAIL: 'noreply@github.com',
+      GIT_COMMITTER_DATE: author.date,
+    };
+    const args = ['commit-tree', tree, ...parents.flatMap((parent) => ['-p', parent])];
+    return (await this.must(args, { env, input: message })).trim();
+  }
+
+  /**
+   * A new commit on top of `parent` (or a root commit) with files added or replaced and paths
+   * deleted, built in a private index so concurrent calls do not interfere.
+   */
+  async commitFiles(
+    parent: string | undefined,
+    changes: { additions: { path: string; contents: Buffer }[]; deletions: string[] },
+    message: string,
+    author: Signature,
+  ): Promise<string> {
+    const index = join(
+      this.path,
+      `twin-index-${process.pid}-${Math.random().toString(36).slice(2)}`,
+    );
+    const env = { GIT_INDEX_FILE: index };
+    try {
+      if (parent) await this.must(['read-tree', parent], { env });
+      else await this.must(['read-tree', '--empty'], { env });
+      for (const { path, contents } of changes.additions) {
+        const blob = (
+          await this.must(['hash-object', '-w', '--stdin'], { input: contents })
+        ).trim();
+        await this.must(['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], {
+          env,
+        });
+      }
+      for (const path of changes.deletions) {
+        await this.must(['update-index', '--force-remove', path], { env });
+      }
+      const tree = (await this.must(['write-tree'], { env })).trim();
+      return await this.commitTree(tree, parent ? [parent] : [], message, author);
+    } finally {
+      rmSync(index, { force: true });
+    }
+  }
+
+  async tree(treeish: string, recursive: boolean): Promise<TreeEntry[]> {
+    const args = ['ls-tree', '-l', ...(recursive ? ['-r', '-t'] : []), treeish];
+    const out = await this.must(args);
+    return out
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => {
+        const [meta = '', path = ''] = line.split('\t');
+        const [mode = '', type = 'blob', sha = '', size = '-'] = meta.split(/\s+/);
+        return {
+          path,
+          mode,
+          type: type as TreeEntry['type'],
+          sha,
+          size: size === '-' ? undefined : Number(size),
+        };
+      });
+  }
+
+  async readFile(commit: string, path: string): Promise<string | undefined> {
+    const result = await this.git(['show', `${commit}:${path}`]);
+    return result.code === 0 ? result.stdout : undefined;
+  }
+
+  /** Files changed between the merge base of base and head, and head: what a pull request shows. */
+  async changedFiles(base: string, head: string): Promise<FileChange[]> {
+    const from = (await this.mergeBase(base, head)) ?? base;
+    const numstat = await this.must(['diff', '--numstat', '-z', '--no-renames', from, head]);
+    const status = await this.must(['diff', '--name-status', '-z', '--no-renames', from, head]);
+    const statuses = new Map<string, string>();
+    const parts = status.split('\0');
+    for (let i = 0; i + 1 < parts.length; i += 2) statuses.set(parts[i + 1] ?? '', parts[i] ?? '');
+    const changes: FileChange[] = [];
+    for (const record of numstat.split('\0')) {
+      const match = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(record);
+      if (!match) continue;
+      const [, added = '0', deleted = '0', path = ''] = match;
+      const letter = statuses.get(path) ?? 'M';
+      const blob =
+        letter === 'D'
+          ? ZERO_SHA
+          : (await this.git(['rev-parse', `${head}:${path}`])).stdout.trim();
+      changes.push({
+        path,
+        status: letter === 'A' ? 'added' : letter === 'D' ? 'removed' : 'modified',
+        additions: added === '-' ? 0 : Number(added),
+        deletions: deleted === '-' ? 0 : Number(deleted),
+        sha: blob,
+      });
+    }
+    return changes;
+  }
+
+  async commitCount(base: string, head: string): Promise<number> {
+    return Number((await this.must(['rev-list', '--count', `${base}..${head}`])).trim());
+  }
+}

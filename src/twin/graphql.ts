@@ -1,0 +1,805 @@
+import { schema as publishedSchema } from '@octokit/graphql-schema';
+import {
+  buildSchema,
+  execute,
+  getNamedType,
+  GraphQLError,
+  isObjectType,
+  isInterfaceType,
+  Kind,
+  parse,
+  validate,
+  valueFromASTUntyped,
+  type DocumentNode,
+  type GraphQLFieldResolver,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { ApiError } from './errors.js';
+import {
+  decodeNodeId,
+  GITHUB_LOGIN_TO_NAME,
+  type Comment,
+  type Issue,
+  type Item,
+  type Label,
+  type Pull,
+  type TimelineEvent,
+  type TwinState,
+  type User,
+} from './state.js';
+import type { Serializer } from './serialize.js';
+
+/**
+ * GraphQL executed against GitHub's published schema. Resolvers exist for the fields the toolkit
+ * uses; asking for any other field is an error that names it, never a silent null.
+ */
+
+let githubSchema: GraphQLSchema | undefined;
+
+/** Built from @octokit/graphql-schema's IDL, which is newer than its introspection JSON. */
+export function githubGraphqlSchema(): GraphQLSchema {
+  githubSchema ??= buildSchema(publishedSchema.idl, { assumeValidSDL: true });
+  return githubSchema;
+}
+
+export interface GraphqlCost {
+  /** Requests GitHub's formula says the query needs, before dividing by 100. */
+  requests: number;
+  /** Points charged: requests / 100, rounded, at least 1. */
+  points: number;
+  nodes: number;
+}
+
+/**
+ * GitHub's documented cost: each connection costs one request per parent node (assuming every
+ * `first`/`last` is reached); the sum divided by 100, rounded, is the point cost, at least 1.
+ */
+export function graphqlCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): GraphqlCost {
+  const fragments = new Map(
+    document.definitions.flatMap((definition) =>
+      definition.kind === Kind.FRAGMENT_DEFINITION
+        ? [[definition.name.value, definition] as const]
+        : [],
+    ),
+  );
+  let requests = 0;
+  let nodes = 0;
+  const walk = (selections: SelectionSetNode, type: GraphQLNamedType, multiplier: number) => {
+    for (const selection of selections.selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const on = selection.typeCondition
+          ? schema.getType(selection.typeCondition.name.value)
+          : type;
+        walk(selection.selectionSet, on ?? type, multiplier);
+        continue;
+      }
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment)
+          walk(
+            fragment.selectionSet,
+            schema.getType(fragment.typeCondition.name.value) ?? type,
+            multiplier,
+          );
+        continue;
+      }
+      if (!selection.selectionSet || !(isObjectType(type) || isInterfaceType(type))) continue;
+      const field = type.getFields()[selection.name.value];
+      if (!field) continue;
+      const named = getNamedType(field.type);
+      let childMultiplier = multiplier;
+      if (named.name.endsWith('Connection')) {
+        const args = Object.fromEntries(
+          (selection.arguments ?? []).map((arg) => [
+            arg.name.value,
+            valueFromASTUntyped(arg.value, variables),
+          ]),
+        );
+        const size = Number(args['first'] ?? args['last'] ?? 0);
+        requests += multiplier;
+        nodes += multiplier * size;
+        childMultiplier = multiplier * size;
+      }
+      walk(selection.selectionSet, named, childMultiplier);
+    }
+  };
+  const root =
+    operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
+  if (root) walk(operation.selectionSet, root, 1);
+  return { requests, points: Math.max(1, Math.round(requests / 100)), nodes };
+}
+
+export interface GraphqlContext {
+  state: TwinState;
+  json: Serializer;
+  actor: User;
+  cost: GraphqlCost;
+  rateLimit: { limit: number; remaining: number; used: number; resetAt: string };
+}
+
+// ---- views: plain objects whose properties and methods are the GraphQL fields ----------------
+
+interface ConnectionArgs {
+  first?: number;
+  last?: number;
+  after?: string;
+  before?: string;
+}
+
+const cursorOf = (index: number) => Buffer.from(`cursor:v2:${index}`).toString('base64');
+const indexOf = (cursor: string | undefined) =>
+  cursor === undefined
+    ? undefined
+    : Number(/^cursor:v2:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString())?.[1] ?? NaN);
+
+function connection<T>(all: T[], args: ConnectionArgs): Record<string, unknown> {
+  if (args.first === undefined && args.last === undefined) {
+    throw new GraphQLError(
+      'You must provide a `first` or `last` value to properly paginate the connection.',
+    );
+  }
+  for (const key of ['first', 'last'] as const) {
+    const value = args[key];
+    if (value !== undefined && (value < 0 || value > 100)) {
+      throw new GraphQLError(
+        `Requesting ${value} records on the connection exceeds the \`${key}\` limit of 100 records.`,
+      );
+    }
+  }
+  let start = 0;
+  let end = all.length;
+  const after = indexOf(args.after);
+  const before = indexOf(args.before);
+  if (after !== undefined && Number.isFinite(after)) start = after + 1;
+  if (before !== undefined && Number.isFinite(before)) end = Math.min(end, before);
+  if (args.first !== undefined) end = Math.min(end, start + args.first);
+  if (args.last !== undefined) start = Math.max(start, end - args.last);
+  const window = all.slice(start, end).map((node, i) => ({ node, cursor: cursorOf(start + i) }));
+  return {
+    totalCount: all.length,
+    nodes: window.map((edge) => edge.node),
+    edges: window,
+    pageInfo: {
+      hasNextPage: end < all.length,
+      hasPreviousPage: start > 0,
+      startCursor: window[0]?.cursor ?? null,
+      endCursor: window.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+function actorView(
+  state: TwinState,
+  json: Serializer,
+  login: string | null,
+): Record<string, unknown> | null {
+  if (login === null) return null;
+  const user = state.user(login);
+  const isBot = user?.type === 'Bot';
+  // GraphQL drops the [bot] suffix of app logins; REST keeps it.
+  const shown = isBot ? GITHUB_LOGIN_TO_NAME(login) : login;
+  return {
+    __typename: isBot ? 'Bot' : 'User',
+    login: shown,
+    id: user?.nodeId ?? 'U_ghost',
+    databaseId: user?.id ?? null,
+    url: `${json.web}/${isBot ? 'apps/' : ''}${shown}`,
+    avatarUrl: `${json.web}/avatars/${user?.id ?? 0}`,
+    resourcePath: `/${shown}`,
+  };
+}
+
+function labelView(label: Label): Record<string, unknown> {
+  return {
+    __typename: 'Label',
+    id: label.nodeId,
+    name: label.name,
+    color: label.color,
+    description: label.description,
+  };
+}
+
+const ITEM_TYPE_OF_EVENT: Record<TimelineEvent['event'], string> = {
+  labeled: 'LABELED_EVENT',
+  unlabeled: 'UNLABELED_EVENT',
+  closed: 'CLOSED_EVENT',
+  reopened: 'REOPENED_EVENT',
+  merged: 'MERGED_EVENT',
+  renamed: 'RENAMED_TITLE_EVENT',
+};
+
+const TYPENAME_OF_EVENT: Record<TimelineEvent['event'], string> = {
+  labeled: 'LabeledEvent',
+  unlabeled: 'UnlabeledEvent',
+  closed: 'ClosedEvent',
+  reopened: 'ReopenedEvent',
+  merged: 'MergedEvent',
+  renamed: 'RenamedTitleEvent',
+};
+
+function eventView(
+  state: TwinState,
+  json: Serializer,
+  event: TimelineEvent,
+): Record<string, unknown> {
+  const label = event.label === undefined ? undefined : state.labels.get(event.label);
+  return {
+    __typename: TYPENAME_OF_EVENT[event.event],
+    id: event.nodeId,
+    createdAt: event.createdAt,
+    actor: actorView(state, json, event.actor),
+    ...(label ? { label: labelView(label) } : {}),
+  };
+}
+
+function commentView(
+  state: TwinState,
+  json: Serializer,
+  comment: Comment,
+): Record<string, unknown> {
+  return {
+    __typename: 'IssueComment',
+    id: comment.nodeId,
+    databaseId: comment.id,
+    body: comment.body,
+    createdAt: comment.createdAt,
+    updatedAt: comment.updatedAt,
+    author: actorView(state, json, comment.author),
+    url: `${json.repoWeb}/issues/${comment.issue}#issuecomment-${comment.id}`,
+  };
+}
+
+function itemCommon(state: TwinState, json: Serializer, item: Item): Record<string, unknown> {
+  return {
+    id: item.nodeId,
+    databaseId: item.id,
+    number: item.number,
+    title: item.title,
+    body: item.body,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+    closedAt: item.closedAt,
+    lastEditedAt: item.lastEditedAt,
+    closed: item.state === 'closed',
+    editor: () => actorView(state, json, item.editor),
+    author: () => actorView(state, json, item.author),
+    labels: (args: ConnectionArgs) =>
+      connection(
+        item.labels.flatMap((name) =>
+          state.labels.has(name) ? [labelView(state.labels.get(name)!)] : [],
+        ),
+        args,
+      ),
+    comments: (args: ConnectionArgs) =>
+      connection(
+        state.comments
+          .filter((c) => c.issue === item.number)
+          .map((c) => commentView(state, json, c)),
+        args,
+      ),
+    repository: () => repositoryView(state, json),
+  };
+}
+
+function issueView(state: TwinState, json: Serializer, issue: Issue): Record<string, unknown> {
+  return {
+    __typename: 'Issue',
+    ...itemCommon(state, json, issue),
+    state: issue.state.toUpperCase(),
+    stateReason: issue.stateReason?.toUpperCase() ?? null,
+    url: `${json.repoWeb}/issues/${issue.number}`,
+    timelineItems: (args: ConnectionArgs & { itemTypes?: string[]; since?: string }) =>
+      connection(
+        issue.events
+          .filter(
+            (event) => !args.itemTypes || args.itemTypes.includes(ITEM_TYPE_OF_EVENT[event.event]),
+          )
+          .filter((event) => !args.since || event.createdAt >= args.since)
+          .map((event) => eventView(state, json, event)),
+        args,
+      ),
+    subIssues: (args: ConnectionArgs) =>
+      connection(
+        issue.subIssues.map((n) => issueView(state, json, state.issue(n))),
+        args,
+      ),
+    subIssuesSummary: () => {
+      const summary = json.subIssuesSummary(issue);
+      return {
+        total: summary['total'],
+        completed: summary['completed'],
+        percentCompleted: summary['percent_completed'],
+      };
+    },
+    parent: () =>
+      issue.parent === null ? null : issueView(state, json, state.issue(issue.parent)),
+  };
+}
+
+function pullView(state: TwinState, json: Serializer, pull: Pull): Record<string, unknown> {
+  return {
+    __typename: 'PullRequest',
+    ...itemCommon(state, json, pull),
+    state: pull.merged ? 'MERGED' : pull.state.toUpperCase(),
+    url: `${json.repoWeb}/pull/${pull.number}`,
+    isDraft: pull.draft,
+    headRefName: pull.head,
+    baseRefName: pull.base,
+    headRefOid: () => state.pullHeadSha(pull),
+    baseRefOid: () => state.pullBaseSha(pull),
+    merged: pull.merged,
+    mergedAt: pull.mergedAt,
+    mergedBy: () => actorView(state, json, pull.mergedBy),
+    mergeCommit: pull.mergeCommitSha ? { __typename: 'Commit', oid: pull.mergeCommitSha } : null,
+    mergeable: async () => {
+      const mergeable = await state.mergeable(pull);
+      return mergeable === null ? 'UNKNOWN' : mergeable ? 'MERGEABLE' : 'CONFLICTING';
+    },
+    mergeStateStatus: () => state.mergeStateStatus(pull),
+    autoMergeRequest: () =>
+      pull.autoMerge
+        ? {
+            enabledAt: pull.autoMerge.enabledAt,
+            enabledBy: actorView(state, json, pull.autoMerge.enabledBy),
+            mergeMethod: pull.autoMerge.method,
+          }
+        : null,
+  };
+}
+
+function refView(json: Serializer, name: string, oid: string): Record<string, unknown> {
+  return {
+    __typename: 'Ref',
+    id: `REF_${Buffer.from(`refs/heads/${name}`).toString('base64url')}`,
+    name,
+    prefix: 'refs/heads/',
+    target: { __typename: 'Commit', oid, id: `C_${oid}`, url: `${json.repoWeb}/commit/${oid}` },
+  };
+}
+
+function repositoryView(state: TwinState, json: Serializer): Record<string, unknown> {
+  return {
+    __typename: 'Repository',
+    id: 'R_kgDOTwinRepo',
+    databaseId: state.repositoryId,
+    name: state.name,
+    nameWithOwner: `${state.owner}/${state.name}`,
+    url: json.repoWeb,
+    isPrivate: true,
+    owner: () => actorView(state, json, state.owner),
+    autoMergeAllowed: state.settings.allowAutoMerge,
+    mergeCommitAllowed: state.settings.allowMergeCommit,
+    squashMergeAllowed: state.settings.allowSquashMerge,
+    rebaseMergeAllowed: false,
+    defaultBranchRef: async () => {
+      const oid = await state.branchHead(state.defaultBranch);
+      return oid ? refView(json, state.defaultBranch, oid) : null;
+    },
+    ref: async ({ qualifiedName }: { qualifiedName: string }) => {
+      const name = qualifiedName.replace(/^refs\/heads\//, '');
+      const oid = await state.branchHead(name);
+      return oid ? refView(json, name, oid) : null;
+    },
+    issue: ({ number }: { number: number }) => {
+      const item = state.items.get(number);
+      return item?.kind === 'issue' ? issueView(state, json, item) : null;
+    },
+    pullRequest: ({ number }: { number: number }) => {
+      const item = state.items.get(number);
+      return item?.kind === 'pull' ? pullView(state, json, item) : null;
+    },
+    issueOrPullRequest: ({ number }: { number: number }) => {
+      const item = state.items.get(number);
+      if (!item) return null;
+      return item.kind === 'issue' ? issueView(state, json, item) : pullView(state, json, item);
+    },
+    issues: (
+      args: ConnectionArgs & {
+        states?: string[];
+        labels?: string[];
+        orderBy?: { field: string; direction: string };
+      },
+    ) => {
+      const field = args.orderBy?.field ?? 'CREATED_AT';
+      const key = (item: Issue) => (field === 'UPDATED_AT' ? item.updatedAt : item.createdAt);
+      const issues = [...state.items.values()]
+        .filter((item): item is Issue => item.kind === 'issue')
+        .filter((issue) => !args.states || args.states.includes(issue.state.toUpperCase()))
+        // GitHub's labels argument matches issues carrying any of the labels.
+        .filter(
+          (issue) => !args.labels || args.labels.some((label) => issue.labels.includes(label)),
+        )
+        .sort((a, b) => key(a).localeCompare(key(b)) || a.number - b.number);
+      if ((args.orderBy?.direction ?? 'ASC') === 'DESC') issues.reverse();
+      return connection(
+        issues.map((issue) => issueView(state, json, issue)),
+        args,
+      );
+    },
+    pullRequests: (
+      args: ConnectionArgs & {
+        states?: string[];
+        labels?: string[];
+        headRefName?: string;
+        baseRefName?: string;
+      },
+    ) => {
+      const pulls = [...state.items.values()]
+        .filter((item): item is Pull => item.kind === 'pull')
+        .filter(
+          (pull) =>
+            !args.states || args.states.includes(pull.merged ? 'MERGED' : pull.state.toUpperCase()),
+        )
+        .filter((pull) => !args.labels || args.labels.some((label) => pull.labels.includes(label)))
+        .filter((pull) => !args.headRefName || pull.head === args.headRefName)
+        .filter((pull) => !args.baseRefName || pull.base === args.baseRefName);
+      return connection(
+        pulls.map((pull) => pullView(state, json, pull)),
+        args,
+      );
+    },
+    labels: (args: ConnectionArgs & { query?: string }) =>
+      connection(
+        [...state.labels.values()]
+          .filter(
+            (label) => !args.query || label.name.toLowerCase().includes(args.query.toLowerCase()),
+          )
+          .map(labelView),
+        args,
+      ),
+    label: ({ name }: { name: string }) => {
+      const label = [...state.labels.values()].find(
+        (candidate) => candidate.name.toLowerCase() === name.toLowerCase(),
+      );
+      return label ? labelView(label) : null;
+    },
+  };
+}
+
+// ---- node ids -------------------------------------------------------------------------------
+
+function itemByNodeId(state: TwinState, id: string): Item {
+  const databaseId = decodeNodeId(id);
+  const item = [...state.items.values()].find(
+    (candidate) => candidate.id === databaseId && candidate.nodeId === id,
+  );
+  if (!item)
+    throw new ApiError(404, `Could not resolve to a node with the global id of '${id}'`, {
+      type: 'NOT_FOUND',
+    });
+  return item;
+}
+
+function pullByNodeId(state: TwinState, id: string): Pull {
+  const item = itemByNodeId(state, id);
+  if (item.kind !== 'pull')
+    throw new ApiError(404, `Could not resolve to a PullRequest with the global id of '${id}'`, {
+      type: 'NOT_FOUND',
+    });
+  return item;
+}
+
+function labelsByNodeIds(state: TwinState, ids: string[]): Label[] {
+  return ids.map((id) => {
+    const label = [...state.labels.values()].find((candidate) => candidate.nodeId === id);
+    if (!label)
+      throw new ApiError(404, `Could not resolve to a node with the global id of '${id}'`, {
+        type: 'NOT_FOUND',
+      });
+    return label;
+  });
+}
+
+function itemView(state: TwinState, json: Serializer, item: Item): Record<string, unknown> {
+  return item.kind === 'issue' ? issueView(state, json, item) : pullView(state, json, item);
+}
+
+type Input = Record<string, unknown>;
+
+function rootValue(context: GraphqlContext): Record<string, unknown> {
+  const { state, json, actor } = context;
+  const mergeMethod = (value: unknown) =>
+    value === 'SQUASH' ? 'squash' : value === 'REBASE' ? 'rebase' : 'merge';
+  return {
+    viewer: () => actorView(state, json, actor.login),
+    rateLimit: () => ({
+      ...context.rateLimit,
+      cost: context.cost.points,
+      nodeCount: context.cost.nodes,
+    }),
+    repository: ({ owner, name }: { owner: string; name: string }) =>
+      owner.toLowerCase() === state.owner.toLowerCase() &&
+      name.toLowerCase() === state.name.toLowerCase()
+        ? repositoryView(state, json)
+        : null,
+    node: ({ id }: { id: string }) => {
+      const item = [...state.items.values()].find((candidate) => candidate.nodeId === id);
+      return item ? itemView(state, json, item) : null;
+    },
+    addComment: ({ input }: { input: Input }) => {
+      const item = itemByNodeId(state, String(input['subjectId']));
+      const comment = state.createComment(actor, item.number, String(input['body'] ?? ''));
+      const view = commentView(state, json, comment);
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        commentEdge: { node: view, cursor: cursorOf(0) },
+        subject: itemView(state, json, item),
+      };
+    },
+    addLabelsToLabelable: ({ input }: { input: Input }) => {
+      const item = itemByNodeId(state, String(input['labelableId']));
+      const labels = labelsByNodeIds(state, (input['labelIds'] as string[]) ?? []);
+      state.addLabels(
+        actor,
+        item.number,
+        labels.map((label) => label.name),
+      );
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        labelable: itemView(state, json, item),
+      };
+    },
+    removeLabelsFromLabelable: ({ input }: { input: Input }) => {
+      const item = itemByNodeId(state, String(input['labelableId']));
+      for (const label of labelsByNodeIds(state, (input['labelIds'] as string[]) ?? [])) {
+        if (item.labels.includes(label.name)) state.removeLabel(actor, item.number, label.name);
+      }
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        labelable: itemView(state, json, item),
+      };
+    },
+    createIssue: ({ input }: { input: Input }) => {
+      if (input['repositoryId'] !== 'R_kgDOTwinRepo') {
+        throw new ApiError(
+          404,
+          `Could not resolve to a node with the global id of '${String(input['repositoryId'])}'`,
+          { type: 'NOT_FOUND' },
+        );
+      }
+      const labels = labelsByNodeIds(state, (input['labelIds'] as string[]) ?? []);
+      const issue = state.createIssue(
+        actor,
+        String(input['title']),
+        String(input['body'] ?? ''),
+        labels.map((l) => l.name),
+      );
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        issue: issueView(state, json, issue),
+      };
+    },
+    updateIssue: ({ input }: { input: Input }) => {
+      const item = itemByNodeId(state, String(input['id']));
+      state.updateItem(actor, item.number, {
+        title: input['title'] as string | undefined,
+        body: input['body'] as string | undefined,
+        state:
+          input['state'] === undefined
+            ? undefined
+            : (String(input['state']).toLowerCase() as 'open' | 'closed'),
+      });
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        issue: itemView(state, json, item),
+      };
+    },
+    addSubIssue: ({ input }: { input: Input }) => {
+      const parent = itemByNodeId(state, String(input['issueId']));
+      const child = itemByNodeId(state, String(input['subIssueId']));
+      state.addSubIssue(actor, parent.number, child.id, Boolean(input['replaceParent']));
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        issue: itemView(state, json, parent),
+        subIssue: itemView(state, json, child),
+      };
+    },
+    createCommitOnBranch: async ({ input }: { input: Input }) => {
+      const branch = input['branch'] as {
+        repositoryNameWithOwner?: string;
+        branchName?: string;
+        id?: string;
+      };
+      if (
+        branch.repositoryNameWithOwner &&
+        branch.repositoryNameWithOwner.toLowerCase() !==
+          `${state.owner}/${state.name}`.toLowerCase()
+      ) {
+        throw new ApiError(
+          404,
+          `Could not resolve to a Repository with the name '${branch.repositoryNameWithOwner}'.`,
+          { type: 'NOT_FOUND' },
+        );
+      }
+      const name = branch.branchName ?? '';
+      const changes =
+        (input['fileChanges'] as {
+          additions?: { path: string; contents: string }[];
+          deletions?: { path: string }[];
+        }) ?? {};
+      const message = input['message'] as { headline: string; body?: string };
+      const oid = await state.commitOnBranch(
+        actor,
+        name,
+        String(input['expectedHeadOid']),
+        `${message.headline}${message.body ? `\n\n${message.body}` : ''}\n`,
+        {
+          additions: (changes.additions ?? []).map((file) => ({
+            path: file.path,
+            contents: Buffer.from(file.contents, 'base64'),
+          })),
+          deletions: (changes.deletions ?? []).map((file) => file.path),
+        },
+      );
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        commit: { __typename: 'Commit', oid, id: `C_${oid}`, url: `${json.repoWeb}/commit/${oid}` },
+        ref: refView(json, name, oid),
+      };
+    },
+    enablePullRequestAutoMerge: async ({ input }: { input: Input }) => {
+      const pull = pullByNodeId(state, String(input['pullRequestId']));
+      const method = (input['mergeMethod'] as 'MERGE' | 'SQUASH' | 'REBASE' | undefined) ?? 'MERGE';
+      await state.enableAutoMerge(
+        actor,
+        pull.number,
+        method,
+        input['expectedHeadOid'] as string | undefined,
+      );
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        actor: actorView(state, json, actor.login),
+        pullRequest: pullView(state, json, pull),
+      };
+    },
+    mergePullRequest: async ({ input }: { input: Input }) => {
+      const pull = pullByNodeId(state, String(input['pullRequestId']));
+      await state.mergePull(actor, pull.number, {
+        sha: input['expectedHeadOid'] as string | undefined,
+        method: mergeMethod(input['mergeMethod']) as 'merge' | 'squash',
+        title: input['commitHeadline'] as string | undefined,
+        message: input['commitBody'] as string | undefined,
+      });
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        actor: actorView(state, json, actor.login),
+        pullRequest: pullView(state, json, pull),
+      };
+    },
+    updatePullRequestBranch: async ({ input }: { input: Input }) => {
+      const pull = pullByNodeId(state, String(input['pullRequestId']));
+      await state.updatePullBranch(
+        actor,
+        pull.number,
+        input['expectedHeadOid'] as string | undefined,
+      );
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        pullRequest: pullView(state, json, pull),
+      };
+    },
+  };
+}
+
+/** Any field a view does not define is one the twin has not implemented: say so by name. */
+const strictFieldResolver: GraphQLFieldResolver<unknown, GraphqlContext> = (
+  source,
+  args,
+  context,
+  info,
+) => {
+  const container = source as Record<string, unknown> | null;
+  if (container === null || typeof container !== 'object' || !(info.fieldName in container)) {
+    throw new GraphQLError(`The twin does not implement ${info.parentType.name}.${info.fieldName}`);
+  }
+  const value = container[info.fieldName];
+  return typeof value === 'function'
+    ? (value as (...a: unknown[]) => unknown)(args, context, info)
+    : value;
+};
+
+const typeResolver = (value: unknown): string | undefined =>
+  (value as { __typename?: string }).__typename;
+
+const ERROR_TYPES: Record<number, string> = {
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+};
+
+export interface GraphqlAnswer {
+  body: Record<string, unknown>;
+  cost: GraphqlCost;
+  isMutation: boolean;
+}
+
+export interface PreparedQuery {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  variables: Record<string, unknown>;
+  cost: GraphqlCost;
+}
+
+/** Parses, validates and prices a request; an invalid one comes back as GitHub's error body. */
+export function prepareQuery(body: unknown): PreparedQuery | { errors: Record<string, unknown>[] } {
+  const schema = githubGraphqlSchema();
+  const request = (body ?? {}) as { query?: unknown; variables?: unknown; operationName?: unknown };
+  if (typeof request.query !== 'string')
+    return { errors: [{ message: 'A query attribute must be specified and must be a string.' }] };
+  let document: DocumentNode;
+  try {
+    document = parse(request.query);
+  } catch (error) {
+    const e = error as GraphQLError;
+    return { errors: [{ message: e.message, locations: e.locations, type: 'PARSE_ERROR' }] };
+  }
+  const problems = validate(schema, document);
+  if (problems.length > 0) {
+    return {
+      errors: problems.map((problem) => ({
+        message: problem.message,
+        locations: problem.locations,
+        path: problem.path,
+      })),
+    };
+  }
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
+  const operation =
+    typeof request.operationName === 'string'
+      ? operations.find((op) => op.name?.value === request.operationName)
+      : operations.length === 1
+        ? operations[0]
+        : undefined;
+  if (!operation) return { errors: [{ message: 'Could not determine which operation to run.' }] };
+  const variables = (
+    request.variables && typeof request.variables === 'object' ? request.variables : {}
+  ) as Record<string, unknown>;
+  return {
+    document,
+    operation,
+    variables,
+    cost: graphqlCost(schema, document, operation, variables),
+  };
+}
+
+export async function executeQuery(
+  prepared: PreparedQuery,
+  context: GraphqlContext,
+): Promise<GraphqlAnswer> {
+  const result = await execute({
+    schema: githubGraphqlSchema(),
+    document: prepared.document,
+    operationName: prepared.operation.name?.value,
+    variableValues: prepared.variables,
+    rootValue: rootValue(context),
+    contextValue: context,
+    fieldResolver: strictFieldResolver,
+    typeResolver,
+  });
+  const body: Record<string, unknown> = { data: result.data ?? null };
+  if (result.errors && result.errors.length > 0) {
+    body['errors'] = result.errors.map((error) => {
+      const original = error.originalError;
+      const json = { ...error.toJSON() } as Record<string, unknown>;
+      delete json['extensions'];
+      if (original instanceof ApiError) {
+        json['type'] =
+          (original.extra['type'] as string | undefined) ??
+          ERROR_TYPES[original.status] ??
+          'UNPROCESSABLE';
+      }
+      return json;
+    });
+  }
+  return { body, cost: prepared.cost, isMutation: prepared.operation.operation === 'mutation' };
+}

@@ -1,0 +1,467 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiError } from './errors.js';
+import { FaultInjector } from './faults.js';
+import { faultsSchema, parseFixture, FixtureError, type Fixture } from './fixture.js';
+import { serveGit } from './git-http.js';
+import { executeQuery, prepareQuery } from './graphql.js';
+import { RateLimits } from './limits.js';
+import { ScriptedModel } from './model.js';
+import { matchRoute, REST_ROUTES } from './rest.js';
+import { Serializer } from './serialize.js';
+import { atLeast, TwinState, type User } from './state.js';
+
+/** A marker no action bundle may contain; a test searches dist/ for it. */
+export const TWIN_MARKER = 'ai-scrum-master local GitHub twin';
+
+export interface TwinUrls {
+  /** REST base (GITHUB_API_URL) */
+  api: string;
+  /** GraphQL endpoint (GITHUB_GRAPHQL_URL) */
+  graphql: string;
+  /** Web and git base (GITHUB_SERVER_URL); clone `${git}/OWNER/REPO.git` */
+  git: string;
+  /** Anthropic base URL of the scripted model (ANTHROPIC_BASE_URL) */
+  model: string;
+}
+
+export interface TwinStats {
+  requests: number;
+  byRoute: Record<string, number>;
+  byToken: Record<string, number>;
+  contentCreating: number;
+  graphqlPoints: number;
+  graphqlPointsByToken: Record<string, number>;
+  faultsInjected: number;
+  rateLimited: number;
+}
+
+export interface Twin {
+  urls: TwinUrls;
+  state: TwinState;
+  /** The environment a runner would give an action pointed at this twin. */
+  env(token: string): Record<string, string>;
+  stats(): TwinStats;
+  resetStats(): void;
+  stop(): Promise<void>;
+}
+
+export interface TwinOptions {
+  port?: number;
+  host?: string;
+  /** Where bare repositories live; a temporary folder (removed on stop) when not given. */
+  stateDir?: string;
+  /** Folder of scripted model conversations (*.json). */
+  modelScriptsDir?: string;
+}
+
+const emptyStats = (): TwinStats => ({
+  requests: 0,
+  byRoute: {},
+  byToken: {},
+  contentCreating: 0,
+  graphqlPoints: 0,
+  graphqlPointsByToken: {},
+  faultsInjected: 0,
+  rateLimited: 0,
+});
+
+const bump = (record: Record<string, number>, key: string, by = 1) => {
+  record[key] = (record[key] ?? 0) + by;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const MAX_BODY = 30 * 1024 * 1024;
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new ApiError(413, 'Request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tokenOf(request: IncomingMessage): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const [scheme = '', value = ''] = header.split(/\s+/, 2);
+  if (/^(token|bearer)$/i.test(scheme)) return value;
+  if (/^basic$/i.test(scheme)) {
+    const decoded = Buffer.from(value, 'base64').toString();
+    return decoded.slice(decoded.indexOf(':') + 1);
+  }
+  return undefined;
+}
+
+export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}): Promise<Twin> {
+  const fixture: Fixture = parseFixture(fixtureInput);
+  const ownsStateDir = options.stateDir === undefined;
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'ai-scrum-twin-'));
+  const state = await TwinState.create(fixture, stateDir);
+  const limits = new RateLimits(fixture.limits);
+  const faults = new FaultInjector(fixture.faults);
+  const model = new ScriptedModel(options.modelScriptsDir);
+  let stats = emptyStats();
+  const hanging = new Set<ServerResponse>();
+
+  const send = (
+    response: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    if (response.writableEnded || response.destroyed) return;
+    const text = body === undefined ? '' : JSON.stringify(body);
+    response.writeHead(status, {
+      ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+      'x-github-media-type': 'github.v3; format=json',
+      'x-github-request-id': `TWIN:${stats.requests}`,
+      ...headers,
+    });
+    response.end(text);
+  };
+
+  const restError = (error: ApiError) => ({
+    message: error.message,
+    ...error.extra,
+    documentation_url: 'https://docs.github.com/rest',
+    status: String(error.status),
+  });
+
+  async function control(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+  ): Promise<void> {
+    if (request.method === 'GET' && path === '/_twin/stats') return send(response, 200, stats);
+    if (request.method === 'DELETE' && path === '/_twin/stats') {
+      stats = emptyStats();
+      return send(response, 204, undefined);
+    }
+    if (request.method === 'GET' && path === '/_twin/state')
+      return send(response, 200, await state.snapshot());
+    if (request.method === 'POST' && path === '/_twin/faults') {
+      const parsed = faultsSchema.safeParse(
+        JSON.parse((await readBody(request)).toString() || '{}'),
+      );
+      if (!parsed.success) return send(response, 400, { message: parsed.error.message });
+      faults.configure(parsed.data);
+      return send(response, 200, parsed.data);
+    }
+    send(response, 404, { message: 'Not Found' });
+  }
+
+  async function rest(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    actor: User,
+    token: string,
+  ) {
+    const method = request.method ?? 'GET';
+    const matched = matchRoute(REST_ROUTES, method, url.pathname)!;
+    const { owner, repo } = matched.params;
+    if (
+      owner !== undefined &&
+      (owner.toLowerCase() !== state.owner.toLowerCase() ||
+        repo?.toLowerCase() !== state.name.toLowerCase())
+    ) {
+      throw new ApiError(404, 'Not Found');
+    }
+    if (!limits.charge(token, 'core', 1)) {
+      stats.rateLimited++;
+      return send(
+        response,
+        403,
+        {
+          message: `API rate limit exceeded for user ID ${actor.id}. If you reach out to GitHub Support for help, please include the request ID TWIN:${stats.requests}.`,
+          documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+          status: '403',
+        },
+        limits.headers(token, 'core'),
+      );
+    }
+    if (method === 'POST') {
+      const limited = limits.contentCreation(token);
+      if (limited) {
+        stats.rateLimited++;
+        return send(
+          response,
+          403,
+          {
+            message: limited.message,
+            documentation_url:
+              'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+            status: '403',
+          },
+          {
+            ...limits.headers(token, 'core'),
+            'retry-after': String(limited.retryAfter),
+          },
+        );
+      }
+      stats.contentCreating++;
+    }
+    const raw = await readBody(request);
+    let body: Record<string, unknown> = {};
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString()) as Record<string, unknown>;
+      } catch {
+        throw new ApiError(400, 'Problems parsing JSON');
+      }
+    }
+    const answer = await matched.route.handle(
+      { params: matched.params, query: url.searchParams, body, actor },
+      state,
+      json,
+    );
+    send(response, answer.status, answer.body, {
+      ...limits.headers(token, 'core'),
+      ...answer.headers,
+    });
+  }
+
+  async function graphql(
+    request: IncomingMessage,
+    response: ServerResponse,
+    actor: User,
+    token: string,
+  ) {
+    let body: unknown;
+    try {
+      body = JSON.parse((await readBody(request)).toString());
+    } catch {
+      return send(response, 400, { message: 'Problems parsing JSON' });
+    }
+    const prepared = prepareQuery(body);
+    if ('errors' in prepared)
+      return send(response, 200, { errors: prepared.errors }, limits.headers(token, 'graphql'));
+    if (!limits.charge(token, 'graphql', prepared.cost.points)) {
+      stats.rateLimited++;
+      const headers = { ...limits.headers(token, 'graphql'), 'x-ratelimit-remaining': '0' };
+      return send(
+        response,
+        200,
+        {
+          errors: [
+            { type: 'RATE_LIMITED', message: `API rate limit exceeded for user ID ${actor.id}.` },
+          ],
+        },
+        headers,
+      );
+    }
+    stats.graphqlPoints += prepared.cost.points;
+    bump(stats.graphqlPointsByToken, token, prepared.cost.points);
+    if (prepared.operation.operation === 'mutation') {
+      const limited = limits.contentCreation(token);
+      if (limited) {
+        stats.rateLimited++;
+        return send(
+          response,
+          403,
+          {
+            message: limited.message,
+            documentation_url:
+              'https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api',
+            status: '403',
+          },
+          {
+            ...limits.headers(token, 'graphql'),
+            'retry-after': String(limited.retryAfter),
+          },
+        );
+      }
+      stats.contentCreating++;
+    }
+    const window = limits.window(token, 'graphql');
+    const answer = await executeQuery(prepared, {
+      state,
+      json,
+      actor,
+      cost: prepared.cost,
+      rateLimit: {
+        limit: window.limit,
+        remaining: Math.max(window.limit - window.used, 0),
+        used: window.used,
+        resetAt: new Date(window.reset * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      },
+    });
+    send(response, 200, answer.body, limits.headers(token, 'graphql'));
+  }
+
+  async function git(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    match: RegExpExecArray,
+  ) {
+    const token = tokenOf(request);
+    const actor = token === undefined ? undefined : state.userForToken(token);
+    if (!actor) {
+      response.writeHead(401, {
+        'www-authenticate': 'Basic realm="GitHub"',
+        'content-type': 'text/plain',
+      });
+      response.end(
+        'Invalid username or token. Password authentication is not supported for Git operations.\n',
+      );
+      return;
+    }
+    const [, owner = '', repo = '', rest = ''] = match;
+    if (
+      owner.toLowerCase() !== state.owner.toLowerCase() ||
+      repo.toLowerCase() !== `${state.name}.git`.toLowerCase()
+    ) {
+      response.writeHead(404, { 'content-type': 'text/plain' });
+      response.end('Repository not found.\n');
+      return;
+    }
+    const pushing =
+      url.searchParams.get('service') === 'git-receive-pack' || rest === '/git-receive-pack';
+    if (!atLeast(actor.permission, pushing ? 'write' : 'read')) {
+      response.writeHead(403, { 'content-type': 'text/plain' });
+      response.end(`Permission to ${state.owner}/${state.name}.git denied to ${actor.login}.\n`);
+      return;
+    }
+    await serveGit(request, response, {
+      projectRoot: stateDir,
+      pathInfo: `/${state.owner}/${state.name}.git${rest}`,
+      query: url.search.slice(1),
+      remoteUser: actor.login,
+    });
+    if (pushing && request.method === 'POST') await state.settleAutoMerges();
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', base);
+    const method = request.method ?? 'GET';
+    const path = url.pathname;
+    if (path.startsWith('/_twin/')) return control(request, response, path);
+
+    const gitMatch = /^\/([^/]+)\/([^/]+\.git)(\/.*)?$/.exec(path);
+    let route: string;
+    let kind: 'git' | 'model' | 'graphql' | 'rest';
+    if (gitMatch) {
+      kind = 'git';
+      route = `${method} /{owner}/{repo}.git${gitMatch[3] ?? ''}`;
+    } else if (path.startsWith('/model/')) {
+      kind = 'model';
+      route = `${method} ${path.slice('/model'.length)}`;
+    } else if (path === '/graphql' && method === 'POST') {
+      kind = 'graphql';
+      route = 'POST /graphql';
+    } else {
+      kind = 'rest';
+      const matched = matchRoute(REST_ROUTES, method, path);
+      route = matched ? `${method} ${matched.route.template}` : `${method} (unknown)`;
+    }
+    const token = tokenOf(request);
+    stats.requests++;
+    bump(stats.byRoute, route);
+    bump(stats.byToken, token ?? '(none)');
+
+    for (const decision of faults.decide(route)) {
+      stats.faultsInjected++;
+      if (decision.kind === 'latency') await sleep(decision.ms);
+      if (decision.kind === 'hang') {
+        hanging.add(response);
+        response.on('close', () => hanging.delete(response));
+        request.resume();
+        return;
+      }
+      if (decision.kind === 'status') {
+        request.resume();
+        if (kind === 'model') return model.sendError(response, decision.status);
+        return send(response, decision.status, {
+          message: decision.status === 502 ? 'Server Error' : 'Service Unavailable',
+          status: String(decision.status),
+        });
+      }
+    }
+
+    if (kind === 'git') return git(request, response, url, gitMatch!);
+    if (kind === 'model') return model.handle(request, response, path.slice('/model'.length));
+
+    if (route.endsWith('(unknown)')) {
+      request.resume();
+      return send(response, 404, {
+        message: 'Not Found',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '404',
+      });
+    }
+    if (token === undefined) {
+      request.resume();
+      return send(response, 401, {
+        message: 'Requires authentication',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '401',
+      });
+    }
+    const actor = state.userForToken(token);
+    if (!actor) {
+      request.resume();
+      return send(response, 401, {
+        message: 'Bad credentials',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '401',
+      });
+    }
+    if (kind === 'graphql') return graphql(request, response, actor, token);
+    return rest(request, response, url, actor, token);
+  }
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (error instanceof ApiError) return send(response, error.status, restError(error));
+      send(response, 500, { message: `twin error: ${(error as Error).message}`, status: '500' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const base = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  const json = new Serializer(state, base, base);
+  const urls: TwinUrls = {
+    api: base,
+    graphql: `${base}/graphql`,
+    git: base,
+    model: `${base}/model`,
+  };
+
+  return {
+    urls,
+    state,
+    env: (token) => ({
+      GITHUB_API_URL: urls.api,
+      GITHUB_GRAPHQL_URL: urls.graphql,
+      GITHUB_SERVER_URL: urls.git,
+      GITHUB_REPOSITORY: `${state.owner}/${state.name}`,
+      GITHUB_REPOSITORY_OWNER: state.owner,
+      GITHUB_TOKEN: token,
+      ANTHROPIC_BASE_URL: urls.model,
+    }),
+    stats: () => structuredClone(stats),
+    resetStats: () => {
+      stats = emptyStats();
+    },
+    stop: async () => {
+      for (const response of hanging) response.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (ownsStateDir) rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export { FixtureError };

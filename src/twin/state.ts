@@ -1,0 +1,1269 @@
+import { join } from 'node:path';
+import {
+  ERROR_HEAD_MODIFIED,
+  ERROR_NO_NEW_BASE_COMMITS,
+  ERROR_NOT_FAST_FORWARD,
+  ERROR_NOT_MERGEABLE,
+  ERROR_REFERENCE_EXISTS,
+  ERROR_REFERENCE_MISSING,
+} from '../github/api-errors.js';
+import { ApiError, forbidden, notFound, validationFailed } from './errors.js';
+import { BOT_ID, BOT_LOGIN, type Fixture, type Permission } from './fixture.js';
+import { BareRepository, ZERO_SHA, type Signature } from './git.js';
+
+export interface User {
+  login: string;
+  id: number;
+  nodeId: string;
+  type: 'User' | 'Bot';
+  permission: Permission;
+}
+
+export interface Label {
+  id: number;
+  nodeId: string;
+  name: string;
+  color: string;
+  description: string | null;
+}
+
+export interface Comment {
+  id: number;
+  nodeId: string;
+  issue: number;
+  author: string;
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TimelineEvent {
+  id: number;
+  nodeId: string;
+  event: 'labeled' | 'unlabeled' | 'closed' | 'reopened' | 'merged' | 'renamed';
+  actor: string;
+  createdAt: string;
+  label?: string;
+}
+
+interface ItemBase {
+  number: number;
+  id: number;
+  nodeId: string;
+  title: string;
+  body: string;
+  author: string;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  state: 'open' | 'closed';
+  labels: string[];
+  events: TimelineEvent[];
+  lastEditedAt: string | null;
+  editor: string | null;
+}
+
+export interface Issue extends ItemBase {
+  kind: 'issue';
+  stateReason: 'completed' | 'not_planned' | 'reopened' | null;
+  blockedBy: number[];
+  subIssues: number[];
+  parent: number | null;
+}
+
+export interface AutoMerge {
+  enabledBy: string;
+  method: 'MERGE' | 'SQUASH' | 'REBASE';
+  enabledAt: string;
+}
+
+export interface Pull extends ItemBase {
+  kind: 'pull';
+  head: string;
+  base: string;
+  draft: boolean;
+  merged: boolean;
+  mergedAt: string | null;
+  mergedBy: string | null;
+  mergeCommitSha: string | null;
+  /** The head commit when the pull request was closed or merged; open ones read the branch. */
+  closedHeadSha: string | null;
+  autoMerge: AutoMerge | null;
+}
+
+export type Item = Issue | Pull;
+
+export interface CheckRun {
+  id: number;
+  nodeId: string;
+  headSha: string;
+  name: string;
+  status: 'queued' | 'in_progress' | 'completed' | 'waiting' | 'requested' | 'pending';
+  conclusion: string | null;
+  startedAt: string;
+  completedAt: string | null;
+  externalId: string;
+}
+
+export interface CommitStatus {
+  id: number;
+  nodeId: string;
+  sha: string;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  context: string;
+  description: string | null;
+  targetUrl: string | null;
+  creator: string;
+  createdAt: string;
+}
+
+export interface Review {
+  id: number;
+  nodeId: string;
+  pull: number;
+  user: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED';
+  body: string;
+  commitId: string;
+  submittedAt: string;
+}
+
+export interface WorkflowRun {
+  id: number;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  createdAt: string;
+  headBranch: string;
+}
+
+export type MergeStateStatus =
+  'BEHIND' | 'BLOCKED' | 'CLEAN' | 'DIRTY' | 'DRAFT' | 'UNKNOWN' | 'UNSTABLE';
+
+export interface Requirements {
+  /** Required checks that have not succeeded, with why. */
+  missingChecks: { name: string; state: 'expected' | 'pending' | 'failing' }[];
+  /** Checks that are not required and failed. */
+  otherFailures: string[];
+  approvals: number;
+  requiredApprovals: number;
+  upToDate: boolean;
+}
+
+export const GITHUB_LOGIN_TO_NAME = (login: string): string => login.replace(/\[bot\]$/, '');
+
+const PERMISSION_RANK: Record<Permission, number> = {
+  none: 0,
+  read: 1,
+  triage: 2,
+  write: 3,
+  maintain: 4,
+  admin: 5,
+};
+
+export function atLeast(permission: Permission, wanted: Permission): boolean {
+  return PERMISSION_RANK[permission] >= PERMISSION_RANK[wanted];
+}
+
+export function timestamp(date = new Date()): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const LABEL_COLORS = [
+  'd73a4a',
+  '0075ca',
+  'cfd3d7',
+  'a2eeef',
+  '7057ff',
+  '008672',
+  'e4e669',
+  'd876e3',
+];
+
+/** Everything the twin knows, with GitHub's rules for changing it. */
+export class TwinState {
+  readonly owner: string;
+  readonly name: string;
+  readonly defaultBranch: string;
+  readonly repositoryId = 1296269;
+  readonly settings: Fixture['repository'];
+  readonly users = new Map<string, User>();
+  readonly tokens = new Map<string, string>();
+  readonly labels = new Map<string, Label>();
+  readonly items = new Map<number, Item>();
+  readonly comments: Comment[] = [];
+  readonly checkRuns: CheckRun[] = [];
+  readonly statuses: CommitStatus[] = [];
+  readonly reviews: Review[] = [];
+  readonly workflowRuns: WorkflowRun[];
+  readonly createdAt: string;
+  private nextId = 1000;
+  private nextNumber = 1;
+
+  private constructor(
+    fixture: Fixture,
+    readonly git: BareRepository,
+  ) {
+    this.settings = fixture.repository;
+    this.owner = fixture.repository.owner;
+    this.name = fixture.repository.name;
+    this.defaultBranch = fixture.repository.defaultBranch;
+    this.workflowRuns = fixture.workflowRuns.map((run) => ({ ...run }));
+    const earliest = [...fixture.issues.map((issue) => issue.createdAt)].sort()[0];
+    this.createdAt = earliest
+      ? timestamp(new Date(Date.parse(earliest) - 86_400_000))
+      : timestamp();
+  }
+
+  static async create(fixture: Fixture, stateDir: string): Promise<TwinState> {
+    const repoPath = join(stateDir, fixture.repository.owner, `${fixture.repository.name}.git`);
+    const git = await BareRepository.create(repoPath, fixture.repository.defaultBranch);
+    const state = new TwinState(fixture, git);
+    state.seedUsers(fixture);
+    for (const label of fixture.labels) {
+      const spec = typeof label === 'string' ? { name: label } : label;
+      state.addLabelDefinition(spec.name, spec.color, spec.description ?? null);
+    }
+    const files = Object.entries(fixture.repository.files).map(([path, text]) => ({
+      path,
+      contents: Buffer.from(text),
+    }));
+    const owner = state.user(fixture.repository.owner) ?? state.user(BOT_LOGIN)!;
+    const root = await git.commitFiles(
+      undefined,
+      { additions: files, deletions: [] },
+      'Initial commit\n',
+      state.signature(owner, state.createdAt),
+    );
+    await git.must(['update-ref', `refs/heads/${state.defaultBranch}`, root]);
+    state.seedIssues(fixture);
+    return state;
+  }
+
+  private seedUsers(fixture: Fixture): void {
+    this.users.set(BOT_LOGIN, {
+      login: BOT_LOGIN,
+      id: BOT_ID,
+      nodeId: 'MDM6Qm90NDE4OTgyODI=',
+      type: 'Bot',
+      permission: 'write',
+    });
+    let next = 583231;
+    for (const user of fixture.users) {
+      const type = user.type ?? (user.login.endsWith('[bot]') ? 'Bot' : 'User');
+      const id = user.login === BOT_LOGIN ? BOT_ID : next++;
+      this.users.set(user.login, {
+        login: user.login,
+        id,
+        nodeId: nodeId(type === 'Bot' ? 'BOT' : 'U', id),
+        type,
+        permission: user.permission,
+      });
+    }
+    if (!this.users.has(fixture.repository.owner)) {
+      const id = next;
+      this.users.set(fixture.repository.owner, {
+        login: fixture.repository.owner,
+        id,
+        nodeId: nodeId('U', id),
+        type: 'User',
+        permission: 'admin',
+      });
+    }
+    for (const [token, login] of Object.entries(fixture.tokens)) this.tokens.set(token, login);
+  }
+
+  private seedIssues(fixture: Fixture): void {
+    const sorted = [...fixture.issues].sort((a, b) => a.number - b.number);
+    for (const spec of sorted) {
+      const id = this.allocateId();
+      const issue: Issue = {
+        kind: 'issue',
+        number: spec.number,
+        id,
+        nodeId: nodeId('I', id),
+        title: spec.title,
+        body: spec.body,
+        author: spec.author,
+        createdAt: spec.createdAt,
+        updatedAt: spec.createdAt,
+        closedAt: spec.state === 'closed' ? spec.createdAt : null,
+        state: spec.state,
+        stateReason: spec.state === 'closed' ? 'completed' : null,
+        labels: [],
+        events: [],
+        lastEditedAt: null,
+        editor: null,
+        blockedBy: [...spec.blockedBy],
+        subIssues: [...spec.subIssues],
+        parent: null,
+      };
+      this.items.set(spec.number, issue);
+      this.nextNumber = Math.max(this.nextNumber, spec.number + 1);
+    }
+    for (const spec of sorted) {
+      const issue = this.items.get(spec.number) as Issue;
+      for (const child of spec.subIssues) (this.items.get(child) as Issue).parent = spec.number;
+      const happenings = [
+        ...spec.labels.map((label) => ({
+          at: label.at,
+          apply: () => this.seedLabel(issue, label),
+        })),
+        ...spec.edits.map((edit) => ({ at: edit.at, apply: () => this.seedEdit(issue, edit) })),
+        ...spec.comments.map((comment) => ({
+          at: comment.at,
+          apply: () => this.seedComment(issue, comment),
+        })),
+      ].sort((a, b) => a.at.localeCompare(b.at));
+      for (const happening of happenings) happening.apply();
+    }
+  }
+
+  private seedLabel(issue: Issue, label: { name: string; by: string; at: string }): void {
+    if (!issue.labels.includes(label.name)) issue.labels.push(label.name);
+    issue.events.push(this.event('labeled', label.by, label.at, label.name));
+    issue.updatedAt = maxTime(issue.updatedAt, label.at);
+  }
+
+  private seedEdit(
+    issue: Issue,
+    edit: { by: string; at: string; title?: string; body?: string },
+  ): void {
+    if (edit.title !== undefined) issue.title = edit.title;
+    if (edit.body !== undefined) issue.body = edit.body;
+    issue.lastEditedAt = edit.at;
+    issue.editor = edit.by;
+    issue.updatedAt = maxTime(issue.updatedAt, edit.at);
+  }
+
+  private seedComment(issue: Issue, comment: { author: string; body: string; at: string }): void {
+    const id = this.allocateId();
+    this.comments.push({
+      id,
+      nodeId: nodeId('IC', id),
+      issue: issue.number,
+      author: comment.author,
+      body: comment.body,
+      createdAt: comment.at,
+      updatedAt: comment.at,
+    });
+    issue.updatedAt = maxTime(issue.updatedAt, comment.at);
+  }
+
+  // ---- identity --------------------------------------------------------------------------
+
+  allocateId(): number {
+    return this.nextId++;
+  }
+
+  user(login: string): User | undefined {
+    return this.users.get(login);
+  }
+
+  userForToken(token: string): User | undefined {
+    const login = this.tokens.get(token);
+    return login === undefined ? undefined : this.users.get(login);
+  }
+
+  /** GitHub's answer for a login: a non-collaborator on a private repository has no access. */
+  permissionOf(login: string): Permission {
+    return this.users.get(login)?.permission ?? 'none';
+  }
+
+  require(actor: User, wanted: Permission): void {
+    if (!atLeast(actor.permission, wanted)) throw forbidden();
+  }
+
+  signature(user: User, date: string): Signature {
+    return {
+      name: GITHUB_LOGIN_TO_NAME(user.login),
+      email: `${user.id}+${user.login}@users.noreply.github.com`,
+      date,
+    };
+  }
+
+  // ---- issues, labels and comments -------------------------------------------------------
+
+  item(number: number): Item {
+    const item = this.items.get(number);
+    if (!item) throw notFound();
+    return item;
+  }
+
+  issue(number: number): Issue {
+    const item = this.item(number);
+    if (item.kind !== 'issue') throw notFound();
+    return item;
+  }
+
+  pull(number: number): Pull {
+    const item = this.items.get(number);
+    if (!item || item.kind !== 'pull') throw notFound();
+    return item;
+  }
+
+  private event(
+    kind: TimelineEvent['event'],
+    actor: string,
+    at: string,
+    label?: string,
+  ): TimelineEvent {
+    const id = this.allocateId();
+    return {
+      id,
+      nodeId: nodeId('LE', id),
+      event: kind,
+      actor,
+      createdAt: at,
+      ...(label ? { label } : {}),
+    };
+  }
+
+  addLabelDefinition(name: string, color?: string, description: string | null = null): Label {
+    const existing = [...this.labels.values()].find(
+      (label) => label.name.toLowerCase() === name.toLowerCase(),
+    );
+    if (existing) return existing;
+    const id = this.allocateId();
+    const label: Label = {
+      id,
+      nodeId: nodeId('LA', id),
+      name,
+      color: (color ?? LABEL_COLORS[this.labels.size % LABEL_COLORS.length]!).toLowerCase(),
+      description,
+    };
+    this.labels.set(name, label);
+    return label;
+  }
+
+  createLabel(actor: User, name: string, color?: string, description?: string | null): Label {
+    this.require(actor, 'write');
+    if ([...this.labels.keys()].some((known) => known.toLowerCase() === name.toLowerCase())) {
+      throw validationFailed([{ resource: 'Label', code: 'already_exists', field: 'name' }]);
+    }
+    if (name.length > 50)
+      throw validationFailed([{ resource: 'Label', code: 'invalid', field: 'name' }]);
+    return this.addLabelDefinition(name, color, description ?? null);
+  }
+
+  createIssue(actor: User, title: string, body: string, labels: string[]): Issue {
+    this.require(actor, 'read');
+    if (title.trim() === '')
+      throw validationFailed([{ resource: 'Issue', code: 'missing_field', field: 'title' }]);
+    const number = this.nextNumber++;
+    const id = this.allocateId();
+    const now = timestamp();
+    const issue: Issue = {
+      kind: 'issue',
+      number,
+      id,
+      nodeId: nodeId('I', id),
+      title,
+      body,
+      author: actor.login,
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+      state: 'open',
+      stateReason: null,
+      labels: [],
+      events: [],
+      lastEditedAt: null,
+      editor: null,
+      blockedBy: [],
+      subIssues: [],
+      parent: null,
+    };
+    this.items.set(number, issue);
+    // Labels given at creation apply only for users who may triage, as on GitHub.
+    if (labels.length > 0 && atLeast(actor.permission, 'triage'))
+      this.addLabels(actor, number, labels);
+    return issue;
+  }
+
+  updateItem(
+    actor: User,
+    number: number,
+    changes: {
+      title?: string;
+      body?: string;
+      state?: 'open' | 'closed';
+      stateReason?: string | null;
+      labels?: string[];
+    },
+  ): Item {
+    const item = this.item(number);
+    if (actor.login !== item.author) this.require(actor, 'triage');
+    const now = timestamp();
+    if (changes.title !== undefined && changes.title !== item.title) {
+      if (changes.title.trim() === '')
+        throw validationFailed([{ resource: 'Issue', code: 'missing_field', field: 'title' }]);
+      item.title = changes.title;
+      item.lastEditedAt = now;
+      item.editor = actor.login;
+    }
+    if (changes.body !== undefined && changes.body !== item.body) {
+      item.body = changes.body;
+      item.lastEditedAt = now;
+      item.editor = actor.login;
+    }
+    if (changes.state !== undefined && changes.state !== item.state) {
+      if (item.kind === 'pull' && item.merged)
+        throw validationFailed([{ resource: 'PullRequest', code: 'invalid', field: 'state' }]);
+      item.state = changes.state;
+      item.closedAt = changes.state === 'closed' ? now : null;
+      item.events.push(
+        this.event(changes.state === 'closed' ? 'closed' : 'reopened', actor.login, now),
+      );
+      if (item.kind === 'issue') {
+        item.stateReason =
+          changes.state === 'closed'
+            ? ((changes.stateReason as Issue['stateReason']) ?? 'completed')
+            : 'reopened';
+      }
+    }
+    if (changes.labels !== undefined) {
+      for (const name of [...item.labels])
+        if (!changes.labels.includes(name)) this.removeLabel(actor, number, name);
+      this.addLabels(actor, number, changes.labels);
+    }
+    item.updatedAt = now;
+    return item;
+  }
+
+  addLabels(actor: User, number: number, names: string[]): Label[] {
+    this.require(actor, 'triage');
+    const item = this.item(number);
+    const now = timestamp();
+    for (const name of names) {
+      if (name.trim() === '' || name.length > 50) {
+        throw validationFailed([{ resource: 'Label', code: 'invalid', field: 'name' }]);
+      }
+      // GitHub creates a label that does not exist yet when it is added to an issue.
+      const label = this.addLabelDefinition(name);
+      if (item.labels.includes(label.name)) continue;
+      item.labels.push(label.name);
+      item.events.push(this.event('labeled', actor.login, now, label.name));
+    }
+    item.updatedAt = now;
+    return item.labels.map((name) => this.labels.get(name)!);
+  }
+
+  removeLabel(actor: User, number: number, name: string): Label[] {
+    this.require(actor, 'triage');
+    const item = this.item(number);
+    const present = item.labels.find((label) => label.toLowerCase() === name.toLowerCase());
+    if (present === undefined) throw new ApiError(404, 'Label does not exist');
+    item.labels = item.labels.filter((label) => label !== present);
+    const now = timestamp();
+    item.events.push(this.event('unlabeled', actor.login, now, present));
+    item.updatedAt = now;
+    return item.labels.map((label) => this.labels.get(label)!);
+  }
+
+  commentsOn(number: number): Comment[] {
+    this.item(number);
+    return this.comments.filter((comment) => comment.issue === number);
+  }
+
+  createComment(actor: User, number: number, body: string): Comment {
+    this.require(actor, 'read');
+    const item = this.item(number);
+    if (body.length > 65536) {
+      throw validationFailed([
+        {
+          resource: 'IssueComment',
+          code: 'custom',
+          field: 'body',
+          message: 'Body is too long (maximum is 65536 characters)',
+        },
+      ]);
+    }
+    if (body.trim() === '')
+      throw validationFailed([{ resource: 'IssueComment', code: 'missing_field', field: 'body' }]);
+    const id = this.allocateId();
+    const now = timestamp();
+    const comment: Comment = {
+      id,
+      nodeId: nodeId('IC', id),
+      issue: number,
+      author: actor.login,
+      body,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.comments.push(comment);
+    item.updatedAt = now;
+    return comment;
+  }
+
+  comment(id: number): Comment {
+    const comment = this.comments.find((candidate) => candidate.id === id);
+    if (!comment) throw notFound();
+    return comment;
+  }
+
+  updateComment(actor: User, id: number, body: string): Comment {
+    const comment = this.comment(id);
+    if (comment.author !== actor.login) this.require(actor, 'write');
+    if (body.length > 65536) {
+      throw validationFailed([
+        {
+          resource: 'IssueComment',
+          code: 'custom',
+          field: 'body',
+          message: 'Body is too long (maximum is 65536 characters)',
+        },
+      ]);
+    }
+    comment.body = body;
+    comment.updatedAt = timestamp();
+    return comment;
+  }
+
+  // ---- dependencies and sub-issues -------------------------------------------------------
+
+  addBlockedBy(actor: User, number: number, blockerId: number): Issue {
+    this.require(actor, 'triage');
+    const issue = this.issue(number);
+    const blocker = [...this.items.values()].find((item) => item.id === blockerId);
+    if (!blocker) throw notFound();
+    if (blocker.kind !== 'issue')
+      throw validationFailed([
+        {
+          resource: 'IssueDependency',
+          code: 'custom',
+          message: 'Target issue may only be an issue',
+        },
+      ]);
+    if (!issue.blockedBy.includes(blocker.number)) issue.blockedBy.push(blocker.number);
+    return blocker;
+  }
+
+  removeBlockedBy(actor: User, number: number, blockerId: number): Issue {
+    this.require(actor, 'triage');
+    const issue = this.issue(number);
+    const blocker = [...this.items.values()].find((item) => item.id === blockerId);
+    if (!blocker || blocker.kind !== 'issue' || !issue.blockedBy.includes(blocker.number))
+      throw notFound();
+    issue.blockedBy = issue.blockedBy.filter((other) => other !== blocker.number);
+    return blocker;
+  }
+
+  blocking(number: number): Issue[] {
+    return [...this.items.values()].filter(
+      (item): item is Issue => item.kind === 'issue' && item.blockedBy.includes(number),
+    );
+  }
+
+  addSubIssue(actor: User, parentNumber: number, childId: number, replaceParent: boolean): Issue {
+    this.require(actor, 'triage');
+    const parent = this.issue(parentNumber);
+    const child = [...this.items.values()].find(
+      (item): item is Issue => item.kind === 'issue' && item.id === childId,
+    );
+    if (!child) throw notFound();
+    if (child.parent !== null && child.parent !== parentNumber) {
+      if (!replaceParent)
+        throw validationFailed([
+          { resource: 'Issue', code: 'custom', message: 'Sub issue may only have one parent' },
+        ]);
+      const previous = this.issue(child.parent);
+      previous.subIssues = previous.subIssues.filter((n) => n !== child.number);
+    }
+    if (!parent.subIssues.includes(child.number)) parent.subIssues.push(child.number);
+    child.parent = parent.number;
+    return child;
+  }
+
+  // ---- git refs ---------------------------------------------------------------------------
+
+  async getRef(ref: string): Promise<{ ref: string; sha: string }> {
+    const full = `refs/${ref}`;
+    const sha = await this.git.resolve(full);
+    if (!sha || !(await this.git.refs(full)).some((found) => found.ref === full)) throw notFound();
+    return { ref: full, sha };
+  }
+
+  async matchingRefs(prefix: string): Promise<{ ref: string; sha: string }[]> {
+    const all = await this.git.refs('refs/');
+    return all.filter((found) => found.ref.startsWith(`refs/${prefix}`));
+  }
+
+  async createRef(actor: User, ref: string, sha: string): Promise<{ ref: string; sha: string }> {
+    this.require(actor, 'write');
+    if (
+      !/^refs\/(heads|tags)\/[^\s~^:?*[\\]+$/.test(ref) ||
+      ref.endsWith('/') ||
+      ref.includes('..')
+    ) {
+      throw new ApiError(422, 'Reference name is not valid');
+    }
+    if (!(await this.git.objectExists(sha))) throw new ApiError(422, 'Object does not exist');
+    // Creation is atomic: of two racing creators exactly one wins, the other gets GitHub's 422.
+    if (!(await this.git.compareAndSwap(ref, sha, ZERO_SHA)))
+      throw new ApiError(422, ERROR_REFERENCE_EXISTS);
+    await this.settleAutoMerges();
+    return { ref, sha };
+  }
+
+  async updateRef(
+    actor: User,
+    ref: string,
+    sha: string,
+    force: boolean,
+  ): Promise<{ ref: string; sha: string }> {
+    this.require(actor, 'write');
+    const full = `refs/${ref}`;
+    const current = await this.git.resolve(full);
+    if (!current) throw new ApiError(422, ERROR_REFERENCE_MISSING);
+    if (!(await this.git.objectExists(sha))) throw new ApiError(422, 'Object does not exist');
+    if (!force && !(await this.git.isAncestor(current, sha)))
+      throw new ApiError(422, ERROR_NOT_FAST_FORWARD);
+    if (!(await this.git.compareAndSwap(full, sha, current))) {
+      // Someone moved it in between; GitHub answers the same way for a lost race.
+      throw new ApiError(422, ERROR_NOT_FAST_FORWARD);
+    }
+    await this.settleAutoMerges();
+    return { ref: full, sha };
+  }
+
+  async deleteRef(actor: User, ref: string): Promise<void> {
+    this.require(actor, 'write');
+    const full = `refs/${ref}`;
+    const current = await this.git.resolve(full);
+    if (!current) throw new ApiError(422, ERROR_REFERENCE_MISSING);
+    if (!(await this.git.deleteRef(full, current)))
+      throw new ApiError(422, ERROR_REFERENCE_MISSING);
+  }
+
+  async branchHead(branch: string): Promise<string | undefined> {
+    return this.git.resolve(`refs/heads/${branch}`);
+  }
+
+  /** `createCommitOnBranch`: a commit from file changes, only if the branch is still at `expectedHeadOid`. */
+  async commitOnBranch(
+    actor: User,
+    branch: string,
+    expectedHeadOid: string,
+    message: string,
+    changes: { additions: { path: string; contents: Buffer }[]; deletions: string[] },
+  ): Promise<string> {
+    this.require(actor, 'write');
+    const head = await this.branchHead(branch);
+    if (!head)
+      throw new ApiError(422, `A ref named "refs/heads/${branch}" does not exist`, {
+        type: 'NOT_FOUND',
+      });
+    if (head !== expectedHeadOid) {
+      throw new ApiError(
+        422,
+        `Expected branch to point to "${expectedHeadOid}" but it did not. Pull and try again.`,
+        { type: 'STALE_DATA' },
+      );
+    }
+    const commit = await this.git.commitFiles(
+      head,
+      changes,
+      message,
+      this.signature(actor, timestamp()),
+    );
+    if (!(await this.git.compareAndSwap(`refs/heads/${branch}`, commit, head))) {
+      throw new ApiError(
+        422,
+        `Expected branch to point to "${expectedHeadOid}" but it did not. Pull and try again.`,
+        { type: 'STALE_DATA' },
+      );
+    }
+    await this.settleAutoMerges();
+    return commit;
+  }
+
+  // ---- pull requests ---------------------------------------------------------------------
+
+  async createPull(
+    actor: User,
+    spec: { title: string; body: string; head: string; base: string; draft: boolean },
+  ): Promise<Pull> {
+    this.require(actor, 'write');
+    const head = spec.head.includes(':') ? spec.head.split(':').slice(1).join(':') : spec.head;
+    const headSha = await this.branchHead(head);
+    if (!headSha)
+      throw validationFailed([{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
+    const baseSha = await this.branchHead(spec.base);
+    if (!baseSha)
+      throw validationFailed([{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
+    const open = [...this.items.values()].find(
+      (item) =>
+        item.kind === 'pull' &&
+        item.state === 'open' &&
+        item.head === head &&
+        item.base === spec.base,
+    );
+    if (open) {
+      throw validationFailed([
+        {
+          resource: 'PullRequest',
+          code: 'custom',
+          message: `A pull request already exists for ${this.owner}:${head}.`,
+        },
+      ]);
+    }
+    if (await this.git.isAncestor(headSha, baseSha)) {
+      throw validationFailed([
+        {
+          resource: 'PullRequest',
+          code: 'custom',
+          message: `No commits between ${spec.base} and ${head}`,
+        },
+      ]);
+    }
+    if (spec.title.trim() === '')
+      throw validationFailed([{ resource: 'PullRequest', code: 'missing_field', field: 'title' }]);
+    const number = this.nextNumber++;
+    const id = this.allocateId();
+    const now = timestamp();
+    const pull: Pull = {
+      kind: 'pull',
+      number,
+      id,
+      nodeId: nodeId('PR', id),
+      title: spec.title,
+      body: spec.body,
+      author: actor.login,
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+      state: 'open',
+      labels: [],
+      events: [],
+      lastEditedAt: null,
+      editor: null,
+      head,
+      base: spec.base,
+      draft: spec.draft,
+      merged: false,
+      mergedAt: null,
+      mergedBy: null,
+      mergeCommitSha: null,
+      closedHeadSha: null,
+      autoMerge: null,
+    };
+    this.items.set(number, pull);
+    return pull;
+  }
+
+  async pullHeadSha(pull: Pull): Promise<string> {
+    if (pull.state === 'closed' && pull.closedHeadSha) return pull.closedHeadSha;
+    return (await this.branchHead(pull.head)) ?? pull.closedHeadSha ?? ZERO_SHA;
+  }
+
+  async pullBaseSha(pull: Pull): Promise<string> {
+    return (await this.branchHead(pull.base)) ?? ZERO_SHA;
+  }
+
+  /** Whether head merges cleanly into base: true, false, or null when a branch is gone. */
+  async mergeable(pull: Pull): Promise<boolean | null> {
+    if (pull.merged) return null;
+    const head = await this.branchHead(pull.head);
+    const base = await this.branchHead(pull.base);
+    if (!head || !base) return null;
+    return (await this.git.mergeTree(base, head)) !== undefined;
+  }
+
+  /** What branch protection asks of this commit, and what it has. */
+  async requirements(pull: Pull): Promise<Requirements> {
+    const sha = await this.pullHeadSha(pull);
+    const protection = pull.base === this.defaultBranch ? this.settings.protection : undefined;
+    const required = protection?.requiredChecks ?? [];
+    const runs = this.latestCheckRuns(sha);
+    const statuses = this.latestStatuses(sha);
+    const missingChecks: Requirements['missingChecks'] = [];
+    for (const name of required) {
+      const states = [
+        ...runs.filter((run) => run.name === name).map(checkRunState),
+        ...statuses.filter((status) => status.context === name).map(statusState),
+      ];
+      if (states.length === 0) missingChecks.push({ name, state: 'expected' });
+      else if (states.includes('failing')) missingChecks.push({ name, state: 'failing' });
+      else if (states.includes('pending')) missingChecks.push({ name, state: 'pending' });
+    }
+    const otherFailures = [
+      ...runs
+        .filter((run) => !required.includes(run.name) && checkRunState(run) === 'failing')
+        .map((run) => run.name),
+      ...statuses
+        .filter((s) => !required.includes(s.context) && statusState(s) === 'failing')
+        .map((s) => s.context),
+    ];
+    const latestByUser = new Map<string, Review>();
+    for (const review of this.reviews.filter(
+      (r) => r.pull === pull.number && r.state !== 'COMMENTED',
+    )) {
+      latestByUser.set(review.user, review);
+    }
+    const approvals = [...latestByUser.values()].filter(
+      (review) =>
+        review.state === 'APPROVED' &&
+        review.user !== pull.author &&
+        atLeast(this.permissionOf(review.user), 'write'),
+    ).length;
+    let upToDate = true;
+    if (protection?.requireUpToDate) {
+      const base = await this.branchHead(pull.base);
+      upToDate = base !== undefined && (await this.git.isAncestor(base, sha));
+    }
+    return {
+      missingChecks,
+      otherFailures,
+      approvals,
+      requiredApprovals: protection?.requiredApprovals ?? 0,
+      upToDate,
+    };
+  }
+
+  async mergeStateStatus(pull: Pull): Promise<MergeStateStatus> {
+    if (pull.state !== 'open') return 'UNKNOWN';
+    const mergeable = await this.mergeable(pull);
+    if (mergeable === null) return 'UNKNOWN';
+    if (!mergeable) return 'DIRTY';
+    if (pull.draft) return 'DRAFT';
+    const requirements = await this.requirements(pull);
+    if (!requirements.upToDate) return 'BEHIND';
+    if (
+      requirements.missingChecks.length > 0 ||
+      requirements.approvals < requirements.requiredApprovals
+    )
+      return 'BLOCKED';
+    if (requirements.otherFailures.length > 0) return 'UNSTABLE';
+    return 'CLEAN';
+  }
+
+  /** Why protection refuses a merge now, in GitHub's words, or undefined when it allows it. */
+  private async protectionRefusal(pull: Pull): Promise<string | undefined> {
+    const requirements = await this.requirements(pull);
+    const reasons: string[] = [];
+    for (const check of requirements.missingChecks) {
+      reasons.push(
+        check.state === 'expected'
+          ? `Required status check "${check.name}" is expected.`
+          : `Required status check "${check.name}" is ${check.state === 'pending' ? 'in progress' : 'failing'}.`,
+      );
+    }
+    if (requirements.approvals < requirements.requiredApprovals) {
+      reasons.push(
+        `Changes must be made through a pull request. ${requirements.requiredApprovals} of ${requirements.requiredApprovals} required approving reviews are needed.`,
+      );
+    }
+    if (!requirements.upToDate)
+      reasons.push('Changes must be made on a branch that is up to date with the base branch.');
+    if (reasons.length === 0) return undefined;
+    return `Repository rule violations found\n\n${reasons.join('\n\n')}\n\n`;
+  }
+
+  async mergePull(
+    actor: User,
+    number: number,
+    options: {
+      sha?: string;
+      method: 'merge' | 'squash' | 'rebase';
+      title?: string;
+      message?: string;
+    },
+  ): Promise<{ sha: string }> {
+    this.require(actor, 'write');
+    const pull = this.pull(number);
+    if (pull.state !== 'open' || pull.merged) throw new ApiError(405, ERROR_NOT_MERGEABLE);
+    const head = await this.branchHead(pull.head);
+    const base = await this.branchHead(pull.base);
+    if (!head || !base) throw new ApiError(405, ERROR_NOT_MERGEABLE);
+    if (options.sha !== undefined && options.sha !== head)
+      throw new ApiError(409, ERROR_HEAD_MODIFIED);
+    if (options.method === 'merge' && !this.settings.allowMergeCommit) {
+      throw new ApiError(405, 'Merge commits are not allowed on this repository.');
+    }
+    if (options.method === 'squash' && !this.settings.allowSquashMerge) {
+      throw new ApiError(405, 'Squash merges are not allowed on this repository.');
+    }
+    if (options.method === 'rebase')
+      throw new ApiError(405, 'Rebase merges are not allowed on this repository.');
+    const tree = await this.git.mergeTree(base, head);
+    if (tree === undefined) throw new ApiError(405, ERROR_NOT_MERGEABLE);
+    const refusal = await this.protectionRefusal(pull);
+    if (refusal) throw new ApiError(405, refusal);
+    const now = timestamp();
+    const title =
+      options.title ??
+      (options.method === 'squash'
+        ? `${pull.title} (#${pull.number})`
+        : `Merge pull request #${pull.number} from ${this.owner}/${pull.head}`);
+    const message = `${title}\n\n${options.message ?? pull.title}\n`;
+    const commit = await this.git.commitTree(
+      tree,
+      options.method === 'squash' ? [base] : [base, head],
+      message,
+      this.signature(actor, now),
+    );
+    if (!(await this.git.compareAndSwap(`refs/heads/${pull.base}`, commit, base))) {
+      throw new ApiError(405, 'Base branch was modified. Review and try the merge again.');
+    }
+    pull.merged = true;
+    pull.mergedAt = now;
+    pull.mergedBy = actor.login;
+    pull.mergeCommitSha = commit;
+    pull.closedHeadSha = head;
+    pull.state = 'closed';
+    pull.closedAt = now;
+    pull.updatedAt = now;
+    pull.autoMerge = null;
+    pull.events.push(this.event('merged', actor.login, now));
+    this.closeLinkedIssues(actor, pull, now);
+    await this.settleAutoMerges();
+    return { sha: commit };
+  }
+
+  /** `Closes #N` in a merged pull request's body closes issue N, as on GitHub. */
+  private closeLinkedIssues(actor: User, pull: Pull, now: string): void {
+    const pattern = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)\b/gi;
+    for (const match of pull.body.matchAll(pattern)) {
+      const item = this.items.get(Number(match[1]));
+      if (item?.kind === 'issue' && item.state === 'open') {
+        item.state = 'closed';
+        item.stateReason = 'completed';
+        item.closedAt = now;
+        item.updatedAt = now;
+        item.events.push(this.event('closed', actor.login, now));
+      }
+    }
+  }
+
+  async updatePullBranch(actor: User, number: number, expectedHeadSha?: string): Promise<void> {
+    this.require(actor, 'write');
+    const pull = this.pull(number);
+    const head = await this.branchHead(pull.head);
+    const base = await this.branchHead(pull.base);
+    if (pull.state !== 'open' || !head || !base) throw new ApiError(422, ERROR_NOT_MERGEABLE);
+    if (expectedHeadSha !== undefined && expectedHeadSha !== head) {
+      throw new ApiError(422, "expected head sha didn't match current head ref.");
+    }
+    if (await this.git.isAncestor(base, head)) throw new ApiError(422, ERROR_NO_NEW_BASE_COMMITS);
+    const tree = await this.git.mergeTree(head, base);
+    if (tree === undefined) throw new ApiError(422, 'merge conflict between base and head');
+    const commit = await this.git.commitTree(
+      tree,
+      [head, base],
+      `Merge branch '${pull.base}' into ${pull.head}\n`,
+      this.signature(actor, timestamp()),
+    );
+    if (!(await this.git.compareAndSwap(`refs/heads/${pull.head}`, commit, head))) {
+      throw new ApiError(422, "expected head sha didn't match current head ref.");
+    }
+    await this.settleAutoMerges();
+  }
+
+  async enableAutoMerge(
+    actor: User,
+    number: number,
+    method: AutoMerge['method'],
+    expectedHeadOid?: string,
+  ): Promise<Pull> {
+    this.require(actor, 'write');
+    const pull = this.pull(number);
+    if (!this.settings.allowAutoMerge)
+      throw new ApiError(422, 'Auto merge is not allowed for this repository', {
+        type: 'UNPROCESSABLE',
+      });
+    const head = await this.pullHeadSha(pull);
+    if (expectedHeadOid !== undefined && expectedHeadOid !== head) {
+      throw new ApiError(422, ERROR_HEAD_MODIFIED, { type: 'UNPROCESSABLE' });
+    }
+    const status = await this.mergeStateStatus(pull);
+    if (status === 'CLEAN' || status === 'UNSTABLE') {
+      throw new ApiError(422, `Pull request Pull request is in ${status.toLowerCase()} status`, {
+        type: 'UNPROCESSABLE',
+      });
+    }
+    pull.autoMerge = { enabledBy: actor.login, method, enabledAt: timestamp() };
+    return pull;
+  }
+
+  /** Merges every pull request with auto-merge enabled whose requirements are now met. */
+  async settleAutoMerges(): Promise<void> {
+    for (const item of [...this.items.values()]) {
+      if (item.kind !== 'pull' || item.state !== 'open' || !item.autoMerge) continue;
+      const status = await this.mergeStateStatus(item);
+      if (status !== 'CLEAN' && status !== 'UNSTABLE') continue;
+      const enabler = this.user(item.autoMerge.enabledBy);
+      if (!enabler) continue;
+      const method = item.autoMerge.method === 'SQUASH' ? 'squash' : 'merge';
+      await this.mergePull(enabler, item.number, { method }).catch(() => undefined);
+    }
+  }
+
+  // ---- checks, statuses and reviews -----------------------------------------------------
+
+  latestCheckRuns(sha: string): CheckRun[] {
+    const latest = new Map<string, CheckRun>();
+    for (const run of this.checkRuns) if (run.headSha === sha) latest.set(run.name, run);
+    return [...latest.values()];
+  }
+
+  latestStatuses(sha: string): CommitStatus[] {
+    const latest = new Map<string, CommitStatus>();
+    for (const status of this.statuses) if (status.sha === sha) latest.set(status.context, status);
+    return [...latest.values()];
+  }
+
+  async createCheckRun(
+    actor: User,
+    spec: {
+      name: string;
+      headSha: string;
+      status?: CheckRun['status'];
+      conclusion?: string | null;
+    },
+  ): Promise<CheckRun> {
+    this.require(actor, 'write');
+    if (!(await this.git.objectExists(spec.headSha))) {
+      throw validationFailed([{ resource: 'CheckRun', code: 'invalid', field: 'head_sha' }]);
+    }
+    const id = this.allocateId();
+    const now = timestamp();
+    const completed = spec.conclusion !== undefined && spec.conclusion !== null;
+    const run: CheckRun = {
+      id,
+      nodeId: nodeId('CR', id),
+      headSha: spec.headSha,
+      name: spec.name,
+      status: completed ? 'completed' : (spec.status ?? 'queued'),
+      conclusion: completed ? (spec.conclusion ?? null) : null,
+      startedAt: now,
+      completedAt: completed ? now : null,
+      externalId: '',
+    };
+    this.checkRuns.push(run);
+    await this.settleAutoMerges();
+    return run;
+  }
+
+  async createStatus(
+    actor: User,
+    sha: string,
+    spec: {
+      state: CommitStatus['state'];
+      context: string;
+      description: string | null;
+      targetUrl: string | null;
+    },
+  ): Promise<CommitStatus> {
+    this.require(actor, 'write');
+    if (!(await this.git.objectExists(sha))) {
+      throw validationFailed([
+        {
+          resource: 'Status',
+          code: 'custom',
+          field: 'sha',
+          message: `No commit found for SHA: ${sha}`,
+        },
+      ]);
+    }
+    const id = this.allocateId();
+    const status: CommitStatus = {
+      id,
+      nodeId: nodeId('SC', id),
+      sha,
+      creator: actor.login,
+      createdAt: timestamp(),
+      ...spec,
+    };
+    this.statuses.push(status);
+    await this.settleAutoMerges();
+    return status;
+  }
+
+  async createReview(
+    actor: User,
+    number: number,
+    spec: { event: string; body: string; commitId?: string },
+  ): Promise<Review> {
+    this.require(actor, 'read');
+    const pull = this.pull(number);
+    const states: Record<string, Review['state']> = {
+      APPROVE: 'APPROVED',
+      REQUEST_CHANGES: 'CHANGES_REQUESTED',
+      COMMENT: 'COMMENTED',
+    };
+    const state = states[spec.event];
+    if (!state)
+      throw validationFailed([{ resource: 'PullRequestReview', code: 'invalid', field: 'event' }]);
+    if (pull.author === actor.login && state !== 'COMMENTED') {
+      throw new ApiError(
+        422,
+        `Unprocessable Entity: Can not ${state === 'APPROVED' ? 'approve' : 'request changes on'} your own pull request`,
+      );
+    }
+    const id = this.allocateId();
+    const review: Review = {
+      id,
+      nodeId: nodeId('PRR', id),
+      pull: number,
+      user: actor.login,
+      state,
+      body: spec.body,
+      commitId: spec.commitId ?? (await this.pullHeadSha(pull)),
+      submittedAt: timestamp(),
+    };
+    this.reviews.push(review);
+    await this.settleAutoMerges();
+    return review;
+  }
+
+  workflowRun(id: number): WorkflowRun {
+    const run = this.workflowRuns.find((candidate) => candidate.id === id);
+    if (!run) throw notFound();
+    return run;
+  }
+
+  /** The whole state as plain JSON, for `/_twin/state` and for tests that compare snapshots. */
+  async snapshot(): Promise<Record<string, unknown>> {
+    const refs = await this.git.refs('refs/');
+    return {
+      repository: { owner: this.owner, name: this.name, defaultBranch: this.defaultBranch },
+      refs: Object.fromEntries(refs.map((found) => [found.ref, found.sha])),
+      labels: [...this.labels.values()],
+      items: [...this.items.values()],
+      comments: this.comments,
+      checkRuns: this.checkRuns,
+      statuses: this.statuses,
+      reviews: this.reviews,
+      workflowRuns: this.workflowRuns,
+    };
+  }
+}
+
+function checkRunState(run: CheckRun): 'pending' | 'failing' | 'success' {
+  if (run.status !== 'completed') return 'pending';
+  return ['success', 'neutral', 'skipped'].includes(run.conclusion ?? '') ? 'success' : 'failing';
+}
+
+function statusState(status: CommitStatus): 'pending' | 'failing' | 'success' {
+  if (status.state === 'pending') return 'pending';
+  return status.state === 'success' ? 'success' : 'failing';
+}
+
+function maxTime(a: string, b: string): string {
+  return a > b ? a : b;
+}
+
+/** GitHub-style opaque global node ids: a type prefix and a base64 payload. */
+export function nodeId(prefix: string, id: number): string {
+  return `${prefix}_${Buffer.from(`twin:${id}`).toString('base64url')}`;
+}
+
+export function decodeNodeId(id: string): number | undefined {
+  const match = /^[A-Z]+_([A-Za-z0-9_-]+)$/.exec(id);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64url').toString();
+  const number = /^twin:(\d+)$/.exec(decoded)?.[1];
+  return number === undefined ? undefined : Number(number);
+}

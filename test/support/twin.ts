@@ -1,0 +1,86 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { FixtureInput } from '../../src/twin/fixture.js';
+import type { Twin } from '../../src/twin/server.js';
+import { ROOT } from './source.js';
+
+const exec = promisify(execFile);
+
+/** The documented example fixture (examples/twin/shop.json), fresh for each test. */
+export function shopFixture(): FixtureInput {
+  return JSON.parse(readFileSync(join(ROOT, 'examples/twin/shop.json'), 'utf8')) as FixtureInput;
+}
+
+export interface Answer<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A tiny REST and GraphQL client for exercising the twin directly, without our retries. */
+export function client(twin: Twin, token: string | null = 'ghs_bot') {
+  const headers = (): Record<string, string> => ({
+    'content-type': 'application/json',
+    ...(token === null ? {} : { authorization: `token ${token}` }),
+  });
+  const request = async <T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<Answer<T>> => {
+    const response = await fetch(`${twin.urls.api}${path}`, {
+      method,
+      headers: headers(),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text === '' ? undefined : JSON.parse(text),
+    };
+  };
+  const graphql = async <T = any>(
+    query: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<Answer<T>> => {
+    const response = await fetch(twin.urls.graphql, {
+      method: 'POST',
+      headers: headers(),
+      body: JSON.stringify({ query, variables }),
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as T,
+    };
+  };
+  return { request, graphql };
+}
+
+/** Runs git without blocking the event loop (the twin serves from this same process). */
+export async function git(args: string[], cwd: string): Promise<string> {
+  const { stdout } = await exec('git', args, {
+    cwd,
+    env: {
+      ...process.env,
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@example.com',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@example.com',
+    },
+  });
+  return stdout;
+}
+
+export function cloneUrl(twin: Twin, token?: string): string {
+  const url = new URL(`${twin.urls.git}/acme/shop.git`);
+  if (token !== undefined) {
+    url.username = 'x-access-token';
+    url.password = token;
+  }
+  return url.toString();
+}
