@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TWIN_MARKER } from '../src/twin/server.js';
 import { ROOT } from './support/source.js';
 
 /** Runs a committed bundle the way a runner does: inputs as INPUT_* variables, files for outputs. */
@@ -65,5 +66,25 @@ describe('committed bundles run as a runner runs them', () => {
       ),
     );
     expect(version).toBe('0.1.0');
+  });
+});
+
+describe('action bundles', () => {
+  const bundles = ['main', 'dispatch', 'worker', 'merge-gate'];
+
+  it.each(bundles)('dist/%s carries no twin code', (bundle) => {
+    const text = readFileSync(join(ROOT, 'dist', bundle, 'index.js'), 'utf8');
+    expect(text).not.toContain(TWIN_MARKER);
+    expect(text).not.toContain('http-backend');
+    expect(text).not.toContain('The twin does not implement');
+  });
+
+  it('the markers it looks for are really in the twin', () => {
+    const twin = ['server.ts', 'git-http.ts', 'graphql.ts']
+      .map((file) => readFileSync(join(ROOT, 'src/twin', file), 'utf8'))
+      .join('\n');
+    expect(twin).toContain(TWIN_MARKER);
+    expect(twin).toContain('http-backend');
+    expect(twin).toContain('The twin does not implement');
   });
 });

@@ -24,7 +24,10 @@ export interface GitHubClientOptions {
   maxRetries?: number;
   /** Milliseconds per second of advised wait; tests shrink it so they never sleep for real. */
   msPerSecond?: number;
-  /** GitHub asks for a pause between content-creating requests; 1,000 ms is its advice. */
+  /**
+   * GitHub asks for a pause between content-creating requests; 1,000 ms is its advice. Writes
+   * that notify people (comments, issues) are spaced three times as far, as the plugin does.
+   */
   writeIntervalMs?: number;
   /** An answer that has not come after this long is abandoned and retried. */
   requestTimeoutMs?: number;
@@ -82,6 +85,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const maxWait = options.maxRateLimitWaitSeconds ?? 120;
   const maxRateLimitRetries = options.maxRateLimitRetries ?? 2;
   const msPerSecond = options.msPerSecond ?? 1000;
+  const writeIntervalMs = options.writeIntervalMs ?? 1000;
 
   const onLimit =
     (kind: string) =>
@@ -116,7 +120,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         onRateLimit: onLimit('primary'),
         onSecondaryRateLimit: onLimit('secondary'),
         retryAfterBaseValue: msPerSecond,
-        write: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeIntervalMs ?? 1000 }),
+        write: new Bottleneck.Group({ maxConcurrent: 1, minTime: writeIntervalMs }),
+        notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 3 * writeIntervalMs }),
       },
       retry: {
         retries: options.maxRetries ?? 3,

@@ -31,7 +31,7 @@ const turn = z.strictObject({
     .array(
       z.strictObject({
         status: z.union([z.literal(429), z.literal(500), z.literal(529)]),
-        retryAfter: z.number().optional(),
+        retryAfterMs: z.number().int().min(0).optional(),
       }),
     )
     .default([]),
@@ -137,13 +137,16 @@ export class ScriptedModel {
     this.scripts.push({ ...scriptSchema.parse(script), name });
   }
 
-  sendError(response: ServerResponse, status: number, message?: string, retryAfter?: number): void {
+  sendError(response: ServerResponse, status: number, message?: string, retryAfterMs = 1000): void {
     const requestId = `req_twin_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'request-id': requestId,
     };
-    if (status === 429 || status === 529) headers['retry-after'] = String(retryAfter ?? 1);
+    if (status === 429 || status === 529) {
+      headers['retry-after'] = String(Math.ceil(retryAfterMs / 1000));
+      headers['retry-after-ms'] = String(retryAfterMs);
+    }
     response.writeHead(status, headers);
     response.end(
       JSON.stringify({
@@ -273,7 +276,7 @@ export class ScriptedModel {
     const attempt = this.attempts.get(attemptKey) ?? 0;
     this.attempts.set(attemptKey, attempt + 1);
     const failure = step.failFirst[attempt];
-    if (failure) return this.sendError(response, failure.status, undefined, failure.retryAfter);
+    if (failure) return this.sendError(response, failure.status, undefined, failure.retryAfterMs);
 
     const usage = this.usage(body, JSON.stringify(step.content));
     const message = {

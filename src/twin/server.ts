@@ -102,12 +102,13 @@ function tokenOf(request: IncomingMessage): string | undefined {
 
 export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}): Promise<Twin> {
   const fixture: Fixture = parseFixture(fixtureInput);
+  // Everything that can reject the input runs before anything is written to disk.
+  const model = new ScriptedModel(options.modelScriptsDir);
   const ownsStateDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'ai-scrum-twin-'));
   const state = await TwinState.create(fixture, stateDir);
   const limits = new RateLimits(fixture.limits);
   const faults = new FaultInjector(fixture.faults);
-  const model = new ScriptedModel(options.modelScriptsDir);
   let stats = emptyStats();
   const hanging = new Set<ServerResponse>();
 

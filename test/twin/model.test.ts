@@ -1,0 +1,174 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
+import { startTwin, type Twin } from '../../src/twin/server.js';
+import { ROOT } from '../support/source.js';
+import { shopFixture } from '../support/twin.js';
+
+let twin: Twin;
+let anthropic: Anthropic;
+
+beforeEach(async () => {
+  twin = await startTwin(shopFixture(), {
+    modelScriptsDir: join(ROOT, 'examples/twin/model-scripts'),
+  });
+  anthropic = new Anthropic({ apiKey: 'sk-twin', baseURL: twin.urls.model, maxRetries: 2 });
+});
+afterEach(async () => {
+  await twin.stop();
+});
+
+const system = [
+  {
+    type: 'text' as const,
+    text: `You are the developer. ${'Repository map: src/cart.ts src/tax.ts. '.repeat(200)}`,
+    cache_control: { type: 'ephemeral' as const },
+  },
+];
+const tools = [
+  { type: 'text_editor_20250728' as const, name: 'str_replace_based_edit_tool' as const },
+];
+const opening = { role: 'user' as const, content: 'Issue #1: Add tax\n\nTouches `src/cart.ts`' };
+
+describe('the scripted model through the Anthropic SDK', () => {
+  it('plays a tool-use conversation turn by turn, retrying an injected 529', async () => {
+    const first = await anthropic.messages.create({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 1024,
+      system,
+      tools,
+      messages: [opening],
+    });
+    expect(first.stop_reason).toBe('tool_use');
+    const use = first.content.find((block) => block.type === 'tool_use');
+    expect(use).toMatchObject({
+      name: 'str_replace_based_edit_tool',
+      input: { command: 'view', path: 'src/cart.ts' },
+    });
+    const history = [
+      opening,
+      { role: 'assistant' as const, content: first.content },
+      {
+        role: 'user' as const,
+        content: [
+          {
+            type: 'tool_result' as const,
+            tool_use_id: use!.type === 'tool_use' ? use!.id : '',
+            content: 'export const x = 1;',
+          },
+        ],
+      },
+    ];
+    // Turn two is scripted to fail once with 529; the SDK retries it.
+    const second = await anthropic.messages.create({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 1024,
+      system,
+      tools,
+      messages: history,
+    });
+    expect(second.content[0]).toMatchObject({
+      type: 'tool_use',
+      input: { command: 'create', path: 'src/tax.ts' },
+    });
+    expect(twin.stats().byRoute['POST /v1/messages']).toBe(3);
+  });
+
+  it('streams the same answer as events', async () => {
+    const stream = anthropic.messages.stream({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 1024,
+      system,
+      tools,
+      messages: [opening],
+    });
+    const texts: string[] = [];
+    stream.on('text', (text) => texts.push(text));
+    const message = await stream.finalMessage();
+    expect(texts.join('')).toBe('I will look at the cart first.');
+    expect(message.content[1]).toMatchObject({
+      type: 'tool_use',
+      id: 'toolu_twin_1',
+      input: { path: 'src/cart.ts' },
+    });
+    expect(message.stop_reason).toBe('tool_use');
+  });
+
+  it('reports cache writes, then cache reads, for a repeated prefix with a breakpoint', async () => {
+    const first = await anthropic.messages.create({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 1024,
+      system,
+      tools,
+      messages: [opening],
+    });
+    expect(first.usage.cache_creation_input_tokens).toBeGreaterThan(1024);
+    expect(first.usage.cache_read_input_tokens).toBe(0);
+    const again = await anthropic.messages.create({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 1024,
+      system,
+      tools,
+      messages: [opening],
+    });
+    expect(again.usage.cache_read_input_tokens).toBe(first.usage.cache_creation_input_tokens);
+    expect(again.usage.cache_creation_input_tokens).toBe(0);
+    expect(again.usage.input_tokens).toBe(first.usage.input_tokens);
+    const short = await anthropic.messages.create({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 1024,
+      system: [{ type: 'text', text: 'Short.', cache_control: { type: 'ephemeral' } }],
+      messages: [opening],
+    });
+    // Below the minimum cacheable length caching silently does nothing, as with real models.
+    expect([short.usage.cache_creation_input_tokens, short.usage.cache_read_input_tokens]).toEqual([
+      0, 0,
+    ]);
+  });
+
+  it('says which script is missing for a conversation it does not know', async () => {
+    const unknown = anthropic.messages.create({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'Issue #99: Unknown' }],
+    });
+    await expect(unknown).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('No model script matches this conversation'),
+    });
+    await expect(unknown).rejects.toMatchObject({
+      message: expect.stringContaining('Issue #99: Unknown'),
+    });
+  });
+
+  it('rejects parameters the current API version refuses, and requests without a key', async () => {
+    const response = await fetch(`${twin.urls.model}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': 'k',
+        'anthropic-version': '2026-10-21',
+      },
+      body: JSON.stringify({ model: 'm', max_tokens: 5, temperature: 0.2, messages: [opening] }),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe(
+      'temperature: Extra inputs are not permitted',
+    );
+    const anonymous = await fetch(`${twin.urls.model}/v1/messages`, { method: 'POST', body: '{}' });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('injects a 429 by route, which the SDK reports with its status', async () => {
+    await fetch(`${twin.urls.api}/_twin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({
+        rules: [{ route: 'POST /v1/messages', probability: 1, kind: 'status', status: 429 }],
+      }),
+    });
+    const limited = new Anthropic({ apiKey: 'k', baseURL: twin.urls.model, maxRetries: 0 });
+    await expect(
+      limited.messages.create({ model: 'm', max_tokens: 5, messages: [opening] }),
+    ).rejects.toMatchObject({ status: 429 });
+  });
+});
