@@ -24,6 +24,10 @@ export const DISPATCH_INPUTS = {
   issues: '',
   'dry-run': 'false',
   'ledger-writers': '',
+  'priority-order': 'priority:critical,priority:high,priority:medium,priority:low',
+  'complexity-order':
+    'complexity:xs,complexity:small,complexity:medium,complexity:large,complexity:xl',
+  'fallback-footprint': '**',
   ...LABEL_DEFAULTS,
 } as const;
 

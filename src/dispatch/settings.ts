@@ -1,4 +1,5 @@
 import { DISPATCH_INPUTS } from '../action-io.js';
+import { ConfigurationError } from '../errors.js';
 import { Inputs, type InputSource } from '../settings/inputs.js';
 import { readLabelNames, type LabelNames } from '../settings/labels.js';
 
@@ -12,6 +13,9 @@ export interface DispatchSettings {
   forcedIssues: number[];
   dryRun: boolean;
   ledgerWriters: string[];
+  priorityOrder: string[];
+  complexityOrder: string[];
+  fallbackFootprint: string[];
   labels: LabelNames;
 }
 
@@ -31,6 +35,17 @@ export function parseDispatchSettings(source: InputSource): DispatchSettings {
     forcedIssues: inputs.issueNumbers('issues'),
     dryRun: inputs.boolean('dry-run'),
     ledgerWriters: inputs.list('ledger-writers'),
+    priorityOrder: inputs.list('priority-order'),
+    complexityOrder: inputs.list('complexity-order'),
+    fallbackFootprint: nonEmpty(inputs.list('fallback-footprint'), 'fallback-footprint'),
     labels: readLabelNames(inputs),
   };
+}
+
+function nonEmpty(items: string[], name: string): string[] {
+  if (items.length === 0)
+    throw new ConfigurationError(
+      `Invalid input '${name}': "". Expected at least one path or glob.`,
+    );
+  return items;
 }

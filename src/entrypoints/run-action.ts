@@ -1,13 +1,14 @@
 import * as actionsCore from '@actions/core';
 import type { ActionRun } from '../action-deps.js';
 import { errorMessage } from '../errors.js';
+import { createGitHubClient, endpointsFromEnv } from '../github/client.js';
 import type { Logger } from '../logger.js';
 
 /** The part of `@actions/core` an entry point uses; tests pass a recording one. */
 export type ActionsCore = Pick<
   typeof actionsCore,
-  'getInput' | 'setFailed' | 'debug' | 'info' | 'warning' | 'error'
->;
+  'getInput' | 'setFailed' | 'debug' | 'info' | 'warning' | 'error' | 'setOutput'
+> & { summary: { addRaw(text: string, addEOL?: boolean): { write(): Promise<unknown> } } };
 
 export function actionsLogger(core: ActionsCore): Logger {
   return {
@@ -25,8 +26,29 @@ export async function runAction(
   core: ActionsCore = actionsCore,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
+  const logger = actionsLogger(core);
   try {
-    await run({ input: (input) => core.getInput(input), env, logger: actionsLogger(core) });
+    await run({
+      input: (input) => core.getInput(input),
+      env,
+      logger,
+      setOutput: (output, value) => core.setOutput(output, value),
+      writeSummary: async (markdown) => {
+        if (env['GITHUB_STEP_SUMMARY']) await core.summary.addRaw(markdown, true).write();
+      },
+      github: (token) =>
+        createGitHubClient({
+          token,
+          ...endpointsFromEnv(env),
+          logger,
+          // Content-creating requests are spaced 1 s apart as GitHub asks; against the local twin
+          // a test may shorten that.
+          ...(env['AI_SCRUM_WRITE_INTERVAL_MS']
+            ? { writeIntervalMs: Number(env['AI_SCRUM_WRITE_INTERVAL_MS']) }
+            : {}),
+        }),
+      now: () => new Date(),
+    });
   } catch (error) {
     core.setFailed(`${name} failed: ${errorMessage(error)}`);
   }

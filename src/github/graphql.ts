@@ -18,57 +18,49 @@ export const VIEWER_QUERY = /* GraphQL */ `
   }
 `;
 
-/** Open issues carrying one label, with what eligibility and ordering need, 100 a page. */
-export const READY_ISSUES_QUERY = /* GraphQL */ `
-  query ReadyIssues($owner: String!, $name: String!, $label: String!, $cursor: String) {
+/**
+ * What dispatch reads first, in one request: the open tracking issues with the ledger's latest
+ * comments, pull requests handed back for conflict resolution, the in-progress label's id and the
+ * repository's collaborators with their permission.
+ */
+export const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
+  query DispatchOverview(
+    $owner: String!
+    $name: String!
+    $coordination: String!
+    $conflict: String!
+    $inProgress: String!
+  ) {
     repository(owner: $owner, name: $name) {
-      issues(
-        first: 100
-        after: $cursor
+      defaultBranchRef {
+        name
+      }
+      label(name: $inProgress) {
+        id
+      }
+      tracking: issues(
+        first: 5
         states: OPEN
-        labels: [$label]
+        labels: [$coordination]
         orderBy: { field: CREATED_AT, direction: ASC }
       ) {
-        pageInfo {
-          hasNextPage
-          endCursor
+        nodes {
+          ...TrackingIssue
         }
+      }
+      conflicts: pullRequests(first: 50, states: OPEN, labels: [$conflict]) {
         nodes {
           number
-          databaseId
           title
-          body
-          createdAt
-          lastEditedAt
-          editor {
+          headRefName
+        }
+      }
+      collaborators(first: 100) {
+        totalCount
+        edges {
+          permission
+          node {
             login
-          }
-          author {
-            login
-          }
-          labels(first: 20) {
-            nodes {
-              name
-            }
-          }
-          timelineItems(last: 5, itemTypes: [LABELED_EVENT]) {
-            nodes {
-              ... on LabeledEvent {
-                createdAt
-                actor {
-                  login
-                }
-                label {
-                  name
-                }
-              }
-            }
-          }
-          subIssues(first: 10) {
-            nodes {
-              number
-              state
-            }
           }
         }
       }
@@ -78,9 +70,176 @@ export const READY_ISSUES_QUERY = /* GraphQL */ `
       remaining
     }
   }
+
+  fragment TrackingIssue on Issue {
+    number
+    id
+    body
+    author {
+      __typename
+      login
+    }
+    comments(last: 100) {
+      totalCount
+      nodes {
+        databaseId
+        body
+        createdAt
+        author {
+          __typename
+          login
+        }
+      }
+    }
+  }
 `;
 
+/** The ledger alone, read again after appending to it, to learn which claims won. */
+export const LEDGER_QUERY = /* GraphQL */ `
+  query Ledger($owner: String!, $name: String!, $coordination: String!) {
+    repository(owner: $owner, name: $name) {
+      tracking: issues(
+        first: 5
+        states: OPEN
+        labels: [$coordination]
+        orderBy: { field: CREATED_AT, direction: ASC }
+      ) {
+        nodes {
+          number
+          author {
+            __typename
+            login
+          }
+          comments(last: 100) {
+            totalCount
+            nodes {
+              databaseId
+              body
+              createdAt
+              author {
+                __typename
+                login
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+/** Who applied labels and renamed an issue, its last body edit, and its place among siblings. */
+export const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
+  fragment IssueDetails on Issue {
+    number
+    lastEditedAt
+    editor {
+      __typename
+      login
+    }
+    timelineItems(last: 25, itemTypes: [LABELED_EVENT, RENAMED_TITLE_EVENT]) {
+      nodes {
+        __typename
+        ... on LabeledEvent {
+          createdAt
+          actor {
+            __typename
+            login
+          }
+          label {
+            name
+          }
+        }
+        ... on RenamedTitleEvent {
+          createdAt
+          actor {
+            __typename
+            login
+          }
+        }
+      }
+    }
+    parent {
+      number
+      subIssues(first: 50) {
+        nodes {
+          number
+          state
+        }
+      }
+    }
+  }
+`;
+
+/** Details of several issues and the state of issues they reference, in one request. */
+export function issueDetailsQuery(
+  issues: readonly number[],
+  references: readonly number[],
+): string {
+  const details = issues.map(
+    (n) => `    i${n}: issue(number: ${Math.trunc(n)}) {
+      ...IssueDetails
+    }`,
+  );
+  const states = references.map(
+    (n) => `    r${n}: issueOrPullRequest(number: ${Math.trunc(n)}) {
+      ... on Issue {
+        state
+      }
+      ... on PullRequest {
+        state
+      }
+    }`,
+  );
+  return `query IssueDetails($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+${[...details, ...states].join('\n')}
+  }
+}
+${ISSUE_DETAILS_FRAGMENT}`;
+}
+
+/** The permission of several logins, in one request; a login that is no collaborator has no edge. */
+export function collaboratorPermissionsQuery(logins: readonly string[]): string {
+  const lookups = logins.map(
+    (login, i) => `    c${i}: collaborators(first: 1, login: ${JSON.stringify(login)}) {
+      edges {
+        permission
+        node {
+          login
+        }
+      }
+    }`,
+  );
+  return `query CollaboratorPermissions($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+${lookups.join('\n')}
+  }
+}
+`;
+}
+
+/** One label added to many issues or pull requests in a single request. */
+export function addLabelMutation(count: number): string {
+  const variables = Array.from({ length: count }, (_, i) => `$i${i}: ID!`).join(', ');
+  const additions = Array.from(
+    { length: count },
+    (_, i) => `  a${i}: addLabelsToLabelable(input: { labelableId: $i${i}, labelIds: [$label] }) {
+    clientMutationId
+  }`,
+  );
+  return `mutation AddLabel($label: ID!, ${variables}) {
+${additions.join('\n')}
+}
+`;
+}
+
+/** Every document, with the generated ones in a representative instance, for the contract test. */
 export const GRAPHQL_DOCUMENTS: Readonly<Record<string, string>> = {
   VIEWER_QUERY,
-  READY_ISSUES_QUERY,
+  DISPATCH_OVERVIEW_QUERY,
+  LEDGER_QUERY,
+  issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
+  collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
+  addLabelMutation: addLabelMutation(2),
 };

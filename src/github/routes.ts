@@ -34,6 +34,7 @@ export const ROUTES = {
   listCheckRunsForRef: 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
   createCommitStatus: 'POST /repos/{owner}/{repo}/statuses/{sha}',
   getWorkflowRun: 'GET /repos/{owner}/{repo}/actions/runs/{run_id}',
+  listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -446,6 +446,21 @@ function repositoryView(state: TwinState, json: Serializer): Record<string, unkn
         args,
       );
     },
+    collaborators: (args: ConnectionArgs & { login?: string; query?: string }) => {
+      const users = [...state.users.values()]
+        .filter((user) => user.type === 'User' && user.permission !== 'none')
+        .filter((user) => !args.login || user.login.toLowerCase() === args.login.toLowerCase())
+        .filter(
+          (user) => !args.query || user.login.toLowerCase().includes(args.query.toLowerCase()),
+        );
+      const page = connection(users, args) as { edges: { node: User; cursor: string }[] };
+      const edges = page.edges.map((edge) => ({
+        cursor: edge.cursor,
+        permission: edge.node.permission.toUpperCase(),
+        node: actorView(state, json, edge.node.login),
+      }));
+      return { ...page, edges, nodes: edges.map((edge) => edge.node) };
+    },
     labels: (args: ConnectionArgs & { query?: string }) =>
       connection(
         [...state.labels.values()]

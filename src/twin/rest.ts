@@ -730,9 +730,11 @@ export const REST_ROUTES: RestRoute[] = [
     template: `${REPO}/actions/runs`,
     handle(request, state, json) {
       const status = request.query.get('status');
-      const runs = state.workflowRuns.filter(
-        (run) => status === null || run.status === status || run.conclusion === status,
-      );
+      const created = createdFilter(request.query.get('created'));
+      const runs = state.workflowRuns
+        .filter((run) => status === null || run.status === status || run.conclusion === status)
+        .filter((run) => created(run.createdAt))
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       const { page, headers } = paginate(runs, request.query, `${json.repoApi}/actions/runs`);
       return {
         status: 200,
@@ -752,6 +754,22 @@ async function resolveCommit(state: TwinState, ref: string): Promise<string> {
     if (sha) return sha;
   }
   throw new ApiError(422, `No commit found for SHA: ${ref}`);
+}
+
+/** GitHub's `created` search qualifier: `>=DATE`, `<DATE`, `DATE..DATE` or a day. */
+function createdFilter(value: string | null): (at: string) => boolean {
+  if (value === null || value === '') return () => true;
+  const range = /^(.+)\.\.(.+)$/.exec(value);
+  if (range) return (at) => at >= range[1]! && at.slice(0, range[2]!.length) <= range[2]!;
+  const bound = /^(>=|<=|>|<)(.+)$/.exec(value);
+  if (bound) {
+    const [, op, date = ''] = bound;
+    if (op === '>=') return (at) => at >= date;
+    if (op === '>') return (at) => at > date;
+    if (op === '<=') return (at) => at.slice(0, date.length) <= date;
+    return (at) => at < date;
+  }
+  return (at) => at.startsWith(value);
 }
 
 function permissionsOf(permission: string): Record<string, boolean> {

@@ -329,10 +329,15 @@ export class TwinState {
     issue: Issue,
     edit: { by: string; at: string; title?: string; body?: string },
   ): void {
-    if (edit.title !== undefined) issue.title = edit.title;
-    if (edit.body !== undefined) issue.body = edit.body;
-    issue.lastEditedAt = edit.at;
-    issue.editor = edit.by;
+    if (edit.title !== undefined) {
+      issue.events.push(this.event('renamed', edit.by, edit.at));
+      issue.title = edit.title;
+    }
+    if (edit.body !== undefined) {
+      issue.body = edit.body;
+      issue.lastEditedAt = edit.at;
+      issue.editor = edit.by;
+    }
     issue.updatedAt = maxTime(issue.updatedAt, edit.at);
   }
 
@@ -498,9 +503,9 @@ export class TwinState {
     if (changes.title !== undefined && changes.title !== item.title) {
       if (changes.title.trim() === '')
         throw validationFailed([{ resource: 'Issue', code: 'missing_field', field: 'title' }]);
+      // A new title is a `renamed` timeline event; lastEditedAt and editor track the body only.
+      item.events.push(this.event('renamed', actor.login, now));
       item.title = changes.title;
-      item.lastEditedAt = now;
-      item.editor = actor.login;
     }
     if (changes.body !== undefined && changes.body !== item.body) {
       item.body = changes.body;

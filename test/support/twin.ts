@@ -84,3 +84,64 @@ export function cloneUrl(twin: Twin, token?: string): string {
   }
   return url.toString();
 }
+/** Open issues carrying one label, with what eligibility and ordering need, 100 a page. */
+export const LABELLED_ISSUES_QUERY = /* GraphQL */ `
+  query ReadyIssues($owner: String!, $name: String!, $label: String!, $cursor: String) {
+    repository(owner: $owner, name: $name) {
+      issues(
+        first: 100
+        after: $cursor
+        states: OPEN
+        labels: [$label]
+        orderBy: { field: CREATED_AT, direction: ASC }
+      ) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        nodes {
+          number
+          databaseId
+          title
+          body
+          createdAt
+          lastEditedAt
+          editor {
+            login
+          }
+          author {
+            login
+          }
+          labels(first: 20) {
+            nodes {
+              name
+            }
+          }
+          timelineItems(last: 5, itemTypes: [LABELED_EVENT]) {
+            nodes {
+              ... on LabeledEvent {
+                createdAt
+                actor {
+                  login
+                }
+                label {
+                  name
+                }
+              }
+            }
+          }
+          subIssues(first: 10) {
+            nodes {
+              number
+              state
+            }
+          }
+        }
+      }
+    }
+    rateLimit {
+      cost
+      remaining
+    }
+  }
+`;

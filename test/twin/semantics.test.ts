@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { READY_ISSUES_QUERY } from '../../src/github/graphql.js';
 import { startTwin, type Twin } from '../../src/twin/server.js';
-import { client, shopFixture } from '../support/twin.js';
+import { client, LABELLED_ISSUES_QUERY, shopFixture } from '../support/twin.js';
 
 let twin: Twin;
 let api: ReturnType<typeof client>;
@@ -110,7 +109,7 @@ describe('issues, labels, comments', () => {
       label: { name: 'ai-ready' },
     });
     const data = (
-      await api.graphql(READY_ISSUES_QUERY, { owner: 'acme', name: 'shop', label: 'ai-ready' })
+      await api.graphql(LABELLED_ISSUES_QUERY, { owner: 'acme', name: 'shop', label: 'ai-ready' })
     ).body.data;
     expect(data.repository.issues.nodes.map((n: { number: number }) => n.number)).toEqual([1, 2]);
     expect(data.repository.issues.nodes[1].timelineItems.nodes[0]).toMatchObject({
@@ -351,7 +350,7 @@ describe('GraphQL', () => {
 
   it('charges points by GitHub’s formula and reports them in rateLimit', async () => {
     // issues(first: 100) is 1 request; labels, timelineItems and subIssues of 100 issues are 300 more.
-    const answer = await api.graphql(READY_ISSUES_QUERY, {
+    const answer = await api.graphql(LABELLED_ISSUES_QUERY, {
       owner: 'acme',
       name: 'shop',
       label: 'ai-ready',

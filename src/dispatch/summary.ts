@@ -1,0 +1,96 @@
+import type { DispatchReport } from './dispatch.js';
+
+/** The job summary: what was picked, and for every other ready issue why it was not. */
+
+const MAX_ROWS = 500;
+const cell = (text: string) =>
+  text
+    .replace(/[|\r\n]/g, ' ')
+    .replace(/</g, '&lt;')
+    .slice(0, 100);
+
+export function renderSummary(report: DispatchReport, repository: string): string {
+  const lines = [
+    `## AI Scrum Master — dispatch${report.dryRun ? ' (dry run: nothing was written)' : ''}`,
+    '',
+  ];
+  lines.push(
+    `${report.claimed.length} picked · ${report.activeClaims} already in progress · capacity ${report.capacity} · ` +
+      `${report.skipped.length} not picked · tracking issue ${report.trackingIssue ? `#${report.trackingIssue}` : 'none yet'}`,
+    '',
+  );
+  if (report.claimed.length > 0) {
+    lines.push(
+      report.dryRun ? '### Would pick' : '### Picked',
+      '',
+      '| Issue | Kind | Claim | Epoch | Footprint |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const c of report.claimed) {
+      const files =
+        c.footprint.entries
+          .slice(0, 5)
+          .map((f) => `\`${cell(f)}\``)
+          .join(', ') +
+        (c.footprint.entries.length > 5 ? ` … (${c.footprint.entries.length})` : '');
+      lines.push(
+        `| #${c.issue} ${cell(c.title)} | ${c.kind}${c.pull ? ` (#${c.pull})` : ''} | \`${c.claim}\` | ${c.epoch} | ${files} (${c.footprint.source}) |`,
+      );
+    }
+    lines.push('');
+  }
+  if (report.lost.length > 0) {
+    lines.push(
+      '### Lost to a concurrent dispatch',
+      '',
+      ...report.lost.map((c) => `- #${c.issue}: claim \`${c.claim}\` was void`),
+      '',
+    );
+  }
+  if (report.skipped.length > 0) {
+    lines.push('### Not picked', '', '| Issue | Reason |', '| --- | --- |');
+    for (const s of report.skipped.slice(0, MAX_ROWS))
+      lines.push(`| #${s.issue} ${cell(s.title)} | ${cell(s.reason)} |`);
+    if (report.skipped.length > MAX_ROWS)
+      lines.push(`| … | ${report.skipped.length - MAX_ROWS} more |`);
+    lines.push('');
+  }
+  if (report.expired.length > 0) {
+    lines.push(
+      '### Expired claims',
+      '',
+      ...report.expired.map((e) => `- #${e.issue}: \`${e.claim}\` (${e.reason})`),
+      '',
+    );
+  }
+  const ledger = report.ledger;
+  lines.push(
+    '### Ledger',
+    '',
+    `${ledger.entries} entries from ${ledger.comments - ledger.untrustedComments} trusted comments; ` +
+      `${ledger.untrustedComments} comments by others ignored; ${ledger.skipped} malformed entries skipped; ` +
+      `${ledger.voidClaims} void claims.` +
+      (report.rotatedFrom ? ` Rotated from #${report.rotatedFrom}.` : '') +
+      ` Repository tree: ${report.treeFiles} files (${repository}).`,
+    '',
+  );
+  if (report.warnings.length > 0)
+    lines.push('### Warnings', '', ...report.warnings.map((w) => `- ${cell(w)}`), '');
+  return lines.join('\n');
+}
+
+/** The `matrix` output: `{"include":[{issue, claim, epoch, branch, files, kind}]}`. */
+export function matrixOf(report: DispatchReport): { include: Record<string, unknown>[] } {
+  if (report.dryRun) return { include: [] };
+  return {
+    include: report.claimed.map((c) => ({
+      issue: c.issue,
+      claim: c.claim,
+      epoch: c.epoch,
+      branch: `ai-feature/issue-${c.issue}`,
+      files: c.footprint.entries.slice(0, 100),
+      kind: c.kind,
+      ...(c.pull ? { pull: c.pull } : {}),
+    })),
+  };
+}

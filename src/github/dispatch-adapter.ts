@@ -1,0 +1,371 @@
+import { GraphqlResponseError } from '@octokit/graphql';
+import type { BacklogIssue, IssueDetails, Permission } from '../backlog/issue.js';
+import type { DispatchPort, Overview, TrackingIssue } from '../dispatch/port.js';
+import type { Identity, LedgerComment } from '../ledger/fold.js';
+import type { GitHubClient } from './client.js';
+import {
+  addLabelMutation,
+  collaboratorPermissionsQuery,
+  DISPATCH_OVERVIEW_QUERY,
+  issueDetailsQuery,
+  LEDGER_QUERY,
+} from './graphql.js';
+import { ROUTES } from './routes.js';
+
+interface Actor {
+  __typename: string;
+  login: string;
+}
+
+interface TrackingNode {
+  number: number;
+  id?: string;
+  body?: string;
+  author: Actor | null;
+  comments: {
+    totalCount: number;
+    nodes: { databaseId: number; body: string; createdAt: string; author: Actor | null }[];
+  };
+}
+
+const identity = (actor: Actor | null | undefined): Identity | null =>
+  actor
+    ? { login: actor.login.replace(/\[bot\]$/i, '').toLowerCase(), bot: actor.__typename === 'Bot' }
+    : null;
+
+function trackingIssue(node: TrackingNode): TrackingIssue {
+  const comments: LedgerComment[] = node.comments.nodes.map((comment) => ({
+    id: comment.databaseId,
+    author: identity(comment.author),
+    body: comment.body,
+    createdAt: comment.createdAt,
+  }));
+  return {
+    number: node.number,
+    nodeId: node.id ?? '',
+    author: identity(node.author),
+    body: node.body ?? '',
+    commentCount: node.comments.totalCount,
+    comments,
+  };
+}
+
+const PERMISSIONS: Record<string, Permission> = {
+  ADMIN: 'admin',
+  MAINTAIN: 'maintain',
+  WRITE: 'write',
+  TRIAGE: 'triage',
+  READ: 'read',
+};
+
+/** At most this many issues or logins go into one aliased GraphQL request. */
+const ALIASES_PER_REQUEST = 50;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export class GitHubDispatchAdapter implements DispatchPort {
+  constructor(
+    private readonly github: GitHubClient,
+    private readonly repo: { owner: string; repo: string },
+  ) {}
+
+  private get names() {
+    return { owner: this.repo.owner, name: this.repo.repo };
+  }
+
+  async overview(labels: {
+    coordination: string;
+    conflict: string;
+    inProgress: string;
+  }): Promise<Overview> {
+    type Data = {
+      repository: {
+        defaultBranchRef: { name: string } | null;
+        label: { id: string } | null;
+        tracking: { nodes: TrackingNode[] };
+        conflicts: { nodes: { number: number; title: string; headRefName: string }[] };
+        collaborators: {
+          totalCount: number;
+          edges: { permission: string; node: { login: string } }[];
+        } | null;
+      };
+    };
+    let data: Data;
+    try {
+      data = await this.github.graphql<Data>(DISPATCH_OVERVIEW_QUERY, { ...this.names, ...labels });
+    } catch (error) {
+      // Listing collaborators needs push access; without it the rest of the answer still holds.
+      const onlyCollaborators =
+        error instanceof GraphqlResponseError &&
+        error.errors?.every((e) => (e.path ?? []).includes('collaborators')) &&
+        (error.data as Data | undefined)?.repository;
+      if (!onlyCollaborators) throw error;
+      data = error.data as Data;
+    }
+    const repository = data.repository;
+    const collaborators = repository.collaborators;
+    return {
+      defaultBranch: repository.defaultBranchRef?.name ?? 'main',
+      tracking: repository.tracking.nodes.map(trackingIssue).sort((a, b) => a.number - b.number),
+      conflicts: repository.conflicts.nodes.flatMap((pull) => {
+        const match = /^ai-feature\/issue-(\d+)$/.exec(pull.headRefName);
+        return match ? [{ pull: pull.number, issue: Number(match[1]), title: pull.title }] : [];
+      }),
+      inProgressLabelId: repository.label?.id ?? null,
+      collaborators:
+        collaborators && collaborators.totalCount <= collaborators.edges.length
+          ? new Map(
+              collaborators.edges.map((edge) => [
+                edge.node.login.toLowerCase(),
+                PERMISSIONS[edge.permission] ?? 'read',
+              ]),
+            )
+          : null,
+    };
+  }
+
+  async backlog(readyLabel: string): Promise<(BacklogIssue & { nodeId: string })[]> {
+    const issues = await this.github.rest.paginate(ROUTES.listIssues, {
+      ...this.repo,
+      labels: readyLabel,
+      state: 'open',
+      sort: 'created',
+      direction: 'asc',
+      per_page: 100,
+    });
+    return issues
+      .filter((issue) => !issue.pull_request)
+      .map((issue) => {
+        const dependencies = (issue as { issue_dependencies_summary?: { blocked_by?: number } })
+          .issue_dependencies_summary;
+        const subIssues = (issue as { sub_issues_summary?: { total?: number; completed?: number } })
+          .sub_issues_summary;
+        return {
+          number: issue.number,
+          nodeId: issue.node_id,
+          title: issue.title,
+          body: issue.body ?? '',
+          author: issue.user?.login ?? '',
+          createdAt: issue.created_at,
+          labels: issue.labels.map((label) =>
+            typeof label === 'string' ? label : (label.name ?? ''),
+          ),
+          openNativeBlockers: dependencies?.blocked_by ?? 0,
+          openSubIssues: Math.max((subIssues?.total ?? 0) - (subIssues?.completed ?? 0), 0),
+        };
+      });
+  }
+
+  async tree(branch: string): Promise<{ paths: string[]; truncated: boolean }> {
+    const { data } = await this.github.rest.request(ROUTES.getTree, {
+      ...this.repo,
+      tree_sha: branch,
+      recursive: '1',
+    });
+    return {
+      paths: data.tree
+        .filter((entry) => entry.type === 'blob' && entry.path)
+        .map((entry) => entry.path!),
+      truncated: data.truncated,
+    };
+  }
+
+  async finishedRuns(since: string): Promise<Set<number>> {
+    const { data } = await this.github.rest.request(ROUTES.listWorkflowRuns, {
+      ...this.repo,
+      status: 'completed',
+      created: `>=${since}`,
+      per_page: 100,
+    });
+    return new Set(data.workflow_runs.map((run) => Number(run.id)));
+  }
+
+  async details(issues: readonly number[], references: readonly number[], readyLabel: string) {
+    const details = new Map<number, IssueDetails>();
+    const referenced = new Map<number, boolean>();
+    type Node = {
+      number: number;
+      lastEditedAt: string | null;
+      editor: Actor | null;
+      timelineItems: {
+        nodes: ({
+          __typename: string;
+          createdAt?: string;
+          actor?: Actor | null;
+          label?: { name: string };
+        } | null)[];
+      };
+      parent: { number: number; subIssues: { nodes: { number: number; state: string }[] } } | null;
+    };
+    const batches = chunks(
+      [
+        ...issues.map((n) => ({ n, kind: 'i' as const })),
+        ...references.map((n) => ({ n, kind: 'r' as const })),
+      ],
+      ALIASES_PER_REQUEST,
+    );
+    for (const batch of batches) {
+      const wanted = batch.filter((b) => b.kind === 'i').map((b) => b.n);
+      const refs = batch.filter((b) => b.kind === 'r').map((b) => b.n);
+      const data = await this.github.graphql<{
+        repository: Record<string, Node | { state?: string } | null>;
+      }>(issueDetailsQuery(wanted, refs), this.names);
+      for (const n of wanted) {
+        const node = data.repository[`i${n}`] as Node | null | undefined;
+        if (!node) continue;
+        const events = node.timelineItems.nodes.filter((event) => event !== null);
+        const labelled = events.filter(
+          (event) =>
+            event.__typename === 'LabeledEvent' &&
+            event.label?.name.toLowerCase() === readyLabel.toLowerCase(),
+        );
+        const last = labelled.at(-1);
+        details.set(n, {
+          readyLabel: last ? { actor: identity(last.actor), at: last.createdAt ?? '' } : null,
+          edits: [
+            ...(node.lastEditedAt
+              ? [{ actor: identity(node.editor), at: node.lastEditedAt, what: 'body' as const }]
+              : []),
+            ...events
+              .filter((event) => event.__typename === 'RenamedTitleEvent')
+              .map((event) => ({
+                actor: identity(event.actor),
+                at: event.createdAt ?? '',
+                what: 'title' as const,
+              })),
+          ],
+          parent: node.parent
+            ? {
+                number: node.parent.number,
+                subIssues: node.parent.subIssues.nodes.map((sub) => ({
+                  number: sub.number,
+                  open: sub.state === 'OPEN',
+                })),
+              }
+            : null,
+        });
+      }
+      for (const n of refs) {
+        const node = data.repository[`r${n}`] as { state?: string } | null | undefined;
+        if (node?.state) referenced.set(n, node.state === 'OPEN');
+      }
+    }
+    return { details, referenced };
+  }
+
+  async permissions(identities: readonly Identity[]): Promise<Map<string, Permission>> {
+    const found = new Map<string, Permission>();
+    // Apps are never collaborators: a bot that is not one of the ledger's writers has no say.
+    for (const who of identities.filter((i) => i.bot)) found.set(`${who.login}:bot`, 'none');
+    const users = identities.filter((i) => !i.bot);
+    for (const batch of chunks(users, ALIASES_PER_REQUEST)) {
+      const data = await this.github.graphql<{
+        repository: Record<string, { edges: { permission: string }[] }>;
+      }>(collaboratorPermissionsQuery(batch.map((user) => user.login)), this.names);
+      batch.forEach((user, i) => {
+        const edge = data.repository[`c${i}`]?.edges[0];
+        // Someone who is not a collaborator can at most read (a public repository's visitors).
+        found.set(`${user.login}:user`, edge ? (PERMISSIONS[edge.permission] ?? 'read') : 'read');
+      });
+    }
+    return found;
+  }
+
+  async allComments(issue: number): Promise<LedgerComment[]> {
+    const comments = await this.github.rest.paginate(ROUTES.listIssueComments, {
+      ...this.repo,
+      issue_number: issue,
+      per_page: 100,
+    });
+    return comments.map((comment) => ({
+      id: Number(comment.id),
+      author: comment.user
+        ? {
+            login: comment.user.login.replace(/\[bot\]$/i, '').toLowerCase(),
+            bot: comment.user.type === 'Bot',
+          }
+        : null,
+      body: comment.body ?? '',
+      createdAt: comment.created_at,
+    }));
+  }
+
+  async ledger(coordination: string): Promise<TrackingIssue[]> {
+    const data = await this.github.graphql<{ repository: { tracking: { nodes: TrackingNode[] } } }>(
+      LEDGER_QUERY,
+      {
+        ...this.names,
+        coordination,
+      },
+    );
+    return data.repository.tracking.nodes.map(trackingIssue).sort((a, b) => a.number - b.number);
+  }
+
+  async createTrackingIssue(title: string, body: string, label: string): Promise<TrackingIssue> {
+    const { data } = await this.github.rest.request(ROUTES.createIssue, {
+      ...this.repo,
+      title,
+      body,
+      labels: [label],
+    });
+    const author = data.user
+      ? {
+          login: data.user.login.replace(/\[bot\]$/i, '').toLowerCase(),
+          bot: data.user.type === 'Bot',
+        }
+      : null;
+    return {
+      number: data.number,
+      nodeId: data.node_id,
+      author,
+      body,
+      commentCount: 0,
+      comments: [],
+    };
+  }
+
+  async appendComment(issue: number, body: string): Promise<number> {
+    const { data } = await this.github.rest.request(ROUTES.createIssueComment, {
+      ...this.repo,
+      issue_number: issue,
+      body,
+    });
+    return Number(data.id);
+  }
+
+  async updateIssueBody(issue: number, body: string): Promise<void> {
+    await this.github.rest.request(ROUTES.updateIssue, { ...this.repo, issue_number: issue, body });
+  }
+
+  async closeIssue(issue: number, body: string): Promise<void> {
+    await this.github.rest.request(ROUTES.updateIssue, {
+      ...this.repo,
+      issue_number: issue,
+      body,
+      state: 'closed',
+      state_reason: 'completed',
+    });
+  }
+
+  async createLabel(name: string, color: string, description: string): Promise<string> {
+    const { data } = await this.github.rest.request(ROUTES.createLabel, {
+      ...this.repo,
+      name,
+      color,
+      description,
+    });
+    return data.node_id;
+  }
+
+  async addLabel(labelId: string, nodeIds: readonly string[]): Promise<void> {
+    for (const batch of chunks(nodeIds, ALIASES_PER_REQUEST)) {
+      const variables: Record<string, unknown> = { label: labelId };
+      batch.forEach((id, i) => (variables[`i${i}`] = id));
+      await this.github.graphql(addLabelMutation(batch.length), variables);
+    }
+  }
+}

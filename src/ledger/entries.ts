@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * The ledger's entries, version 1. Each is JSON inside an HTML comment of a tracking-issue
+ * comment, beside a line for people. Anything that does not parse as one of these is skipped.
+ */
+
+export const LEDGER_VERSION = 1;
+
+const isoDate = z.iso.datetime({ offset: true });
+const issueNumber = z.number().int().positive();
+export const claimId = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/);
+
+export const OUTCOMES = ['pr-opened', 'merged', 'failed', 'abandoned', 'rejected'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const claimEntry = z.strictObject({
+  type: z.literal('claim'),
+  issue: issueNumber,
+  claim: claimId,
+  epoch: z.number().int().positive(),
+  kind: z.enum(['issue', 'conflict']),
+  files: z.array(z.string().max(500)).max(1000),
+  /** The Actions run that holds the claim (its worker jobs run in it). */
+  run: z.number().int().nonnegative(),
+  lease: isoDate,
+  at: isoDate,
+  pr: issueNumber.optional(),
+});
+
+export const releaseEntry = z.strictObject({
+  type: z.literal('release'),
+  issue: issueNumber,
+  claim: claimId,
+  outcome: z.enum(OUTCOMES),
+  costUsd: z.number().min(0).max(1_000_000),
+  reason: z.string().max(500).optional(),
+  pr: issueNumber.optional(),
+  at: isoDate,
+});
+
+export const expireEntry = z.strictObject({
+  type: z.literal('expire'),
+  issue: issueNumber,
+  claim: claimId,
+  reason: z.enum(['lease-passed', 'run-finished']),
+  at: isoDate,
+});
+
+const issueRecord = z.strictObject({
+  epoch: z.number().int().nonnegative(),
+  attempts: z.number().int().nonnegative(),
+  spendUsd: z.number().min(0).default(0),
+  lastFiles: z.array(z.string()).max(1000).default([]),
+  active: claimEntry.optional(),
+});
+
+export const snapshotEntry = z.strictObject({
+  type: z.literal('snapshot'),
+  /** The tracking issue this log continues. */
+  from: issueNumber,
+  /** A large snapshot comes in parts; a part that continues adds to the state, the first resets it. */
+  continues: z.boolean().default(false),
+  issues: z.record(z.string().regex(/^\d+$/), issueRecord),
+  spendByDay: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.number().min(0)),
+  recent: z
+    .array(
+      z.strictObject({
+        issue: issueNumber,
+        claim: claimId,
+        outcome: z.string(),
+        at: isoDate,
+        pr: issueNumber.optional(),
+        costUsd: z.number().min(0).optional(),
+      }),
+    )
+    .max(50),
+  at: isoDate,
+});
+
+export const ledgerEntry = z.discriminatedUnion('type', [
+  claimEntry,
+  releaseEntry,
+  expireEntry,
+  snapshotEntry,
+]);
+
+export type ClaimEntry = z.output<typeof claimEntry>;
+export type ReleaseEntry = z.output<typeof releaseEntry>;
+export type ExpireEntry = z.output<typeof expireEntry>;
+export type SnapshotEntry = z.output<typeof snapshotEntry>;
+export type LedgerEntry = z.output<typeof ledgerEntry>;
+export type IssueRecord = z.output<typeof issueRecord>;

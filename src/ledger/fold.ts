@@ -1,0 +1,245 @@
+import { decodeEntries } from './codec.js';
+import type { ClaimEntry, IssueRecord, LedgerEntry, SnapshotEntry } from './entries.js';
+
+/** Who wrote a comment: GraphQL shows app logins without `[bot]`, so the kind is kept too. */
+export interface Identity {
+  login: string;
+  bot: boolean;
+}
+
+export interface LedgerComment {
+  id: number;
+  author: Identity | null;
+  body: string;
+  createdAt: string;
+}
+
+export interface RecentOutcome {
+  issue: number;
+  claim: string;
+  outcome: string;
+  at: string;
+  pr?: number;
+  costUsd?: number;
+}
+
+export interface FoldStats {
+  comments: number;
+  /** Comments by anyone else: ignored for coordination, whatever they contain. */
+  untrustedComments: number;
+  entries: number;
+  /** Markers that did not parse as a known entry. */
+  skipped: number;
+  /** Claims whose epoch was not exactly one more than the issue's last: they lost a race. */
+  voidClaims: number;
+}
+
+export interface LedgerState {
+  issues: Map<number, IssueRecord>;
+  spendByDay: Map<string, number>;
+  recent: RecentOutcome[];
+  stats: FoldStats;
+}
+
+const RECENT_KEPT = 20;
+
+/** `alice`, `my-app[bot]`: how people write logins in inputs, as an identity. */
+export function identityOf(login: string): Identity {
+  const bot = /\[bot\]$/i.test(login);
+  return { login: login.replace(/\[bot\]$/i, '').toLowerCase(), bot };
+}
+
+export function sameIdentity(a: Identity, b: Identity): boolean {
+  return a.bot === b.bot && a.login.toLowerCase() === b.login.toLowerCase();
+}
+
+export const utcDay = (iso: string): string => iso.slice(0, 10);
+
+function emptyState(): LedgerState {
+  return {
+    issues: new Map(),
+    spendByDay: new Map(),
+    recent: [],
+    stats: { comments: 0, untrustedComments: 0, entries: 0, skipped: 0, voidClaims: 0 },
+  };
+}
+
+function record(state: LedgerState, issue: number): IssueRecord {
+  let found = state.issues.get(issue);
+  if (!found) {
+    found = { epoch: 0, attempts: 0, spendUsd: 0, lastFiles: [] };
+    state.issues.set(issue, found);
+  }
+  return found;
+}
+
+function remember(state: LedgerState, outcome: RecentOutcome): void {
+  state.recent.push(outcome);
+  if (state.recent.length > RECENT_KEPT) state.recent.shift();
+}
+
+function applySnapshot(state: LedgerState, snapshot: SnapshotEntry): void {
+  if (!snapshot.continues) {
+    state.issues = new Map();
+    state.spendByDay = new Map();
+    state.recent = [];
+  }
+  for (const [issue, rec] of Object.entries(snapshot.issues))
+    state.issues.set(Number(issue), structuredClone(rec));
+  for (const [day, usd] of Object.entries(snapshot.spendByDay)) state.spendByDay.set(day, usd);
+  state.recent.push(...snapshot.recent.map((outcome) => ({ ...outcome })));
+}
+
+export function applyEntry(state: LedgerState, entry: LedgerEntry): void {
+  state.stats.entries++;
+  switch (entry.type) {
+    case 'claim': {
+      const rec = record(state, entry.issue);
+      // Of two claims racing for one epoch, the first in the log wins; the other is void.
+      if (entry.epoch !== rec.epoch + 1) {
+        state.stats.voidClaims++;
+        return;
+      }
+      rec.epoch = entry.epoch;
+      if (entry.kind === 'issue') rec.attempts++;
+      rec.lastFiles = [...entry.files];
+      rec.active = entry;
+      return;
+    }
+    case 'release': {
+      const rec = record(state, entry.issue);
+      // Money spent is counted even when the release comes after the claim expired.
+      rec.spendUsd += entry.costUsd;
+      state.spendByDay.set(
+        utcDay(entry.at),
+        (state.spendByDay.get(utcDay(entry.at)) ?? 0) + entry.costUsd,
+      );
+      if (rec.active?.claim === entry.claim) delete rec.active;
+      remember(state, {
+        issue: entry.issue,
+        claim: entry.claim,
+        outcome: entry.outcome,
+        at: entry.at,
+        costUsd: entry.costUsd,
+        ...(entry.pr ? { pr: entry.pr } : {}),
+      });
+      return;
+    }
+    case 'expire': {
+      const rec = record(state, entry.issue);
+      if (rec.active?.claim !== entry.claim) return;
+      delete rec.active;
+      remember(state, {
+        issue: entry.issue,
+        claim: entry.claim,
+        outcome: `expired (${entry.reason})`,
+        at: entry.at,
+      });
+      return;
+    }
+    case 'snapshot':
+      applySnapshot(state, entry);
+  }
+}
+
+/**
+ * Replays the log: comments in id order, only those by a trusted identity, every entry in
+ * order. Deterministic and pure; malformed entries are skipped and counted.
+ */
+export function foldLedger(
+  comments: readonly LedgerComment[],
+  trusted: (author: Identity) => boolean,
+): LedgerState {
+  const state = emptyState();
+  for (const comment of [...comments].sort((a, b) => a.id - b.id)) {
+    state.stats.comments++;
+    if (!comment.author || !trusted(comment.author)) {
+      state.stats.untrustedComments++;
+      continue;
+    }
+    const decoded = decodeEntries(comment.body);
+    state.stats.skipped += decoded.skipped;
+    for (const entry of decoded.entries) applyEntry(state, entry);
+  }
+  return state;
+}
+
+/** Claims not released or expired in the log, whatever their lease. */
+export function openClaims(state: LedgerState): ClaimEntry[] {
+  return [...state.issues.values()].flatMap((rec) => (rec.active ? [rec.active] : []));
+}
+
+/** The claims that hold now: open and within their lease. */
+export function effectiveClaims(state: LedgerState, now: Date): ClaimEntry[] {
+  return openClaims(state).filter((claim) => Date.parse(claim.lease) > now.getTime());
+}
+
+export function effectiveClaim(
+  state: LedgerState,
+  issue: number,
+  now: Date,
+): ClaimEntry | undefined {
+  const active = state.issues.get(issue)?.active;
+  return active && Date.parse(active.lease) > now.getTime() ? active : undefined;
+}
+
+/** Every path locked by an effective claim, with the issue holding it. */
+export function lockedPaths(state: LedgerState, now: Date): Map<string, number> {
+  const locks = new Map<string, number>();
+  for (const claim of effectiveClaims(state, now))
+    for (const file of claim.files) locks.set(file, claim.issue);
+  return locks;
+}
+
+export function spendOn(state: LedgerState, day: string): number {
+  return state.spendByDay.get(day) ?? 0;
+}
+
+/**
+ * The folded state as snapshot entries for a fresh tracking issue, keeping the issues that
+ * still matter (`keep`), in parts small enough for one comment each.
+ */
+export function snapshotOf(
+  state: LedgerState,
+  from: number,
+  at: string,
+  keep: (issue: number) => boolean,
+  maxChars = 50_000,
+): SnapshotEntry[] {
+  const days = [...state.spendByDay.keys()].sort().slice(-7);
+  const kept = [...state.issues.entries()]
+    .filter(([issue, rec]) => rec.active !== undefined || keep(issue))
+    .map(([issue, rec]): [string, IssueRecord] => [
+      String(issue),
+      rec.active
+        ? structuredClone(rec)
+        : { epoch: rec.epoch, attempts: rec.attempts, spendUsd: rec.spendUsd, lastFiles: [] },
+    ]);
+  const parts: SnapshotEntry[] = [];
+  let current: [string, IssueRecord][] = [];
+  let size = 0;
+  const flush = () => {
+    parts.push({
+      type: 'snapshot',
+      from,
+      continues: parts.length > 0,
+      issues: Object.fromEntries(current),
+      spendByDay:
+        parts.length === 0
+          ? Object.fromEntries(days.map((day) => [day, state.spendByDay.get(day) ?? 0]))
+          : {},
+      recent: parts.length === 0 ? state.recent.slice(-RECENT_KEPT) : [],
+      at,
+    });
+    current = [];
+    size = 0;
+  };
+  for (const entry of kept) {
+    const length = JSON.stringify(entry).length;
+    if (size + length > maxChars && current.length > 0) flush();
+    current.push(entry);
+    size += length;
+  }
+  flush();
+  return parts;
+}
