@@ -144,7 +144,7 @@ export function namedPaths(text: string): { explicit: string[]; mentioned: strin
     const path = clean(match[1]!);
     if (path) mentioned.push(path);
   }
-  return { explicit, mentioned };
+  return { explicit: [...new Set(explicit)], mentioned: [...new Set(mentioned)] };
 }
 
 /**
