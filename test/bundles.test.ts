@@ -1,41 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TWIN_MARKER } from '../src/twin/server.js';
+import { runBundle } from './support/bundle.js';
 import { ROOT } from './support/source.js';
-
-/** Runs a committed bundle the way a runner does: inputs as INPUT_* variables, files for outputs. */
-function runBundle(bundle: string, inputs: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), 'ai-scrum-run-'));
-  const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary') };
-  for (const file of Object.values(files)) writeFileSync(file, '');
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    ...files,
-    GITHUB_API_URL: 'http://127.0.0.1:9',
-  };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  return new Promise<{ code: number; stdout: string; output: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'dist', bundle, 'index.js')],
-      { env },
-      (error, stdout) => {
-        resolve({
-          code: error ? Number(error.code) : 0,
-          stdout,
-          output: readFileSync(files.GITHUB_OUTPUT, 'utf8'),
-        });
-      },
-    );
-  });
-}
 
 describe('committed bundles run as a runner runs them', () => {
   it.each([
-    ['dispatch', { 'github-token': 't' }],
     ['worker', { 'github-token': 't', issue: '1', claim: 'c-1-1', epoch: '1' }],
     ['merge-gate', { 'github-token': 't' }],
   ])('%s fails with "not implemented yet" and exit code 1', async (name, inputs) => {
@@ -44,7 +16,15 @@ describe('committed bundles run as a runner runs them', () => {
     expect(result.stdout).toContain(
       `::error::ai-scrum-master/${name} failed: The ${name} action is not implemented yet`,
     );
-    expect(result.output).toBe('');
+    expect(result.outputs).toEqual({});
+  });
+
+  it('dispatch without the runner’s GITHUB_REPOSITORY fails naming it', async () => {
+    const result = await runBundle('dispatch', { 'github-token': 't' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      '::error::ai-scrum-master/dispatch failed: GITHUB_REPOSITORY is ""; expected OWNER/REPO',
+    );
   });
 
   it('the root action rejects a bad input naming it', async () => {

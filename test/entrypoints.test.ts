@@ -10,7 +10,6 @@ const worker = { 'github-token': 't', issue: '3', claim: 'c-3-1', epoch: '1' };
 
 describe('runAction', () => {
   it.each([
-    ['dispatch', runDispatch, { 'github-token': 't' }],
     ['worker', runWorker, worker],
     ['merge-gate', runMergeGate, { 'github-token': 't' }],
   ] as const)(

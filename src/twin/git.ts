@@ -1,5 +1,6 @@
 import { execFile, type ExecFileOptions } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -185,29 +186,37 @@ export class BareRepository {
     message: string,
     author: Signature,
   ): Promise<string> {
-    const index = join(
-      this.path,
-      `twin-index-${process.pid}-${Math.random().toString(36).slice(2)}`,
-    );
-    const env = { GIT_INDEX_FILE: index };
+    const scratch = mkdtempSync(join(tmpdir(), 'twin-commit-'));
+    const env = { GIT_INDEX_FILE: join(scratch, 'index') };
     try {
       if (parent) await this.must(['read-tree', parent], { env });
       else await this.must(['read-tree', '--empty'], { env });
-      for (const { path, contents } of changes.additions) {
-        const blob = (
-          await this.must(['hash-object', '-w', '--stdin'], { input: contents })
-        ).trim();
-        await this.must(['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], {
-          env,
+      if (changes.additions.length > 0) {
+        // Two git processes for any number of files: blobs from paths, then one index update.
+        const sources = changes.additions.map((file, i) => {
+          const source = join(scratch, `blob-${i}`);
+          writeFileSync(source, file.contents);
+          return source;
         });
+        const shas = (
+          await this.must(['hash-object', '-w', '--stdin-paths'], {
+            input: `${sources.join('\n')}\n`,
+          })
+        )
+          .trim()
+          .split('\n');
+        const info = changes.additions
+          .map((file, i) => `100644 ${shas[i]}\t${file.path}`)
+          .join('\n');
+        await this.must(['update-index', '--add', '--index-info'], { env, input: `${info}\n` });
       }
-      for (const path of changes.deletions) {
-        await this.must(['update-index', '--force-remove', path], { env });
+      if (changes.deletions.length > 0) {
+        await this.must(['update-index', '--force-remove', '--', ...changes.deletions], { env });
       }
       const tree = (await this.must(['write-tree'], { env })).trim();
       return await this.commitTree(tree, parent ? [parent] : [], message, author);
     } finally {
-      rmSync(index, { force: true });
+      rmSync(scratch, { recursive: true, force: true });
     }
   }
 

@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './source.js';
+
+export interface BundleResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+/** GITHUB_OUTPUT's `name<<delimiter` blocks, as the runner reads them. */
+export function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
+    if (!match) continue;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i]!);
+    outputs[match[1]!] = value.join('\n');
+  }
+  return outputs;
+}
+
+/** Runs a committed bundle the way a runner does: inputs as INPUT_* variables, files for outputs. */
+export function runBundle(
+  bundle: string,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+): Promise<BundleResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'ai-scrum-run-'));
+  const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary') };
+  for (const file of Object.values(files)) writeFileSync(file, '');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    GITHUB_API_URL: 'http://127.0.0.1:9',
+    ...files,
+    ...extraEnv,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'dist', bundle, 'index.js')],
+      { env },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error ? Number(error.code) : 0,
+          stdout,
+          stderr,
+          outputs: parseOutputs(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
+          summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
+        });
+      },
+    );
+  });
+}
