@@ -40286,7 +40286,9 @@ async function runAction(name, run, core = core_namespaceObject, env = process.e
                 logger,
                 // Content-creating requests are spaced 1 s apart as GitHub asks; against the local twin
                 // a test may shorten that.
-                ...(env['AI_SCRUM_WRITE_INTERVAL_MS'] ? { writeIntervalMs: Number(env['AI_SCRUM_WRITE_INTERVAL_MS']) } : {}),
+                ...(env['AI_SCRUM_WRITE_INTERVAL_MS']
+                    ? { writeIntervalMs: Number(env['AI_SCRUM_WRITE_INTERVAL_MS']) }
+                    : {}),
             }),
             now: () => new Date(),
         });
@@ -40597,10 +40599,10 @@ function issueDetailsQuery(issues, references) {
     }`);
     const states = references.map((n) => `    r${n}: issueOrPullRequest(number: ${Math.trunc(n)}) {
       ... on Issue {
-        state
+        issueState: state
       }
       ... on PullRequest {
-        state
+        pullState: state
       }
     }`);
     return `query IssueDetails($owner: String!, $name: String!) {
@@ -40692,7 +40694,9 @@ const ROUTES = {
 
 
 
-const identity = (actor) => actor ? { login: actor.login.replace(/\[bot\]$/i, '').toLowerCase(), bot: actor.__typename === 'Bot' } : null;
+const identity = (actor) => actor
+    ? { login: actor.login.replace(/\[bot\]$/i, '').toLowerCase(), bot: actor.__typename === 'Bot' }
+    : null;
 function trackingIssue(node) {
     const comments = node.comments.nodes.map((comment) => ({
         id: comment.databaseId,
@@ -40759,7 +40763,10 @@ class GitHubDispatchAdapter {
             }),
             inProgressLabelId: repository.label?.id ?? null,
             collaborators: collaborators && collaborators.totalCount <= collaborators.edges.length
-                ? new Map(collaborators.edges.map((edge) => [edge.node.login.toLowerCase(), PERMISSIONS[edge.permission] ?? 'read']))
+                ? new Map(collaborators.edges.map((edge) => [
+                    edge.node.login.toLowerCase(),
+                    PERMISSIONS[edge.permission] ?? 'read',
+                ]))
                 : null,
         };
     }
@@ -40775,8 +40782,10 @@ class GitHubDispatchAdapter {
         return issues
             .filter((issue) => !issue.pull_request)
             .map((issue) => {
-            const dependencies = issue.issue_dependencies_summary;
-            const subIssues = issue.sub_issues_summary;
+            const dependencies = issue
+                .issue_dependencies_summary;
+            const subIssues = issue
+                .sub_issues_summary;
             return {
                 number: issue.number,
                 nodeId: issue.node_id,
@@ -40784,16 +40793,22 @@ class GitHubDispatchAdapter {
                 body: issue.body ?? '',
                 author: issue.user?.login ?? '',
                 createdAt: issue.created_at,
-                labels: issue.labels.map((label) => (typeof label === 'string' ? label : (label.name ?? ''))),
+                labels: issue.labels.map((label) => typeof label === 'string' ? label : (label.name ?? '')),
                 openNativeBlockers: dependencies?.blocked_by ?? 0,
                 openSubIssues: Math.max((subIssues?.total ?? 0) - (subIssues?.completed ?? 0), 0),
             };
         });
     }
     async tree(branch) {
-        const { data } = await this.github.rest.request(ROUTES.getTree, { ...this.repo, tree_sha: branch, recursive: '1' });
+        const { data } = await this.github.rest.request(ROUTES.getTree, {
+            ...this.repo,
+            tree_sha: branch,
+            recursive: '1',
+        });
         return {
-            paths: data.tree.filter((entry) => entry.type === 'blob' && entry.path).map((entry) => entry.path),
+            paths: data.tree
+                .filter((entry) => entry.type === 'blob' && entry.path)
+                .map((entry) => entry.path),
             truncated: data.truncated,
         };
     }
@@ -40809,7 +40824,10 @@ class GitHubDispatchAdapter {
     async details(issues, references, readyLabel) {
         const details = new Map();
         const referenced = new Map();
-        const batches = chunks([...issues.map((n) => ({ n, kind: 'i' })), ...references.map((n) => ({ n, kind: 'r' }))], ALIASES_PER_REQUEST);
+        const batches = chunks([
+            ...issues.map((n) => ({ n, kind: 'i' })),
+            ...references.map((n) => ({ n, kind: 'r' })),
+        ], ALIASES_PER_REQUEST);
         for (const batch of batches) {
             const wanted = batch.filter((b) => b.kind === 'i').map((b) => b.n);
             const refs = batch.filter((b) => b.kind === 'r').map((b) => b.n);
@@ -40819,28 +40837,39 @@ class GitHubDispatchAdapter {
                 if (!node)
                     continue;
                 const events = node.timelineItems.nodes.filter((event) => event !== null);
-                const labelled = events.filter((event) => event.__typename === 'LabeledEvent' && event.label?.name.toLowerCase() === readyLabel.toLowerCase());
+                const labelled = events.filter((event) => event.__typename === 'LabeledEvent' &&
+                    event.label?.name.toLowerCase() === readyLabel.toLowerCase());
                 const last = labelled.at(-1);
                 details.set(n, {
                     readyLabel: last ? { actor: identity(last.actor), at: last.createdAt ?? '' } : null,
                     edits: [
-                        ...(node.lastEditedAt ? [{ actor: identity(node.editor), at: node.lastEditedAt, what: 'body' }] : []),
+                        ...(node.lastEditedAt
+                            ? [{ actor: identity(node.editor), at: node.lastEditedAt, what: 'body' }]
+                            : []),
                         ...events
                             .filter((event) => event.__typename === 'RenamedTitleEvent')
-                            .map((event) => ({ actor: identity(event.actor), at: event.createdAt ?? '', what: 'title' })),
+                            .map((event) => ({
+                            actor: identity(event.actor),
+                            at: event.createdAt ?? '',
+                            what: 'title',
+                        })),
                     ],
                     parent: node.parent
                         ? {
                             number: node.parent.number,
-                            subIssues: node.parent.subIssues.nodes.map((sub) => ({ number: sub.number, open: sub.state === 'OPEN' })),
+                            subIssues: node.parent.subIssues.nodes.map((sub) => ({
+                                number: sub.number,
+                                open: sub.state === 'OPEN',
+                            })),
                         }
                         : null,
                 });
             }
             for (const n of refs) {
                 const node = data.repository[`r${n}`];
-                if (node?.state)
-                    referenced.set(n, node.state === 'OPEN');
+                const state = node?.issueState ?? node?.pullState;
+                if (state)
+                    referenced.set(n, state === 'OPEN');
             }
         }
         return { details, referenced };
@@ -40862,11 +40891,18 @@ class GitHubDispatchAdapter {
         return found;
     }
     async allComments(issue) {
-        const comments = await this.github.rest.paginate(ROUTES.listIssueComments, { ...this.repo, issue_number: issue, per_page: 100 });
+        const comments = await this.github.rest.paginate(ROUTES.listIssueComments, {
+            ...this.repo,
+            issue_number: issue,
+            per_page: 100,
+        });
         return comments.map((comment) => ({
             id: Number(comment.id),
             author: comment.user
-                ? { login: comment.user.login.replace(/\[bot\]$/i, '').toLowerCase(), bot: comment.user.type === 'Bot' }
+                ? {
+                    login: comment.user.login.replace(/\[bot\]$/i, '').toLowerCase(),
+                    bot: comment.user.type === 'Bot',
+                }
                 : null,
             body: comment.body ?? '',
             createdAt: comment.created_at,
@@ -40880,22 +40916,54 @@ class GitHubDispatchAdapter {
         return data.repository.tracking.nodes.map(trackingIssue).sort((a, b) => a.number - b.number);
     }
     async createTrackingIssue(title, body, label) {
-        const { data } = await this.github.rest.request(ROUTES.createIssue, { ...this.repo, title, body, labels: [label] });
-        const author = data.user ? { login: data.user.login.replace(/\[bot\]$/i, '').toLowerCase(), bot: data.user.type === 'Bot' } : null;
-        return { number: data.number, nodeId: data.node_id, author, body, commentCount: 0, comments: [] };
+        const { data } = await this.github.rest.request(ROUTES.createIssue, {
+            ...this.repo,
+            title,
+            body,
+            labels: [label],
+        });
+        const author = data.user
+            ? {
+                login: data.user.login.replace(/\[bot\]$/i, '').toLowerCase(),
+                bot: data.user.type === 'Bot',
+            }
+            : null;
+        return {
+            number: data.number,
+            nodeId: data.node_id,
+            author,
+            body,
+            commentCount: 0,
+            comments: [],
+        };
     }
     async appendComment(issue, body) {
-        const { data } = await this.github.rest.request(ROUTES.createIssueComment, { ...this.repo, issue_number: issue, body });
+        const { data } = await this.github.rest.request(ROUTES.createIssueComment, {
+            ...this.repo,
+            issue_number: issue,
+            body,
+        });
         return Number(data.id);
     }
     async updateIssueBody(issue, body) {
         await this.github.rest.request(ROUTES.updateIssue, { ...this.repo, issue_number: issue, body });
     }
     async closeIssue(issue, body) {
-        await this.github.rest.request(ROUTES.updateIssue, { ...this.repo, issue_number: issue, body, state: 'closed', state_reason: 'completed' });
+        await this.github.rest.request(ROUTES.updateIssue, {
+            ...this.repo,
+            issue_number: issue,
+            body,
+            state: 'closed',
+            state_reason: 'completed',
+        });
     }
     async createLabel(name, color, description) {
-        const { data } = await this.github.rest.request(ROUTES.createLabel, { ...this.repo, name, color, description });
+        const { data } = await this.github.rest.request(ROUTES.createLabel, {
+            ...this.repo,
+            name,
+            color,
+            description,
+        });
         return data.node_id;
     }
     async addLabel(labelId, nodeIds) {
@@ -40989,8 +41057,15 @@ class RepositoryTree {
 }
 const PATHLIKE = /^(?:\.\/)?[\w@.+-]+(?:\/[\w@.+*?[\]{}-]+)*\/?$|^[\w@.+*?[\]{}-]+\.[\w*{}]+$/;
 function clean(candidate) {
-    const value = candidate.trim().replace(/^\.\//, '').replace(/[.,;:]+$/, '');
-    if (value === '' || value.length > 200 || /\s/.test(value) || value.startsWith('/') || value.includes('..'))
+    const value = candidate
+        .trim()
+        .replace(/^\.\//, '')
+        .replace(/[.,;:]+$/, '');
+    if (value === '' ||
+        value.length > 200 ||
+        /\s/.test(value) ||
+        value.startsWith('/') ||
+        value.includes('..'))
         return undefined;
     if (!PATHLIKE.test(value))
         return undefined;
@@ -41010,7 +41085,8 @@ function namedPaths(text) {
     }
     const lines = scanned.split(/\r?\n/);
     for (let i = 0; i < lines.length; i++) {
-        if (!/^\s*(?:#+\s*)?(?:\*\*)?files(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$/i.test(lines[i]) && !/^\s*files\s*:\s*\S/i.test(lines[i]))
+        if (!/^\s*(?:#+\s*)?(?:\*\*)?files(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$/i.test(lines[i]) &&
+            !/^\s*files\s*:\s*\S/i.test(lines[i]))
             continue;
         const inline = /^\s*files\s*:\s*(\S.*)$/i.exec(lines[i]);
         if (inline)
@@ -41034,7 +41110,7 @@ function namedPaths(text) {
         if (path)
             mentioned.push(path);
     }
-    return { explicit, mentioned };
+    return { explicit: [...new Set(explicit)], mentioned: [...new Set(mentioned)] };
 }
 /**
  * The footprint of an issue: named paths and globs that exist in the tree (or are new files in an
@@ -50692,7 +50768,12 @@ const snapshotEntry = strictObject({
         .max(50),
     at: isoDate,
 });
-const ledgerEntry = discriminatedUnion('type', [claimEntry, releaseEntry, expireEntry, snapshotEntry]);
+const ledgerEntry = discriminatedUnion('type', [
+    claimEntry,
+    releaseEntry,
+    expireEntry,
+    snapshotEntry,
+]);
 
 ;// CONCATENATED MODULE: ./build/ledger/codec.js
 
@@ -50705,7 +50786,9 @@ function safeJson(value) {
 function codec_describe(entry) {
     switch (entry.type) {
         case 'claim': {
-            const files = entry.files.length === 0 ? 'no files' : `${entry.files.length} file${entry.files.length === 1 ? '' : 's'}`;
+            const files = entry.files.length === 0
+                ? 'no files'
+                : `${entry.files.length} file${entry.files.length === 1 ? '' : 's'}`;
             const what = entry.kind === 'conflict' ? 'conflict resolution for' : 'claim';
             return `🔒 ${what} #${entry.issue} — \`${entry.claim}\`, epoch ${entry.epoch}, run ${entry.run}, lease until ${entry.lease}, ${files}`;
         }
@@ -50719,7 +50802,9 @@ function codec_describe(entry) {
 }
 /** One comment holding several entries, each as a marker line and a line for people. */
 function encodeEntries(entries) {
-    return entries.map((entry) => `<!-- ai-scrum-ledger v${LEDGER_VERSION} ${safeJson(entry)} -->\n${codec_describe(entry)}`).join('\n\n');
+    return entries
+        .map((entry) => `<!-- ai-scrum-ledger v${LEDGER_VERSION} ${safeJson(entry)} -->\n${codec_describe(entry)}`)
+        .join('\n\n');
 }
 /** Every valid entry of a comment, in order; anything malformed is counted, never fatal. */
 function decodeEntries(body) {
@@ -50833,7 +50918,12 @@ function applyEntry(state, entry) {
             if (rec.active?.claim !== entry.claim)
                 return;
             delete rec.active;
-            remember(state, { issue: entry.issue, claim: entry.claim, outcome: `expired (${entry.reason})`, at: entry.at });
+            remember(state, {
+                issue: entry.issue,
+                claim: entry.claim,
+                outcome: `expired (${entry.reason})`,
+                at: entry.at,
+            });
             return;
         }
         case 'snapshot':
@@ -50892,7 +50982,9 @@ function snapshotOf(state, from, at, keep, maxChars = 50_000) {
         .filter(([issue, rec]) => rec.active !== undefined || keep(issue))
         .map(([issue, rec]) => [
         String(issue),
-        rec.active ? structuredClone(rec) : { epoch: rec.epoch, attempts: rec.attempts, spendUsd: rec.spendUsd, lastFiles: [] },
+        rec.active
+            ? structuredClone(rec)
+            : { epoch: rec.epoch, attempts: rec.attempts, spendUsd: rec.spendUsd, lastFiles: [] },
     ]);
     const parts = [];
     let current = [];
@@ -50903,7 +50995,9 @@ function snapshotOf(state, from, at, keep, maxChars = 50_000) {
             from,
             continues: parts.length > 0,
             issues: Object.fromEntries(current),
-            spendByDay: parts.length === 0 ? Object.fromEntries(days.map((day) => [day, state.spendByDay.get(day) ?? 0])) : {},
+            spendByDay: parts.length === 0
+                ? Object.fromEntries(days.map((day) => [day, state.spendByDay.get(day) ?? 0]))
+                : {},
             recent: parts.length === 0 ? state.recent.slice(-RECENT_KEPT) : [],
             at,
         });
@@ -51004,11 +51098,19 @@ function planDispatch(input, settings) {
         const title = `conflict in #${conflict.pull}: ${conflict.title}`;
         resolving.add(conflict.issue);
         if (claim) {
-            skipped.push({ issue: conflict.issue, title, reason: `in progress (claim \`${claim.claim}\`, epoch ${claim.epoch})` });
+            skipped.push({
+                issue: conflict.issue,
+                title,
+                reason: `in progress (claim \`${claim.claim}\`, epoch ${claim.epoch})`,
+            });
             continue;
         }
         if (budgetReached) {
-            skipped.push({ issue: conflict.issue, title, reason: `daily budget reached ($${settings.dailyBudgetUsd})` });
+            skipped.push({
+                issue: conflict.issue,
+                title,
+                reason: `daily budget reached ($${settings.dailyBudgetUsd})`,
+            });
             continue;
         }
         if (picked.length >= capacity) {
@@ -51017,13 +51119,24 @@ function planDispatch(input, settings) {
         }
         const remembered = ledger.issues.get(conflict.issue)?.lastFiles ?? [];
         const issue = inBacklog.get(conflict.issue);
-        const footprint = remembered.length > 0 ? { entries: [...remembered], source: 'explicit' } : issue ? footprintOf(issue) : { entries: [...settings.fallbackFootprint], source: 'fallback' };
+        const footprint = remembered.length > 0
+            ? { entries: [...remembered], source: 'explicit' }
+            : issue
+                ? footprintOf(issue)
+                : { entries: [...settings.fallbackFootprint], source: 'fallback' };
         const clash = conflictWith(conflict.issue, footprint.entries);
         if (clash) {
             skipped.push({ issue: conflict.issue, title, reason: clash });
             continue;
         }
-        picked.push({ kind: 'conflict', issue: conflict.issue, pull: conflict.pull, title: conflict.title, epoch: nextEpoch(conflict.issue), footprint });
+        picked.push({
+            kind: 'conflict',
+            issue: conflict.issue,
+            pull: conflict.pull,
+            title: conflict.title,
+            epoch: nextEpoch(conflict.issue),
+            footprint,
+        });
         lock(conflict.issue, footprint.entries);
     }
     // Authorisation: ai-ready must come from someone with write access (or the ledger's writers).
@@ -51102,7 +51215,10 @@ function planDispatch(input, settings) {
                 if (!details)
                     needs.details.push(issue.number);
                 else
-                    for (const actor of [details.readyLabel?.actor, ...details.edits.map((edit) => edit.actor)])
+                    for (const actor of [
+                        details.readyLabel?.actor,
+                        ...details.edits.map((edit) => edit.actor),
+                    ])
                         authorised(actor ?? null);
             }
             looked++;
@@ -51145,7 +51261,9 @@ function planDispatch(input, settings) {
         }
         if (details.parent) {
             const position = details.parent.subIssues.findIndex((sub) => sub.number === issue.number);
-            const earlier = details.parent.subIssues.slice(0, Math.max(position, 0)).find((sub) => sub.open);
+            const earlier = details.parent.subIssues
+                .slice(0, Math.max(position, 0))
+                .find((sub) => sub.open);
             if (earlier) {
                 skip(`waits for #${earlier.number}, an earlier sub-issue of #${details.parent.number}`);
                 continue;
@@ -51157,10 +51275,18 @@ function planDispatch(input, settings) {
             skip(clash);
             continue;
         }
-        picked.push({ kind: 'issue', issue: issue.number, title: issue.title, epoch: nextEpoch(issue.number), footprint });
+        picked.push({
+            kind: 'issue',
+            issue: issue.number,
+            title: issue.title,
+            epoch: nextEpoch(issue.number),
+            footprint,
+        });
         lock(issue.number, footprint.entries);
     }
-    const unique = (items, key) => [...new Map(items.map((item) => [key(item), item])).values()];
+    const unique = (items, key) => [
+        ...new Map(items.map((item) => [key(item), item])).values(),
+    ];
     return {
         picked,
         skipped,
@@ -51179,7 +51305,10 @@ function planDispatch(input, settings) {
 /** The tracking issue's body: a view of the folded ledger, re-rendered at every dispatch. */
 const DASHBOARD_MARKER = '<!-- ai-scrum-dashboard -->';
 const TRACKING_TITLE = 'AI Scrum Master — coordination';
-const cell = (text) => text.replace(/[|\r\n]/g, ' ').replace(/[<>]/g, '').slice(0, 80);
+const cell = (text) => text
+    .replace(/[|\r\n]/g, ' ')
+    .replace(/[<>]/g, '')
+    .slice(0, 80);
 function renderDashboard(input) {
     const { state, now } = input;
     const claims = effectiveClaims(state, now).sort((a, b) => a.issue - b.issue);
@@ -51251,14 +51380,16 @@ function claimIdFor(context, issue, epoch) {
     return `r${context.runId}a${context.runAttempt}-${issue}-e${epoch}`;
 }
 function trustFor(tracking, writers) {
-    return (identity) => (tracking?.author != null && sameIdentity(identity, tracking.author)) || writers.some((writer) => sameIdentity(writer, identity));
+    return (identity) => (tracking?.author != null && sameIdentity(identity, tracking.author)) ||
+        writers.some((writer) => sameIdentity(writer, identity));
 }
 /** Ledger entries as comments of at most GitHub's length, in order. */
 function commentsFor(entries) {
     const bodies = [];
     let current = [];
     for (const entry of entries) {
-        if (current.length > 0 && encodeEntries([...current, entry]).length > MAX_COMMENT_LENGTH - 100) {
+        if (current.length > 0 &&
+            encodeEntries([...current, entry]).length > MAX_COMMENT_LENGTH - 100) {
             bodies.push(encodeEntries(current));
             current = [];
         }
@@ -51272,13 +51403,19 @@ async function readLog(port, tracking) {
     if (!tracking)
         return [];
     // A log longer than one page (someone flooding the issue, say) is read in full, not guessed at.
-    return tracking.commentCount > tracking.comments.length ? port.allComments(tracking.number) : tracking.comments;
+    return tracking.commentCount > tracking.comments.length
+        ? port.allComments(tracking.number)
+        : tracking.comments;
 }
 async function dispatch(port, options, context, now, logger) {
     const warnings = [];
     const labels = options.labels;
     const writers = options.ledgerWriters.map(identityOf);
-    const overview = await port.overview({ coordination: labels.coordination, conflict: labels.conflict, inProgress: labels.inProgress });
+    const overview = await port.overview({
+        coordination: labels.coordination,
+        conflict: labels.conflict,
+        inProgress: labels.inProgress,
+    });
     let tracking = overview.tracking[0];
     const state = foldLedger(await readLog(port, tracking), trustFor(tracking, writers));
     if (state.stats.untrustedComments > 0) {
@@ -51294,14 +51431,28 @@ async function dispatch(port, options, context, now, logger) {
     const expired = [];
     const open = openClaims(state);
     for (const claim of open.filter((c) => Date.parse(c.lease) <= now.getTime())) {
-        expired.push({ type: 'expire', issue: claim.issue, claim: claim.claim, reason: 'lease-passed', at });
+        expired.push({
+            type: 'expire',
+            issue: claim.issue,
+            claim: claim.claim,
+            reason: 'lease-passed',
+            at,
+        });
     }
     const others = open.filter((c) => Date.parse(c.lease) > now.getTime() && c.run !== context.runId);
     if (others.length > 0) {
-        const since = others.map((c) => c.at).sort()[0].slice(0, 10);
+        // A run starts before it claims; two days back also covers a re-run of an older run.
+        const earliest = Date.parse(others.map((c) => c.at).sort()[0]);
+        const since = new Date(earliest - 2 * 86_400_000).toISOString().slice(0, 10);
         const finished = await port.finishedRuns(since);
         for (const claim of others.filter((c) => finished.has(c.run))) {
-            expired.push({ type: 'expire', issue: claim.issue, claim: claim.claim, reason: 'run-finished', at });
+            expired.push({
+                type: 'expire',
+                issue: claim.issue,
+                claim: claim.claim,
+                reason: 'run-finished',
+                at,
+            });
         }
     }
     for (const entry of expired)
@@ -51320,7 +51471,17 @@ async function dispatch(port, options, context, now, logger) {
         return overview.collaborators && !identity.bot ? 'read' : undefined;
     };
     const trusted = trustFor(tracking, writers);
-    let plan = planDispatch({ backlog, conflicts: overview.conflicts, ledger: state, now, tree, details, permission, trusted, referenced }, options);
+    let plan = planDispatch({
+        backlog,
+        conflicts: overview.conflicts,
+        ledger: state,
+        now,
+        tree,
+        details,
+        permission,
+        trusted,
+        referenced,
+    }, options);
     for (let round = 0; round < LOOKUP_ROUNDS; round++) {
         const { needs } = plan;
         const wantedDetails = needs.details.filter((n) => !details.has(n));
@@ -51341,11 +51502,27 @@ async function dispatch(port, options, context, now, logger) {
             for (const identity of wantedPermissions)
                 permissions.set(key(identity), found.get(key(identity)) ?? 'none');
         }
-        plan = planDispatch({ backlog, conflicts: overview.conflicts, ledger: state, now, tree, details, permission, trusted, referenced }, options);
+        plan = planDispatch({
+            backlog,
+            conflicts: overview.conflicts,
+            ledger: state,
+            now,
+            tree,
+            details,
+            permission,
+            trusted,
+            referenced,
+        }, options);
     }
-    const skipped = plan.skipped.map((s) => (s.reason.startsWith('not reached') ? { ...s, reason: 'not checked this run (lookup limit)' } : s));
+    const skipped = plan.skipped.map((s) => s.reason.startsWith('not reached')
+        ? { ...s, reason: 'not checked this run (lookup limit)' }
+        : s);
     const lease = new Date(now.getTime() + options.leaseMinutes * 60_000).toISOString();
-    const claims = plan.picked.map((picked) => ({ ...picked, claim: claimIdFor(context, picked.issue, picked.epoch), lease }));
+    const claims = plan.picked.map((picked) => ({
+        ...picked,
+        claim: claimIdFor(context, picked.issue, picked.epoch),
+        lease,
+    }));
     const report = {
         trackingIssue: tracking?.number ?? null,
         claimed: claims,
@@ -51383,12 +51560,21 @@ async function dispatch(port, options, context, now, logger) {
     const rotate = tracking !== undefined && tracking.commentCount >= ROTATE_AT;
     const previous = tracking;
     if (!tracking || rotate) {
-        const body = renderDashboard({ state, now, queue: [], dailyBudgetUsd: options.dailyBudgetUsd, ...(rotate ? { continues: previous.number } : {}) });
+        const body = renderDashboard({
+            state,
+            now,
+            queue: [],
+            dailyBudgetUsd: options.dailyBudgetUsd,
+            ...(rotate ? { continues: previous.number } : {}),
+        });
         tracking = await port.createTrackingIssue(TRACKING_TITLE, body, labels.coordination);
         report.trackingIssue = tracking.number;
     }
     if (rotate && previous) {
-        const keep = new Set([...backlog.map((issue) => issue.number), ...overview.conflicts.map((c) => c.issue)]);
+        const keep = new Set([
+            ...backlog.map((issue) => issue.number),
+            ...overview.conflicts.map((c) => c.issue),
+        ]);
         const snapshot = snapshotOf(state, previous.number, at, (issue) => keep.has(issue));
         entries.unshift(...snapshot);
         report.rotatedFrom = previous.number;
@@ -51404,8 +51590,12 @@ async function dispatch(port, options, context, now, logger) {
     if (claims.length > 0) {
         const fresh = await port.ledger(labels.coordination);
         const winner = fresh[0];
-        const after = winner ? foldLedger(await readLog(port, winner), trustFor(winner, writers)) : undefined;
-        const holds = (c) => winner?.number === tracking.number && after !== undefined && effectiveClaim(after, c.issue, now)?.claim === c.claim;
+        const after = winner
+            ? foldLedger(await readLog(port, winner), trustFor(winner, writers))
+            : undefined;
+        const holds = (c) => winner?.number === tracking.number &&
+            after !== undefined &&
+            effectiveClaim(after, c.issue, now)?.claim === c.claim;
         report.claimed = claims.filter(holds);
         report.lost = claims.filter((c) => !holds(c));
         if (report.lost.length > 0) {
@@ -51416,10 +51606,13 @@ async function dispatch(port, options, context, now, logger) {
         if (report.claimed.some((c) => c.claim === entry.claim))
             applyEntry(state, entry);
     // Labels and the dashboard are views: a failure there is reported, the claims stand.
-    const toLabel = report.claimed.filter((c) => c.kind === 'issue').flatMap((c) => backlog.find((issue) => issue.number === c.issue)?.nodeId ?? []);
+    const toLabel = report.claimed
+        .filter((c) => c.kind === 'issue')
+        .flatMap((c) => backlog.find((issue) => issue.number === c.issue)?.nodeId ?? []);
     if (toLabel.length > 0) {
         try {
-            const labelId = overview.inProgressLabelId ?? (await port.createLabel(labels.inProgress, IN_PROGRESS_COLOR, 'An AI worker holds a claim on this issue'));
+            const labelId = overview.inProgressLabelId ??
+                (await port.createLabel(labels.inProgress, IN_PROGRESS_COLOR, 'An AI worker holds a claim on this issue'));
             await port.addLabel(labelId, toLabel);
         }
         catch (error) {
@@ -51430,11 +51623,15 @@ async function dispatch(port, options, context, now, logger) {
     return report;
 }
 async function refreshDashboard(port, tracking, state, now, skipped, options, warnings) {
-    const queue = skipped.filter((s) => s.reason === 'no capacity').map((s) => ({ issue: s.issue, title: s.title }));
+    const queue = skipped
+        .filter((s) => s.reason === 'no capacity')
+        .map((s) => ({ issue: s.issue, title: s.title }));
     const body = renderDashboard({ state, now, queue, dailyBudgetUsd: options.dailyBudgetUsd });
     if (body === tracking.body)
         return;
-    await port.updateIssueBody(tracking.number, body).catch((error) => warnings.push(`Could not update the dashboard: ${String(error)}`));
+    await port
+        .updateIssueBody(tracking.number, body)
+        .catch((error) => warnings.push(`Could not update the dashboard: ${String(error)}`));
 }
 
 ;// CONCATENATED MODULE: ./build/settings/inputs.js
@@ -51584,15 +51781,25 @@ function nonEmpty(items, name) {
 ;// CONCATENATED MODULE: ./build/dispatch/summary.js
 /** The job summary: what was picked, and for every other ready issue why it was not. */
 const MAX_ROWS = 500;
-const summary_cell = (text) => text.replace(/[|\r\n]/g, ' ').replace(/</g, '&lt;').slice(0, 100);
+const summary_cell = (text) => text
+    .replace(/[|\r\n]/g, ' ')
+    .replace(/</g, '&lt;')
+    .slice(0, 100);
 function renderSummary(report, repository) {
-    const lines = [`## AI Scrum Master — dispatch${report.dryRun ? ' (dry run: nothing was written)' : ''}`, ''];
+    const lines = [
+        `## AI Scrum Master — dispatch${report.dryRun ? ' (dry run: nothing was written)' : ''}`,
+        '',
+    ];
     lines.push(`${report.claimed.length} picked · ${report.activeClaims} already in progress · capacity ${report.capacity} · ` +
         `${report.skipped.length} not picked · tracking issue ${report.trackingIssue ? `#${report.trackingIssue}` : 'none yet'}`, '');
     if (report.claimed.length > 0) {
         lines.push(report.dryRun ? '### Would pick' : '### Picked', '', '| Issue | Kind | Claim | Epoch | Footprint |', '| --- | --- | --- | --- | --- |');
         for (const c of report.claimed) {
-            const files = c.footprint.entries.slice(0, 5).map((f) => `\`${summary_cell(f)}\``).join(', ') + (c.footprint.entries.length > 5 ? ` … (${c.footprint.entries.length})` : '');
+            const files = c.footprint.entries
+                .slice(0, 5)
+                .map((f) => `\`${summary_cell(f)}\``)
+                .join(', ') +
+                (c.footprint.entries.length > 5 ? ` … (${c.footprint.entries.length})` : '');
             lines.push(`| #${c.issue} ${summary_cell(c.title)} | ${c.kind}${c.pull ? ` (#${c.pull})` : ''} | \`${c.claim}\` | ${c.epoch} | ${files} (${c.footprint.source}) |`);
         }
         lines.push('');
@@ -51661,7 +51868,11 @@ function runContext(env) {
 async function runDispatch(deps, port) {
     const settings = parseDispatchSettings(deps.input);
     const context = runContext(deps.env);
-    const github = port ?? new GitHubDispatchAdapter(deps.github(settings.token), { owner: context.owner, repo: context.repo });
+    const github = port ??
+        new GitHubDispatchAdapter(deps.github(settings.token), {
+            owner: context.owner,
+            repo: context.repo,
+        });
     const report = await dispatch(github, settings, context, deps.now(), deps.logger);
     const matrix = matrixOf(report);
     deps.setOutput('matrix', JSON.stringify(matrix));
@@ -51670,7 +51881,9 @@ async function runDispatch(deps, port) {
     deps.setOutput('tracking-issue', report.trackingIssue === null ? '' : String(report.trackingIssue));
     deps.logger.info(`Dispatched ${matrix.include.length} of ${report.claimed.length + report.skipped.length} candidates` +
         (report.dryRun ? ' (dry run: nothing written)' : '') +
-        (report.lost.length > 0 ? `; ${report.lost.length} claims lost to a concurrent dispatch` : ''));
+        (report.lost.length > 0
+            ? `; ${report.lost.length} claims lost to a concurrent dispatch`
+            : ''));
     for (const warning of report.warnings)
         deps.logger.warning(warning);
     await deps.writeSummary(renderSummary(report, `${context.owner}/${context.repo}`));

@@ -39392,7 +39392,9 @@ async function runAction(name, run, core = core_namespaceObject, env = process.e
                 logger,
                 // Content-creating requests are spaced 1 s apart as GitHub asks; against the local twin
                 // a test may shorten that.
-                ...(env['AI_SCRUM_WRITE_INTERVAL_MS'] ? { writeIntervalMs: Number(env['AI_SCRUM_WRITE_INTERVAL_MS']) } : {}),
+                ...(env['AI_SCRUM_WRITE_INTERVAL_MS']
+                    ? { writeIntervalMs: Number(env['AI_SCRUM_WRITE_INTERVAL_MS']) }
+                    : {}),
             }),
             now: () => new Date(),
         });

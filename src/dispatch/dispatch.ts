@@ -142,10 +142,9 @@ export async function dispatch(
   }
   const others = open.filter((c) => Date.parse(c.lease) > now.getTime() && c.run !== context.runId);
   if (others.length > 0) {
-    const since = others
-      .map((c) => c.at)
-      .sort()[0]!
-      .slice(0, 10);
+    // A run starts before it claims; two days back also covers a re-run of an older run.
+    const earliest = Date.parse(others.map((c) => c.at).sort()[0]!);
+    const since = new Date(earliest - 2 * 86_400_000).toISOString().slice(0, 10);
     const finished = await port.finishedRuns(since);
     for (const claim of others.filter((c) => finished.has(c.run))) {
       expired.push({

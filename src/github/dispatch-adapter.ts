@@ -250,8 +250,10 @@ export class GitHubDispatchAdapter implements DispatchPort {
         });
       }
       for (const n of refs) {
-        const node = data.repository[`r${n}`] as { state?: string } | null | undefined;
-        if (node?.state) referenced.set(n, node.state === 'OPEN');
+        const node = data.repository[`r${n}`] as
+          { issueState?: string; pullState?: string } | null | undefined;
+        const state = node?.issueState ?? node?.pullState;
+        if (state) referenced.set(n, state === 'OPEN');
       }
     }
     return { details, referenced };

@@ -184,10 +184,10 @@ export function issueDetailsQuery(
   const states = references.map(
     (n) => `    r${n}: issueOrPullRequest(number: ${Math.trunc(n)}) {
       ... on Issue {
-        state
+        issueState: state
       }
       ... on PullRequest {
-        state
+        pullState: state
       }
     }`,
   );

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createGitHubClient } from '../../src/github/client.js';
+import { GitHubDispatchAdapter } from '../../src/github/dispatch-adapter.js';
+import { startTwin, type Twin } from '../../src/twin/server.js';
+import { shopFixture } from '../support/twin.js';
+
+let twin: Twin;
+let adapter: GitHubDispatchAdapter;
+
+beforeAll(async () => {
+  const fixture = shopFixture() as any;
+  fixture.labels.push('ai-coordination');
+  fixture.issues[2].subIssues = [];
+  fixture.issues.push({
+    number: 4,
+    title: 'AI Scrum Master — coordination',
+    author: 'github-actions[bot]',
+    createdAt: '2026-11-01T00:00:00Z',
+    labels: [{ name: 'ai-coordination', by: 'github-actions[bot]', at: '2026-11-01T00:00:00Z' }],
+    comments: Array.from({ length: 120 }, (_, i) => ({
+      author: 'mallory',
+      body: `spam ${i}`,
+      at: '2026-11-02T00:00:00Z',
+    })),
+  });
+  fixture.issues.push({
+    number: 5,
+    title: 'Renamed',
+    author: 'alice',
+    createdAt: '2026-11-01T00:00:00Z',
+    labels: [{ name: 'ai-ready', by: 'alice', at: '2026-11-02T00:00:00Z' }],
+    edits: [
+      { by: 'mallory', at: '2026-11-03T00:00:00Z', title: 'Renamed by mallory' },
+      { by: 'alice', at: '2026-11-04T00:00:00Z', body: 'new body' },
+    ],
+  });
+  twin = await startTwin(fixture);
+  adapter = new GitHubDispatchAdapter(
+    createGitHubClient({
+      token: 'ghs_bot',
+      apiUrl: twin.urls.api,
+      graphqlUrl: twin.urls.graphql,
+      writeIntervalMs: 0,
+    }),
+    { owner: 'acme', repo: 'shop' },
+  );
+});
+afterAll(async () => {
+  await twin.stop();
+});
+
+describe('the GitHub dispatch adapter against the twin', () => {
+  it('reads the overview: tracking issue, its latest comments and the collaborators', async () => {
+    const overview = await adapter.overview({
+      coordination: 'ai-coordination',
+      conflict: 'ai-conflict',
+      inProgress: 'ai-in-progress',
+    });
+    expect(overview.defaultBranch).toBe('main');
+    expect(
+      overview.tracking.map((t) => [t.number, t.author, t.commentCount, t.comments.length]),
+    ).toEqual([[4, { login: 'github-actions', bot: true }, 120, 100]]);
+    expect(overview.inProgressLabelId).toBeNull();
+    expect(overview.collaborators).toEqual(
+      new Map([
+        ['alice', 'admin'],
+        ['mallory', 'read'],
+        ['acme', 'admin'],
+      ]),
+    );
+    expect((await adapter.allComments(4)).length).toBe(120);
+  });
+
+  it('reads the backlog with dependency and sub-issue summaries', async () => {
+    const backlog = await adapter.backlog('ai-ready');
+    expect(backlog.map((i) => [i.number, i.openNativeBlockers, i.openSubIssues])).toEqual([
+      [1, 1, 1],
+      [5, 0, 0],
+    ]);
+  });
+
+  it('reads who labelled and edited, parents, and referenced issues in one request', async () => {
+    twin.resetStats();
+    const { details, referenced } = await adapter.details([1, 3, 5], [2, 99], 'ai-ready');
+    expect(twin.stats().requests).toBe(1);
+    expect(details.get(1)?.readyLabel).toEqual({
+      actor: { login: 'alice', bot: false },
+      at: '2026-11-02T00:00:00Z',
+    });
+    expect(details.get(3)?.parent).toEqual({ number: 1, subIssues: [{ number: 3, open: true }] });
+    expect(details.get(5)?.edits).toEqual([
+      { actor: { login: 'alice', bot: false }, at: '2026-11-04T00:00:00Z', what: 'body' },
+      { actor: { login: 'mallory', bot: false }, at: '2026-11-03T00:00:00Z', what: 'title' },
+    ]);
+    expect(referenced).toEqual(new Map([[2, true]]));
+  });
+
+  it('looks up permissions of several logins in one request', async () => {
+    twin.resetStats();
+    const found = await adapter.permissions([
+      { login: 'alice', bot: false },
+      { login: 'mallory', bot: false },
+      { login: 'stranger', bot: false },
+      { login: 'renovate', bot: true },
+    ]);
+    expect(found).toEqual(
+      new Map([
+        ['renovate:bot', 'none'],
+        ['alice:user', 'admin'],
+        ['mallory:user', 'read'],
+        ['stranger:user', 'read'],
+      ]),
+    );
+    expect(twin.stats().requests).toBe(1);
+  });
+
+  it('lists runs finished since a day', async () => {
+    expect(await adapter.finishedRuns('2026-11-01')).toEqual(new Set([1]));
+    expect(await adapter.finishedRuns('2026-11-05')).toEqual(new Set());
+  });
+});

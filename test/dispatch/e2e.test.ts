@@ -1,0 +1,350 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { encodeEntries } from '../../src/ledger/codec.js';
+import { effectiveClaims, foldLedger, sameIdentity, type Identity } from '../../src/ledger/fold.js';
+import type { FixtureInput } from '../../src/twin/fixture.js';
+import { startTwin, type Twin } from '../../src/twin/server.js';
+import { runBundle, type BundleResult } from '../support/bundle.js';
+
+/** The dispatch bundle as a runner runs it, against the twin. */
+
+let twin: Twin | undefined;
+afterEach(async () => {
+  await twin?.stop();
+  twin = undefined;
+});
+
+const bot: Identity = { login: 'github-actions', bot: true };
+const at = (day: number) => `2026-11-${String(day).padStart(2, '0')}T00:00:00Z`;
+const ready = (by = 'alice', day = 10) => ({ name: 'ai-ready', by, at: at(day) });
+
+function fixture(extra: Partial<FixtureInput> = {}): FixtureInput {
+  return {
+    repository: {
+      owner: 'acme',
+      name: 'shop',
+      files: {
+        'README.md': '# shop\n',
+        'src/cart.ts': 'export const cart = 1;\n',
+        'src/tax.ts': 'export const tax = 1;\n',
+        'src/ui/button.tsx': 'export const Button = 1;\n',
+        'docs/guide.md': '# guide\n',
+      },
+    },
+    users: [
+      { login: 'alice', permission: 'admin' },
+      { login: 'bob', permission: 'write' },
+      { login: 'mallory', permission: 'read' },
+    ],
+    tokens: { ghs_bot: 'github-actions[bot]', ghp_alice: 'alice', ghp_mallory: 'mallory' },
+    labels: [
+      'ai-ready',
+      'ai-in-progress',
+      'ai-coordination',
+      'ai-conflict',
+      'priority:critical',
+      'priority:high',
+      'priority:low',
+    ],
+    issues: [
+      {
+        number: 1,
+        title: 'Cart rounding',
+        body: 'Fix rounding in `src/cart.ts`.',
+        author: 'alice',
+        createdAt: at(1),
+        labels: [ready(), { name: 'priority:high', by: 'alice', at: at(10) }],
+      },
+      {
+        number: 2,
+        title: 'Cart discount',
+        body: 'Add a discount to `src/cart.ts`.',
+        author: 'bob',
+        createdAt: at(2),
+        labels: [ready('bob'), { name: 'priority:critical', by: 'bob', at: at(10) }],
+      },
+      {
+        number: 3,
+        title: 'Tax',
+        body: 'Depends on #2. Change `src/tax.ts`.',
+        author: 'alice',
+        createdAt: at(3),
+        labels: [ready()],
+      },
+      {
+        number: 4,
+        title: 'Button colour',
+        body: 'Restyle `src/ui/button.tsx`.',
+        author: 'mallory',
+        createdAt: at(4),
+        labels: [ready('mallory')],
+      },
+      {
+        number: 5,
+        title: 'Guide',
+        body: 'Files:\n- docs/guide.md\n',
+        author: 'alice',
+        createdAt: at(5),
+        labels: [ready(), { name: 'priority:low', by: 'alice', at: at(10) }],
+      },
+      {
+        number: 6,
+        title: 'Readme',
+        body: 'Polish `README.md`.',
+        author: 'alice',
+        createdAt: at(6),
+        labels: [ready()],
+        blockedBy: [7],
+      },
+      {
+        number: 7,
+        title: 'Prerequisite',
+        body: 'Not ready yet.',
+        author: 'alice',
+        createdAt: at(7),
+      },
+      {
+        number: 9,
+        title: 'Checkout',
+        body: 'Depends on #7. Touch `src/tax.ts`.',
+        author: 'alice',
+        createdAt: at(8),
+        labels: [ready()],
+      },
+      {
+        number: 10,
+        title: 'Readme links',
+        body: 'Depends on #11. Fix links in `README.md`.',
+        author: 'alice',
+        createdAt: at(9),
+        labels: [ready()],
+      },
+      { number: 11, title: 'Done already', author: 'alice', createdAt: at(1), state: 'closed' },
+    ],
+    ...extra,
+  };
+}
+
+const inputs = (extra: Record<string, string> = {}) => ({ 'github-token': 'ghs_bot', ...extra });
+
+function dispatchRun(
+  t: Twin,
+  runId: number,
+  extra: Record<string, string> = {},
+): Promise<BundleResult> {
+  return runBundle('dispatch', inputs(extra), {
+    ...t.env('ghs_bot'),
+    GITHUB_RUN_ID: String(runId),
+    AI_SCRUM_WRITE_INTERVAL_MS: '0',
+  });
+}
+
+const matrixOf = (result: BundleResult) =>
+  (
+    JSON.parse(result.outputs['matrix'] ?? '{"include":[]}') as {
+      include: {
+        issue: number;
+        claim: string;
+        epoch: number;
+        branch: string;
+        files: string[];
+        kind: string;
+      }[];
+    }
+  ).include;
+
+/** The ledger as the twin holds it now, folded as dispatch folds it. */
+function ledgerOf(t: Twin) {
+  const tracking = [...t.state.items.values()]
+    .filter((item) => item.labels.includes('ai-coordination') && item.state === 'open')
+    .sort((a, b) => a.number - b.number)[0];
+  const comments = t.state.comments
+    .filter((c) => c.issue === tracking?.number)
+    .map((c) => ({
+      id: c.id,
+      author: { login: c.author.replace(/\[bot\]$/, ''), bot: c.author.endsWith('[bot]') },
+      body: c.body,
+      createdAt: c.createdAt,
+    }));
+  return foldLedger(comments, (who) => sameIdentity(who, bot));
+}
+
+describe('dispatch, end to end', () => {
+  it('orders by priority, respects dependencies and file conflicts, and explains the rest', async () => {
+    twin = await startTwin(fixture());
+    const result = await dispatchRun(twin, 901);
+    expect(result.code).toBe(0);
+    expect(matrixOf(result)).toEqual([
+      {
+        issue: 2,
+        claim: 'r901a1-2-e1',
+        epoch: 1,
+        branch: 'ai-feature/issue-2',
+        files: ['src/cart.ts'],
+        kind: 'issue',
+      },
+      {
+        issue: 5,
+        claim: 'r901a1-5-e1',
+        epoch: 1,
+        branch: 'ai-feature/issue-5',
+        files: ['docs/guide.md'],
+        kind: 'issue',
+      },
+      {
+        issue: 10,
+        claim: 'r901a1-10-e1',
+        epoch: 1,
+        branch: 'ai-feature/issue-10',
+        files: ['README.md'],
+        kind: 'issue',
+      },
+    ]);
+    expect(result.outputs).toMatchObject({
+      count: '3',
+      'has-work': 'true',
+      'tracking-issue': '12',
+    });
+    expect(result.summary).toContain('| #1 Cart rounding | conflicts with #2 on `src/cart.ts` |');
+    expect(result.summary).toContain('| #3 Tax | blocked by #2 |');
+    expect(result.summary).toContain(
+      '| #4 Button colour | not authorised: ai-ready applied by mallory (read access) |',
+    );
+    expect(result.summary).toContain('| #6 Readme | blocked by 1 open issue (native dependency) |');
+    expect(twin.state.item(2).labels).toContain('ai-in-progress');
+    expect(twin.state.item(5).labels).toContain('ai-in-progress');
+    expect(twin.state.item(1).labels).not.toContain('ai-in-progress');
+    expect(twin.state.item(12)).toMatchObject({
+      title: 'AI Scrum Master — coordination',
+      author: 'github-actions[bot]',
+      labels: ['ai-coordination'],
+    });
+    expect(effectiveClaims(ledgerOf(twin), new Date()).map((c) => c.issue)).toEqual([2, 5, 10]);
+    expect(result.summary).toContain('| #9 Checkout | blocked by #7 |');
+
+    // The next dispatch sees the claims: nothing new can start on the locked files.
+    const again = await dispatchRun(twin, 902);
+    expect(matrixOf(again)).toEqual([]);
+    expect(again.outputs['has-work']).toBe('false');
+    expect(again.summary).toContain(
+      '| #2 Cart discount | in progress (claim `r901a1-2-e1`, epoch 1) |',
+    );
+  });
+
+  it('ignores a forged claim comment by someone who is not a ledger writer', async () => {
+    const forged = encodeEntries([
+      {
+        type: 'claim',
+        issue: 2,
+        claim: 'forged',
+        epoch: 1,
+        kind: 'issue',
+        files: ['**'],
+        run: 1,
+        lease: '2099-01-01T00:00:00Z',
+        at: at(11),
+      },
+    ]);
+    const base = fixture();
+    base.issues!.push({
+      number: 8,
+      title: 'AI Scrum Master — coordination',
+      author: 'github-actions[bot]',
+      createdAt: at(1),
+      labels: [{ name: 'ai-coordination', by: 'github-actions[bot]', at: at(1) }],
+      comments: [{ author: 'mallory', body: forged, at: at(11) }],
+    });
+    twin = await startTwin(base);
+    const result = await dispatchRun(twin, 903);
+    expect(result.code).toBe(0);
+    expect(matrixOf(result).map((entry) => [entry.issue, entry.claim, entry.epoch])).toEqual([
+      [2, 'r903a1-2-e1', 1],
+      [5, 'r903a1-5-e1', 1],
+      [10, 'r903a1-10-e1', 1],
+    ]);
+    expect(result.summary).toContain('1 comments by others ignored');
+  });
+
+  it('leaves the twin’s state unchanged on a dry run', async () => {
+    twin = await startTwin(fixture());
+    const before = JSON.stringify(await twin.state.snapshot());
+    const result = await dispatchRun(twin, 904, { 'dry-run': 'true' });
+    expect(result.code).toBe(0);
+    expect(JSON.stringify(await twin.state.snapshot())).toBe(before);
+    expect(result.outputs).toMatchObject({
+      matrix: '{"include":[]}',
+      count: '0',
+      'has-work': 'false',
+    });
+    expect(result.summary).toContain('(dry run: nothing was written)');
+    expect(result.summary).toContain('### Would pick');
+    expect(twin.stats().contentCreating).toBe(0);
+  });
+
+  it.each([true, false])(
+    'never leaves an issue with two effective claims when two dispatches race (tracking issue exists: %s)',
+    async (exists) => {
+      const base = fixture();
+      if (exists) {
+        base.issues!.push({
+          number: 8,
+          title: 'AI Scrum Master — coordination',
+          author: 'github-actions[bot]',
+          createdAt: at(1),
+          labels: [{ name: 'ai-coordination', by: 'github-actions[bot]', at: at(1) }],
+        });
+      }
+      twin = await startTwin(base);
+      const [a, b] = await Promise.all([dispatchRun(twin, 905), dispatchRun(twin, 906)]);
+      expect([a.code, b.code]).toEqual([0, 0]);
+      const picked = [...matrixOf(a), ...matrixOf(b)];
+      expect(new Set(picked.map((entry) => entry.issue)).size).toBe(picked.length);
+      const effective = effectiveClaims(ledgerOf(twin), new Date());
+      expect(effective.map((claim) => claim.claim).sort()).toEqual(
+        picked.map((entry) => entry.claim).sort(),
+      );
+      expect(new Set(effective.map((claim) => claim.issue)).size).toBe(effective.length);
+    },
+  );
+
+  it('with 5% injected 5xx answers completes or fails cleanly, and the next dispatch reconciles', async () => {
+    const runs = [911, 912, 913, 914, 915, 916];
+    twin = await startTwin(
+      fixture({
+        workflowRuns: runs.map((id) => ({
+          id,
+          status: 'completed' as const,
+          conclusion: 'failure' as const,
+          createdAt: new Date().toISOString(),
+        })),
+      }),
+    );
+    for (const [i, runId] of runs.entries()) {
+      await fetch(`${twin.urls.api}/_twin/faults`, {
+        method: 'POST',
+        body: JSON.stringify({
+          seed: i + 1,
+          rules: [{ route: '*', probability: 0.05, kind: 'status', status: 502 }],
+        }),
+      });
+      const result = await dispatchRun(twin, runId);
+      if (result.code !== 0)
+        expect(result.stdout).toMatch(/::error::ai-scrum-master\/dispatch failed: /);
+      else expect(Number(result.outputs['count'])).toBeGreaterThanOrEqual(0);
+    }
+    await fetch(`${twin.urls.api}/_twin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ rules: [] }),
+    });
+    const clean = await dispatchRun(twin, 920);
+    expect(clean.code).toBe(0);
+    // Every claim of the finished runs was expired; only the clean run's claims hold.
+    const effective = effectiveClaims(ledgerOf(twin), new Date());
+    expect(effective.every((claim) => claim.run === 920)).toBe(true);
+    expect(effective.map((claim) => claim.claim).sort()).toEqual(
+      matrixOf(clean)
+        .map((entry) => entry.claim)
+        .sort(),
+    );
+    expect(twin.stats().faultsInjected).toBeGreaterThan(0);
+  });
+});
