@@ -18,7 +18,9 @@ const workflows = [...yamlIn('.github/workflows'), ...yamlIn('docs/examples')];
 
 describe('workflow files', () => {
   it('exist', () => {
-    expect(workflows).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', 'docs/examples/dispatch.yml']));
+    expect(workflows).toEqual(
+      expect.arrayContaining(['.github/workflows/ci.yml', 'docs/examples/dispatch.yml']),
+    );
   });
 
   it.each(workflows)('%s passes actionlint', (path) => {

@@ -44208,6 +44208,10 @@ function planDispatch(input, settings) {
             skip(`in progress (claim \`${claim.claim}\`, epoch ${claim.epoch})`);
             continue;
         }
+        if (labels.includes(settings.labels.conflict.toLowerCase())) {
+            skip(`labelled ${settings.labels.conflict}: its pull request waits for conflict resolution`);
+            continue;
+        }
         if ((record?.attempts ?? 0) >= settings.maxAttempts) {
             skip(`attempts used (${record?.attempts} of ${settings.maxAttempts})`);
             continue;

@@ -1,0 +1,182 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { runDispatch } from '../../src/dispatch/run.js';
+import { encodeEntries } from '../../src/ledger/codec.js';
+import type { FixtureInput } from '../../src/twin/fixture.js';
+import { startTwin, type Twin } from '../../src/twin/server.js';
+import { twinDeps } from '../support/dispatch.js';
+import { client } from '../support/twin.js';
+
+let twin: Twin | undefined;
+afterEach(async () => {
+  await twin?.stop();
+  twin = undefined;
+});
+
+const at = (day: number) => `2026-11-${String(day).padStart(2, '0')}T00:00:00Z`;
+const future = () => new Date(Date.now() + 3_600_000).toISOString();
+
+function base(): FixtureInput {
+  return {
+    repository: {
+      owner: 'acme',
+      name: 'shop',
+      files: { 'src/a.ts': 'a\n', 'src/b.ts': 'b\n', 'src/c.ts': 'c\n' },
+    },
+    users: [
+      { login: 'alice', permission: 'admin' },
+      { login: 'mallory', permission: 'read' },
+    ],
+    tokens: { ghs_bot: 'github-actions[bot]', ghp_alice: 'alice' },
+    labels: ['ai-ready', 'ai-in-progress', 'ai-coordination', 'ai-conflict'],
+    issues: [1, 2, 3].map((n) => ({
+      number: n,
+      title: `Issue ${n}`,
+      body: `Change \`src/${'abc'[n - 1]}.ts\`.`,
+      author: 'alice',
+      createdAt: at(n),
+      labels: [{ name: 'ai-ready', by: 'alice', at: at(5) }],
+    })),
+  };
+}
+
+const tracking = (comments: NonNullable<FixtureInput['issues']>[number]['comments']) => ({
+  number: 10,
+  title: 'AI Scrum Master — coordination',
+  author: 'github-actions[bot]',
+  createdAt: at(1),
+  labels: [{ name: 'ai-coordination', by: 'github-actions[bot]', at: at(1) }],
+  comments,
+});
+
+const claimBody = (issue: number, epoch: number, file: string) =>
+  encodeEntries([
+    {
+      type: 'claim',
+      issue,
+      claim: `x-${issue}-${epoch}`,
+      epoch,
+      kind: 'issue',
+      files: [file],
+      run: 7,
+      lease: future(),
+      at: new Date().toISOString(),
+    },
+  ]);
+
+describe('dispatch flows', () => {
+  it('counts claims written by a ledger writer, and only then', async () => {
+    const fixture = base();
+    fixture.issues!.push(
+      tracking([{ author: 'alice', body: claimBody(1, 1, 'src/a.ts'), at: at(6) }]),
+    );
+    twin = await startTwin(fixture);
+    const without = twinDeps(twin, { 'github-token': 'ghs_bot', 'dry-run': 'true' });
+    await runDispatch(without.deps);
+    expect(without.summaries[0]).toContain('### Would pick');
+    expect(without.summaries[0]).toContain('| #1 Issue 1 | issue | `r900a1-1-e1`');
+    const withAlice = twinDeps(twin, {
+      'github-token': 'ghs_bot',
+      'dry-run': 'true',
+      'ledger-writers': 'alice',
+    });
+    await runDispatch(withAlice.deps);
+    expect(withAlice.summaries[0]).toContain(
+      '| #1 Issue 1 | in progress (claim `x-1-1`, epoch 1) |',
+    );
+  });
+
+  it('hands pull requests labelled ai-conflict back first, as conflict entries under their issue', async () => {
+    const fixture = base();
+    fixture.issues!.push(tracking([]));
+    twin = await startTwin(fixture);
+    const api = client(twin);
+    const main = (await api.request('GET', '/repos/acme/shop/git/ref/heads/main')).body.object.sha;
+    await api.request('POST', '/repos/acme/shop/git/refs', {
+      ref: 'refs/heads/ai-feature/issue-3',
+      sha: main,
+    });
+    await api.graphql(
+      'mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }',
+      {
+        input: {
+          branch: { repositoryNameWithOwner: 'acme/shop', branchName: 'ai-feature/issue-3' },
+          expectedHeadOid: main,
+          message: { headline: 'Change c' },
+          fileChanges: {
+            additions: [{ path: 'src/c.ts', contents: Buffer.from('c2\n').toString('base64') }],
+          },
+        },
+      },
+    );
+    const pull = (
+      await api.request('POST', '/repos/acme/shop/pulls', {
+        title: 'Issue 3',
+        head: 'ai-feature/issue-3',
+        base: 'main',
+      })
+    ).body;
+    await api.request('POST', `/repos/acme/shop/issues/${pull.number}/labels`, {
+      labels: ['ai-conflict'],
+    });
+    const { deps, outputs } = twinDeps(twin, { 'github-token': 'ghs_bot', 'max-workers': '2' });
+    await runDispatch(deps);
+    const matrix = JSON.parse(outputs['matrix']!).include;
+    expect(
+      matrix.map((e: { issue: number; kind: string; pull?: number }) => [e.issue, e.kind, e.pull]),
+    ).toEqual([
+      [3, 'conflict', pull.number],
+      [1, 'issue', undefined],
+    ]);
+    expect(twin.state.item(3).labels).not.toContain('ai-in-progress');
+  });
+
+  it('rotates a long log to a fresh tracking issue that starts with a snapshot', async () => {
+    const fixture = base();
+    const comments = [
+      { author: 'github-actions[bot]', body: claimBody(1, 1, 'src/a.ts'), at: at(6) },
+      ...Array.from({ length: 60 }, (_, i) => ({
+        author: 'mallory',
+        body: `noise ${i}`,
+        at: at(7),
+      })),
+    ];
+    fixture.issues!.push(tracking(comments));
+    twin = await startTwin(fixture);
+    const { deps, outputs, summaries } = twinDeps(twin, { 'github-token': 'ghs_bot' });
+    await runDispatch(deps);
+    expect(outputs['tracking-issue']).toBe('11');
+    expect(twin.state.item(10)).toMatchObject({ state: 'closed' });
+    expect(twin.state.item(10).body).toContain('The ledger continues in #11.');
+    const first = twin.state.comments.find((c) => c.issue === 11)!;
+    expect(first.body).toContain('"type":"snapshot","from":10');
+    expect(summaries[0]).toContain('Rotated from #10.');
+    // The snapshot carries the claim on #1 forward: the next dispatch still sees it.
+    const next = twinDeps(twin, { 'github-token': 'ghs_bot', 'dry-run': 'true' });
+    await runDispatch(next.deps);
+    expect(next.summaries[0]).toContain('| #1 Issue 1 | in progress (claim `x-1-1`, epoch 1) |');
+    expect(next.outputs['tracking-issue']).toBe('11');
+  });
+
+  it('skips everything once the day’s budget is spent', async () => {
+    const fixture = base();
+    const release = encodeEntries([
+      {
+        type: 'release',
+        issue: 2,
+        claim: 'old',
+        outcome: 'failed',
+        costUsd: 30,
+        at: new Date().toISOString(),
+      },
+    ]);
+    fixture.issues!.push(tracking([{ author: 'github-actions[bot]', body: release, at: at(6) }]));
+    twin = await startTwin(fixture);
+    const { deps, outputs, summaries } = twinDeps(twin, {
+      'github-token': 'ghs_bot',
+      'daily-budget-usd': '25',
+    });
+    await runDispatch(deps);
+    expect(outputs['count']).toBe('0');
+    expect(summaries[0]).toContain('| #1 Issue 1 | daily budget reached ($25) |');
+  });
+});
