@@ -40442,6 +40442,30 @@ const VIEWER_QUERY = /* GraphQL */ `
     }
   }
 `;
+/** A tracking issue and the latest page of its ledger comments. */
+const TRACKING_ISSUE_FRAGMENT = /* GraphQL */ `
+  fragment TrackingIssue on Issue {
+    number
+    id
+    body
+    author {
+      __typename
+      login
+    }
+    comments(last: 100) {
+      totalCount
+      nodes {
+        databaseId
+        body
+        createdAt
+        author {
+          __typename
+          login
+        }
+      }
+    }
+  }
+`;
 /**
  * What dispatch reads first, in one request: the open tracking issues with the ledger's latest
  * comments, pull requests handed back for conflict resolution, the in-progress label's id and the
@@ -40495,27 +40519,7 @@ const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
     }
   }
 
-  fragment TrackingIssue on Issue {
-    number
-    id
-    body
-    author {
-      __typename
-      login
-    }
-    comments(last: 100) {
-      totalCount
-      nodes {
-        databaseId
-        body
-        createdAt
-        author {
-          __typename
-          login
-        }
-      }
-    }
-  }
+  ${TRACKING_ISSUE_FRAGMENT}
 `;
 /** The ledger alone, read again after appending to it, to learn which claims won. */
 const LEDGER_QUERY = /* GraphQL */ `
@@ -40528,27 +40532,13 @@ const LEDGER_QUERY = /* GraphQL */ `
         orderBy: { field: CREATED_AT, direction: ASC }
       ) {
         nodes {
-          number
-          author {
-            __typename
-            login
-          }
-          comments(last: 100) {
-            totalCount
-            nodes {
-              databaseId
-              body
-              createdAt
-              author {
-                __typename
-                login
-              }
-            }
-          }
+          ...TrackingIssue
         }
       }
     }
   }
+
+  ${TRACKING_ISSUE_FRAGMENT}
 `;
 /** Who applied labels and renamed an issue, its last body edit, and its place among siblings. */
 const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
@@ -51475,7 +51465,8 @@ async function dispatch(port, options, context, now, logger) {
         return overview.collaborators && !identity.bot ? 'read' : undefined;
     };
     const trusted = trustFor(tracking, writers);
-    let plan = planDispatch({
+    // The lookup maps fill in place between rounds; the input object is the same each time.
+    const planInput = {
         backlog,
         conflicts: overview.conflicts,
         ledger: state,
@@ -51485,7 +51476,8 @@ async function dispatch(port, options, context, now, logger) {
         permission,
         trusted,
         referenced,
-    }, options);
+    };
+    let plan = planDispatch(planInput, options);
     for (let round = 0; round < LOOKUP_ROUNDS; round++) {
         const { needs } = plan;
         const wantedDetails = needs.details.filter((n) => !details.has(n));
@@ -51506,17 +51498,7 @@ async function dispatch(port, options, context, now, logger) {
             for (const identity of wantedPermissions)
                 permissions.set(key(identity), found.get(key(identity)) ?? 'none');
         }
-        plan = planDispatch({
-            backlog,
-            conflicts: overview.conflicts,
-            ledger: state,
-            now,
-            tree,
-            details,
-            permission,
-            trusted,
-            referenced,
-        }, options);
+        plan = planDispatch(planInput, options);
     }
     const skipped = plan.skipped.map((s) => s.reason.startsWith('not reached')
         ? { ...s, reason: 'not checked this run (lookup limit)' }

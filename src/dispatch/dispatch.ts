@@ -1,6 +1,12 @@
 import { RepositoryTree } from '../backlog/footprint.js';
 import type { IssueDetails, Permission } from '../backlog/issue.js';
-import { planDispatch, type Picked, type PlanSettings, type Skipped } from '../backlog/plan.js';
+import {
+  planDispatch,
+  type Picked,
+  type PlanInput,
+  type PlanSettings,
+  type Skipped,
+} from '../backlog/plan.js';
 import { encodeEntries, MAX_COMMENT_LENGTH } from '../ledger/codec.js';
 import { renderDashboard, TRACKING_TITLE } from '../ledger/dashboard.js';
 import type { ClaimEntry, ExpireEntry, LedgerEntry } from '../ledger/entries.js';
@@ -171,20 +177,19 @@ export async function dispatch(
     return overview.collaborators && !identity.bot ? 'read' : undefined;
   };
   const trusted = trustFor(tracking, writers);
-  let plan = planDispatch(
-    {
-      backlog,
-      conflicts: overview.conflicts,
-      ledger: state,
-      now,
-      tree,
-      details,
-      permission,
-      trusted,
-      referenced,
-    },
-    options,
-  );
+  // The lookup maps fill in place between rounds; the input object is the same each time.
+  const planInput: PlanInput = {
+    backlog,
+    conflicts: overview.conflicts,
+    ledger: state,
+    now,
+    tree,
+    details,
+    permission,
+    trusted,
+    referenced,
+  };
+  let plan = planDispatch(planInput, options);
   for (let round = 0; round < LOOKUP_ROUNDS; round++) {
     const { needs } = plan;
     const wantedDetails = needs.details.filter((n) => !details.has(n));
@@ -205,20 +210,7 @@ export async function dispatch(
       for (const identity of wantedPermissions)
         permissions.set(key(identity), found.get(key(identity)) ?? 'none');
     }
-    plan = planDispatch(
-      {
-        backlog,
-        conflicts: overview.conflicts,
-        ledger: state,
-        now,
-        tree,
-        details,
-        permission,
-        trusted,
-        referenced,
-      },
-      options,
-    );
+    plan = planDispatch(planInput, options);
   }
   const skipped = plan.skipped.map((s) =>
     s.reason.startsWith('not reached')

@@ -18,6 +18,31 @@ export const VIEWER_QUERY = /* GraphQL */ `
   }
 `;
 
+/** A tracking issue and the latest page of its ledger comments. */
+const TRACKING_ISSUE_FRAGMENT = /* GraphQL */ `
+  fragment TrackingIssue on Issue {
+    number
+    id
+    body
+    author {
+      __typename
+      login
+    }
+    comments(last: 100) {
+      totalCount
+      nodes {
+        databaseId
+        body
+        createdAt
+        author {
+          __typename
+          login
+        }
+      }
+    }
+  }
+`;
+
 /**
  * What dispatch reads first, in one request: the open tracking issues with the ledger's latest
  * comments, pull requests handed back for conflict resolution, the in-progress label's id and the
@@ -71,27 +96,7 @@ export const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
     }
   }
 
-  fragment TrackingIssue on Issue {
-    number
-    id
-    body
-    author {
-      __typename
-      login
-    }
-    comments(last: 100) {
-      totalCount
-      nodes {
-        databaseId
-        body
-        createdAt
-        author {
-          __typename
-          login
-        }
-      }
-    }
-  }
+  ${TRACKING_ISSUE_FRAGMENT}
 `;
 
 /** The ledger alone, read again after appending to it, to learn which claims won. */
@@ -105,27 +110,13 @@ export const LEDGER_QUERY = /* GraphQL */ `
         orderBy: { field: CREATED_AT, direction: ASC }
       ) {
         nodes {
-          number
-          author {
-            __typename
-            login
-          }
-          comments(last: 100) {
-            totalCount
-            nodes {
-              databaseId
-              body
-              createdAt
-              author {
-                __typename
-                login
-              }
-            }
-          }
+          ...TrackingIssue
         }
       }
     }
   }
+
+  ${TRACKING_ISSUE_FRAGMENT}
 `;
 
 /** Who applied labels and renamed an issue, its last body edit, and its place among siblings. */

@@ -136,6 +136,35 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
     status: String(error.status),
   });
 
+  /**
+   * Counts a content-creating request, or refuses it with GitHub's secondary-limit answer when
+   * the token is over its budget (the request then changes nothing).
+   */
+  function admitContent(
+    response: ServerResponse,
+    token: string,
+    resource: 'core' | 'graphql',
+  ): boolean {
+    const limited = limits.contentCreation(token);
+    if (!limited) {
+      stats.contentCreating++;
+      return true;
+    }
+    stats.rateLimited++;
+    send(
+      response,
+      403,
+      {
+        message: limited.message,
+        documentation_url:
+          'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api',
+        status: '403',
+      },
+      { ...limits.headers(token, resource), 'retry-after': String(limited.retryAfter) },
+    );
+    return false;
+  }
+
   async function control(
     request: IncomingMessage,
     response: ServerResponse,
@@ -190,25 +219,7 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
       );
     }
     if (method === 'POST') {
-      const limited = limits.contentCreation(token);
-      if (limited) {
-        stats.rateLimited++;
-        return send(
-          response,
-          403,
-          {
-            message: limited.message,
-            documentation_url:
-              'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
-            status: '403',
-          },
-          {
-            ...limits.headers(token, 'core'),
-            'retry-after': String(limited.retryAfter),
-          },
-        );
-      }
-      stats.contentCreating++;
+      if (!admitContent(response, token, 'core')) return;
     }
     const raw = await readBody(request);
     let body: Record<string, unknown> = {};
@@ -262,25 +273,7 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
     stats.graphqlPoints += prepared.cost.points;
     bump(stats.graphqlPointsByToken, token, prepared.cost.points);
     if (prepared.operation.operation === 'mutation') {
-      const limited = limits.contentCreation(token);
-      if (limited) {
-        stats.rateLimited++;
-        return send(
-          response,
-          403,
-          {
-            message: limited.message,
-            documentation_url:
-              'https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api',
-            status: '403',
-          },
-          {
-            ...limits.headers(token, 'graphql'),
-            'retry-after': String(limited.retryAfter),
-          },
-        );
-      }
-      stats.contentCreating++;
+      if (!admitContent(response, token, 'graphql')) return;
     }
     const window = limits.window(token, 'graphql');
     const answer = await executeQuery(prepared, {

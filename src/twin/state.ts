@@ -276,28 +276,14 @@ export class TwinState {
   private seedIssues(fixture: Fixture): void {
     const sorted = [...fixture.issues].sort((a, b) => a.number - b.number);
     for (const spec of sorted) {
-      const id = this.allocateId();
-      const issue: Issue = {
-        kind: 'issue',
-        number: spec.number,
-        id,
-        nodeId: nodeId('I', id),
-        title: spec.title,
-        body: spec.body,
-        author: spec.author,
-        createdAt: spec.createdAt,
-        updatedAt: spec.createdAt,
-        closedAt: spec.state === 'closed' ? spec.createdAt : null,
-        state: spec.state,
-        stateReason: spec.state === 'closed' ? 'completed' : null,
-        labels: [],
-        events: [],
-        lastEditedAt: null,
-        editor: null,
-        blockedBy: [...spec.blockedBy],
-        subIssues: [...spec.subIssues],
-        parent: null,
-      };
+      const issue = this.newIssue(spec.number, spec.title, spec.body, spec.author, spec.createdAt);
+      issue.blockedBy = [...spec.blockedBy];
+      issue.subIssues = [...spec.subIssues];
+      if (spec.state === 'closed') {
+        issue.state = 'closed';
+        issue.closedAt = spec.createdAt;
+        issue.stateReason = 'completed';
+      }
       this.items.set(spec.number, issue);
       this.nextNumber = Math.max(this.nextNumber, spec.number + 1);
     }
@@ -353,6 +339,37 @@ export class TwinState {
       updatedAt: comment.at,
     });
     issue.updatedAt = maxTime(issue.updatedAt, comment.at);
+  }
+
+  private newIssue(
+    number: number,
+    title: string,
+    body: string,
+    author: string,
+    createdAt: string,
+  ): Issue {
+    const id = this.allocateId();
+    return {
+      kind: 'issue',
+      number,
+      id,
+      nodeId: nodeId('I', id),
+      title,
+      body,
+      author,
+      createdAt,
+      updatedAt: createdAt,
+      closedAt: null,
+      state: 'open',
+      stateReason: null,
+      labels: [],
+      events: [],
+      lastEditedAt: null,
+      editor: null,
+      blockedBy: [],
+      subIssues: [],
+      parent: null,
+    };
   }
 
   // ---- identity --------------------------------------------------------------------------
@@ -455,30 +472,8 @@ export class TwinState {
     this.require(actor, 'read');
     if (title.trim() === '')
       throw validationFailed([{ resource: 'Issue', code: 'missing_field', field: 'title' }]);
-    const number = this.nextNumber++;
-    const id = this.allocateId();
-    const now = timestamp();
-    const issue: Issue = {
-      kind: 'issue',
-      number,
-      id,
-      nodeId: nodeId('I', id),
-      title,
-      body,
-      author: actor.login,
-      createdAt: now,
-      updatedAt: now,
-      closedAt: null,
-      state: 'open',
-      stateReason: null,
-      labels: [],
-      events: [],
-      lastEditedAt: null,
-      editor: null,
-      blockedBy: [],
-      subIssues: [],
-      parent: null,
-    };
+    const issue = this.newIssue(this.nextNumber++, title, body, actor.login, timestamp());
+    const number = issue.number;
     this.items.set(number, issue);
     // Labels given at creation apply only for users who may triage, as on GitHub.
     if (labels.length > 0 && atLeast(actor.permission, 'triage'))
