@@ -44533,6 +44533,9 @@ async function dispatch(port, options, context, now, logger) {
         }
         plan = planDispatch(planInput, options);
     }
+    for (const forced of options.forcedIssues.filter((n) => !backlog.some((issue) => issue.number === n))) {
+        warnings.push(`Issue #${forced} was asked for but is not an open issue labelled ${labels.ready}; it was not dispatched.`);
+    }
     const skipped = plan.skipped.map((s) => s.reason.startsWith('not reached')
         ? { ...s, reason: 'not checked this run (lookup limit)' }
         : s);
@@ -44880,7 +44883,7 @@ function nonEmpty(items, name) {
 
 ;// CONCATENATED MODULE: ./build/dispatch/summary.js
 /** The job summary: what was picked, and for every other ready issue why it was not. */
-const MAX_ROWS = 500;
+const MAX_ROWS = 1000;
 const summary_cell = (text) => text
     .replace(/[|\r\n]/g, ' ')
     .replace(/</g, '&lt;')
@@ -44907,13 +44910,24 @@ function renderSummary(report, repository) {
     if (report.lost.length > 0) {
         lines.push('### Lost to a concurrent dispatch', '', ...report.lost.map((c) => `- #${c.issue}: claim \`${c.claim}\` was void`), '');
     }
-    if (report.skipped.length > 0) {
+    // Every other issue gets its reason; the long tail waiting for capacity is listed compactly so
+    // the summary stays far below GitHub's 1 MiB even for very large backlogs.
+    const waiting = report.skipped.filter((s) => s.reason === 'no capacity');
+    const others = report.skipped.filter((s) => s.reason !== 'no capacity');
+    if (others.length > 0) {
         lines.push('### Not picked', '', '| Issue | Reason |', '| --- | --- |');
-        for (const s of report.skipped.slice(0, MAX_ROWS))
+        for (const s of others.slice(0, MAX_ROWS))
             lines.push(`| #${s.issue} ${summary_cell(s.title)} | ${summary_cell(s.reason)} |`);
-        if (report.skipped.length > MAX_ROWS)
-            lines.push(`| … | ${report.skipped.length - MAX_ROWS} more |`);
+        if (others.length > MAX_ROWS) {
+            lines.push('', `Also not picked: ${others
+                .slice(MAX_ROWS)
+                .map((s) => `#${s.issue} (${summary_cell(s.reason)})`)
+                .join(', ')}`);
+        }
         lines.push('');
+    }
+    if (waiting.length > 0) {
+        lines.push(`### No capacity (${waiting.length}), in queue order`, '', waiting.map((s) => `#${s.issue}`).join(', '), '');
     }
     if (report.expired.length > 0) {
         lines.push('### Expired claims', '', ...report.expired.map((e) => `- #${e.issue}: \`${e.claim}\` (${e.reason})`), '');

@@ -212,6 +212,13 @@ export async function dispatch(
     }
     plan = planDispatch(planInput, options);
   }
+  for (const forced of options.forcedIssues.filter(
+    (n) => !backlog.some((issue) => issue.number === n),
+  )) {
+    warnings.push(
+      `Issue #${forced} was asked for but is not an open issue labelled ${labels.ready}; it was not dispatched.`,
+    );
+  }
   const skipped = plan.skipped.map((s) =>
     s.reason.startsWith('not reached')
       ? { ...s, reason: 'not checked this run (lookup limit)' }

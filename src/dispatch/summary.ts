@@ -2,7 +2,7 @@ import type { DispatchReport } from './dispatch.js';
 
 /** The job summary: what was picked, and for every other ready issue why it was not. */
 
-const MAX_ROWS = 500;
+const MAX_ROWS = 1000;
 const cell = (text: string) =>
   text
     .replace(/[|\r\n]/g, ' ')
@@ -47,13 +47,32 @@ export function renderSummary(report: DispatchReport, repository: string): strin
       '',
     );
   }
-  if (report.skipped.length > 0) {
+  // Every other issue gets its reason; the long tail waiting for capacity is listed compactly so
+  // the summary stays far below GitHub's 1 MiB even for very large backlogs.
+  const waiting = report.skipped.filter((s) => s.reason === 'no capacity');
+  const others = report.skipped.filter((s) => s.reason !== 'no capacity');
+  if (others.length > 0) {
     lines.push('### Not picked', '', '| Issue | Reason |', '| --- | --- |');
-    for (const s of report.skipped.slice(0, MAX_ROWS))
+    for (const s of others.slice(0, MAX_ROWS))
       lines.push(`| #${s.issue} ${cell(s.title)} | ${cell(s.reason)} |`);
-    if (report.skipped.length > MAX_ROWS)
-      lines.push(`| … | ${report.skipped.length - MAX_ROWS} more |`);
+    if (others.length > MAX_ROWS) {
+      lines.push(
+        '',
+        `Also not picked: ${others
+          .slice(MAX_ROWS)
+          .map((s) => `#${s.issue} (${cell(s.reason)})`)
+          .join(', ')}`,
+      );
+    }
     lines.push('');
+  }
+  if (waiting.length > 0) {
+    lines.push(
+      `### No capacity (${waiting.length}), in queue order`,
+      '',
+      waiting.map((s) => `#${s.issue}`).join(', '),
+      '',
+    );
   }
   if (report.expired.length > 0) {
     lines.push(

@@ -301,6 +301,40 @@ export class ScriptedModel {
       return 'max_tokens: Field required';
     if (!Array.isArray(body['messages']) || body['messages'].length === 0)
       return 'messages: Field required';
+    // As the API does: every tool_use must be answered by a tool_result in the next user turn,
+    // and a tool_result must answer a tool_use of the turn before.
+    const messages = body['messages'] as { role: string; content: unknown }[];
+    for (let i = 0; i < messages.length; i++) {
+      const blocks = (m: { content: unknown } | undefined) =>
+        Array.isArray(m?.content)
+          ? (m.content as { type?: string; id?: string; tool_use_id?: string }[])
+          : [];
+      const uses =
+        messages[i]!.role === 'assistant'
+          ? blocks(messages[i])
+              .filter((b) => b.type === 'tool_use')
+              .map((b) => b.id)
+          : [];
+      const next = messages[i + 1];
+      const answered = blocks(next)
+        .filter((b) => b.type === 'tool_result')
+        .map((b) => b.tool_use_id);
+      const missing = uses.filter((id) => !answered.includes(id));
+      if (missing.length > 0 && next) {
+        return `messages.${i + 1}: tool_use ids were found without tool_result blocks immediately after: ${missing.join(', ')}. Each tool_use block must have a corresponding tool_result block in the next message.`;
+      }
+      if (messages[i]!.role === 'user' && i > 0) {
+        const previous = blocks(messages[i - 1])
+          .filter((b) => b.type === 'tool_use')
+          .map((b) => b.id);
+        const stray = blocks(messages[i]).filter(
+          (b) => b.type === 'tool_result' && !previous.includes(b.tool_use_id),
+        );
+        if (stray.length > 0) {
+          return `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${stray.map((b) => b.tool_use_id).join(', ')}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+        }
+      }
+    }
     if (version >= '2026-10-21') {
       for (const field of ['temperature', 'top_p', 'top_k']) {
         if (field in body) return `${field}: Extra inputs are not permitted`;

@@ -157,6 +157,29 @@ describe('dispatch flows', () => {
     expect(next.outputs['tracking-issue']).toBe('11');
   });
 
+  it('lists the issues waiting for capacity in queue order, and warns about a forced issue it cannot take', async () => {
+    const fixture = base();
+    fixture.issues!.push(tracking([]));
+    twin = await startTwin(fixture);
+    const { deps, outputs, summaries, logger } = twinDeps(twin, {
+      'github-token': 'ghs_bot',
+      'max-workers': '1',
+      issues: '3, 99',
+    });
+    await runDispatch(deps);
+    expect(JSON.parse(outputs['matrix']!).include.map((e: { issue: number }) => e.issue)).toEqual([
+      3,
+    ]);
+    expect(summaries[0]).toContain('### No capacity (2), in queue order\n\n#1, #2');
+    expect(summaries[0]).toContain(
+      'Issue #99 was asked for but is not an open issue labelled ai-ready',
+    );
+    expect(logger.lines).toContainEqual({
+      level: 'warning',
+      message: expect.stringContaining('Issue #99 was asked for'),
+    });
+  });
+
   it('skips everything once the day’s budget is spent', async () => {
     const fixture = base();
     const release = encodeEntries([

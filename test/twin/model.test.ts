@@ -159,6 +159,47 @@ describe('the scripted model through the Anthropic SDK', () => {
     expect(anonymous.status).toBe(401);
   });
 
+  it('refuses a conversation whose tool_use is not answered by a tool_result, as the API does', async () => {
+    const first = await anthropic.messages.create({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 1024,
+      system,
+      tools,
+      messages: [opening],
+    });
+    const unanswered = anthropic.messages.create({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 1024,
+      system,
+      tools,
+      messages: [
+        opening,
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: 'carry on' },
+      ],
+    });
+    await expect(unanswered).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('toolu_twin_1'),
+    });
+    const stray = anthropic.messages.create({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 1024,
+      messages: [
+        opening,
+        { role: 'assistant', content: 'ok' },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 'toolu_nowhere', content: 'x' }],
+        },
+      ],
+    });
+    await expect(stray).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('toolu_nowhere'),
+    });
+  });
+
   it('injects a 429 by route, which the SDK reports with its status', async () => {
     await fetch(`${twin.urls.api}/_twin/faults`, {
       method: 'POST',
