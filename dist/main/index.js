@@ -40957,7 +40957,8 @@ class GitHubDispatchAdapter {
         return data.node_id;
     }
     async addLabel(labelId, nodeIds) {
-        for (const batch of chunks(nodeIds, ALIASES_PER_REQUEST)) {
+        // A whole batch (at most 256, the matrix limit) is labelled in one request.
+        for (const batch of chunks(nodeIds, 256)) {
             const variables = { label: labelId };
             batch.forEach((id, i) => (variables[`i${i}`] = id));
             await this.github.graphql(addLabelMutation(batch.length), variables);
@@ -41137,6 +41138,30 @@ function estimateFootprint(title, body, tree, fallback) {
         return { entries: [...entries].sort(), source: named ? 'explicit' : 'names' };
     }
     return { entries: [...fallback], source: 'fallback' };
+}
+/**
+ * A coarser footprint that locks at least the same paths, within `maxChars` of JSON: paths and
+ * globs become their folders (`src/ui/**`), then top folders, then everything.
+ */
+function coarsen(entries, maxChars) {
+    if (JSON.stringify(entries).length <= maxChars)
+        return [...entries];
+    for (let depth = 3; depth >= 1; depth--) {
+        const folders = [
+            ...new Set(entries.map((entry) => {
+                const parts = entry.split('/');
+                // Stop at the first part with a glob: everything below it may be matched.
+                const fixed = parts.findIndex((part) => isGlob(part));
+                const keep = Math.min(depth, fixed < 0 ? parts.length - 1 : fixed);
+                return keep <= 0 ? '**' : `${parts.slice(0, keep).join('/')}/**`;
+            })),
+        ].sort();
+        if (folders.includes('**'))
+            return ['**'];
+        if (JSON.stringify(folders).length <= maxChars)
+            return folders;
+    }
+    return ['**'];
 }
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -50791,10 +50816,17 @@ function codec_describe(entry) {
     }
 }
 /** One comment holding several entries, each as a marker line and a line for people. */
-function encodeEntries(entries) {
+function encodeEntries(entries, options = {}) {
     return entries
-        .map((entry) => `<!-- ai-scrum-ledger v${LEDGER_VERSION} ${safeJson(entry)} -->\n${codec_describe(entry)}`)
-        .join('\n\n');
+        .map((entry) => `<!-- ai-scrum-ledger v${LEDGER_VERSION} ${safeJson(entry)} -->\n${options.brief ? brief(entry) : codec_describe(entry)}`)
+        .join(options.brief ? '\n' : '\n\n');
+}
+/** The short line for people, used when a large batch must fit one comment. */
+function brief(entry) {
+    if (entry.type === 'snapshot')
+        return `📸 #${entry.from}`;
+    const symbol = entry.type === 'claim' ? '🔒' : entry.type === 'release' ? '🔓' : '⌛';
+    return `${symbol} ${entry.type} #${entry.issue}${entry.type === 'claim' ? ` e${entry.epoch}` : ''}`;
 }
 /** Every valid entry of a comment, in order; anything malformed is counted, never fatal. */
 function decodeEntries(body) {
@@ -51153,6 +51185,11 @@ function planDispatch(input, settings) {
             skip('its pull request is in conflict resolution');
             continue;
         }
+        if (settings.labels.coordination &&
+            labels.includes(settings.labels.coordination.toLowerCase())) {
+            skip('the tracking issue is never work');
+            continue;
+        }
         if (labels.includes(settings.labels.completed.toLowerCase())) {
             skip(`labelled ${settings.labels.completed}`);
             continue;
@@ -51377,20 +51414,37 @@ function trustFor(tracking, writers) {
     return (identity) => (tracking?.author != null && sameIdentity(identity, tracking.author)) ||
         writers.some((writer) => sameIdentity(writer, identity));
 }
-/** Ledger entries as comments of at most GitHub's length, in order. */
+/**
+ * Ledger entries as comments of at most GitHub's length, in order. Expirations and claims go in
+ * one comment whatever the batch size: lines for people get brief, and when that is not enough
+ * the largest footprints are coarsened (a coarser lock covers at least the same paths).
+ */
 function commentsFor(entries) {
+    const limit = MAX_COMMENT_LENGTH - 100;
+    if (encodeEntries(entries).length <= limit)
+        return [encodeEntries(entries)];
+    const claims = entries.filter((entry) => entry.type === 'claim').length;
+    if (!entries.some((entry) => entry.type === 'snapshot') && claims > 0) {
+        if (encodeEntries(entries, { brief: true }).length <= limit)
+            return [encodeEntries(entries, { brief: true })];
+        const fixed = encodeEntries(entries.map((entry) => (entry.type === 'claim' ? { ...entry, files: [] } : entry)), { brief: true }).length;
+        const perClaim = Math.max(Math.floor((limit - fixed) / claims), 6);
+        const coarse = entries.map((entry) => entry.type === 'claim' ? { ...entry, files: coarsen(entry.files, perClaim) } : entry);
+        if (encodeEntries(coarse, { brief: true }).length <= limit)
+            return [encodeEntries(coarse, { brief: true })];
+    }
+    // A snapshot of a long history may need several comments; each part stands alone.
     const bodies = [];
     let current = [];
     for (const entry of entries) {
-        if (current.length > 0 &&
-            encodeEntries([...current, entry]).length > MAX_COMMENT_LENGTH - 100) {
-            bodies.push(encodeEntries(current));
+        if (current.length > 0 && encodeEntries([...current, entry], { brief: true }).length > limit) {
+            bodies.push(encodeEntries(current, { brief: true }));
             current = [];
         }
         current.push(entry);
     }
     if (current.length > 0)
-        bodies.push(encodeEntries(current));
+        bodies.push(encodeEntries(current, { brief: true }));
     return bodies;
 }
 async function readLog(port, tracking) {
@@ -51421,7 +51475,7 @@ async function dispatch(port, options, context, now, logger) {
         warnings.push('The repository tree was truncated by GitHub; footprints only see the files listed.');
     const tree = new RepositoryTree(paths);
     // Claims that no longer hold: the lease passed, or the run holding them is over.
-    const at = now.toISOString();
+    const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
     const expired = [];
     const open = openClaims(state);
     for (const claim of open.filter((c) => Date.parse(c.lease) <= now.getTime())) {
@@ -51506,7 +51560,9 @@ async function dispatch(port, options, context, now, logger) {
     const skipped = plan.skipped.map((s) => s.reason.startsWith('not reached')
         ? { ...s, reason: 'not checked this run (lookup limit)' }
         : s);
-    const lease = new Date(now.getTime() + options.leaseMinutes * 60_000).toISOString();
+    const lease = new Date(now.getTime() + options.leaseMinutes * 60_000)
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z');
     const claims = plan.picked.map((picked) => ({
         ...picked,
         claim: claimIdFor(context, picked.issue, picked.epoch),

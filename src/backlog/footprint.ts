@@ -187,3 +187,27 @@ export function estimateFootprint(
   }
   return { entries: [...fallback], source: 'fallback' };
 }
+
+/**
+ * A coarser footprint that locks at least the same paths, within `maxChars` of JSON: paths and
+ * globs become their folders (`src/ui/**`), then top folders, then everything.
+ */
+export function coarsen(entries: readonly string[], maxChars: number): string[] {
+  if (JSON.stringify(entries).length <= maxChars) return [...entries];
+  for (let depth = 3; depth >= 1; depth--) {
+    const folders = [
+      ...new Set(
+        entries.map((entry) => {
+          const parts = entry.split('/');
+          // Stop at the first part with a glob: everything below it may be matched.
+          const fixed = parts.findIndex((part) => isGlob(part));
+          const keep = Math.min(depth, fixed < 0 ? parts.length - 1 : fixed);
+          return keep <= 0 ? '**' : `${parts.slice(0, keep).join('/')}/**`;
+        }),
+      ),
+    ].sort();
+    if (folders.includes('**')) return ['**'];
+    if (JSON.stringify(folders).length <= maxChars) return folders;
+  }
+  return ['**'];
+}

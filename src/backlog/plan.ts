@@ -23,7 +23,13 @@ export interface PlanSettings {
   dailyBudgetUsd: number;
   issueBudgetUsd: number;
   forcedIssues: number[];
-  labels: { ready: string; completed: string; failed: string; conflict: string };
+  labels: {
+    ready: string;
+    completed: string;
+    failed: string;
+    conflict: string;
+    coordination?: string;
+  };
   /** Labels from most to least urgent; an issue without one comes last. */
   priorityOrder: string[];
   /** Labels from smallest to largest; an issue without one comes after them. */
@@ -218,6 +224,13 @@ export function planDispatch(input: PlanInput, settings: PlanSettings): Plan {
     const claim = effectiveClaim(ledger, issue.number, now);
     if (resolving.has(issue.number)) {
       skip('its pull request is in conflict resolution');
+      continue;
+    }
+    if (
+      settings.labels.coordination &&
+      labels.includes(settings.labels.coordination.toLowerCase())
+    ) {
+      skip('the tracking issue is never work');
       continue;
     }
     if (labels.includes(settings.labels.completed.toLowerCase())) {

@@ -1,4 +1,4 @@
-import { RepositoryTree } from '../backlog/footprint.js';
+import { coarsen, RepositoryTree } from '../backlog/footprint.js';
 import type { IssueDetails, Permission } from '../backlog/issue.js';
 import {
   planDispatch,
@@ -77,21 +77,40 @@ function trustFor(tracking: TrackingIssue | undefined, writers: readonly Identit
     writers.some((writer) => sameIdentity(writer, identity));
 }
 
-/** Ledger entries as comments of at most GitHub's length, in order. */
-function commentsFor(entries: readonly LedgerEntry[]): string[] {
+/**
+ * Ledger entries as comments of at most GitHub's length, in order. Expirations and claims go in
+ * one comment whatever the batch size: lines for people get brief, and when that is not enough
+ * the largest footprints are coarsened (a coarser lock covers at least the same paths).
+ */
+export function commentsFor(entries: readonly LedgerEntry[]): string[] {
+  const limit = MAX_COMMENT_LENGTH - 100;
+  if (encodeEntries(entries).length <= limit) return [encodeEntries(entries)];
+  const claims = entries.filter((entry) => entry.type === 'claim').length;
+  if (!entries.some((entry) => entry.type === 'snapshot') && claims > 0) {
+    if (encodeEntries(entries, { brief: true }).length <= limit)
+      return [encodeEntries(entries, { brief: true })];
+    const fixed = encodeEntries(
+      entries.map((entry) => (entry.type === 'claim' ? { ...entry, files: [] } : entry)),
+      { brief: true },
+    ).length;
+    const perClaim = Math.max(Math.floor((limit - fixed) / claims), 6);
+    const coarse = entries.map((entry) =>
+      entry.type === 'claim' ? { ...entry, files: coarsen(entry.files, perClaim) } : entry,
+    );
+    if (encodeEntries(coarse, { brief: true }).length <= limit)
+      return [encodeEntries(coarse, { brief: true })];
+  }
+  // A snapshot of a long history may need several comments; each part stands alone.
   const bodies: string[] = [];
   let current: LedgerEntry[] = [];
   for (const entry of entries) {
-    if (
-      current.length > 0 &&
-      encodeEntries([...current, entry]).length > MAX_COMMENT_LENGTH - 100
-    ) {
-      bodies.push(encodeEntries(current));
+    if (current.length > 0 && encodeEntries([...current, entry], { brief: true }).length > limit) {
+      bodies.push(encodeEntries(current, { brief: true }));
       current = [];
     }
     current.push(entry);
   }
-  if (current.length > 0) bodies.push(encodeEntries(current));
+  if (current.length > 0) bodies.push(encodeEntries(current, { brief: true }));
   return bodies;
 }
 
@@ -134,7 +153,7 @@ export async function dispatch(
   const tree = new RepositoryTree(paths);
 
   // Claims that no longer hold: the lease passed, or the run holding them is over.
-  const at = now.toISOString();
+  const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const expired: ExpireEntry[] = [];
   const open = openClaims(state);
   for (const claim of open.filter((c) => Date.parse(c.lease) <= now.getTime())) {
@@ -225,7 +244,9 @@ export async function dispatch(
       : s,
   );
 
-  const lease = new Date(now.getTime() + options.leaseMinutes * 60_000).toISOString();
+  const lease = new Date(now.getTime() + options.leaseMinutes * 60_000)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z');
   const claims: Claimed[] = plan.picked.map((picked) => ({
     ...picked,
     claim: claimIdFor(context, picked.issue, picked.epoch),

@@ -364,7 +364,8 @@ export class GitHubDispatchAdapter implements DispatchPort {
   }
 
   async addLabel(labelId: string, nodeIds: readonly string[]): Promise<void> {
-    for (const batch of chunks(nodeIds, ALIASES_PER_REQUEST)) {
+    // A whole batch (at most 256, the matrix limit) is labelled in one request.
+    for (const batch of chunks(nodeIds, 256)) {
       const variables: Record<string, unknown> = { label: labelId };
       batch.forEach((id, i) => (variables[`i${i}`] = id));
       await this.github.graphql(addLabelMutation(batch.length), variables);

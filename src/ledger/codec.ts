@@ -28,13 +28,23 @@ function describe(entry: LedgerEntry): string {
 }
 
 /** One comment holding several entries, each as a marker line and a line for people. */
-export function encodeEntries(entries: readonly LedgerEntry[]): string {
+export function encodeEntries(
+  entries: readonly LedgerEntry[],
+  options: { brief?: boolean } = {},
+): string {
   return entries
     .map(
       (entry) =>
-        `<!-- ai-scrum-ledger v${LEDGER_VERSION} ${safeJson(entry)} -->\n${describe(entry)}`,
+        `<!-- ai-scrum-ledger v${LEDGER_VERSION} ${safeJson(entry)} -->\n${options.brief ? brief(entry) : describe(entry)}`,
     )
-    .join('\n\n');
+    .join(options.brief ? '\n' : '\n\n');
+}
+
+/** The short line for people, used when a large batch must fit one comment. */
+function brief(entry: LedgerEntry): string {
+  if (entry.type === 'snapshot') return `📸 #${entry.from}`;
+  const symbol = entry.type === 'claim' ? '🔒' : entry.type === 'release' ? '🔓' : '⌛';
+  return `${symbol} ${entry.type} #${entry.issue}${entry.type === 'claim' ? ` e${entry.epoch}` : ''}`;
 }
 
 export interface DecodedComment {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { estimateFootprint, namedPaths, RepositoryTree } from '../../src/backlog/footprint.js';
+import {
+  coarsen,
+  estimateFootprint,
+  namedPaths,
+  RepositoryTree,
+} from '../../src/backlog/footprint.js';
 import {
   textualDependencies,
   type BacklogIssue,
@@ -99,6 +104,7 @@ const settings: PlanSettings = {
     completed: 'ai-completed',
     failed: 'ai-failed',
     conflict: 'ai-conflict',
+    coordination: 'ai-coordination',
   },
   priorityOrder: ['priority:critical', 'priority:high', 'priority:medium', 'priority:low'],
   complexityOrder: ['complexity:small', 'complexity:large'],
@@ -175,6 +181,7 @@ describe('planning a batch', () => {
       issue(7, '`src/ui/button.tsx`'),
       issue(8, '`docs/guide.md`'),
       issue(9, '`README.md`'),
+      issue(10, '`README.md`', ['ai-coordination']),
     ];
     const plan = planDispatch(input(backlog), settings);
     expect(plan.picked.map((p) => [p.issue, p.epoch, p.footprint.entries])).toEqual([
@@ -189,6 +196,7 @@ describe('planning a batch', () => {
       5: 'waits for 1 open sub-issue',
       6: 'labelled ai-completed',
       9: 'no capacity',
+      10: 'the tracking issue is never work',
     });
     expect(plan.needs).toEqual({ details: [], permissions: [], references: [] });
   });
@@ -383,5 +391,15 @@ describe('planning a batch', () => {
       1: 'conflicts with #7 on `src/cart.ts`',
       7: 'its pull request is in conflict resolution',
     });
+  });
+});
+
+describe('coarsening a footprint', () => {
+  it('keeps a footprint that fits and otherwise locks folders, then everything', () => {
+    const entries = ['src/ui/button.tsx', 'src/ui/menu.tsx', 'src/cart.ts', 'docs/guide.md'];
+    expect(coarsen(entries, 1000)).toEqual(entries);
+    expect(coarsen(entries, 50)).toEqual(['docs/**', 'src/**', 'src/ui/**']);
+    expect(coarsen(entries, 25)).toEqual(['docs/**', 'src/**']);
+    expect(coarsen(['src/**/*.ts', 'README.md'], 5)).toEqual(['**']);
   });
 });
