@@ -19,6 +19,7 @@ import {
 } from 'graphql';
 import { ApiError } from './errors.js';
 import {
+  atLeast,
   decodeNodeId,
   GITHUB_LOGIN_TO_NAME,
   type Comment,
@@ -446,7 +447,15 @@ function repositoryView(state: TwinState, json: Serializer): Record<string, unkn
         args,
       );
     },
-    collaborators: (args: ConnectionArgs & { login?: string; query?: string }) => {
+    collaborators: (
+      args: ConnectionArgs & { login?: string; query?: string },
+      context: GraphqlContext,
+    ) => {
+      if (!atLeast(context.actor.permission, 'write')) {
+        throw new ApiError(403, 'Must have push access to view repository collaborators.', {
+          type: 'FORBIDDEN',
+        });
+      }
       const users = [...state.users.values()]
         .filter((user) => user.type === 'User' && user.permission !== 'none')
         .filter((user) => !args.login || user.login.toLowerCase() === args.login.toLowerCase())

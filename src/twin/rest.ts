@@ -783,6 +783,26 @@ function permissionsOf(permission: string): Record<string, boolean> {
   };
 }
 
+const patterns = new Map<string, { pattern: RegExp; names: string[] }>();
+
+/** A template as a regular expression, compiled once. */
+function compiled(template: string): { pattern: RegExp; names: string[] } {
+  let found = patterns.get(template);
+  if (!found) {
+    const names: string[] = [];
+    const source = template
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace(/\{(\w+)\}/g, (_m, name: string) => {
+        names.push(name);
+        // A git ref name may hold slashes (heads/ai-feature/issue-1); other parameters may not.
+        return name === 'ref' ? '(.+?)' : '([^/]+)';
+      });
+    found = { pattern: new RegExp(`^${source}$`), names };
+    patterns.set(template, found);
+  }
+  return found;
+}
+
 /** A compiled route table: `METHOD /path` → handler and path parameters. */
 export function matchRoute(
   routes: RestRoute[],
@@ -791,15 +811,8 @@ export function matchRoute(
 ): { route: RestRoute; params: Record<string, string> } | undefined {
   for (const route of routes) {
     if (route.method !== method) continue;
-    const names: string[] = [];
-    const pattern = route.template
-      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-      .replace(/\{(\w+)\}/g, (_m, name: string) => {
-        names.push(name);
-        // A git ref name may hold slashes (heads/ai-feature/issue-1); other parameters may not.
-        return name === 'ref' ? '(.+?)' : '([^/]+)';
-      });
-    const match = new RegExp(`^${pattern}$`).exec(path);
+    const { pattern, names } = compiled(route.template);
+    const match = pattern.exec(path);
     if (!match) continue;
     const params: Record<string, string> = {};
     names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1]!)));

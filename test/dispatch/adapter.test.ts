@@ -119,3 +119,22 @@ describe('the GitHub dispatch adapter against the twin', () => {
     expect(await adapter.finishedRuns('2026-11-05')).toEqual(new Set());
   });
 });
+
+it('still reads the overview when the token may not list collaborators', async () => {
+  const readOnly = new GitHubDispatchAdapter(
+    createGitHubClient({
+      token: 'ghp_mallory',
+      apiUrl: twin.urls.api,
+      graphqlUrl: twin.urls.graphql,
+      writeIntervalMs: 0,
+    }),
+    { owner: 'acme', repo: 'shop' },
+  );
+  const overview = await readOnly.overview({
+    coordination: 'ai-coordination',
+    conflict: 'ai-conflict',
+    inProgress: 'ai-in-progress',
+  });
+  expect(overview.collaborators).toBeNull();
+  expect(overview.tracking.map((t) => t.number)).toEqual([4]);
+});
