@@ -40479,6 +40479,9 @@ const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
     $conflict: String!
     $inProgress: String!
   ) {
+    viewer {
+      login
+    }
     repository(owner: $owner, name: $name) {
       defaultBranchRef {
         name
@@ -40524,6 +40527,9 @@ const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
 /** The ledger alone, read again after appending to it, to learn which claims won. */
 const LEDGER_QUERY = /* GraphQL */ `
   query Ledger($owner: String!, $name: String!, $coordination: String!) {
+    viewer {
+      login
+    }
     repository(owner: $owner, name: $name) {
       tracking: issues(
         first: 5
@@ -40745,6 +40751,7 @@ class GitHubDispatchAdapter {
         const repository = data.repository;
         const collaborators = repository.collaborators;
         return {
+            viewer: data.viewer.login.replace(/\[bot\]$/i, '').toLowerCase(),
             defaultBranch: repository.defaultBranchRef?.name ?? 'main',
             tracking: repository.tracking.nodes.map(trackingIssue).sort((a, b) => a.number - b.number),
             conflicts: repository.conflicts.nodes.flatMap((pull) => {
@@ -40899,11 +40906,13 @@ class GitHubDispatchAdapter {
         }));
     }
     async ledger(coordination) {
-        const data = await this.github.graphql(LEDGER_QUERY, {
-            ...this.names,
-            coordination,
-        });
-        return data.repository.tracking.nodes.map(trackingIssue).sort((a, b) => a.number - b.number);
+        const data = await this.github.graphql(LEDGER_QUERY, { ...this.names, coordination });
+        return {
+            viewer: data.viewer.login.replace(/\[bot\]$/i, '').toLowerCase(),
+            tracking: data.repository.tracking.nodes
+                .map(trackingIssue)
+                .sort((a, b) => a.number - b.number),
+        };
     }
     async createTrackingIssue(title, body, label) {
         const { data } = await this.github.rest.request(ROUTES.createIssue, {
@@ -51447,6 +51456,15 @@ function commentsFor(entries) {
         bodies.push(encodeEntries(current, { brief: true }));
     return bodies;
 }
+/**
+ * The tracking issue: the lowest-numbered open one opened by this token's identity or a ledger
+ * writer. One opened by anyone else (who could then write a trusted log) is ignored.
+ */
+function ownTracking(candidates, viewer, writers) {
+    return candidates.find((issue) => issue.author !== null &&
+        (issue.author.login === viewer ||
+            writers.some((writer) => sameIdentity(writer, issue.author))));
+}
 async function readLog(port, tracking) {
     if (!tracking)
         return [];
@@ -51464,7 +51482,7 @@ async function dispatch(port, options, context, now, logger) {
         conflict: labels.conflict,
         inProgress: labels.inProgress,
     });
-    let tracking = overview.tracking[0];
+    let tracking = ownTracking(overview.tracking, overview.viewer, writers);
     const state = foldLedger(await readLog(port, tracking), trustFor(tracking, writers));
     if (state.stats.untrustedComments > 0) {
         logger.info(`Ignored ${state.stats.untrustedComments} comment(s) on the tracking issue not written by the ledger's writers.`);
@@ -51634,7 +51652,7 @@ async function dispatch(port, options, context, now, logger) {
     // Read the ledger back: a concurrent dispatch may have claimed first, voiding our claims.
     if (claims.length > 0) {
         const fresh = await port.ledger(labels.coordination);
-        const winner = fresh[0];
+        const winner = ownTracking(fresh.tracking, fresh.viewer, writers);
         const after = winner
             ? foldLedger(await readLog(port, winner), trustFor(winner, writers))
             : undefined;

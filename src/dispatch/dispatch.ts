@@ -114,6 +114,23 @@ export function commentsFor(entries: readonly LedgerEntry[]): string[] {
   return bodies;
 }
 
+/**
+ * The tracking issue: the lowest-numbered open one opened by this token's identity or a ledger
+ * writer. One opened by anyone else (who could then write a trusted log) is ignored.
+ */
+function ownTracking(
+  candidates: readonly TrackingIssue[],
+  viewer: string,
+  writers: readonly Identity[],
+) {
+  return candidates.find(
+    (issue) =>
+      issue.author !== null &&
+      (issue.author.login === viewer ||
+        writers.some((writer) => sameIdentity(writer, issue.author!))),
+  );
+}
+
 async function readLog(port: DispatchPort, tracking: TrackingIssue | undefined) {
   if (!tracking) return [];
   // A log longer than one page (someone flooding the issue, say) is read in full, not guessed at.
@@ -137,7 +154,7 @@ export async function dispatch(
     conflict: labels.conflict,
     inProgress: labels.inProgress,
   });
-  let tracking = overview.tracking[0];
+  let tracking = ownTracking(overview.tracking, overview.viewer, writers);
   const state = foldLedger(await readLog(port, tracking), trustFor(tracking, writers));
   if (state.stats.untrustedComments > 0) {
     logger.info(
@@ -326,7 +343,7 @@ export async function dispatch(
   // Read the ledger back: a concurrent dispatch may have claimed first, voiding our claims.
   if (claims.length > 0) {
     const fresh = await port.ledger(labels.coordination);
-    const winner = fresh[0];
+    const winner = ownTracking(fresh.tracking, fresh.viewer, writers);
     const after = winner
       ? foldLedger(await readLog(port, winner), trustFor(winner, writers))
       : undefined;

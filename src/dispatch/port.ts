@@ -16,6 +16,8 @@ export interface TrackingIssue {
 }
 
 export interface Overview {
+  /** The login the token acts as (lower case, without `[bot]`). */
+  viewer: string;
   defaultBranch: string;
   /** Open tracking issues, lowest number first. */
   tracking: TrackingIssue[];
@@ -51,8 +53,8 @@ export interface DispatchPort {
   permissions(identities: readonly Identity[]): Promise<Map<string, Permission>>;
   /** Every comment of an issue, oldest first: for a log longer than one GraphQL page. */
   allComments(issue: number): Promise<LedgerComment[]>;
-  /** The open tracking issues again, with their latest comments. */
-  ledger(coordination: string): Promise<TrackingIssue[]>;
+  /** The open tracking issues again, with their latest comments, and who the token is. */
+  ledger(coordination: string): Promise<{ viewer: string; tracking: TrackingIssue[] }>;
   createTrackingIssue(title: string, body: string, label: string): Promise<TrackingIssue>;
   appendComment(issue: number, body: string): Promise<number>;
   updateIssueBody(issue: number, body: string): Promise<void>;

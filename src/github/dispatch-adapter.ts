@@ -83,6 +83,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
     inProgress: string;
   }): Promise<Overview> {
     type Data = {
+      viewer: { login: string };
       repository: {
         defaultBranchRef: { name: string } | null;
         label: { id: string } | null;
@@ -109,6 +110,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
     const repository = data.repository;
     const collaborators = repository.collaborators;
     return {
+      viewer: data.viewer.login.replace(/\[bot\]$/i, '').toLowerCase(),
       defaultBranch: repository.defaultBranchRef?.name ?? 'main',
       tracking: repository.tracking.nodes.map(trackingIssue).sort((a, b) => a.number - b.number),
       conflicts: repository.conflicts.nodes.flatMap((pull) => {
@@ -296,15 +298,17 @@ export class GitHubDispatchAdapter implements DispatchPort {
     }));
   }
 
-  async ledger(coordination: string): Promise<TrackingIssue[]> {
-    const data = await this.github.graphql<{ repository: { tracking: { nodes: TrackingNode[] } } }>(
-      LEDGER_QUERY,
-      {
-        ...this.names,
-        coordination,
-      },
-    );
-    return data.repository.tracking.nodes.map(trackingIssue).sort((a, b) => a.number - b.number);
+  async ledger(coordination: string): Promise<{ viewer: string; tracking: TrackingIssue[] }> {
+    const data = await this.github.graphql<{
+      viewer: { login: string };
+      repository: { tracking: { nodes: TrackingNode[] } };
+    }>(LEDGER_QUERY, { ...this.names, coordination });
+    return {
+      viewer: data.viewer.login.replace(/\[bot\]$/i, '').toLowerCase(),
+      tracking: data.repository.tracking.nodes
+        .map(trackingIssue)
+        .sort((a, b) => a.number - b.number),
+    };
   }
 
   async createTrackingIssue(title: string, body: string, label: string): Promise<TrackingIssue> {

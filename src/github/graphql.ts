@@ -56,6 +56,9 @@ export const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
     $conflict: String!
     $inProgress: String!
   ) {
+    viewer {
+      login
+    }
     repository(owner: $owner, name: $name) {
       defaultBranchRef {
         name
@@ -102,6 +105,9 @@ export const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
 /** The ledger alone, read again after appending to it, to learn which claims won. */
 export const LEDGER_QUERY = /* GraphQL */ `
   query Ledger($owner: String!, $name: String!, $coordination: String!) {
+    viewer {
+      login
+    }
     repository(owner: $owner, name: $name) {
       tracking: issues(
         first: 5

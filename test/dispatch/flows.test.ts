@@ -85,6 +85,23 @@ describe('dispatch flows', () => {
     );
   });
 
+  it('ignores a tracking issue opened by someone else, and the claims in it', async () => {
+    const fixture = base();
+    fixture.users!.push({ login: 'trudy', permission: 'triage' });
+    fixture.issues!.push({
+      ...tracking([{ author: 'trudy', body: claimBody(1, 1, '**'), at: at(6) }]),
+      author: 'trudy',
+      labels: [{ name: 'ai-coordination', by: 'trudy', at: at(1) }],
+    });
+    twin = await startTwin(fixture);
+    const { deps, outputs } = twinDeps(twin, { 'github-token': 'ghs_bot' });
+    await runDispatch(deps);
+    expect(outputs['tracking-issue']).toBe('11');
+    expect(JSON.parse(outputs['matrix']!).include.map((e: { issue: number }) => e.issue)).toEqual([
+      1, 2, 3,
+    ]);
+  });
+
   it('hands pull requests labelled ai-conflict back first, as conflict entries under their issue', async () => {
     const fixture = base();
     fixture.issues!.push(tracking([]));
