@@ -788,13 +788,22 @@ export function prepareQuery(body: unknown): PreparedQuery | { errors: Record<st
   const variables = (
     request.variables && typeof request.variables === 'object' ? request.variables : {}
   ) as Record<string, unknown>;
-  return {
-    document,
-    operation,
-    variables,
-    cost: graphqlCost(schema, document, operation, variables),
-  };
+  const cost = graphqlCost(schema, document, operation, variables);
+  // GitHub refuses, before running it, a query that could return more than 500,000 nodes.
+  if (cost.nodes > MAX_NODES) {
+    return {
+      errors: [
+        {
+          message: `By the time this query traverses to the nodes, it requests up to ${cost.nodes} possible nodes which exceeds the maximum limit of ${MAX_NODES}.`,
+          type: 'MAX_NODE_LIMIT_EXCEEDED',
+        },
+      ],
+    };
+  }
+  return { document, operation, variables, cost };
 }
+
+const MAX_NODES = 500_000;
 
 export async function executeQuery(
   prepared: PreparedQuery,

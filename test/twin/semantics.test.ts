@@ -365,6 +365,14 @@ describe('GraphQL', () => {
     });
   });
 
+  it('refuses a query that could return more than 500,000 nodes', async () => {
+    const answer = await api.graphql(
+      'query { repository(owner: "acme", name: "shop") { issues(first: 100) { nodes { comments(first: 100) { nodes { reactions(first: 100) { totalCount } } } } } } }',
+    );
+    expect(answer.body.errors[0]).toMatchObject({ type: 'MAX_NODE_LIMIT_EXCEEDED' });
+    expect(answer.body.data).toBeUndefined();
+  });
+
   it('answers null for an unknown repository and NOT_FOUND for an unknown node', async () => {
     const answer = await api.graphql('query { repository(owner: "acme", name: "other") { id } }');
     expect(answer.body).toEqual({ data: { repository: null } });
