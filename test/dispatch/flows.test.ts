@@ -197,6 +197,32 @@ describe('dispatch flows', () => {
     });
   });
 
+  it('expires a claim whose lease passed and claims the issue again with the next epoch', async () => {
+    const fixture = base();
+    const stale = encodeEntries([
+      {
+        type: 'claim',
+        issue: 1,
+        claim: 'old-1',
+        epoch: 1,
+        kind: 'issue',
+        files: ['src/a.ts'],
+        run: 7,
+        lease: '2026-11-20T00:00:00Z',
+        at: '2026-11-19T00:00:00Z',
+      },
+    ]);
+    fixture.issues!.push(tracking([{ author: 'github-actions[bot]', body: stale, at: at(19) }]));
+    twin = await startTwin(fixture);
+    const { deps, outputs, summaries } = twinDeps(twin, { 'github-token': 'ghs_bot' });
+    await runDispatch(deps);
+    const matrix = JSON.parse(outputs['matrix']!).include;
+    expect(matrix[0]).toMatchObject({ issue: 1, epoch: 2, claim: 'r900a1-1-e2' });
+    expect(summaries[0]).toContain('- #1: `old-1` (lease-passed)');
+    const written = twin.state.comments.filter((c) => c.issue === 10).at(-1)!.body;
+    expect(written).toContain('"type":"expire","issue":1,"claim":"old-1","reason":"lease-passed"');
+  });
+
   it('skips everything once the day’s budget is spent', async () => {
     const fixture = base();
     const release = encodeEntries([
