@@ -33456,756 +33456,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(9473);
 // EXTERNAL MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
 var dist_bundle = __nccwpck_require__(9964);
-;// CONCATENATED MODULE: ./build/github/graphql.js
-/**
- * Every GraphQL document the toolkit sends, as named constants. A contract test validates each one
- * against GitHub's published schema, and fails when a document appears anywhere else in src/.
- */
-/** Who the token acts as, and what the call cost: the cheapest possible probe. */
-const VIEWER_QUERY = /* GraphQL */ `
-  query Viewer {
-    viewer {
-      login
-    }
-    rateLimit {
-      cost
-      limit
-      remaining
-      resetAt
-    }
-  }
-`;
-/** A tracking issue and the latest page of its ledger comments. */
-const TRACKING_ISSUE_FRAGMENT = /* GraphQL */ `
-  fragment TrackingIssue on Issue {
-    number
-    id
-    body
-    author {
-      __typename
-      login
-    }
-    comments(last: 100) {
-      totalCount
-      nodes {
-        databaseId
-        body
-        createdAt
-        author {
-          __typename
-          login
-        }
-      }
-    }
-  }
-`;
-/**
- * What dispatch reads first, in one request: the open tracking issues with the ledger's latest
- * comments, pull requests handed back for conflict resolution, the in-progress label's id and the
- * repository's collaborators with their permission.
- */
-const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
-  query DispatchOverview(
-    $owner: String!
-    $name: String!
-    $coordination: String!
-    $conflict: String!
-    $inProgress: String!
-  ) {
-    viewer {
-      login
-    }
-    repository(owner: $owner, name: $name) {
-      defaultBranchRef {
-        name
-      }
-      label(name: $inProgress) {
-        id
-      }
-      tracking: issues(
-        first: 5
-        states: OPEN
-        labels: [$coordination]
-        orderBy: { field: CREATED_AT, direction: ASC }
-      ) {
-        nodes {
-          ...TrackingIssue
-        }
-      }
-      conflicts: pullRequests(first: 50, states: OPEN, labels: [$conflict]) {
-        nodes {
-          number
-          title
-          headRefName
-        }
-      }
-      collaborators(first: 100) {
-        totalCount
-        edges {
-          permission
-          node {
-            login
-          }
-        }
-      }
-    }
-    rateLimit {
-      cost
-      remaining
-    }
-  }
-
-  ${TRACKING_ISSUE_FRAGMENT}
-`;
-/** The ledger alone, read again after appending to it, to learn which claims won. */
-const LEDGER_QUERY = /* GraphQL */ `
-  query Ledger($owner: String!, $name: String!, $coordination: String!) {
-    viewer {
-      login
-    }
-    repository(owner: $owner, name: $name) {
-      tracking: issues(
-        first: 5
-        states: OPEN
-        labels: [$coordination]
-        orderBy: { field: CREATED_AT, direction: ASC }
-      ) {
-        nodes {
-          ...TrackingIssue
-        }
-      }
-    }
-  }
-
-  ${TRACKING_ISSUE_FRAGMENT}
-`;
-/** Who applied labels and renamed an issue, its last body edit, and its place among siblings. */
-const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
-  fragment IssueDetails on Issue {
-    number
-    lastEditedAt
-    editor {
-      __typename
-      login
-    }
-    timelineItems(last: 25, itemTypes: [LABELED_EVENT, RENAMED_TITLE_EVENT]) {
-      nodes {
-        __typename
-        ... on LabeledEvent {
-          createdAt
-          actor {
-            __typename
-            login
-          }
-          label {
-            name
-          }
-        }
-        ... on RenamedTitleEvent {
-          createdAt
-          actor {
-            __typename
-            login
-          }
-        }
-      }
-    }
-    parent {
-      number
-      subIssues(first: 50) {
-        nodes {
-          number
-          state
-        }
-      }
-    }
-  }
-`;
-/** Details of several issues and the state of issues they reference, in one request. */
-function issueDetailsQuery(issues, references) {
-    const details = issues.map((n) => `    i${n}: issue(number: ${Math.trunc(n)}) {
-      ...IssueDetails
-    }`);
-    const states = references.map((n) => `    r${n}: issueOrPullRequest(number: ${Math.trunc(n)}) {
-      ... on Issue {
-        issueState: state
-      }
-      ... on PullRequest {
-        pullState: state
-      }
-    }`);
-    return `query IssueDetails($owner: String!, $name: String!) {
-  repository(owner: $owner, name: $name) {
-${[...details, ...states].join('\n')}
-  }
-}
-${ISSUE_DETAILS_FRAGMENT}`;
-}
-/** The permission of several logins, in one request; a login that is no collaborator has no edge. */
-function collaboratorPermissionsQuery(logins) {
-    const lookups = logins.map((login, i) => `    c${i}: collaborators(first: 1, login: ${JSON.stringify(login)}) {
-      edges {
-        permission
-        node {
-          login
-        }
-      }
-    }`);
-    return `query CollaboratorPermissions($owner: String!, $name: String!) {
-  repository(owner: $owner, name: $name) {
-${lookups.join('\n')}
-  }
-}
-`;
-}
-/** One label added to many issues or pull requests in a single request. */
-function addLabelMutation(count) {
-    const variables = Array.from({ length: count }, (_, i) => `$i${i}: ID!`).join(', ');
-    const additions = Array.from({ length: count }, (_, i) => `  a${i}: addLabelsToLabelable(input: { labelableId: $i${i}, labelIds: [$label] }) {
-    clientMutationId
-  }`);
-    return `mutation AddLabel($label: ID!, ${variables}) {
-${additions.join('\n')}
-}
-`;
-}
-/** Every document, with the generated ones in a representative instance, for the contract test. */
-const GRAPHQL_DOCUMENTS = {
-    VIEWER_QUERY,
-    DISPATCH_OVERVIEW_QUERY,
-    LEDGER_QUERY,
-    issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
-    collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
-    addLabelMutation: addLabelMutation(2),
-};
-
-;// CONCATENATED MODULE: ./build/github/routes.js
-/**
- * Every REST route the toolkit calls, in Octokit's `METHOD /path` form. Code calls
- * `rest.request(ROUTES.name, parameters)`; a contract test checks each route against GitHub's
- * OpenAPI description and fails when a route literal appears anywhere else in src/.
- */
-const ROUTES = {
-    getRepository: 'GET /repos/{owner}/{repo}',
-    getTree: 'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
-    getRef: 'GET /repos/{owner}/{repo}/git/ref/{ref}',
-    createRef: 'POST /repos/{owner}/{repo}/git/refs',
-    updateRef: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
-    deleteRef: 'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
-    getCollaboratorPermission: 'GET /repos/{owner}/{repo}/collaborators/{username}/permission',
-    createIssue: 'POST /repos/{owner}/{repo}/issues',
-    getIssue: 'GET /repos/{owner}/{repo}/issues/{issue_number}',
-    updateIssue: 'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
-    listIssues: 'GET /repos/{owner}/{repo}/issues',
-    listIssueComments: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
-    createIssueComment: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
-    updateIssueComment: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
-    addLabels: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
-    removeLabel: 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
-    createLabel: 'POST /repos/{owner}/{repo}/labels',
-    listBlockedBy: 'GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by',
-    createPullRequest: 'POST /repos/{owner}/{repo}/pulls',
-    getPullRequest: 'GET /repos/{owner}/{repo}/pulls/{pull_number}',
-    updatePullRequest: 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
-    listPullRequests: 'GET /repos/{owner}/{repo}/pulls',
-    listPullRequestFiles: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
-    mergePullRequest: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
-    updatePullRequestBranch: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch',
-    listReviews: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
-    getCombinedStatus: 'GET /repos/{owner}/{repo}/commits/{ref}/status',
-    listCheckRunsForRef: 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
-    createCommitStatus: 'POST /repos/{owner}/{repo}/statuses/{sha}',
-    getWorkflowRun: 'GET /repos/{owner}/{repo}/actions/runs/{run_id}',
-    listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
-};
-
-;// CONCATENATED MODULE: ./build/github/dispatch-adapter.js
-
-
-
-const identity = (actor) => actor
-    ? { login: actor.login.replace(/\[bot\]$/i, '').toLowerCase(), bot: actor.__typename === 'Bot' }
-    : null;
-function trackingIssue(node) {
-    const comments = node.comments.nodes.map((comment) => ({
-        id: comment.databaseId,
-        author: identity(comment.author),
-        body: comment.body,
-        createdAt: comment.createdAt,
-    }));
-    return {
-        number: node.number,
-        nodeId: node.id ?? '',
-        author: identity(node.author),
-        body: node.body ?? '',
-        commentCount: node.comments.totalCount,
-        comments,
-    };
-}
-const PERMISSIONS = {
-    ADMIN: 'admin',
-    MAINTAIN: 'maintain',
-    WRITE: 'write',
-    TRIAGE: 'triage',
-    READ: 'read',
-};
-/** At most this many issues or logins go into one aliased GraphQL request. */
-const ALIASES_PER_REQUEST = 50;
-function chunks(items, size) {
-    const out = [];
-    for (let i = 0; i < items.length; i += size)
-        out.push(items.slice(i, i + size));
-    return out;
-}
-class GitHubDispatchAdapter {
-    github;
-    repo;
-    constructor(github, repo) {
-        this.github = github;
-        this.repo = repo;
-    }
-    get names() {
-        return { owner: this.repo.owner, name: this.repo.repo };
-    }
-    async overview(labels) {
-        let data;
-        try {
-            data = await this.github.graphql(DISPATCH_OVERVIEW_QUERY, { ...this.names, ...labels });
-        }
-        catch (error) {
-            // Listing collaborators needs push access; without it the rest of the answer still holds.
-            const onlyCollaborators = error instanceof dist_bundle/* GraphqlResponseError */.rp &&
-                error.errors?.every((e) => (e.path ?? []).includes('collaborators')) &&
-                error.data?.repository;
-            if (!onlyCollaborators)
-                throw error;
-            data = error.data;
-        }
-        const repository = data.repository;
-        const collaborators = repository.collaborators;
-        return {
-            viewer: data.viewer.login.replace(/\[bot\]$/i, '').toLowerCase(),
-            defaultBranch: repository.defaultBranchRef?.name ?? 'main',
-            tracking: repository.tracking.nodes.map(trackingIssue).sort((a, b) => a.number - b.number),
-            conflicts: repository.conflicts.nodes.flatMap((pull) => {
-                const match = /^ai-feature\/issue-(\d+)$/.exec(pull.headRefName);
-                return match ? [{ pull: pull.number, issue: Number(match[1]), title: pull.title }] : [];
-            }),
-            inProgressLabelId: repository.label?.id ?? null,
-            collaborators: collaborators && collaborators.totalCount <= collaborators.edges.length
-                ? new Map(collaborators.edges.map((edge) => [
-                    edge.node.login.toLowerCase(),
-                    PERMISSIONS[edge.permission] ?? 'read',
-                ]))
-                : null,
-        };
-    }
-    async backlog(readyLabel) {
-        const issues = await this.github.rest.paginate(ROUTES.listIssues, {
-            ...this.repo,
-            labels: readyLabel,
-            state: 'open',
-            sort: 'created',
-            direction: 'asc',
-            per_page: 100,
-        });
-        return issues
-            .filter((issue) => !issue.pull_request)
-            .map((issue) => {
-            const dependencies = issue
-                .issue_dependencies_summary;
-            const subIssues = issue
-                .sub_issues_summary;
-            return {
-                number: issue.number,
-                nodeId: issue.node_id,
-                title: issue.title,
-                body: issue.body ?? '',
-                author: issue.user?.login ?? '',
-                createdAt: issue.created_at,
-                labels: issue.labels.map((label) => typeof label === 'string' ? label : (label.name ?? '')),
-                openNativeBlockers: dependencies?.blocked_by ?? 0,
-                openSubIssues: Math.max((subIssues?.total ?? 0) - (subIssues?.completed ?? 0), 0),
-            };
-        });
-    }
-    async tree(branch) {
-        const { data } = await this.github.rest.request(ROUTES.getTree, {
-            ...this.repo,
-            tree_sha: branch,
-            recursive: '1',
-        });
-        return {
-            paths: data.tree
-                .filter((entry) => entry.type === 'blob' && entry.path)
-                .map((entry) => entry.path),
-            truncated: data.truncated,
-        };
-    }
-    async finishedRuns(since) {
-        const { data } = await this.github.rest.request(ROUTES.listWorkflowRuns, {
-            ...this.repo,
-            status: 'completed',
-            created: `>=${since}`,
-            per_page: 100,
-        });
-        return new Set(data.workflow_runs.map((run) => Number(run.id)));
-    }
-    async details(issues, references, readyLabel) {
-        const details = new Map();
-        const referenced = new Map();
-        const batches = chunks([
-            ...issues.map((n) => ({ n, kind: 'i' })),
-            ...references.map((n) => ({ n, kind: 'r' })),
-        ], ALIASES_PER_REQUEST);
-        for (const batch of batches) {
-            const wanted = batch.filter((b) => b.kind === 'i').map((b) => b.n);
-            const refs = batch.filter((b) => b.kind === 'r').map((b) => b.n);
-            const data = await this.github.graphql(issueDetailsQuery(wanted, refs), this.names);
-            for (const n of wanted) {
-                const node = data.repository[`i${n}`];
-                if (!node)
-                    continue;
-                const events = node.timelineItems.nodes.filter((event) => event !== null);
-                const labelled = events.filter((event) => event.__typename === 'LabeledEvent' &&
-                    event.label?.name.toLowerCase() === readyLabel.toLowerCase());
-                const last = labelled.at(-1);
-                details.set(n, {
-                    readyLabel: last ? { actor: identity(last.actor), at: last.createdAt ?? '' } : null,
-                    edits: [
-                        ...(node.lastEditedAt
-                            ? [{ actor: identity(node.editor), at: node.lastEditedAt, what: 'body' }]
-                            : []),
-                        ...events
-                            .filter((event) => event.__typename === 'RenamedTitleEvent')
-                            .map((event) => ({
-                            actor: identity(event.actor),
-                            at: event.createdAt ?? '',
-                            what: 'title',
-                        })),
-                    ],
-                    parent: node.parent
-                        ? {
-                            number: node.parent.number,
-                            subIssues: node.parent.subIssues.nodes.map((sub) => ({
-                                number: sub.number,
-                                open: sub.state === 'OPEN',
-                            })),
-                        }
-                        : null,
-                });
-            }
-            for (const n of refs) {
-                const node = data.repository[`r${n}`];
-                const state = node?.issueState ?? node?.pullState;
-                if (state)
-                    referenced.set(n, state === 'OPEN');
-            }
-        }
-        return { details, referenced };
-    }
-    async permissions(identities) {
-        const found = new Map();
-        // Apps are never collaborators: a bot that is not one of the ledger's writers has no say.
-        for (const who of identities.filter((i) => i.bot))
-            found.set(`${who.login}:bot`, 'none');
-        const users = identities.filter((i) => !i.bot);
-        for (const batch of chunks(users, ALIASES_PER_REQUEST)) {
-            const data = await this.github.graphql(collaboratorPermissionsQuery(batch.map((user) => user.login)), this.names);
-            batch.forEach((user, i) => {
-                const edge = data.repository[`c${i}`]?.edges[0];
-                // Someone who is not a collaborator can at most read (a public repository's visitors).
-                found.set(`${user.login}:user`, edge ? (PERMISSIONS[edge.permission] ?? 'read') : 'read');
-            });
-        }
-        return found;
-    }
-    async allComments(issue) {
-        const comments = await this.github.rest.paginate(ROUTES.listIssueComments, {
-            ...this.repo,
-            issue_number: issue,
-            per_page: 100,
-        });
-        return comments.map((comment) => ({
-            id: Number(comment.id),
-            author: comment.user
-                ? {
-                    login: comment.user.login.replace(/\[bot\]$/i, '').toLowerCase(),
-                    bot: comment.user.type === 'Bot',
-                }
-                : null,
-            body: comment.body ?? '',
-            createdAt: comment.created_at,
-        }));
-    }
-    async ledger(coordination) {
-        const data = await this.github.graphql(LEDGER_QUERY, { ...this.names, coordination });
-        return {
-            viewer: data.viewer.login.replace(/\[bot\]$/i, '').toLowerCase(),
-            tracking: data.repository.tracking.nodes
-                .map(trackingIssue)
-                .sort((a, b) => a.number - b.number),
-        };
-    }
-    async createTrackingIssue(title, body, label) {
-        const { data } = await this.github.rest.request(ROUTES.createIssue, {
-            ...this.repo,
-            title,
-            body,
-            labels: [label],
-        });
-        const author = data.user
-            ? {
-                login: data.user.login.replace(/\[bot\]$/i, '').toLowerCase(),
-                bot: data.user.type === 'Bot',
-            }
-            : null;
-        return {
-            number: data.number,
-            nodeId: data.node_id,
-            author,
-            body,
-            commentCount: 0,
-            comments: [],
-        };
-    }
-    async appendComment(issue, body) {
-        const { data } = await this.github.rest.request(ROUTES.createIssueComment, {
-            ...this.repo,
-            issue_number: issue,
-            body,
-        });
-        return Number(data.id);
-    }
-    async updateIssueBody(issue, body) {
-        await this.github.rest.request(ROUTES.updateIssue, { ...this.repo, issue_number: issue, body });
-    }
-    async closeIssue(issue, body) {
-        await this.github.rest.request(ROUTES.updateIssue, {
-            ...this.repo,
-            issue_number: issue,
-            body,
-            state: 'closed',
-            state_reason: 'completed',
-        });
-    }
-    async createLabel(name, color, description) {
-        const { data } = await this.github.rest.request(ROUTES.createLabel, {
-            ...this.repo,
-            name,
-            color,
-            description,
-        });
-        return data.node_id;
-    }
-    async addLabel(labelId, nodeIds) {
-        // A whole batch (at most 256, the matrix limit) is labelled in one request.
-        for (const batch of chunks(nodeIds, 256)) {
-            const variables = { label: labelId };
-            batch.forEach((id, i) => (variables[`i${i}`] = id));
-            await this.github.graphql(addLabelMutation(batch.length), variables);
-        }
-    }
-}
-
-// EXTERNAL MODULE: ./node_modules/picomatch/index.js
-var picomatch = __nccwpck_require__(4006);
-;// CONCATENATED MODULE: ./build/backlog/footprint.js
-
-/**
- * Footprints: the files an issue will likely touch, from what its text names, checked against
- * the repository tree. An entry is a path or a glob; conflicts are decided on expanded paths.
- */
-const GLOB_CHARS = /[*?[\]{}]/;
-/** Longest issue text we read for paths: a hostile body cannot make planning slow. */
-const MAX_SCANNED_CHARS = 64 * 1024;
-/** More entries than this and the estimate is not a footprint but noise: use the fallback. */
-const MAX_FOOTPRINT_ENTRIES = 200;
-function isGlob(entry) {
-    return GLOB_CHARS.test(entry);
-}
-/** The repository's files, indexed once per dispatch; globs are expanded once per pattern. */
-class RepositoryTree {
-    files;
-    directories = new Set();
-    byBasename = new Map();
-    expansions = new Map();
-    list;
-    constructor(paths) {
-        this.files = new Set(paths);
-        this.list = [...this.files];
-        for (const path of this.files)
-            this.index(path);
-    }
-    index(path) {
-        const parts = path.split('/');
-        for (let i = 1; i < parts.length; i++)
-            this.directories.add(parts.slice(0, i).join('/'));
-        const base = parts.at(-1);
-        const same = this.byBasename.get(base);
-        if (same)
-            same.push(path);
-        else
-            this.byBasename.set(base, [path]);
-    }
-    get size() {
-        return this.files.size;
-    }
-    has(path) {
-        return this.files.has(path);
-    }
-    hasDirectory(path) {
-        return path === '' || this.directories.has(path);
-    }
-    withBasename(name) {
-        return this.byBasename.get(name) ?? [];
-    }
-    /** Files planned but not yet in the tree take part in glob expansion too. */
-    addPlanned(paths) {
-        let added = false;
-        for (const path of paths) {
-            if (isGlob(path) || this.files.has(path))
-                continue;
-            this.files.add(path);
-            this.index(path);
-            added = true;
-        }
-        if (added) {
-            this.list = [...this.files];
-            this.expansions.clear();
-        }
-    }
-    /** The paths an entry stands for: a glob's matches, or the path itself. */
-    expand(entry) {
-        if (!isGlob(entry))
-            return [entry];
-        let found = this.expansions.get(entry);
-        if (!found) {
-            const matches = picomatch(entry, { dot: true });
-            found = this.list.filter((path) => matches(path));
-            this.expansions.set(entry, found);
-        }
-        return found;
-    }
-}
-const PATHLIKE = /^(?:\.\/)?[\w@.+-]+(?:\/[\w@.+*?[\]{}-]+)*\/?$|^[\w@.+*?[\]{}-]+\.[\w*{}]+$/;
-function clean(candidate) {
-    const value = candidate
-        .trim()
-        .replace(/^\.\//, '')
-        .replace(/[.,;:]+$/, '');
-    if (value === '' ||
-        value.length > 200 ||
-        /\s/.test(value) ||
-        value.startsWith('/') ||
-        value.includes('..'))
-        return undefined;
-    if (!PATHLIKE.test(value))
-        return undefined;
-    // A bare word without a dot, a slash or a glob is a symbol, not a file.
-    if (!value.includes('/') && !value.includes('.') && !isGlob(value))
-        return undefined;
-    return value.endsWith('/') ? `${value}**` : value;
-}
-/** Paths written in backticks, in a `Files:` section, or spelled out as paths in the text. */
-function namedPaths(text) {
-    const scanned = text.slice(0, MAX_SCANNED_CHARS);
-    const explicit = [];
-    for (const match of scanned.matchAll(/`([^`\n]{1,200})`/g)) {
-        const path = clean(match[1]);
-        if (path)
-            explicit.push(path);
-    }
-    const lines = scanned.split(/\r?\n/);
-    for (let i = 0; i < lines.length; i++) {
-        if (!/^\s*(?:#+\s*)?(?:\*\*)?files(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$/i.test(lines[i]) &&
-            !/^\s*files\s*:\s*\S/i.test(lines[i]))
-            continue;
-        const inline = /^\s*files\s*:\s*(\S.*)$/i.exec(lines[i]);
-        if (inline)
-            for (const part of inline[1].split(/[\s,]+/)) {
-                const path = clean(part.replace(/`/g, ''));
-                if (path)
-                    explicit.push(path);
-            }
-        for (let j = i + 1; j < lines.length; j++) {
-            const item = /^\s*[-*+]\s+(.+)$/.exec(lines[j]);
-            if (!item)
-                break;
-            const path = clean(item[1].replace(/`/g, '').split(/\s+/)[0] ?? '');
-            if (path)
-                explicit.push(path);
-        }
-    }
-    const mentioned = [];
-    for (const match of scanned.matchAll(/(?:^|[\s("'])((?:[\w@.+-]+\/)+[\w@.+-]+\.\w+|[\w@+-]+\.(?:[a-z]{1,5}))(?=$|[\s)"',;:!?]|\.(?:\s|$))/gm)) {
-        const path = clean(match[1]);
-        if (path)
-            mentioned.push(path);
-    }
-    return { explicit: [...new Set(explicit)], mentioned: [...new Set(mentioned)] };
-}
-/**
- * The footprint of an issue: named paths and globs that exist in the tree (or are new files in an
- * existing folder), file names matched to the tree, and otherwise the coarse fallback.
- */
-function estimateFootprint(title, body, tree, fallback) {
-    const { explicit, mentioned } = namedPaths(`${title}\n${body}`);
-    const entries = new Set();
-    for (const path of [...explicit, ...mentioned]) {
-        if (isGlob(path)) {
-            if (tree.expand(path).length > 0)
-                entries.add(path);
-            continue;
-        }
-        if (tree.has(path)) {
-            entries.add(path);
-            continue;
-        }
-        if (path.includes('/')) {
-            const folder = path.slice(0, path.lastIndexOf('/'));
-            // A new file in a folder that exists is a file the issue will create.
-            if (explicit.includes(path) && tree.hasDirectory(folder))
-                entries.add(path);
-            continue;
-        }
-        const named = tree.withBasename(path);
-        if (named.length > 0 && named.length <= 5) {
-            for (const found of named)
-                entries.add(found);
-        }
-    }
-    if (entries.size > 0 && entries.size <= MAX_FOOTPRINT_ENTRIES) {
-        const named = [...entries].some((entry) => explicit.includes(entry) || mentioned.includes(entry));
-        return { entries: [...entries].sort(), source: named ? 'explicit' : 'names' };
-    }
-    return { entries: [...fallback], source: 'fallback' };
-}
-/**
- * A coarser footprint that locks at least the same paths, within `maxChars` of JSON: paths and
- * globs become their folders (`src/ui/**`), then top folders, then everything.
- */
-function coarsen(entries, maxChars) {
-    if (JSON.stringify(entries).length <= maxChars)
-        return [...entries];
-    for (let depth = 3; depth >= 1; depth--) {
-        const folders = [
-            ...new Set(entries.map((entry) => {
-                const parts = entry.split('/');
-                // Stop at the first part with a glob: everything below it may be matched.
-                const fixed = parts.findIndex((part) => isGlob(part));
-                const keep = Math.min(depth, fixed < 0 ? parts.length - 1 : fixed);
-                return keep <= 0 ? '**' : `${parts.slice(0, keep).join('/')}/**`;
-            })),
-        ].sort();
-        if (folders.includes('**'))
-            return ['**'];
-        if (JSON.stringify(folders).length <= maxChars)
-            return folders;
-    }
-    return ['**'];
-}
-
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -44077,6 +43327,747 @@ function snapshotOf(state, from, at, keep, maxChars = 50_000) {
     }
     flush();
     return parts;
+}
+
+;// CONCATENATED MODULE: ./build/github/graphql.js
+/**
+ * Every GraphQL document the toolkit sends, as named constants. A contract test validates each one
+ * against GitHub's published schema, and fails when a document appears anywhere else in src/.
+ */
+/** Who the token acts as, and what the call cost: the cheapest possible probe. */
+const VIEWER_QUERY = /* GraphQL */ `
+  query Viewer {
+    viewer {
+      login
+    }
+    rateLimit {
+      cost
+      limit
+      remaining
+      resetAt
+    }
+  }
+`;
+/** A tracking issue and the latest page of its ledger comments. */
+const TRACKING_ISSUE_FRAGMENT = /* GraphQL */ `
+  fragment TrackingIssue on Issue {
+    number
+    id
+    body
+    author {
+      __typename
+      login
+    }
+    comments(last: 100) {
+      totalCount
+      nodes {
+        databaseId
+        body
+        createdAt
+        author {
+          __typename
+          login
+        }
+      }
+    }
+  }
+`;
+/**
+ * What dispatch reads first, in one request: the open tracking issues with the ledger's latest
+ * comments, pull requests handed back for conflict resolution, the in-progress label's id and the
+ * repository's collaborators with their permission.
+ */
+const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
+  query DispatchOverview(
+    $owner: String!
+    $name: String!
+    $coordination: String!
+    $conflict: String!
+    $inProgress: String!
+  ) {
+    viewer {
+      login
+    }
+    repository(owner: $owner, name: $name) {
+      defaultBranchRef {
+        name
+      }
+      label(name: $inProgress) {
+        id
+      }
+      tracking: issues(
+        first: 5
+        states: OPEN
+        labels: [$coordination]
+        orderBy: { field: CREATED_AT, direction: ASC }
+      ) {
+        nodes {
+          ...TrackingIssue
+        }
+      }
+      conflicts: pullRequests(first: 50, states: OPEN, labels: [$conflict]) {
+        nodes {
+          number
+          title
+          headRefName
+        }
+      }
+      collaborators(first: 100) {
+        totalCount
+        edges {
+          permission
+          node {
+            login
+          }
+        }
+      }
+    }
+    rateLimit {
+      cost
+      remaining
+    }
+  }
+
+  ${TRACKING_ISSUE_FRAGMENT}
+`;
+/** The ledger alone, read again after appending to it, to learn which claims won. */
+const LEDGER_QUERY = /* GraphQL */ `
+  query Ledger($owner: String!, $name: String!, $coordination: String!) {
+    viewer {
+      login
+    }
+    repository(owner: $owner, name: $name) {
+      tracking: issues(
+        first: 5
+        states: OPEN
+        labels: [$coordination]
+        orderBy: { field: CREATED_AT, direction: ASC }
+      ) {
+        nodes {
+          ...TrackingIssue
+        }
+      }
+    }
+  }
+
+  ${TRACKING_ISSUE_FRAGMENT}
+`;
+/** Who applied labels and renamed an issue, its last body edit, and its place among siblings. */
+const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
+  fragment IssueDetails on Issue {
+    number
+    lastEditedAt
+    editor {
+      __typename
+      login
+    }
+    timelineItems(last: 25, itemTypes: [LABELED_EVENT, RENAMED_TITLE_EVENT]) {
+      nodes {
+        __typename
+        ... on LabeledEvent {
+          createdAt
+          actor {
+            __typename
+            login
+          }
+          label {
+            name
+          }
+        }
+        ... on RenamedTitleEvent {
+          createdAt
+          actor {
+            __typename
+            login
+          }
+        }
+      }
+    }
+    parent {
+      number
+      subIssues(first: 50) {
+        nodes {
+          number
+          state
+        }
+      }
+    }
+  }
+`;
+/** Details of several issues and the state of issues they reference, in one request. */
+function issueDetailsQuery(issues, references) {
+    const details = issues.map((n) => `    i${n}: issue(number: ${Math.trunc(n)}) {
+      ...IssueDetails
+    }`);
+    const states = references.map((n) => `    r${n}: issueOrPullRequest(number: ${Math.trunc(n)}) {
+      ... on Issue {
+        issueState: state
+      }
+      ... on PullRequest {
+        pullState: state
+      }
+    }`);
+    return `query IssueDetails($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+${[...details, ...states].join('\n')}
+  }
+}
+${ISSUE_DETAILS_FRAGMENT}`;
+}
+/** The permission of several logins, in one request; a login that is no collaborator has no edge. */
+function collaboratorPermissionsQuery(logins) {
+    const lookups = logins.map((login, i) => `    c${i}: collaborators(first: 1, login: ${JSON.stringify(login)}) {
+      edges {
+        permission
+        node {
+          login
+        }
+      }
+    }`);
+    return `query CollaboratorPermissions($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+${lookups.join('\n')}
+  }
+}
+`;
+}
+/** One label added to many issues or pull requests in a single request. */
+function addLabelMutation(count) {
+    const variables = Array.from({ length: count }, (_, i) => `$i${i}: ID!`).join(', ');
+    const additions = Array.from({ length: count }, (_, i) => `  a${i}: addLabelsToLabelable(input: { labelableId: $i${i}, labelIds: [$label] }) {
+    clientMutationId
+  }`);
+    return `mutation AddLabel($label: ID!, ${variables}) {
+${additions.join('\n')}
+}
+`;
+}
+/** Every document, with the generated ones in a representative instance, for the contract test. */
+const GRAPHQL_DOCUMENTS = {
+    VIEWER_QUERY,
+    DISPATCH_OVERVIEW_QUERY,
+    LEDGER_QUERY,
+    issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
+    collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
+    addLabelMutation: addLabelMutation(2),
+};
+
+;// CONCATENATED MODULE: ./build/github/routes.js
+/**
+ * Every REST route the toolkit calls, in Octokit's `METHOD /path` form. Code calls
+ * `rest.request(ROUTES.name, parameters)`; a contract test checks each route against GitHub's
+ * OpenAPI description and fails when a route literal appears anywhere else in src/.
+ */
+const ROUTES = {
+    getRepository: 'GET /repos/{owner}/{repo}',
+    getTree: 'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
+    getRef: 'GET /repos/{owner}/{repo}/git/ref/{ref}',
+    createRef: 'POST /repos/{owner}/{repo}/git/refs',
+    updateRef: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+    deleteRef: 'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
+    getCollaboratorPermission: 'GET /repos/{owner}/{repo}/collaborators/{username}/permission',
+    createIssue: 'POST /repos/{owner}/{repo}/issues',
+    getIssue: 'GET /repos/{owner}/{repo}/issues/{issue_number}',
+    updateIssue: 'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
+    listIssues: 'GET /repos/{owner}/{repo}/issues',
+    listIssueComments: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+    createIssueComment: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+    updateIssueComment: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+    addLabels: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
+    removeLabel: 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+    createLabel: 'POST /repos/{owner}/{repo}/labels',
+    listBlockedBy: 'GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by',
+    createPullRequest: 'POST /repos/{owner}/{repo}/pulls',
+    getPullRequest: 'GET /repos/{owner}/{repo}/pulls/{pull_number}',
+    updatePullRequest: 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
+    listPullRequests: 'GET /repos/{owner}/{repo}/pulls',
+    listPullRequestFiles: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
+    mergePullRequest: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+    updatePullRequestBranch: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch',
+    listReviews: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+    getCombinedStatus: 'GET /repos/{owner}/{repo}/commits/{ref}/status',
+    listCheckRunsForRef: 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
+    createCommitStatus: 'POST /repos/{owner}/{repo}/statuses/{sha}',
+    getWorkflowRun: 'GET /repos/{owner}/{repo}/actions/runs/{run_id}',
+    listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
+};
+
+;// CONCATENATED MODULE: ./build/github/dispatch-adapter.js
+
+
+
+
+const identity = (actor) => actor ? { login: identityOf(actor.login).login, bot: actor.__typename === 'Bot' } : null;
+/** REST keeps an app's `[bot]` suffix and says its type; the identity is the same either way. */
+const restIdentity = (user) => user ? { login: identityOf(user.login).login, bot: user.type === 'Bot' } : null;
+function trackingIssue(node) {
+    const comments = node.comments.nodes.map((comment) => ({
+        id: comment.databaseId,
+        author: identity(comment.author),
+        body: comment.body,
+        createdAt: comment.createdAt,
+    }));
+    return {
+        number: node.number,
+        nodeId: node.id ?? '',
+        author: identity(node.author),
+        body: node.body ?? '',
+        commentCount: node.comments.totalCount,
+        comments,
+    };
+}
+const PERMISSIONS = {
+    ADMIN: 'admin',
+    MAINTAIN: 'maintain',
+    WRITE: 'write',
+    TRIAGE: 'triage',
+    READ: 'read',
+};
+/** At most this many issues or logins go into one aliased GraphQL request. */
+const ALIASES_PER_REQUEST = 50;
+function chunks(items, size) {
+    const out = [];
+    for (let i = 0; i < items.length; i += size)
+        out.push(items.slice(i, i + size));
+    return out;
+}
+class GitHubDispatchAdapter {
+    github;
+    repo;
+    constructor(github, repo) {
+        this.github = github;
+        this.repo = repo;
+    }
+    get names() {
+        return { owner: this.repo.owner, name: this.repo.repo };
+    }
+    async overview(labels) {
+        let data;
+        try {
+            data = await this.github.graphql(DISPATCH_OVERVIEW_QUERY, { ...this.names, ...labels });
+        }
+        catch (error) {
+            // Listing collaborators needs push access; without it the rest of the answer still holds.
+            const onlyCollaborators = error instanceof dist_bundle/* GraphqlResponseError */.rp &&
+                error.errors?.every((e) => (e.path ?? []).includes('collaborators')) &&
+                error.data?.repository;
+            if (!onlyCollaborators)
+                throw error;
+            data = error.data;
+        }
+        const repository = data.repository;
+        const collaborators = repository.collaborators;
+        return {
+            viewer: identityOf(data.viewer.login).login,
+            defaultBranch: repository.defaultBranchRef?.name ?? 'main',
+            tracking: repository.tracking.nodes.map(trackingIssue).sort((a, b) => a.number - b.number),
+            conflicts: repository.conflicts.nodes.flatMap((pull) => {
+                const match = /^ai-feature\/issue-(\d+)$/.exec(pull.headRefName);
+                return match ? [{ pull: pull.number, issue: Number(match[1]), title: pull.title }] : [];
+            }),
+            inProgressLabelId: repository.label?.id ?? null,
+            collaborators: collaborators && collaborators.totalCount <= collaborators.edges.length
+                ? new Map(collaborators.edges.map((edge) => [
+                    edge.node.login.toLowerCase(),
+                    PERMISSIONS[edge.permission] ?? 'read',
+                ]))
+                : null,
+        };
+    }
+    async backlog(readyLabel) {
+        const issues = await this.github.rest.paginate(ROUTES.listIssues, {
+            ...this.repo,
+            labels: readyLabel,
+            state: 'open',
+            sort: 'created',
+            direction: 'asc',
+            per_page: 100,
+        });
+        return issues
+            .filter((issue) => !issue.pull_request)
+            .map((issue) => {
+            const dependencies = issue
+                .issue_dependencies_summary;
+            const subIssues = issue
+                .sub_issues_summary;
+            return {
+                number: issue.number,
+                nodeId: issue.node_id,
+                title: issue.title,
+                body: issue.body ?? '',
+                author: issue.user?.login ?? '',
+                createdAt: issue.created_at,
+                labels: issue.labels.map((label) => typeof label === 'string' ? label : (label.name ?? '')),
+                openNativeBlockers: dependencies?.blocked_by ?? 0,
+                openSubIssues: Math.max((subIssues?.total ?? 0) - (subIssues?.completed ?? 0), 0),
+            };
+        });
+    }
+    async tree(branch) {
+        const { data } = await this.github.rest.request(ROUTES.getTree, {
+            ...this.repo,
+            tree_sha: branch,
+            recursive: '1',
+        });
+        return {
+            paths: data.tree
+                .filter((entry) => entry.type === 'blob' && entry.path)
+                .map((entry) => entry.path),
+            truncated: data.truncated,
+        };
+    }
+    async finishedRuns(since) {
+        const { data } = await this.github.rest.request(ROUTES.listWorkflowRuns, {
+            ...this.repo,
+            status: 'completed',
+            created: `>=${since}`,
+            per_page: 100,
+        });
+        return new Set(data.workflow_runs.map((run) => Number(run.id)));
+    }
+    async details(issues, references, readyLabel) {
+        const details = new Map();
+        const referenced = new Map();
+        const batches = chunks([
+            ...issues.map((n) => ({ n, kind: 'i' })),
+            ...references.map((n) => ({ n, kind: 'r' })),
+        ], ALIASES_PER_REQUEST);
+        for (const batch of batches) {
+            const wanted = batch.filter((b) => b.kind === 'i').map((b) => b.n);
+            const refs = batch.filter((b) => b.kind === 'r').map((b) => b.n);
+            const data = await this.github.graphql(issueDetailsQuery(wanted, refs), this.names);
+            for (const n of wanted) {
+                const node = data.repository[`i${n}`];
+                if (!node)
+                    continue;
+                const events = node.timelineItems.nodes.filter((event) => event !== null);
+                const labelled = events.filter((event) => event.__typename === 'LabeledEvent' &&
+                    event.label?.name.toLowerCase() === readyLabel.toLowerCase());
+                const last = labelled.at(-1);
+                details.set(n, {
+                    readyLabel: last ? { actor: identity(last.actor), at: last.createdAt ?? '' } : null,
+                    edits: [
+                        ...(node.lastEditedAt
+                            ? [{ actor: identity(node.editor), at: node.lastEditedAt, what: 'body' }]
+                            : []),
+                        ...events
+                            .filter((event) => event.__typename === 'RenamedTitleEvent')
+                            .map((event) => ({
+                            actor: identity(event.actor),
+                            at: event.createdAt ?? '',
+                            what: 'title',
+                        })),
+                    ],
+                    parent: node.parent
+                        ? {
+                            number: node.parent.number,
+                            subIssues: node.parent.subIssues.nodes.map((sub) => ({
+                                number: sub.number,
+                                open: sub.state === 'OPEN',
+                            })),
+                        }
+                        : null,
+                });
+            }
+            for (const n of refs) {
+                const node = data.repository[`r${n}`];
+                const state = node?.issueState ?? node?.pullState;
+                if (state)
+                    referenced.set(n, state === 'OPEN');
+            }
+        }
+        return { details, referenced };
+    }
+    async permissions(identities) {
+        const found = new Map();
+        // Apps are never collaborators: a bot that is not one of the ledger's writers has no say.
+        for (const who of identities.filter((i) => i.bot))
+            found.set(`${who.login}:bot`, 'none');
+        const users = identities.filter((i) => !i.bot);
+        for (const batch of chunks(users, ALIASES_PER_REQUEST)) {
+            const data = await this.github.graphql(collaboratorPermissionsQuery(batch.map((user) => user.login)), this.names);
+            batch.forEach((user, i) => {
+                const edge = data.repository[`c${i}`]?.edges[0];
+                // Someone who is not a collaborator can at most read (a public repository's visitors).
+                found.set(`${user.login}:user`, edge ? (PERMISSIONS[edge.permission] ?? 'read') : 'read');
+            });
+        }
+        return found;
+    }
+    async allComments(issue) {
+        const comments = await this.github.rest.paginate(ROUTES.listIssueComments, {
+            ...this.repo,
+            issue_number: issue,
+            per_page: 100,
+        });
+        return comments.map((comment) => ({
+            id: Number(comment.id),
+            author: restIdentity(comment.user),
+            body: comment.body ?? '',
+            createdAt: comment.created_at,
+        }));
+    }
+    async ledger(coordination) {
+        const data = await this.github.graphql(LEDGER_QUERY, { ...this.names, coordination });
+        return {
+            viewer: identityOf(data.viewer.login).login,
+            tracking: data.repository.tracking.nodes
+                .map(trackingIssue)
+                .sort((a, b) => a.number - b.number),
+        };
+    }
+    async createTrackingIssue(title, body, label) {
+        const { data } = await this.github.rest.request(ROUTES.createIssue, {
+            ...this.repo,
+            title,
+            body,
+            labels: [label],
+        });
+        const author = restIdentity(data.user);
+        return {
+            number: data.number,
+            nodeId: data.node_id,
+            author,
+            body,
+            commentCount: 0,
+            comments: [],
+        };
+    }
+    async appendComment(issue, body) {
+        const { data } = await this.github.rest.request(ROUTES.createIssueComment, {
+            ...this.repo,
+            issue_number: issue,
+            body,
+        });
+        return Number(data.id);
+    }
+    async updateIssueBody(issue, body) {
+        await this.github.rest.request(ROUTES.updateIssue, { ...this.repo, issue_number: issue, body });
+    }
+    async closeIssue(issue, body) {
+        await this.github.rest.request(ROUTES.updateIssue, {
+            ...this.repo,
+            issue_number: issue,
+            body,
+            state: 'closed',
+            state_reason: 'completed',
+        });
+    }
+    async createLabel(name, color, description) {
+        const { data } = await this.github.rest.request(ROUTES.createLabel, {
+            ...this.repo,
+            name,
+            color,
+            description,
+        });
+        return data.node_id;
+    }
+    async addLabel(labelId, nodeIds) {
+        // A whole batch (at most 256, the matrix limit) is labelled in one request.
+        for (const batch of chunks(nodeIds, 256)) {
+            const variables = { label: labelId };
+            batch.forEach((id, i) => (variables[`i${i}`] = id));
+            await this.github.graphql(addLabelMutation(batch.length), variables);
+        }
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(4006);
+;// CONCATENATED MODULE: ./build/backlog/footprint.js
+
+/**
+ * Footprints: the files an issue will likely touch, from what its text names, checked against
+ * the repository tree. An entry is a path or a glob; conflicts are decided on expanded paths.
+ */
+const GLOB_CHARS = /[*?[\]{}]/;
+/** Longest issue text we read for paths: a hostile body cannot make planning slow. */
+const MAX_SCANNED_CHARS = 64 * 1024;
+/** More entries than this and the estimate is not a footprint but noise: use the fallback. */
+const MAX_FOOTPRINT_ENTRIES = 200;
+function isGlob(entry) {
+    return GLOB_CHARS.test(entry);
+}
+/** The repository's files, indexed once per dispatch; globs are expanded once per pattern. */
+class RepositoryTree {
+    files;
+    directories = new Set();
+    byBasename = new Map();
+    expansions = new Map();
+    list;
+    constructor(paths) {
+        this.files = new Set(paths);
+        this.list = [...this.files];
+        for (const path of this.files)
+            this.index(path);
+    }
+    index(path) {
+        const parts = path.split('/');
+        for (let i = 1; i < parts.length; i++)
+            this.directories.add(parts.slice(0, i).join('/'));
+        const base = parts.at(-1);
+        const same = this.byBasename.get(base);
+        if (same)
+            same.push(path);
+        else
+            this.byBasename.set(base, [path]);
+    }
+    get size() {
+        return this.files.size;
+    }
+    has(path) {
+        return this.files.has(path);
+    }
+    hasDirectory(path) {
+        return path === '' || this.directories.has(path);
+    }
+    withBasename(name) {
+        return this.byBasename.get(name) ?? [];
+    }
+    /** Files planned but not yet in the tree take part in glob expansion too. */
+    addPlanned(paths) {
+        let added = false;
+        for (const path of paths) {
+            if (isGlob(path) || this.files.has(path))
+                continue;
+            this.files.add(path);
+            this.index(path);
+            added = true;
+        }
+        if (added) {
+            this.list = [...this.files];
+            this.expansions.clear();
+        }
+    }
+    /** The paths an entry stands for: a glob's matches, or the path itself. */
+    expand(entry) {
+        if (!isGlob(entry))
+            return [entry];
+        let found = this.expansions.get(entry);
+        if (!found) {
+            const matches = picomatch(entry, { dot: true });
+            found = this.list.filter((path) => matches(path));
+            this.expansions.set(entry, found);
+        }
+        return found;
+    }
+}
+const PATHLIKE = /^(?:\.\/)?[\w@.+-]+(?:\/[\w@.+*?[\]{}-]+)*\/?$|^[\w@.+*?[\]{}-]+\.[\w*{}]+$/;
+function clean(candidate) {
+    const value = candidate
+        .trim()
+        .replace(/^\.\//, '')
+        .replace(/[.,;:]+$/, '');
+    if (value === '' ||
+        value.length > 200 ||
+        /\s/.test(value) ||
+        value.startsWith('/') ||
+        value.includes('..'))
+        return undefined;
+    if (!PATHLIKE.test(value))
+        return undefined;
+    // A bare word without a dot, a slash or a glob is a symbol, not a file.
+    if (!value.includes('/') && !value.includes('.') && !isGlob(value))
+        return undefined;
+    return value.endsWith('/') ? `${value}**` : value;
+}
+/** Paths written in backticks, in a `Files:` section, or spelled out as paths in the text. */
+function namedPaths(text) {
+    const scanned = text.slice(0, MAX_SCANNED_CHARS);
+    const explicit = [];
+    for (const match of scanned.matchAll(/`([^`\n]{1,200})`/g)) {
+        const path = clean(match[1]);
+        if (path)
+            explicit.push(path);
+    }
+    const lines = scanned.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+        if (!/^\s*(?:#+\s*)?(?:\*\*)?files(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$/i.test(lines[i]) &&
+            !/^\s*files\s*:\s*\S/i.test(lines[i]))
+            continue;
+        const inline = /^\s*files\s*:\s*(\S.*)$/i.exec(lines[i]);
+        if (inline)
+            for (const part of inline[1].split(/[\s,]+/)) {
+                const path = clean(part.replace(/`/g, ''));
+                if (path)
+                    explicit.push(path);
+            }
+        for (let j = i + 1; j < lines.length; j++) {
+            const item = /^\s*[-*+]\s+(.+)$/.exec(lines[j]);
+            if (!item)
+                break;
+            const path = clean(item[1].replace(/`/g, '').split(/\s+/)[0] ?? '');
+            if (path)
+                explicit.push(path);
+        }
+    }
+    const mentioned = [];
+    for (const match of scanned.matchAll(/(?:^|[\s("'])((?:[\w@.+-]+\/)+[\w@.+-]+\.\w+|[\w@+-]+\.(?:[a-z]{1,5}))(?=$|[\s)"',;:!?]|\.(?:\s|$))/gm)) {
+        const path = clean(match[1]);
+        if (path)
+            mentioned.push(path);
+    }
+    return { explicit: [...new Set(explicit)], mentioned: [...new Set(mentioned)] };
+}
+/**
+ * The footprint of an issue: named paths and globs that exist in the tree (or are new files in an
+ * existing folder), file names matched to the tree, and otherwise the coarse fallback.
+ */
+function estimateFootprint(title, body, tree, fallback) {
+    const { explicit, mentioned } = namedPaths(`${title}\n${body}`);
+    const entries = new Set();
+    for (const path of [...explicit, ...mentioned]) {
+        if (isGlob(path)) {
+            if (tree.expand(path).length > 0)
+                entries.add(path);
+            continue;
+        }
+        if (tree.has(path)) {
+            entries.add(path);
+            continue;
+        }
+        if (path.includes('/')) {
+            const folder = path.slice(0, path.lastIndexOf('/'));
+            // A new file in a folder that exists is a file the issue will create.
+            if (explicit.includes(path) && tree.hasDirectory(folder))
+                entries.add(path);
+            continue;
+        }
+        const named = tree.withBasename(path);
+        if (named.length > 0 && named.length <= 5) {
+            for (const found of named)
+                entries.add(found);
+        }
+    }
+    if (entries.size > 0 && entries.size <= MAX_FOOTPRINT_ENTRIES) {
+        const named = [...entries].some((entry) => explicit.includes(entry) || mentioned.includes(entry));
+        return { entries: [...entries].sort(), source: named ? 'explicit' : 'names' };
+    }
+    return { entries: [...fallback], source: 'fallback' };
+}
+/**
+ * A coarser footprint that locks at least the same paths, within `maxChars` of JSON: paths and
+ * globs become their folders (`src/ui/**`), then top folders, then everything.
+ */
+function coarsen(entries, maxChars) {
+    if (JSON.stringify(entries).length <= maxChars)
+        return [...entries];
+    for (let depth = 3; depth >= 1; depth--) {
+        const folders = [
+            ...new Set(entries.map((entry) => {
+                const parts = entry.split('/');
+                // Stop at the first part with a glob: everything below it may be matched.
+                const fixed = parts.findIndex((part) => isGlob(part));
+                const keep = Math.min(depth, fixed < 0 ? parts.length - 1 : fixed);
+                return keep <= 0 ? '**' : `${parts.slice(0, keep).join('/')}/**`;
+            })),
+        ].sort();
+        if (folders.includes('**'))
+            return ['**'];
+        if (JSON.stringify(folders).length <= maxChars)
+            return folders;
+    }
+    return ['**'];
 }
 
 ;// CONCATENATED MODULE: ./build/backlog/issue.js

@@ -1,7 +1,7 @@
 import { GraphqlResponseError } from '@octokit/graphql';
 import type { BacklogIssue, IssueDetails, Permission } from '../backlog/issue.js';
 import type { DispatchPort, Overview, TrackingIssue } from '../dispatch/port.js';
-import type { Identity, LedgerComment } from '../ledger/fold.js';
+import { identityOf, type Identity, type LedgerComment } from '../ledger/fold.js';
 import type { GitHubClient } from './client.js';
 import {
   addLabelMutation,
@@ -29,9 +29,11 @@ interface TrackingNode {
 }
 
 const identity = (actor: Actor | null | undefined): Identity | null =>
-  actor
-    ? { login: actor.login.replace(/\[bot\]$/i, '').toLowerCase(), bot: actor.__typename === 'Bot' }
-    : null;
+  actor ? { login: identityOf(actor.login).login, bot: actor.__typename === 'Bot' } : null;
+
+/** REST keeps an app's `[bot]` suffix and says its type; the identity is the same either way. */
+const restIdentity = (user: { login: string; type: string } | null | undefined): Identity | null =>
+  user ? { login: identityOf(user.login).login, bot: user.type === 'Bot' } : null;
 
 function trackingIssue(node: TrackingNode): TrackingIssue {
   const comments: LedgerComment[] = node.comments.nodes.map((comment) => ({
@@ -110,7 +112,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
     const repository = data.repository;
     const collaborators = repository.collaborators;
     return {
-      viewer: data.viewer.login.replace(/\[bot\]$/i, '').toLowerCase(),
+      viewer: identityOf(data.viewer.login).login,
       defaultBranch: repository.defaultBranchRef?.name ?? 'main',
       tracking: repository.tracking.nodes.map(trackingIssue).sort((a, b) => a.number - b.number),
       conflicts: repository.conflicts.nodes.flatMap((pull) => {
@@ -287,12 +289,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
     });
     return comments.map((comment) => ({
       id: Number(comment.id),
-      author: comment.user
-        ? {
-            login: comment.user.login.replace(/\[bot\]$/i, '').toLowerCase(),
-            bot: comment.user.type === 'Bot',
-          }
-        : null,
+      author: restIdentity(comment.user),
       body: comment.body ?? '',
       createdAt: comment.created_at,
     }));
@@ -304,7 +301,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
       repository: { tracking: { nodes: TrackingNode[] } };
     }>(LEDGER_QUERY, { ...this.names, coordination });
     return {
-      viewer: data.viewer.login.replace(/\[bot\]$/i, '').toLowerCase(),
+      viewer: identityOf(data.viewer.login).login,
       tracking: data.repository.tracking.nodes
         .map(trackingIssue)
         .sort((a, b) => a.number - b.number),
@@ -318,12 +315,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
       body,
       labels: [label],
     });
-    const author = data.user
-      ? {
-          login: data.user.login.replace(/\[bot\]$/i, '').toLowerCase(),
-          bot: data.user.type === 'Bot',
-        }
-      : null;
+    const author = restIdentity(data.user);
     return {
       number: data.number,
       nodeId: data.node_id,

@@ -124,6 +124,16 @@ function fixture(extra: Partial<FixtureInput> = {}): FixtureInput {
   };
 }
 
+/** The tracking issue as the toolkit would have opened it, with optional comments. */
+const trackingIssue = (comments: { author: string; body: string; at: string }[] = []) => ({
+  number: 8,
+  title: 'AI Scrum Master — coordination',
+  author: 'github-actions[bot]',
+  createdAt: at(1),
+  labels: [{ name: 'ai-coordination', by: 'github-actions[bot]', at: at(1) }],
+  comments,
+});
+
 const inputs = (extra: Record<string, string> = {}) => ({ 'github-token': 'ghs_bot', ...extra });
 
 function dispatchRun(
@@ -245,14 +255,7 @@ describe('dispatch, end to end', () => {
       },
     ]);
     const base = fixture();
-    base.issues!.push({
-      number: 8,
-      title: 'AI Scrum Master — coordination',
-      author: 'github-actions[bot]',
-      createdAt: at(1),
-      labels: [{ name: 'ai-coordination', by: 'github-actions[bot]', at: at(1) }],
-      comments: [{ author: 'mallory', body: forged, at: at(11) }],
-    });
+    base.issues!.push(trackingIssue([{ author: 'mallory', body: forged, at: at(11) }]));
     twin = await startTwin(base);
     const result = await dispatchRun(twin, 903);
     expect(result.code).toBe(0);
@@ -285,13 +288,7 @@ describe('dispatch, end to end', () => {
     async (exists) => {
       const base = fixture();
       if (exists) {
-        base.issues!.push({
-          number: 8,
-          title: 'AI Scrum Master — coordination',
-          author: 'github-actions[bot]',
-          createdAt: at(1),
-          labels: [{ name: 'ai-coordination', by: 'github-actions[bot]', at: at(1) }],
-        });
+        base.issues!.push(trackingIssue());
       }
       twin = await startTwin(base);
       const [a, b] = await Promise.all([dispatchRun(twin, 905), dispatchRun(twin, 906)]);
