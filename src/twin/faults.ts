@@ -25,7 +25,11 @@ export type FaultDecision =
   | { kind: 'none' }
   | { kind: 'status'; status: number; rule: FaultRule }
   | { kind: 'hang'; rule: FaultRule }
-  | { kind: 'latency'; ms: number; rule: FaultRule };
+  | { kind: 'latency'; ms: number; rule: FaultRule }
+  /** Handle the request in full, then answer this status instead of its answer. */
+  | { kind: 'applied-status'; status: number; rule: FaultRule }
+  /** Handle the request in full, then close the connection without answering. */
+  | { kind: 'applied-drop'; rule: FaultRule };
 
 /** Decides, request by request, whether a fault applies; the first matching rule that fires wins. */
 export class FaultInjector {
@@ -52,6 +56,9 @@ export class FaultInjector {
       this.injected++;
       if (rule.kind === 'latency') decisions.push({ kind: 'latency', ms: rule.ms ?? 0, rule });
       else if (rule.kind === 'hang') decisions.push({ kind: 'hang', rule });
+      else if (rule.kind === 'applied-drop') decisions.push({ kind: 'applied-drop', rule });
+      else if (rule.kind === 'applied-status')
+        decisions.push({ kind: 'applied-status', status: rule.status ?? 502, rule });
       else decisions.push({ kind: 'status', status: rule.status ?? 500, rule });
     }
     return decisions;

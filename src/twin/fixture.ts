@@ -46,16 +46,39 @@ const workflowRun = z.strictObject({
   headBranch: z.string().default('main'),
 });
 
-const faultRule = z.strictObject({
-  /** `METHOD /path-template`, `*` matching anything: `POST *`, `* /graphql`, `GET /repos/*`. */
-  route: z.string().min(1),
-  probability: z.number().min(0).max(1),
-  kind: z.enum(['status', 'hang', 'latency']),
-  status: z
-    .union([z.literal(500), z.literal(502), z.literal(503), z.literal(429), z.literal(529)])
-    .optional(),
-  ms: z.number().int().min(0).max(600_000).optional(),
-});
+export const FAULT_KINDS = ['status', 'hang', 'latency', 'applied-status', 'applied-drop'] as const;
+
+const faultRule = z
+  .strictObject({
+    /** `METHOD /path-template`, `*` matching anything: `POST *`, `* /graphql`, `GET /repos/*`. */
+    route: z.string().min(1),
+    probability: z.number().min(0).max(1),
+    /**
+     * `status`, `hang` and `latency` act before the request is handled; `applied-status` and
+     * `applied-drop` let it be handled in full and then lose its answer (a 5xx, or no answer).
+     */
+    kind: z.enum(FAULT_KINDS),
+    status: z
+      .union([
+        z.literal(500),
+        z.literal(502),
+        z.literal(503),
+        z.literal(504),
+        z.literal(429),
+        z.literal(529),
+      ])
+      .optional(),
+    ms: z.number().int().min(0).max(600_000).optional(),
+  })
+  .superRefine((rule, context) => {
+    const problem = (message: string) => context.addIssue({ code: 'custom', message });
+    if ((rule.kind === 'status' || rule.kind === 'applied-status') && rule.status === undefined)
+      problem(`rule '${rule.route}' of kind ${rule.kind} needs a status`);
+    if (rule.kind === 'applied-status' && rule.status !== undefined && rule.status < 500)
+      problem(`rule '${rule.route}' of kind applied-status needs a 5xx status`);
+    if (rule.kind === 'latency' && rule.ms === undefined)
+      problem(`rule '${rule.route}' of kind latency needs ms`);
+  });
 
 export const faultsSchema = z.strictObject({
   seed: z.number().int().default(1),
@@ -205,12 +228,6 @@ export function parseFixture(input: unknown): Fixture {
       }
     }
   });
-  for (const rule of fixture.faults.rules) {
-    if (rule.kind === 'status' && rule.status === undefined)
-      problems.push(`fixture.faults: rule '${rule.route}' of kind status needs a status`);
-    if (rule.kind === 'latency' && rule.ms === undefined)
-      problems.push(`fixture.faults: rule '${rule.route}' of kind latency needs ms`);
-  }
   if (problems.length > 0) throw new FixtureError(`Invalid twin fixture:\n${problems.join('\n')}`);
   return fixture;
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from './errors.js';
-import { FaultInjector } from './faults.js';
+import { FaultInjector, type FaultDecision } from './faults.js';
 import { faultsSchema, parseFixture, FixtureError, type Fixture } from './fixture.js';
 import { serveGit } from './git-http.js';
 import { executeQuery, prepareQuery } from './graphql.js';
@@ -76,6 +76,38 @@ const bump = (record: Record<string, number>, key: string, by = 1) => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const MAX_BODY = 30 * 1024 * 1024;
+
+/** GitHub's body for a server error, as the fault kinds answer it. */
+function serverError(status: number): Record<string, string> {
+  return {
+    message: status === 502 || status === 504 ? 'Server Error' : 'Service Unavailable',
+    status: String(status),
+  };
+}
+
+/**
+ * Swallows everything a handler writes to `response`, so it can run in full while its answer is
+ * lost; the returned function restores the response for the answer the client does get.
+ */
+function mute(response: ServerResponse): () => void {
+  const muted = ['writeHead', 'setHeader', 'flushHeaders', 'write', 'end'] as const;
+  const callbackOf = (args: unknown[]) => args.find((arg) => typeof arg === 'function');
+  const fake = response as unknown as Record<string, (...args: unknown[]) => unknown>;
+  fake['writeHead'] = () => response;
+  fake['setHeader'] = () => response;
+  fake['flushHeaders'] = () => undefined;
+  fake['write'] = (...args: unknown[]) => {
+    (callbackOf(args) as (() => void) | undefined)?.();
+    return true;
+  };
+  fake['end'] = (...args: unknown[]) => {
+    (callbackOf(args) as (() => void) | undefined)?.();
+    return response;
+  };
+  return () => {
+    for (const name of muted) Reflect.deleteProperty(response, name);
+  };
+}
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -362,6 +394,7 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
     bump(stats.byRoute, route);
     bump(stats.byToken, token ?? '(none)');
 
+    let lost: Extract<FaultDecision, { kind: 'applied-status' | 'applied-drop' }> | undefined;
     for (const decision of faults.decide(route)) {
       stats.faultsInjected++;
       if (decision.kind === 'latency') await sleep(decision.ms);
@@ -374,15 +407,43 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
       if (decision.kind === 'status') {
         request.resume();
         if (kind === 'model') return model.sendError(response, decision.status);
-        return send(response, decision.status, {
-          message: decision.status === 502 ? 'Server Error' : 'Service Unavailable',
-          status: String(decision.status),
-        });
+        return send(response, decision.status, serverError(decision.status));
       }
+      if (decision.kind === 'applied-status' || decision.kind === 'applied-drop') lost ??= decision;
     }
 
+    const serve = () => dispatch(request, response, url, kind, route, token, gitMatch);
+    if (!lost) return serve();
+    // The request is handled in full (every change it makes stays), but its answer is lost.
+    const unmute = mute(response);
+    try {
+      await serve();
+    } catch {
+      // Whatever it answered, the client never sees it.
+    } finally {
+      unmute();
+    }
+    if (lost.kind === 'applied-drop') {
+      response.socket?.destroy();
+      response.destroy();
+      return;
+    }
+    if (kind === 'model') return model.sendError(response, lost.status);
+    return send(response, lost.status, serverError(lost.status));
+  }
+
+  async function dispatch(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    kind: 'git' | 'model' | 'graphql' | 'rest',
+    route: string,
+    token: string | undefined,
+    gitMatch: RegExpExecArray | null,
+  ): Promise<void> {
     if (kind === 'git') return git(request, response, url, gitMatch!);
-    if (kind === 'model') return model.handle(request, response, path.slice('/model'.length));
+    if (kind === 'model')
+      return model.handle(request, response, url.pathname.slice('/model'.length));
 
     if (route.endsWith('(unknown)')) {
       request.resume();

@@ -53,6 +53,17 @@ describe('twin fixtures', () => {
       (f: any) => (f.faults = { rules: [{ route: '*', probability: 0.5, kind: 'status' }] }),
       "rule '*' of kind status needs a status",
     ],
+    [
+      (f: any) => (f.faults = { rules: [{ route: '*', probability: 1, kind: 'applied-status' }] }),
+      "fixture.faults.rules[0]: rule '*' of kind applied-status needs a status",
+    ],
+    [
+      (f: any) =>
+        (f.faults = {
+          rules: [{ route: '*', probability: 1, kind: 'applied-status', status: 429 }],
+        }),
+      "rule '*' of kind applied-status needs a 5xx status",
+    ],
   ])('names the problem: %#', (mutate, expected) => {
     const input = shopFixture();
     mutate(input);

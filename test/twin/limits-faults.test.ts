@@ -137,6 +137,77 @@ describe('fault injection', () => {
   });
 });
 
+describe('faults that apply a write and lose its answer', () => {
+  const rule = (kind: string, extra: Record<string, unknown> = {}) => ({
+    route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+    probability: 1,
+    kind,
+    ...extra,
+  });
+
+  it('applied-status: the comment is created, the client sees the 5xx', async () => {
+    const t = await withFixture(
+      (f) => (f.faults = { rules: [rule('applied-status', { status: 502 })] }),
+    );
+    const answer = await client(t).request('POST', `${repo}/issues/1/comments`, { body: 'lost' });
+    expect([answer.status, answer.body]).toEqual([502, { message: 'Server Error', status: '502' }]);
+    expect(t.state.comments.filter((c) => c.body === 'lost')).toHaveLength(1);
+    const listed = await client(t).request('GET', `${repo}/issues/1/comments`);
+    expect(listed.body.map((c: { body: string }) => c.body)).toContain('lost');
+    expect(t.stats()).toMatchObject({ faultsInjected: 1, contentCreating: 1 });
+  });
+
+  it('applied-drop: the client gets a socket error, the comment exists', async () => {
+    const t = await withFixture((f) => (f.faults = { rules: [rule('applied-drop')] }));
+    await expect(
+      client(t).request('POST', `${repo}/issues/1/comments`, { body: 'dropped' }),
+    ).rejects.toThrow(/fetch failed/);
+    expect(t.state.comments.filter((c) => c.body === 'dropped')).toHaveLength(1);
+    // The connection is gone, the twin is not: the next request is answered.
+    expect((await client(t).request('GET', `${repo}/issues/1`)).status).toBe(200);
+  });
+
+  it('applies GraphQL mutations too, and is configured at run time with the same seed', async () => {
+    const t = await withFixture(() => undefined);
+    const configured = await fetch(`${t.urls.api}/_twin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({
+        seed: 5,
+        rules: [{ route: 'POST /graphql', probability: 1, kind: 'applied-status', status: 504 }],
+      }),
+    });
+    expect(configured.status).toBe(200);
+    const id = t.state.item(2).nodeId;
+    const answer = await client(t).graphql(
+      `mutation { addComment(input: { subjectId: "${id}", body: "gql" }) { clientMutationId } }`,
+    );
+    expect(answer.status).toBe(504);
+    expect(t.state.comments.filter((c) => c.body === 'gql' && c.issue === 2)).toHaveLength(1);
+  });
+
+  it('draws from the seeded generator like the other kinds', () => {
+    const rules = [{ route: '*', probability: 0.4, kind: 'applied-drop' as const }];
+    const run = () => {
+      const injector = new FaultInjector({ seed: 11, rules });
+      return Array.from({ length: 40 }, () => injector.decide('POST /x').map((d) => d.kind));
+    };
+    expect(run()).toEqual(run());
+    expect(run().flat()).toContain('applied-drop');
+    expect(run().filter((d) => d.length === 0).length).toBeGreaterThan(5);
+  });
+
+  it('refuses an applied-status rule without a 5xx status, from the fixture and at run time', async () => {
+    const t = await withFixture(() => undefined);
+    for (const bad of [rule('applied-status'), rule('applied-status', { status: 429 })]) {
+      const answer = await fetch(`${t.urls.api}/_twin/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ rules: [bad] }),
+      });
+      expect(answer.status).toBe(400);
+    }
+  });
+});
+
 describe('the toolkit’s GitHub client against the twin', () => {
   function github(t: Twin, logger = new RecordingLogger()) {
     return createGitHubClient({
@@ -175,6 +246,33 @@ describe('the toolkit’s GitHub client against the twin', () => {
       );
     }
     expect(t.stats().faultsInjected).toBeGreaterThan(3);
+  });
+
+  it('creates a comment once per attempt when every answer is lost (why writes must be checked first)', async () => {
+    const t = await withFixture(
+      (f) =>
+        (f.faults = {
+          rules: [
+            {
+              route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+              probability: 1,
+              kind: 'applied-status',
+              status: 502,
+            },
+          ],
+        }),
+    );
+    await expect(
+      github(t).rest.request(ROUTES.createIssueComment, {
+        owner: 'acme',
+        repo: 'shop',
+        issue_number: 1,
+        body: 'twice',
+      }),
+    ).rejects.toMatchObject({ status: 502 });
+    const attempts = t.stats().byRoute['POST /repos/{owner}/{repo}/issues/{issue_number}/comments'];
+    expect(attempts).toBeGreaterThan(1);
+    expect(t.state.comments.filter((c) => c.body === 'twice')).toHaveLength(attempts!);
   });
 
   it('retries a secondary rate limit within its bound, then gives up having created nothing', async () => {
