@@ -7,34 +7,52 @@ import {
   type PlanSettings,
   type Skipped,
 } from '../backlog/plan.js';
+import { describeTampering, newNonce, type Tampering } from '../ledger/chain.js';
 import { encodeEntries, MAX_COMMENT_LENGTH } from '../ledger/codec.js';
 import { renderDashboard, TRACKING_TITLE } from '../ledger/dashboard.js';
 import type { ClaimEntry, ExpireEntry, LedgerEntry } from '../ledger/entries.js';
 import {
   applyEntry,
   effectiveClaim,
-  foldLedger,
-  identityOf,
   openClaims,
-  sameIdentity,
   snapshotOf,
   type FoldStats,
-  type Identity,
   type LedgerState,
 } from '../ledger/fold.js';
+import { identityKey, identityOf, type Identity } from '../ledger/identity.js';
+import {
+  alertTampering,
+  appendComments,
+  applyRepairs,
+  openLedger,
+  recoverLedger,
+  rereadLedger,
+  rotateLedger,
+  trackingBody,
+  type Ledger,
+  type LedgerSettings,
+  type Recovery,
+} from '../ledger/ledger.js';
+import type { LedgerPort } from '../ledger/port.js';
+import { describeRepair } from '../ledger/tracking.js';
+import { ConfigurationError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { DispatchPort, TrackingIssue } from './port.js';
+import type { DispatchPort } from './port.js';
 
 export interface DispatchOptions extends PlanSettings {
   leaseMinutes: number;
   dryRun: boolean;
   ledgerWriters: string[];
+  recoverLedger: boolean;
   labels: PlanSettings['labels'] & { inProgress: string; coordination: string };
 }
 
 export interface RunContext {
   runId: number;
   runAttempt: number;
+  /** Who started the run, and by which event: a recovery needs a maintainer's workflow_dispatch. */
+  actor: string;
+  event: string;
 }
 
 export interface Claimed extends Picked {
@@ -57,6 +75,10 @@ export interface DispatchReport {
   rotatedFrom: number | null;
   treeFiles: number;
   warnings: string[];
+  /** Set when the ledger was tampered with: nothing was claimed, and this says why. */
+  tampering: Tampering[];
+  /** Set when this run recovered the ledger. */
+  recovery: Recovery | null;
 }
 
 /** Rotate the log to a fresh tracking issue past this many comments, so one read holds it all. */
@@ -65,16 +87,16 @@ export const ROTATE_AT = 60;
 const LOOKUP_ROUNDS = 4;
 const IN_PROGRESS_COLOR = 'fbca04';
 
-const key = (identity: Identity) => `${identity.login}:${identity.bot ? 'bot' : 'user'}`;
+const key = identityKey;
 
-export function claimIdFor(context: RunContext, issue: number, epoch: number): string {
-  return `r${context.runId}a${context.runAttempt}-${issue}-e${epoch}`;
-}
-
-function trustFor(tracking: TrackingIssue | undefined, writers: readonly Identity[]) {
-  return (identity: Identity) =>
-    (tracking?.author != null && sameIdentity(identity, tracking.author)) ||
-    writers.some((writer) => sameIdentity(writer, identity));
+/** Unique per invocation: a re-run racing its original never writes the same claim id. */
+export function claimIdFor(
+  context: RunContext,
+  issue: number,
+  epoch: number,
+  nonce: string,
+): string {
+  return `r${context.runId}a${context.runAttempt}-${nonce}-${issue}-e${epoch}`;
 }
 
 /**
@@ -83,7 +105,8 @@ function trustFor(tracking: TrackingIssue | undefined, writers: readonly Identit
  * the largest footprints are coarsened (a coarser lock covers at least the same paths).
  */
 export function commentsFor(entries: readonly LedgerEntry[]): string[] {
-  const limit = MAX_COMMENT_LENGTH - 100;
+  // Room for the chain link that heads every ledger comment.
+  const limit = MAX_COMMENT_LENGTH - 300;
   if (encodeEntries(entries).length <= limit) return [encodeEntries(entries)];
   const claims = entries.filter((entry) => entry.type === 'claim').length;
   if (!entries.some((entry) => entry.type === 'snapshot') && claims > 0) {
@@ -114,53 +137,86 @@ export function commentsFor(entries: readonly LedgerEntry[]): string[] {
   return bodies;
 }
 
-/**
- * The tracking issue: the lowest-numbered open one opened by this token's identity or a ledger
- * writer. One opened by anyone else (who could then write a trusted log) is ignored.
- */
-function ownTracking(
-  candidates: readonly TrackingIssue[],
-  viewer: string,
-  writers: readonly Identity[],
-) {
-  return candidates.find(
-    (issue) =>
-      issue.author !== null &&
-      (issue.author.login === viewer ||
-        writers.some((writer) => sameIdentity(writer, issue.author!))),
-  );
-}
-
-async function readLog(port: DispatchPort, tracking: TrackingIssue | undefined) {
-  if (!tracking) return [];
-  // A log longer than one page (someone flooding the issue, say) is read in full, not guessed at.
-  return tracking.commentCount > tracking.comments.length
-    ? port.allComments(tracking.number)
-    : tracking.comments;
+export interface DispatchPorts {
+  github: DispatchPort;
+  ledger: LedgerPort;
 }
 
 export async function dispatch(
-  port: DispatchPort,
+  ports: DispatchPorts,
   options: DispatchOptions,
   context: RunContext,
   now: Date,
   logger: Logger,
 ): Promise<DispatchReport> {
+  const port = ports.github;
   const warnings: string[] = [];
   const labels = options.labels;
-  const writers = options.ledgerWriters.map(identityOf);
-  const overview = await port.overview({
-    coordination: labels.coordination,
-    conflict: labels.conflict,
-    inProgress: labels.inProgress,
-  });
-  let tracking = ownTracking(overview.tracking, overview.viewer, writers);
-  const state = foldLedger(await readLog(port, tracking), trustFor(tracking, writers));
+  const ledgerSettings: LedgerSettings = {
+    label: labels.coordination,
+    writers: options.ledgerWriters.map(identityOf),
+    title: TRACKING_TITLE,
+  };
+  const ledger = await openLedger(ports.ledger, ledgerSettings);
+  const state = ledger.state;
+  const report: DispatchReport = {
+    trackingIssue: ledger.head?.number ?? null,
+    claimed: [],
+    lost: [],
+    skipped: [],
+    expired: [],
+    ledger: state.stats,
+    capacity: 0,
+    activeClaims: 0,
+    dryRun: options.dryRun,
+    rotatedFrom: null,
+    treeFiles: 0,
+    warnings,
+    tampering: ledger.tampering,
+    recovery: null,
+  };
+  if (options.recoverLedger) {
+    if (ledger.tampering.length === 0) {
+      warnings.push(
+        'recover-ledger is set, but the ledger is intact: there is nothing to recover.',
+      );
+    } else {
+      await requireMaintainer(ports.ledger, context);
+      if (!options.dryRun) {
+        const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+        report.recovery = await recoverLedger(
+          ports.ledger,
+          ledger,
+          ledgerSettings,
+          at,
+          commentsFor,
+          renderDashboard({
+            state: ledger.state,
+            now,
+            queue: [],
+            dailyBudgetUsd: options.dailyBudgetUsd,
+          }),
+        );
+        report.trackingIssue = report.recovery.issue;
+      }
+      return report;
+    }
+  }
+  if (ledger.tampering.length > 0) {
+    // Fail closed: nothing is claimed or expired until a maintainer recovers the ledger.
+    for (const t of ledger.tampering) logger.error(`Ledger tampering: ${describeTampering(t)}.`);
+    if (!options.dryRun) await alertTampering(ports.ledger, ledger, now);
+    return report;
+  }
   if (state.stats.untrustedComments > 0) {
     logger.info(
       `Ignored ${state.stats.untrustedComments} comment(s) on the tracking issue not written by the ledger's writers.`,
     );
   }
+  const overview = await port.overview({
+    conflict: labels.conflict,
+    inProgress: labels.inProgress,
+  });
   const backlog = await port.backlog(labels.ready);
   const { paths, truncated } = await port.tree(overview.defaultBranch);
   if (truncated)
@@ -168,10 +224,11 @@ export async function dispatch(
       'The repository tree was truncated by GitHub; footprints only see the files listed.',
     );
   const tree = new RepositoryTree(paths);
+  report.treeFiles = tree.size;
 
   // Claims that no longer hold: the lease passed, or the run holding them is over.
   const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const expired: ExpireEntry[] = [];
+  const expired = report.expired;
   const open = openClaims(state);
   for (const claim of open.filter((c) => Date.parse(c.lease) <= now.getTime())) {
     expired.push({
@@ -205,14 +262,13 @@ export async function dispatch(
   const referenced = new Map<number, boolean>();
   const permissions = new Map<string, Permission>();
   for (const [login, permission] of overview.collaborators ?? [])
-    permissions.set(`${login}:user`, permission);
+    permissions.set(key({ login, bot: false }), permission);
   const permission = (identity: Identity): Permission | undefined => {
     const found = permissions.get(key(identity));
     if (found !== undefined) return found;
     // With the complete collaborator list, anyone missing from it is no collaborator.
     return overview.collaborators && !identity.bot ? 'read' : undefined;
   };
-  const trusted = trustFor(tracking, writers);
   // The lookup maps fill in place between rounds; the input object is the same each time.
   const planInput: PlanInput = {
     backlog,
@@ -222,7 +278,7 @@ export async function dispatch(
     tree,
     details,
     permission,
-    trusted,
+    trusted: ledger.trusted,
     referenced,
   };
   let plan = planDispatch(planInput, options);
@@ -255,36 +311,28 @@ export async function dispatch(
       `Issue #${forced} was asked for but is not an open issue labelled ${labels.ready}; it was not dispatched.`,
     );
   }
-  const skipped = plan.skipped.map((s) =>
+  report.skipped = plan.skipped.map((s) =>
     s.reason.startsWith('not reached')
       ? { ...s, reason: 'not checked this run (lookup limit)' }
       : s,
   );
+  report.capacity = plan.capacity;
+  report.activeClaims = plan.activeClaims;
 
   const lease = new Date(now.getTime() + options.leaseMinutes * 60_000)
     .toISOString()
     .replace(/\.\d{3}Z$/, 'Z');
+  const invocation = newNonce(4);
   const claims: Claimed[] = plan.picked.map((picked) => ({
     ...picked,
-    claim: claimIdFor(context, picked.issue, picked.epoch),
+    claim: claimIdFor(context, picked.issue, picked.epoch, invocation),
     lease,
   }));
-  const report: DispatchReport = {
-    trackingIssue: tracking?.number ?? null,
-    claimed: claims,
-    lost: [],
-    skipped,
-    expired,
-    ledger: state.stats,
-    capacity: plan.capacity,
-    activeClaims: plan.activeClaims,
-    dryRun: options.dryRun,
-    rotatedFrom: null,
-    treeFiles: tree.size,
-    warnings,
-  };
+  report.claimed = claims;
   if (options.dryRun) return report;
 
+  for (const repair of await applyRepairs(ports.ledger, ledger, ledgerSettings))
+    warnings.push(describeRepair(repair));
   const claimEntries: ClaimEntry[] = claims.map((c) => ({
     type: 'claim',
     issue: c.issue,
@@ -298,64 +346,58 @@ export async function dispatch(
     ...(c.pull ? { pr: c.pull } : {}),
   }));
   const entries: LedgerEntry[] = [...expired, ...claimEntries];
-  if (entries.length === 0 && tracking) {
-    await refreshDashboard(port, tracking, state, now, skipped, options, warnings);
-    return report;
-  }
-
-  // A missing tracking issue is created; a long log moves to a fresh one, starting with a snapshot.
-  const rotate = tracking !== undefined && tracking.commentCount >= ROTATE_AT;
-  const previous = tracking;
-  if (!tracking || rotate) {
-    const body = renderDashboard({
+  const dashboard = (continues?: number) =>
+    renderDashboard({
       state,
       now,
       queue: [],
       dailyBudgetUsd: options.dailyBudgetUsd,
-      ...(rotate ? { continues: previous!.number } : {}),
+      ...(continues ? { continues } : {}),
     });
-    tracking = await port.createTrackingIssue(TRACKING_TITLE, body, labels.coordination);
-    report.trackingIssue = tracking.number;
+  // Nothing to write: a first run with nothing to claim opens no tracking issue.
+  if (entries.length === 0) {
+    await refreshDashboard(ports.ledger, ledger, state, now, report.skipped, options, warnings);
+    return report;
   }
-  if (rotate && previous) {
+
+  // A long log moves to a fresh tracking issue first, starting with a snapshot of this one.
+  if (ledger.head && ledger.commentCount >= ROTATE_AT) {
     const keep = new Set([
       ...backlog.map((issue) => issue.number),
       ...overview.conflicts.map((c) => c.issue),
     ]);
-    const snapshot = snapshotOf(state, previous.number, at, (issue) => keep.has(issue));
-    entries.unshift(...snapshot);
-    report.rotatedFrom = previous.number;
+    const snapshot = snapshotOf(state, ledger.head.number, at, (issue) => keep.has(issue));
+    report.rotatedFrom = await rotateLedger(
+      ports.ledger,
+      ledger,
+      ledgerSettings,
+      snapshot,
+      commentsFor,
+      dashboard,
+    );
   }
-  for (const body of commentsFor(entries)) await port.appendComment(tracking.number, body);
-  if (rotate && previous) {
-    await port
-      .closeIssue(
-        previous.number,
-        `${previous.body}\n\nThe ledger continues in #${tracking.number}.`,
-      )
-      .catch((error: unknown) =>
-        warnings.push(
-          `Could not close the previous tracking issue #${previous.number}: ${String(error)}`,
-        ),
-      );
-  }
+  const written = await appendComments(
+    ports.ledger,
+    ledger,
+    ledgerSettings,
+    commentsFor(entries),
+    dashboard(),
+  );
+  report.trackingIssue = ledger.head!.number;
 
-  // Read the ledger back: a concurrent dispatch may have claimed first, voiding our claims.
+  // Read the log back: an append that lost its place in the chain to a concurrent one is void.
   if (claims.length > 0) {
-    const fresh = await port.ledger(labels.coordination);
-    const winner = ownTracking(fresh.tracking, fresh.viewer, writers);
-    const after = winner
-      ? foldLedger(await readLog(port, winner), trustFor(winner, writers))
-      : undefined;
+    const after = await rereadLedger(ports.ledger, ledger);
+    const accepted = new Set(after.log?.accepted.map((c) => c.id));
     const holds = (c: Claimed) =>
-      winner?.number === tracking!.number &&
-      after !== undefined &&
-      effectiveClaim(after, c.issue, now)?.claim === c.claim;
+      after.tampering.length === 0 &&
+      written.every((id) => accepted.has(id)) &&
+      effectiveClaim(after.state, c.issue, now)?.claim === c.claim;
     report.claimed = claims.filter(holds);
     report.lost = claims.filter((c) => !holds(c));
     if (report.lost.length > 0) {
       warnings.push(
-        `${report.lost.length} claim(s) lost to a concurrent dispatch and were left out of the matrix.`,
+        `${report.lost.length} claim(s) lost to a concurrent ledger write and were left out of the matrix.`,
       );
     }
   }
@@ -380,25 +422,48 @@ export async function dispatch(
       warnings.push(`Could not label the batch ${labels.inProgress}: ${String(error)}`);
     }
   }
-  await refreshDashboard(port, tracking, state, now, skipped, options, warnings);
+  await refreshDashboard(ports.ledger, ledger, state, now, report.skipped, options, warnings);
   return report;
 }
 
+/** Recovery rewrites the ledger: only a maintainer may ask for it, and only by hand. */
+async function requireMaintainer(port: LedgerPort, context: RunContext): Promise<void> {
+  if (context.event !== 'workflow_dispatch')
+    throw new ConfigurationError(
+      `Invalid input 'recover-ledger': a recovery runs only in a workflow_dispatch run, not on ${context.event || 'an unknown event'}.`,
+    );
+  const role = context.actor ? await port.role(context.actor) : 'none';
+  if (role !== 'admin' && role !== 'maintain')
+    throw new ConfigurationError(
+      `Invalid input 'recover-ledger': ${context.actor || 'the run’s actor'} has ${role} access; a recovery needs admin or maintain.`,
+    );
+}
+
 async function refreshDashboard(
-  port: DispatchPort,
-  tracking: TrackingIssue,
+  port: LedgerPort,
+  ledger: Ledger,
   state: LedgerState,
   now: Date,
   skipped: readonly Skipped[],
   options: DispatchOptions,
   warnings: string[],
 ): Promise<void> {
+  if (!ledger.head) return;
   const queue = skipped
     .filter((s) => s.reason === 'no capacity')
     .map((s) => ({ issue: s.issue, title: s.title }));
-  const body = renderDashboard({ state, now, queue, dailyBudgetUsd: options.dailyBudgetUsd });
-  if (body === tracking.body) return;
+  const body = trackingBody(
+    renderDashboard({
+      state,
+      now,
+      queue,
+      dailyBudgetUsd: options.dailyBudgetUsd,
+      ...(ledger.predecessor ? { continues: ledger.predecessor } : {}),
+    }),
+    ledger.head.marker,
+  );
+  if (body === ledger.head.body) return;
   await port
-    .updateIssueBody(tracking.number, body)
+    .updateBody(ledger.head.number, body)
     .catch((error: unknown) => warnings.push(`Could not update the dashboard: ${String(error)}`));
 }

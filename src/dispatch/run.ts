@@ -1,8 +1,9 @@
 import type { ActionDeps } from '../action-deps.js';
 import { ConfigurationError } from '../errors.js';
 import { GitHubDispatchAdapter } from '../github/dispatch-adapter.js';
-import { dispatch, type RunContext } from './dispatch.js';
-import type { DispatchPort } from './port.js';
+import { GitHubLedgerAdapter } from '../github/ledger-adapter.js';
+import { describeTampering } from '../ledger/chain.js';
+import { dispatch, type DispatchPorts, type RunContext } from './dispatch.js';
 import { parseDispatchSettings } from './settings.js';
 import { matrixOf, renderSummary } from './summary.js';
 
@@ -20,19 +21,26 @@ export function runContext(env: ActionDeps['env']): RunContext & { owner: string
     repo: match[2]!,
     runId: Number(env['GITHUB_RUN_ID'] ?? 0) || 0,
     runAttempt: Number(env['GITHUB_RUN_ATTEMPT'] ?? 1) || 1,
+    actor: env['GITHUB_ACTOR'] ?? '',
+    event: env['GITHUB_EVENT_NAME'] ?? '',
   };
 }
 
-export async function runDispatch(deps: ActionDeps, port?: DispatchPort): Promise<void> {
+export async function runDispatch(deps: ActionDeps, ports?: DispatchPorts): Promise<void> {
   const settings = parseDispatchSettings(deps.input);
   const context = runContext(deps.env);
-  const github =
-    port ??
-    new GitHubDispatchAdapter(deps.github(settings.token), {
-      owner: context.owner,
-      repo: context.repo,
-    });
-  const report = await dispatch(github, settings, context, deps.now(), deps.logger);
+  const repo = { owner: context.owner, repo: context.repo };
+  const client = ports ? undefined : deps.github(settings.token);
+  const report = await dispatch(
+    ports ?? {
+      github: new GitHubDispatchAdapter(client!, repo),
+      ledger: new GitHubLedgerAdapter(client!, repo),
+    },
+    settings,
+    context,
+    deps.now(),
+    deps.logger,
+  );
   const matrix = matrixOf(report);
   deps.setOutput('matrix', JSON.stringify(matrix));
   deps.setOutput('count', String(matrix.include.length));
@@ -50,4 +58,16 @@ export async function runDispatch(deps: ActionDeps, port?: DispatchPort): Promis
   );
   for (const warning of report.warnings) deps.logger.warning(warning);
   await deps.writeSummary(renderSummary(report, `${context.owner}/${context.repo}`));
+  if (report.tampering.length > 0 && !report.recovery) {
+    throw new ConfigurationError(
+      `The ledger was changed by hand (${report.tampering.map(describeTampering).join('; ')}). ` +
+        'Dispatch claimed nothing. A maintainer can recover it: see docs/ledger.md.',
+    );
+  }
+  if (report.recovery) {
+    deps.logger.warning(
+      `Recovered the ledger into #${report.recovery.issue} from its intact part and ${report.recovery.evidence.length} branch(es) of work; ` +
+        `set aside ${report.recovery.superseded.map((n) => `#${n}`).join(', ') || 'nothing'}.`,
+    );
+  }
 }

@@ -13,6 +13,7 @@ export interface DispatchSettings {
   forcedIssues: number[];
   dryRun: boolean;
   ledgerWriters: string[];
+  recoverLedger: boolean;
   priorityOrder: string[];
   complexityOrder: string[];
   fallbackFootprint: string[];
@@ -35,6 +36,7 @@ export function parseDispatchSettings(source: InputSource): DispatchSettings {
     forcedIssues: inputs.issueNumbers('issues'),
     dryRun: inputs.boolean('dry-run'),
     ledgerWriters: inputs.list('ledger-writers'),
+    recoverLedger: inputs.boolean('recover-ledger'),
     priorityOrder: inputs.list('priority-order'),
     complexityOrder: inputs.list('complexity-order'),
     fallbackFootprint: nonEmpty(inputs.list('fallback-footprint'), 'fallback-footprint'),

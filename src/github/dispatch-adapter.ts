@@ -1,55 +1,20 @@
 import { GraphqlResponseError } from '@octokit/graphql';
 import type { BacklogIssue, IssueDetails, Permission } from '../backlog/issue.js';
-import type { DispatchPort, Overview, TrackingIssue } from '../dispatch/port.js';
-import { identityOf, type Identity, type LedgerComment } from '../ledger/fold.js';
+import type { DispatchPort, Overview } from '../dispatch/port.js';
+import type { Identity } from '../ledger/identity.js';
 import type { GitHubClient } from './client.js';
 import {
   addLabelMutation,
   collaboratorPermissionsQuery,
   DISPATCH_OVERVIEW_QUERY,
   issueDetailsQuery,
-  LEDGER_QUERY,
 } from './graphql.js';
+import { actorIdentity as identity } from './ledger-adapter.js';
 import { ROUTES } from './routes.js';
 
 interface Actor {
   __typename: string;
   login: string;
-}
-
-interface TrackingNode {
-  number: number;
-  id?: string;
-  body?: string;
-  author: Actor | null;
-  comments: {
-    totalCount: number;
-    nodes: { databaseId: number; body: string; createdAt: string; author: Actor | null }[];
-  };
-}
-
-const identity = (actor: Actor | null | undefined): Identity | null =>
-  actor ? { login: identityOf(actor.login).login, bot: actor.__typename === 'Bot' } : null;
-
-/** REST keeps an app's `[bot]` suffix and says its type; the identity is the same either way. */
-const restIdentity = (user: { login: string; type: string } | null | undefined): Identity | null =>
-  user ? { login: identityOf(user.login).login, bot: user.type === 'Bot' } : null;
-
-function trackingIssue(node: TrackingNode): TrackingIssue {
-  const comments: LedgerComment[] = node.comments.nodes.map((comment) => ({
-    id: comment.databaseId,
-    author: identity(comment.author),
-    body: comment.body,
-    createdAt: comment.createdAt,
-  }));
-  return {
-    number: node.number,
-    nodeId: node.id ?? '',
-    author: identity(node.author),
-    body: node.body ?? '',
-    commentCount: node.comments.totalCount,
-    comments,
-  };
 }
 
 const PERMISSIONS: Record<string, Permission> = {
@@ -79,18 +44,23 @@ export class GitHubDispatchAdapter implements DispatchPort {
     return { owner: this.repo.owner, name: this.repo.repo };
   }
 
-  async overview(labels: {
-    coordination: string;
-    conflict: string;
-    inProgress: string;
-  }): Promise<Overview> {
+  async overview(labels: { conflict: string; inProgress: string }): Promise<Overview> {
     type Data = {
-      viewer: { login: string };
       repository: {
         defaultBranchRef: { name: string } | null;
         label: { id: string } | null;
-        tracking: { nodes: TrackingNode[] };
-        conflicts: { nodes: { number: number; title: string; headRefName: string }[] };
+        conflicts: {
+          nodes: {
+            number: number;
+            title: string;
+            headRefName: string;
+            isCrossRepository: boolean;
+            author: Actor | null;
+            timelineItems: {
+              nodes: ({ actor?: Actor | null; label?: { name: string } } | null)[];
+            };
+          }[];
+        };
         collaborators: {
           totalCount: number;
           edges: { permission: string; node: { login: string } }[];
@@ -112,12 +82,23 @@ export class GitHubDispatchAdapter implements DispatchPort {
     const repository = data.repository;
     const collaborators = repository.collaborators;
     return {
-      viewer: identityOf(data.viewer.login).login,
       defaultBranch: repository.defaultBranchRef?.name ?? 'main',
-      tracking: repository.tracking.nodes.map(trackingIssue).sort((a, b) => a.number - b.number),
       conflicts: repository.conflicts.nodes.flatMap((pull) => {
         const match = /^ai-feature\/issue-(\d+)$/.exec(pull.headRefName);
-        return match ? [{ pull: pull.number, issue: Number(match[1]), title: pull.title }] : [];
+        if (!match) return [];
+        const labelled = pull.timelineItems.nodes
+          .filter((e) => e?.label?.name.toLowerCase() === labels.conflict.toLowerCase())
+          .at(-1);
+        return [
+          {
+            pull: pull.number,
+            issue: Number(match[1]),
+            title: pull.title,
+            author: identity(pull.author),
+            fromFork: pull.isCrossRepository,
+            labelledBy: identity(labelled?.actor),
+          },
+        ];
       }),
       inProgressLabelId: repository.label?.id ?? null,
       collaborators:
@@ -195,6 +176,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
       number: number;
       lastEditedAt: string | null;
       editor: Actor | null;
+      userContentEdits: { nodes: ({ editedAt: string; editor: Actor | null } | null)[] } | null;
       timelineItems: {
         nodes: ({
           __typename: string;
@@ -230,10 +212,17 @@ export class GitHubDispatchAdapter implements DispatchPort {
         const last = labelled.at(-1);
         details.set(n, {
           readyLabel: last ? { actor: identity(last.actor), at: last.createdAt ?? '' } : null,
+          // Every edit counts, not only the last: a writer's later edit does not launder a
+          // lesser user's earlier one.
           edits: [
             ...(node.lastEditedAt
               ? [{ actor: identity(node.editor), at: node.lastEditedAt, what: 'body' as const }]
               : []),
+            ...(node.userContentEdits?.nodes ?? []).flatMap((edit) =>
+              edit
+                ? [{ actor: identity(edit.editor), at: edit.editedAt, what: 'body' as const }]
+                : [],
+            ),
             ...events
               .filter((event) => event.__typename === 'RenamedTitleEvent')
               .map((event) => ({
@@ -279,74 +268,6 @@ export class GitHubDispatchAdapter implements DispatchPort {
       });
     }
     return found;
-  }
-
-  async allComments(issue: number): Promise<LedgerComment[]> {
-    const comments = await this.github.rest.paginate(ROUTES.listIssueComments, {
-      ...this.repo,
-      issue_number: issue,
-      per_page: 100,
-    });
-    return comments.map((comment) => ({
-      id: Number(comment.id),
-      author: restIdentity(comment.user),
-      body: comment.body ?? '',
-      createdAt: comment.created_at,
-    }));
-  }
-
-  async ledger(coordination: string): Promise<{ viewer: string; tracking: TrackingIssue[] }> {
-    const data = await this.github.graphql<{
-      viewer: { login: string };
-      repository: { tracking: { nodes: TrackingNode[] } };
-    }>(LEDGER_QUERY, { ...this.names, coordination });
-    return {
-      viewer: identityOf(data.viewer.login).login,
-      tracking: data.repository.tracking.nodes
-        .map(trackingIssue)
-        .sort((a, b) => a.number - b.number),
-    };
-  }
-
-  async createTrackingIssue(title: string, body: string, label: string): Promise<TrackingIssue> {
-    const { data } = await this.github.rest.request(ROUTES.createIssue, {
-      ...this.repo,
-      title,
-      body,
-      labels: [label],
-    });
-    const author = restIdentity(data.user);
-    return {
-      number: data.number,
-      nodeId: data.node_id,
-      author,
-      body,
-      commentCount: 0,
-      comments: [],
-    };
-  }
-
-  async appendComment(issue: number, body: string): Promise<number> {
-    const { data } = await this.github.rest.request(ROUTES.createIssueComment, {
-      ...this.repo,
-      issue_number: issue,
-      body,
-    });
-    return Number(data.id);
-  }
-
-  async updateIssueBody(issue: number, body: string): Promise<void> {
-    await this.github.rest.request(ROUTES.updateIssue, { ...this.repo, issue_number: issue, body });
-  }
-
-  async closeIssue(issue: number, body: string): Promise<void> {
-    await this.github.rest.request(ROUTES.updateIssue, {
-      ...this.repo,
-      issue_number: issue,
-      body,
-      state: 'closed',
-      state_reason: 'completed',
-    });
   }
 
   async createLabel(name: string, color: string, description: string): Promise<string> {

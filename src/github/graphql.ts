@@ -18,47 +18,17 @@ export const VIEWER_QUERY = /* GraphQL */ `
   }
 `;
 
-/** A tracking issue and the latest page of its ledger comments. */
-const TRACKING_ISSUE_FRAGMENT = /* GraphQL */ `
-  fragment TrackingIssue on Issue {
-    number
-    id
-    body
-    author {
-      __typename
-      login
-    }
-    comments(last: 100) {
-      totalCount
-      nodes {
-        databaseId
-        body
-        createdAt
-        author {
-          __typename
-          login
-        }
-      }
-    }
-  }
-`;
-
 /**
- * What dispatch reads first, in one request: the open tracking issues with the ledger's latest
- * comments, pull requests handed back for conflict resolution, the in-progress label's id and the
- * repository's collaborators with their permission.
+ * What dispatch reads first, in one request: pull requests handed back for conflict resolution,
+ * the in-progress label's id and the repository's collaborators with their permission.
  */
 export const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
   query DispatchOverview(
     $owner: String!
     $name: String!
-    $coordination: String!
     $conflict: String!
     $inProgress: String!
   ) {
-    viewer {
-      login
-    }
     repository(owner: $owner, name: $name) {
       defaultBranchRef {
         name
@@ -66,21 +36,29 @@ export const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
       label(name: $inProgress) {
         id
       }
-      tracking: issues(
-        first: 5
-        states: OPEN
-        labels: [$coordination]
-        orderBy: { field: CREATED_AT, direction: ASC }
-      ) {
-        nodes {
-          ...TrackingIssue
-        }
-      }
       conflicts: pullRequests(first: 50, states: OPEN, labels: [$conflict]) {
         nodes {
           number
           title
           headRefName
+          isCrossRepository
+          author {
+            __typename
+            login
+          }
+          timelineItems(last: 10, itemTypes: [LABELED_EVENT]) {
+            nodes {
+              ... on LabeledEvent {
+                actor {
+                  __typename
+                  login
+                }
+                label {
+                  name
+                }
+              }
+            }
+          }
         }
       }
       collaborators(first: 100) {
@@ -98,34 +76,129 @@ export const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
       remaining
     }
   }
-
-  ${TRACKING_ISSUE_FRAGMENT}
 `;
 
-/** The ledger alone, read again after appending to it, to learn which claims won. */
-export const LEDGER_QUERY = /* GraphQL */ `
-  query Ledger($owner: String!, $name: String!, $coordination: String!) {
-    viewer {
-      login
-    }
+/**
+ * Issues opened by one identity (`my-app[bot]` for an app), in any state, labelled or not: the
+ * candidates for the ledger's chain of tracking issues. Their first comment's author tells whether
+ * they hold entries; their descriptions carry the chain marker.
+ */
+export const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
+  query TrackingCandidates($owner: String!, $name: String!, $author: String!, $cursor: String) {
     repository(owner: $owner, name: $name) {
-      tracking: issues(
-        first: 5
-        states: OPEN
-        labels: [$coordination]
+      issues(
+        first: 100
+        after: $cursor
+        filterBy: { createdBy: $author }
+        states: [OPEN, CLOSED]
         orderBy: { field: CREATED_AT, direction: ASC }
       ) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
         nodes {
-          ...TrackingIssue
+          number
+          state
+          body
+          lastEditedAt
+          editor {
+            __typename
+            login
+          }
+          author {
+            __typename
+            login
+          }
+          labels(first: 20) {
+            nodes {
+              name
+            }
+          }
+          comments(first: 1) {
+            totalCount
+            nodes {
+              author {
+                __typename
+                login
+              }
+            }
+          }
+          timelineItems(last: 10, itemTypes: [CLOSED_EVENT, UNLABELED_EVENT]) {
+            nodes {
+              __typename
+              ... on ClosedEvent {
+                createdAt
+                actor {
+                  __typename
+                  login
+                }
+              }
+              ... on UnlabeledEvent {
+                createdAt
+                actor {
+                  __typename
+                  login
+                }
+                label {
+                  name
+                }
+              }
+            }
+          }
         }
       }
     }
   }
-
-  ${TRACKING_ISSUE_FRAGMENT}
 `;
 
-/** Who applied labels and renamed an issue, its last body edit, and its place among siblings. */
+/** A tracking issue's log, a page at a time, with each comment's edit and the deletions. */
+export const LEDGER_LOG_QUERY = /* GraphQL */ `
+  query LedgerLog($owner: String!, $name: String!, $number: Int!, $cursor: String) {
+    repository(owner: $owner, name: $name) {
+      issue(number: $number) {
+        comments(first: 100, after: $cursor) {
+          pageInfo {
+            hasNextPage
+            endCursor
+          }
+          nodes {
+            databaseId
+            body
+            createdAt
+            lastEditedAt
+            editor {
+              __typename
+              login
+            }
+            author {
+              __typename
+              login
+            }
+          }
+        }
+        timelineItems(last: 50, itemTypes: [COMMENT_DELETED_EVENT]) {
+          nodes {
+            __typename
+            ... on CommentDeletedEvent {
+              createdAt
+              actor {
+                __typename
+                login
+              }
+              deletedCommentAuthor {
+                __typename
+                login
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+/** Who applied labels and renamed an issue, every edit of its text, and its place among siblings. */
 export const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
   fragment IssueDetails on Issue {
     number
@@ -133,6 +206,15 @@ export const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
     editor {
       __typename
       login
+    }
+    userContentEdits(last: 50) {
+      nodes {
+        editedAt
+        editor {
+          __typename
+          login
+        }
+      }
     }
     timelineItems(last: 25, itemTypes: [LABELED_EVENT, RENAMED_TITLE_EVENT]) {
       nodes {
@@ -235,7 +317,8 @@ ${additions.join('\n')}
 export const GRAPHQL_DOCUMENTS: Readonly<Record<string, string>> = {
   VIEWER_QUERY,
   DISPATCH_OVERVIEW_QUERY,
-  LEDGER_QUERY,
+  TRACKING_CANDIDATES_QUERY,
+  LEDGER_LOG_QUERY,
   issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
   collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
   addLabelMutation: addLabelMutation(2),

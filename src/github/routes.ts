@@ -7,6 +7,8 @@ export const ROUTES = {
   getRepository: 'GET /repos/{owner}/{repo}',
   getTree: 'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
   getRef: 'GET /repos/{owner}/{repo}/git/ref/{ref}',
+  listMatchingRefs: 'GET /repos/{owner}/{repo}/git/matching-refs/{ref}',
+  getGitCommit: 'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
   createRef: 'POST /repos/{owner}/{repo}/git/refs',
   updateRef: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
   deleteRef: 'DELETE /repos/{owner}/{repo}/git/refs/{ref}',

@@ -61,6 +61,10 @@ export const snapshotEntry = z.strictObject({
   from: issueNumber,
   /** A large snapshot comes in parts; a part that continues adds to the state, the first resets it. */
   continues: z.boolean().default(false),
+  /** On the first part: how many parts there are. A ledger whose snapshot lacks some is incomplete. */
+  parts: z.number().int().positive().max(1000).optional(),
+  /** Written by a maintainer's recovery from the intact part of a tampered ledger. */
+  recovered: z.boolean().optional(),
   issues: z.record(z.string().regex(/^\d+$/), issueRecord),
   spendByDay: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.number().min(0)),
   recent: z

@@ -1,11 +1,8 @@
 import { decodeEntries } from './codec.js';
 import type { ClaimEntry, IssueRecord, LedgerEntry, SnapshotEntry } from './entries.js';
+import type { Identity } from './identity.js';
 
-/** Who wrote a comment: GraphQL shows app logins without `[bot]`, so the kind is kept too. */
-export interface Identity {
-  login: string;
-  bot: boolean;
-}
+export { identityOf, sameIdentity, type Identity } from './identity.js';
 
 export interface LedgerComment {
   id: number;
@@ -32,6 +29,8 @@ export interface FoldStats {
   skipped: number;
   /** Claims whose epoch was not exactly one more than the issue's last: they lost a race. */
   voidClaims: number;
+  /** Parts of the last snapshot: announced by its first part, and seen. */
+  snapshotParts: { expected: number; seen: number };
 }
 
 export interface LedgerState {
@@ -43,16 +42,6 @@ export interface LedgerState {
 
 const RECENT_KEPT = 20;
 
-/** `alice`, `my-app[bot]`: how people write logins in inputs, as an identity. */
-export function identityOf(login: string): Identity {
-  const bot = /\[bot\]$/i.test(login);
-  return { login: login.replace(/\[bot\]$/i, '').toLowerCase(), bot };
-}
-
-export function sameIdentity(a: Identity, b: Identity): boolean {
-  return a.bot === b.bot && a.login.toLowerCase() === b.login.toLowerCase();
-}
-
 export const utcDay = (iso: string): string => iso.slice(0, 10);
 
 function emptyState(): LedgerState {
@@ -60,7 +49,14 @@ function emptyState(): LedgerState {
     issues: new Map(),
     spendByDay: new Map(),
     recent: [],
-    stats: { comments: 0, untrustedComments: 0, entries: 0, skipped: 0, voidClaims: 0 },
+    stats: {
+      comments: 0,
+      untrustedComments: 0,
+      entries: 0,
+      skipped: 0,
+      voidClaims: 0,
+      snapshotParts: { expected: 0, seen: 0 },
+    },
   };
 }
 
@@ -83,7 +79,9 @@ function applySnapshot(state: LedgerState, snapshot: SnapshotEntry): void {
     state.issues = new Map();
     state.spendByDay = new Map();
     state.recent = [];
+    state.stats.snapshotParts = { expected: snapshot.parts ?? 1, seen: 0 };
   }
+  state.stats.snapshotParts.seen++;
   for (const [issue, rec] of Object.entries(snapshot.issues))
     state.issues.set(Number(issue), structuredClone(rec));
   for (const [day, usd] of Object.entries(snapshot.spendByDay)) state.spendByDay.set(day, usd);
@@ -101,7 +99,8 @@ export function applyEntry(state: LedgerState, entry: LedgerEntry): void {
         return;
       }
       rec.epoch = entry.epoch;
-      if (entry.kind === 'issue') rec.attempts++;
+      // Conflict resolutions spend model money too: they count against the attempts.
+      rec.attempts++;
       rec.lastFiles = [...entry.files];
       rec.active = entry;
       return;
@@ -191,6 +190,11 @@ export function lockedPaths(state: LedgerState, now: Date): Map<string, number> 
   return locks;
 }
 
+/** The log starts with a snapshot whose parts are not all there (a rotation died midway). */
+export function snapshotIncomplete(state: LedgerState): boolean {
+  return state.stats.snapshotParts.seen < state.stats.snapshotParts.expected;
+}
+
 export function spendOn(state: LedgerState, day: string): number {
   return state.spendByDay.get(day) ?? 0;
 }
@@ -241,5 +245,6 @@ export function snapshotOf(
     size += length;
   }
   flush();
+  parts[0]!.parts = parts.length;
   return parts;
 }

@@ -146,7 +146,8 @@ describe('fold', () => {
       trusted,
     );
     expect(state.issues.get(1)).toMatchObject({ epoch: 2, attempts: 2, spendUsd: 1.25 });
-    expect(state.issues.get(2)).toMatchObject({ epoch: 2, attempts: 1, spendUsd: 0.75 });
+    // A conflict resolution is an attempt too: it spends model money.
+    expect(state.issues.get(2)).toMatchObject({ epoch: 2, attempts: 2, spendUsd: 0.75 });
     expect(effectiveClaims(state, now).map((c) => c.issue)).toEqual([2]);
     expect(openClaims(state).map((c) => c.issue)).toEqual([1, 2]);
     expect(lockedPaths(state, now)).toEqual(new Map([['src/2.ts', 2]]));

@@ -1,0 +1,315 @@
+import { RequestError } from '@octokit/request-error';
+import type { Deletion, LogComment } from '../ledger/chain.js';
+import { identityOf, restLogin, type Identity } from '../ledger/identity.js';
+import {
+  UncertainWrite,
+  type LedgerPort,
+  type TrackingLog,
+  type WorkEvidence,
+} from '../ledger/port.js';
+import { readTrackingMarker, type Change, type TrackingCandidate } from '../ledger/tracking.js';
+import type { GitHubClient } from './client.js';
+import { LEDGER_LOG_QUERY, TRACKING_CANDIDATES_QUERY, VIEWER_QUERY } from './graphql.js';
+import { ROUTES } from './routes.js';
+
+interface Actor {
+  __typename: string;
+  login: string;
+}
+
+/** GraphQL drops an app's `[bot]` and says its type; the identity is the same either way. */
+export const actorIdentity = (actor: Actor | null | undefined): Identity | null =>
+  actor ? { login: identityOf(actor.login).login, bot: actor.__typename === 'Bot' } : null;
+
+/** REST keeps an app's `[bot]` suffix and says its type. */
+export const userIdentity = (
+  user: { login: string; type: string } | null | undefined,
+): Identity | null =>
+  user ? { login: identityOf(user.login).login, bot: user.type === 'Bot' } : null;
+
+interface CandidateNode {
+  number: number;
+  state: string;
+  body: string;
+  lastEditedAt: string | null;
+  editor: Actor | null;
+  author: Actor | null;
+  labels: { nodes: { name: string }[] };
+  comments: { totalCount: number; nodes: { author: Actor | null }[] };
+  timelineItems: {
+    nodes: ({
+      __typename: string;
+      createdAt?: string;
+      actor?: Actor | null;
+      label?: { name: string };
+    } | null)[];
+  };
+}
+
+interface LogData {
+  repository: {
+    issue: {
+      comments: {
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        nodes: {
+          databaseId: number;
+          body: string;
+          createdAt: string;
+          lastEditedAt: string | null;
+          editor: Actor | null;
+          author: Actor | null;
+        }[];
+      };
+      timelineItems: {
+        nodes: ({
+          __typename: string;
+          createdAt?: string;
+          actor?: Actor | null;
+          deletedCommentAuthor?: Actor | null;
+        } | null)[];
+      };
+    } | null;
+  };
+}
+
+/** A lost answer (5xx, a timeout, a dropped connection) leaves a write's outcome unknown. */
+function uncertain(error: unknown, what: string): never {
+  if (error instanceof RequestError && error.status >= 500)
+    throw new UncertainWrite(`${what}: GitHub answered ${error.status}`, { cause: error });
+  throw error;
+}
+
+/** Content-creating requests go out once: the retry plugin would repeat a write that happened. */
+const ONCE = { request: { retries: 0 } };
+
+export class GitHubLedgerAdapter implements LedgerPort {
+  constructor(
+    private readonly github: GitHubClient,
+    private readonly repo: { owner: string; repo: string },
+  ) {}
+
+  private get names() {
+    return { owner: this.repo.owner, name: this.repo.repo };
+  }
+
+  async viewer(): Promise<Identity> {
+    const data = await this.github.graphql<{ viewer: { login: string } }>(VIEWER_QUERY);
+    return identityOf(data.viewer.login);
+  }
+
+  async candidates(authors: readonly Identity[], label: string): Promise<TrackingCandidate[]> {
+    const found: TrackingCandidate[] = [];
+    for (const author of authors) {
+      let cursor: string | null = null;
+      do {
+        const data: {
+          repository: {
+            issues: {
+              pageInfo: { hasNextPage: boolean; endCursor: string | null };
+              nodes: CandidateNode[];
+            };
+          };
+        } = await this.github.graphql(TRACKING_CANDIDATES_QUERY, {
+          ...this.names,
+          author: restLogin(author),
+          cursor,
+        });
+        const issues = data.repository.issues;
+        for (const node of issues.nodes) {
+          const candidate = this.candidate(node, label);
+          // GitHub matches `createdBy` by login: keep only issues whose author is this identity.
+          if (candidate.author?.bot === author.bot) found.push(candidate);
+        }
+        cursor = issues.pageInfo.hasNextPage ? issues.pageInfo.endCursor : null;
+      } while (cursor);
+    }
+    return found.sort((a, b) => a.number - b.number);
+  }
+
+  private candidate(node: CandidateNode, label: string): TrackingCandidate {
+    const events = node.timelineItems.nodes.filter((event) => event !== null);
+    const last = (kind: string): Change | null => {
+      const event = events
+        .filter(
+          (e) =>
+            e.__typename === kind &&
+            (kind !== 'UnlabeledEvent' || e.label?.name.toLowerCase() === label.toLowerCase()),
+        )
+        .at(-1);
+      return event ? { by: actorIdentity(event.actor), at: event.createdAt ?? '' } : null;
+    };
+    return {
+      number: node.number,
+      open: node.state === 'OPEN',
+      labelled: node.labels.nodes.some((l) => l.name.toLowerCase() === label.toLowerCase()),
+      author: actorIdentity(node.author),
+      body: node.body,
+      marker: readTrackingMarker(node.body),
+      lastEdit: node.lastEditedAt
+        ? { by: actorIdentity(node.editor), at: node.lastEditedAt }
+        : null,
+      hasEntries: node.comments.totalCount > 0 && node.comments.nodes[0]?.author != null,
+      closed: last('ClosedEvent'),
+      unlabelled: last('UnlabeledEvent'),
+    };
+  }
+
+  async log(issue: number): Promise<TrackingLog> {
+    const comments: LogComment[] = [];
+    let deletions: Deletion[] = [];
+    let cursor: string | null = null;
+    do {
+      const data: LogData = await this.github.graphql(LEDGER_LOG_QUERY, {
+        ...this.names,
+        number: issue,
+        cursor,
+      });
+      const node = data.repository.issue;
+      if (!node) break;
+      for (const comment of node.comments.nodes) {
+        comments.push({
+          id: comment.databaseId,
+          author: actorIdentity(comment.author),
+          body: comment.body,
+          createdAt: comment.createdAt,
+          edited: comment.lastEditedAt
+            ? { by: actorIdentity(comment.editor), at: comment.lastEditedAt }
+            : null,
+        });
+      }
+      deletions = node.timelineItems.nodes.flatMap((event) =>
+        event?.__typename === 'CommentDeletedEvent'
+          ? [
+              {
+                by: actorIdentity(event.actor),
+                at: event.createdAt ?? '',
+                author: actorIdentity(event.deletedCommentAuthor),
+              },
+            ]
+          : [],
+      );
+      cursor = node.comments.pageInfo.hasNextPage ? node.comments.pageInfo.endCursor : null;
+    } while (cursor);
+    return { comments, deletions };
+  }
+
+  async createIssue(title: string, body: string, label: string): Promise<number> {
+    try {
+      const { data } = await this.github.rest.request(ROUTES.createIssue, {
+        ...this.repo,
+        title,
+        body,
+        labels: [label],
+        ...ONCE,
+      });
+      return data.number;
+    } catch (error) {
+      uncertain(error, 'Opening the tracking issue');
+    }
+  }
+
+  async findIssue(author: Identity, nonce: string): Promise<number | null> {
+    const candidates = await this.candidates([author], '');
+    return candidates.find((c) => c.marker?.nonce === nonce)?.number ?? null;
+  }
+
+  async postComment(issue: number, body: string): Promise<number> {
+    try {
+      const { data } = await this.github.rest.request(ROUTES.createIssueComment, {
+        ...this.repo,
+        issue_number: issue,
+        body,
+        ...ONCE,
+      });
+      return Number(data.id);
+    } catch (error) {
+      uncertain(error, `Appending to the ledger on #${issue}`);
+    }
+  }
+
+  async findComment(issue: number, nonce: string): Promise<number | null> {
+    const { comments } = await this.log(issue);
+    return comments.find((c) => c.body.includes(`"nonce":"${nonce}"`))?.id ?? null;
+  }
+
+  async reopen(issue: number): Promise<void> {
+    await this.github.rest.request(ROUTES.updateIssue, {
+      ...this.repo,
+      issue_number: issue,
+      state: 'open',
+    });
+  }
+
+  async addLabel(issue: number, label: string): Promise<void> {
+    await this.github.rest.request(ROUTES.addLabels, {
+      ...this.repo,
+      issue_number: issue,
+      labels: [label],
+    });
+  }
+
+  async updateBody(issue: number, body: string): Promise<void> {
+    await this.github.rest.request(ROUTES.updateIssue, { ...this.repo, issue_number: issue, body });
+  }
+
+  async close(issue: number, body: string): Promise<void> {
+    await this.github.rest.request(ROUTES.updateIssue, {
+      ...this.repo,
+      issue_number: issue,
+      body,
+      state: 'closed',
+      state_reason: 'completed',
+    });
+  }
+
+  async role(login: string): Promise<string> {
+    try {
+      const { data } = await this.github.rest.request(ROUTES.getCollaboratorPermission, {
+        ...this.repo,
+        username: login,
+      });
+      return data.role_name ?? data.permission;
+    } catch (error) {
+      if (error instanceof RequestError && error.status === 404) return 'none';
+      throw error;
+    }
+  }
+
+  async evidence(): Promise<WorkEvidence[]> {
+    const refs = await this.github.rest.request(ROUTES.listMatchingRefs, {
+      ...this.repo,
+      ref: 'heads/ai-feature/issue-',
+    });
+    const pulls = await this.github.rest.paginate(ROUTES.listPullRequests, {
+      ...this.repo,
+      state: 'open',
+      per_page: 100,
+    });
+    const found: WorkEvidence[] = [];
+    for (const ref of refs.data) {
+      const match = /^refs\/heads\/(ai-feature\/issue-(\d+))$/.exec(ref.ref);
+      if (!match) continue;
+      const branch = match[1]!;
+      const { data: commit } = await this.github.rest.request(ROUTES.getGitCommit, {
+        ...this.repo,
+        commit_sha: ref.object.sha,
+      });
+      const pull = pulls.find(
+        (p) =>
+          p.head.ref === branch &&
+          p.head.repo?.full_name === `${this.repo.owner}/${this.repo.repo}`,
+      );
+      const trailer = (name: string) =>
+        new RegExp(`^${name}:\\s*(\\S+)\\s*$`, 'mi').exec(commit.message)?.[1] ?? null;
+      const epoch = Number(trailer('AI-Scrum-Epoch'));
+      found.push({
+        issue: Number(match[2]),
+        branch,
+        claim: trailer('AI-Scrum-Claim'),
+        epoch: Number.isInteger(epoch) && epoch > 0 ? epoch : null,
+        pull: pull?.number ?? null,
+      });
+    }
+    return found;
+  }
+}

@@ -1,0 +1,225 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { decodeEntries } from './codec.js';
+import { showIdentity, type Identity } from './identity.js';
+
+/**
+ * The ledger is tamper-evident: each trusted comment starts with a link naming its place in the
+ * chain (a sequence number) and the SHA-256 of the previous trusted comment's body. An edit, a
+ * deletion or a reordering breaks a link; two appends racing for one place are not tampering: the
+ * first in comment order holds, the later one (and anything chained to it) is void.
+ */
+
+export interface ChainLink {
+  seq: number;
+  /** SHA-256 (hex) of the previous trusted comment's body, or the genesis hash of the issue. */
+  prev: string;
+  /** Unique per write, so a write whose answer was lost can be found again before a retry. */
+  nonce: string;
+}
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+const LINK = /^<!-- ai-scrum-chain v1 (\{[^\n]*?\}) -->/;
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** A random nonce; also the random part of claim ids. */
+export const newNonce = (bytes = 8): string => randomBytes(bytes).toString('hex');
+
+/** Where the chain of a first tracking issue starts. */
+export function genesis(issue: number): ChainHead {
+  return { seq: 0, hash: sha256(`ai-scrum-ledger genesis #${issue}`) };
+}
+
+export function linkLine(link: ChainLink): string {
+  return `<!-- ai-scrum-chain v1 ${JSON.stringify(link)} -->`;
+}
+
+export function readLink(body: string): ChainLink | null {
+  const match = LINK.exec(body);
+  if (!match) return null;
+  try {
+    const value = JSON.parse(match[1]!) as Partial<ChainLink>;
+    if (
+      Number.isInteger(value.seq) &&
+      value.seq! > 0 &&
+      typeof value.prev === 'string' &&
+      /^[0-9a-f]{64}$/.test(value.prev) &&
+      typeof value.nonce === 'string'
+    )
+      return { seq: value.seq!, prev: value.prev, nonce: value.nonce };
+  } catch {
+    // A malformed link is no link.
+  }
+  return null;
+}
+
+/** The body of a ledger comment: its link, then its entries. */
+export function chainedBody(head: ChainHead, nonce: string, entries: string): string {
+  return `${linkLine({ seq: head.seq + 1, prev: head.hash, nonce })}\n${entries}`;
+}
+
+export interface LogComment {
+  id: number;
+  author: Identity | null;
+  body: string;
+  createdAt: string;
+  /** Set when GitHub says the comment changed after it was written. */
+  edited: { by: Identity | null; at: string } | null;
+}
+
+/** A comment GitHub says was deleted, from the issue's timeline. */
+export interface Deletion {
+  by: Identity | null;
+  at: string;
+  author: Identity | null;
+}
+
+export type Tampering =
+  | { kind: 'edited'; issue: number; comment: number; by: Identity | null; at: string }
+  | { kind: 'deleted'; issue: number; by: Identity | null; at: string; author: Identity | null }
+  | { kind: 'gap'; issue: number; comment: number; at: string; expected: number; found: number }
+  | { kind: 'out-of-order'; issue: number; comment: number; at: string; seq: number }
+  | { kind: 'unchained'; issue: number; comment: number; at: string; author: Identity | null }
+  | { kind: 'two-heads'; issues: [number, number] }
+  | { kind: 'broken-link'; issue: number; from: number }
+  | { kind: 'body-edited'; issue: number; by: Identity | null; at: string };
+
+/** Who changed what and when, in one line for the summary, an annotation and the tracking issue. */
+export function describeTampering(t: Tampering): string {
+  switch (t.kind) {
+    case 'edited':
+      return `ledger comment ${t.comment} on #${t.issue} was edited by ${showIdentity(t.by)} at ${t.at}`;
+    case 'deleted':
+      return `a ledger comment by ${showIdentity(t.author)} on #${t.issue} was deleted by ${showIdentity(t.by)} at ${t.at}`;
+    case 'gap':
+      return `ledger comment ${t.comment} on #${t.issue} (${t.at}) is number ${t.found} in the chain where ${t.expected} was due: a comment before it is missing or was changed`;
+    case 'out-of-order':
+      return `ledger comment ${t.comment} on #${t.issue} (${t.at}) repeats place ${t.seq} of the chain out of order`;
+    case 'unchained':
+      return `comment ${t.comment} on #${t.issue} by ${showIdentity(t.author)} (${t.at}) carries ledger entries outside the chain`;
+    case 'two-heads':
+      return `#${t.issues[0]} and #${t.issues[1]} both hold a live ledger`;
+    case 'broken-link':
+      return `#${t.issue} claims to continue #${t.from}, but its first comment is not that ledger's snapshot`;
+    case 'body-edited':
+      return `the description of tracking issue #${t.issue} was edited by ${showIdentity(t.by)} at ${t.at}`;
+  }
+}
+
+export interface VerifiedLog {
+  /** Trusted comments whose entries count, in order. */
+  accepted: LogComment[];
+  /** Appends that lost a race for their place in the chain: their entries never count. */
+  voided: LogComment[];
+  tampering: Tampering[];
+  /** The chain's last accepted link: the next append goes after it. */
+  head: ChainHead;
+  /** Accepted comments before the first break: what a recovery keeps. */
+  intact: number;
+  /** Trusted comments with no ledger content (a writer's remark): ignored. */
+  remarks: number;
+  /** Comments by anyone else: ignored for coordination, whatever they hold. */
+  untrusted: number;
+}
+
+/**
+ * Checks one tracking issue's comments, in id order, from the chain's starting point. A rotated
+ * issue starts where its first comment says (the snapshot of its predecessor).
+ */
+export function verifyLog(
+  issue: number,
+  comments: readonly LogComment[],
+  trusted: (who: Identity | null) => boolean,
+  start: ChainHead,
+  deletions: readonly Deletion[] = [],
+): VerifiedLog {
+  const result: VerifiedLog = {
+    accepted: [],
+    voided: [],
+    tampering: [],
+    head: { ...start },
+    intact: 0,
+    remarks: 0,
+    untrusted: 0,
+  };
+  const slots = new Map<number, string>();
+  const lost = new Set<string>();
+  const nonces = new Set<string>();
+  let broken = false;
+  const brk = (t: Tampering) => {
+    result.tampering.push(t);
+    broken = true;
+  };
+  for (const comment of [...comments].sort((a, b) => a.id - b.id)) {
+    if (!trusted(comment.author)) {
+      result.untrusted++;
+      continue;
+    }
+    const link = readLink(comment.body);
+    if (!link) {
+      const decoded = decodeEntries(comment.body);
+      if (decoded.entries.length + decoded.skipped === 0) {
+        result.remarks++;
+        continue;
+      }
+      brk({
+        kind: 'unchained',
+        issue,
+        comment: comment.id,
+        at: comment.createdAt,
+        author: comment.author,
+      });
+      continue;
+    }
+    if (comment.edited) {
+      brk({ kind: 'edited', issue, comment: comment.id, ...comment.edited });
+      continue;
+    }
+    if (broken) continue;
+    const expected = result.head.seq + 1;
+    if (nonces.has(link.nonce)) {
+      // A copy of an accepted comment, posted again by someone who can write as a writer.
+      brk({
+        kind: 'out-of-order',
+        issue,
+        comment: comment.id,
+        at: comment.createdAt,
+        seq: link.seq,
+      });
+    } else if (link.seq === expected && link.prev === result.head.hash) {
+      slots.set(link.seq, link.prev);
+      nonces.add(link.nonce);
+      result.head = { seq: link.seq, hash: sha256(comment.body) };
+      result.accepted.push(comment);
+      result.intact = result.accepted.length;
+    } else if (slots.get(link.seq) === link.prev || lost.has(link.prev)) {
+      // Lost a race for this place (or continued one that did): void, not tampering.
+      lost.add(sha256(comment.body));
+      result.voided.push(comment);
+    } else if (link.seq < expected) {
+      brk({
+        kind: 'out-of-order',
+        issue,
+        comment: comment.id,
+        at: comment.createdAt,
+        seq: link.seq,
+      });
+    } else {
+      brk({
+        kind: 'gap',
+        issue,
+        comment: comment.id,
+        at: comment.createdAt,
+        expected,
+        found: link.seq,
+      });
+    }
+  }
+  for (const deletion of deletions)
+    if (trusted(deletion.author)) result.tampering.push({ kind: 'deleted', issue, ...deletion });
+  return result;
+}
