@@ -12,7 +12,15 @@ export const PERMISSIONS = ['admin', 'maintain', 'write', 'triage', 'read', 'non
 export type Permission = (typeof PERMISSIONS)[number];
 
 const labelEvent = z.strictObject({ name: z.string().min(1), by: login, at: isoDate });
-const comment = z.strictObject({ author: login, body: z.string(), at: isoDate });
+const comment = z.strictObject({
+  author: login,
+  body: z.string(),
+  at: isoDate,
+  /** Later revisions of the body, replayed in time order (the first also records the creation). */
+  edits: z.array(z.strictObject({ by: login, at: isoDate, body: z.string() })).default([]),
+  /** Hidden, with GraphQL's ReportedContentClassifiers value. */
+  minimized: z.enum(['ABUSE', 'DUPLICATE', 'OFF_TOPIC', 'OUTDATED', 'RESOLVED', 'SPAM']).optional(),
+});
 const edit = z.strictObject({
   by: login,
   at: isoDate,
@@ -152,6 +160,7 @@ export const fixtureSchema = z.strictObject({
 export type Fixture = z.output<typeof fixtureSchema>;
 export type FixtureInput = z.input<typeof fixtureSchema>;
 export type FixtureIssue = Fixture['issues'][number];
+export type FixtureComment = FixtureIssue['comments'][number];
 export type Faults = z.output<typeof faultsSchema>;
 export type FaultRule = Faults['rules'][number];
 
@@ -215,7 +224,14 @@ export function parseFixture(input: unknown): Fixture {
       if (!labels.has(label.name))
         problems.push(`${at}.labels[${j}].name: label '${label.name}' is not in fixture.labels`);
     });
-    issue.comments.forEach((comment, j) => known(comment.author, `${at}.comments[${j}].author`));
+    issue.comments.forEach((comment, j) => {
+      known(comment.author, `${at}.comments[${j}].author`);
+      comment.edits.forEach((edit, k) => {
+        known(edit.by, `${at}.comments[${j}].edits[${k}].by`);
+        if (edit.at < comment.at)
+          problems.push(`${at}.comments[${j}].edits[${k}].at: before the comment was written`);
+      });
+    });
     issue.edits.forEach((edit, j) => known(edit.by, `${at}.edits[${j}].by`));
   });
   fixture.issues.forEach((issue, i) => {

@@ -46,6 +46,15 @@ export class GitFailure extends Error {
   override name = 'GitFailure';
 }
 
+export interface CommitObject {
+  sha: string;
+  tree: string;
+  parents: string[];
+  author: Signature;
+  committer: Signature;
+  message: string;
+}
+
 export interface TreeEntry {
   path: string;
   mode: string;
@@ -152,6 +161,31 @@ export class BareRepository {
     if (result.code === 0) return result.stdout.split('\n')[0]?.trim();
     if (result.code === 1) return undefined;
     throw new GitFailure(`git merge-tree failed (${result.code}): ${result.stderr.trim()}`);
+  }
+
+  /** A commit object: tree, parents, author and committer (with ISO dates) and message. */
+  async commit(sha: string): Promise<CommitObject | undefined> {
+    if (!(await this.objectExists(sha))) return undefined;
+    const raw = await this.must(['cat-file', 'commit', sha]);
+    const split = raw.indexOf('\n\n');
+    const headers = (split < 0 ? raw : raw.slice(0, split)).split('\n');
+    const message = split < 0 ? '' : raw.slice(split + 2);
+    const person = (line: string | undefined): Signature => {
+      const match = /^\S+ (.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(line ?? '');
+      return {
+        name: match?.[1] ?? '',
+        email: match?.[2] ?? '',
+        date: new Date(Number(match?.[3] ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      };
+    };
+    return {
+      sha,
+      tree: headers.find((line) => line.startsWith('tree '))!.slice(5),
+      parents: headers.filter((line) => line.startsWith('parent ')).map((line) => line.slice(7)),
+      author: person(headers.find((line) => line.startsWith('author '))),
+      committer: person(headers.find((line) => line.startsWith('committer '))),
+      message,
+    };
   }
 
   async treeOf(commit: string): Promise<string> {

@@ -23,9 +23,11 @@ import {
   decodeNodeId,
   GITHUB_LOGIN_TO_NAME,
   type Comment,
+  type ContentEdit,
   type Issue,
   type Item,
   type Label,
+  type MinimizeClassifier,
   type Pull,
   type TimelineEvent,
   type TwinState,
@@ -215,6 +217,9 @@ const ITEM_TYPE_OF_EVENT: Record<TimelineEvent['event'], string> = {
   reopened: 'REOPENED_EVENT',
   merged: 'MERGED_EVENT',
   renamed: 'RENAMED_TITLE_EVENT',
+  comment_deleted: 'COMMENT_DELETED_EVENT',
+  locked: 'LOCKED_EVENT',
+  unlocked: 'UNLOCKED_EVENT',
 };
 
 const TYPENAME_OF_EVENT: Record<TimelineEvent['event'], string> = {
@@ -224,7 +229,14 @@ const TYPENAME_OF_EVENT: Record<TimelineEvent['event'], string> = {
   reopened: 'ReopenedEvent',
   merged: 'MergedEvent',
   renamed: 'RenamedTitleEvent',
+  comment_deleted: 'CommentDeletedEvent',
+  locked: 'LockedEvent',
+  unlocked: 'UnlockedEvent',
 };
+
+/** REST's lock reasons (`too heated`) as GraphQL's LockReason (`TOO_HEATED`). */
+export const lockReasonEnum = (reason: string | null | undefined): string | null =>
+  reason ? reason.toUpperCase().replace(/[ -]/g, '_') : null;
 
 function eventView(
   state: TwinState,
@@ -232,13 +244,45 @@ function eventView(
   event: TimelineEvent,
 ): Record<string, unknown> {
   const label = event.label === undefined ? undefined : state.labels.get(event.label);
-  return {
+  const view: Record<string, unknown> = {
     __typename: TYPENAME_OF_EVENT[event.event],
     id: event.nodeId,
     createdAt: event.createdAt,
     actor: actorView(state, json, event.actor),
     ...(label ? { label: labelView(label) } : {}),
   };
+  if (event.event === 'comment_deleted') {
+    view['databaseId'] = event.id;
+    view['deletedCommentAuthor'] = () => actorView(state, json, event.deletedCommentAuthor ?? null);
+  }
+  if (event.event === 'closed' || event.event === 'reopened')
+    view['stateReason'] = event.stateReason?.toUpperCase() ?? null;
+  if (event.event === 'locked') view['lockReason'] = lockReasonEnum(event.lockReason);
+  return view;
+}
+
+/** `userContentEdits`: the newest revision first, as GitHub lists them. */
+function editsConnection(
+  state: TwinState,
+  json: Serializer,
+  edits: ContentEdit[],
+  args: ConnectionArgs,
+): Record<string, unknown> {
+  return connection(
+    [...edits].reverse().map((edit) => ({
+      __typename: 'UserContentEdit',
+      id: edit.nodeId,
+      editedAt: edit.editedAt,
+      createdAt: edit.editedAt,
+      updatedAt: edit.editedAt,
+      editor: () => actorView(state, json, edit.editor),
+      // What GitHub's clients read from `diff`: the whole body as this revision left it.
+      diff: edit.body,
+      deletedAt: null,
+      deletedBy: null,
+    })),
+    args,
+  );
 }
 
 function commentView(
@@ -246,16 +290,69 @@ function commentView(
   json: Serializer,
   comment: Comment,
 ): Record<string, unknown> {
+  const last = comment.edits.at(-1);
+  const own = (context: GraphqlContext) => context.actor.login === comment.author;
+  const canWrite = (context: GraphqlContext) => atLeast(context.actor.permission, 'write');
   return {
     __typename: 'IssueComment',
     id: comment.nodeId,
     databaseId: comment.id,
+    fullDatabaseId: String(comment.id),
     body: comment.body,
     createdAt: comment.createdAt,
     updatedAt: comment.updatedAt,
-    author: actorView(state, json, comment.author),
+    publishedAt: comment.createdAt,
+    lastEditedAt: last?.editedAt ?? null,
+    editor: () => actorView(state, json, last?.editor ?? null),
+    includesCreatedEdit: comment.edits.length > 0,
+    userContentEdits: (args: ConnectionArgs) => editsConnection(state, json, comment.edits, args),
+    isMinimized: comment.minimized !== null,
+    // GitHub answers the classifier in lower case with dashes: OFF_TOPIC is `off-topic`.
+    minimizedReason: comment.minimized?.toLowerCase().replace(/_/g, '-') ?? null,
+    author: () => actorView(state, json, comment.author),
     url: `${json.repoWeb}/issues/${comment.issue}#issuecomment-${comment.id}`,
+    resourcePath: `/${state.owner}/${state.name}/issues/${comment.issue}#issuecomment-${comment.id}`,
+    repository: () => repositoryView(state, json),
+    viewerDidAuthor: (_args: unknown, context: GraphqlContext) => own(context),
+    viewerCanUpdate: (_args: unknown, context: GraphqlContext) => own(context) || canWrite(context),
+    viewerCanDelete: (_args: unknown, context: GraphqlContext) => own(context) || canWrite(context),
+    viewerCanMinimize: (_args: unknown, context: GraphqlContext) => canWrite(context),
   };
+}
+
+type TimelineArgs = ConnectionArgs & { itemTypes?: string[]; since?: string; skip?: number };
+
+/** Events and comments in time order, as `timelineItems` lists them. */
+function timelineConnection(
+  state: TwinState,
+  json: Serializer,
+  item: Item,
+  args: TimelineArgs,
+): Record<string, unknown> {
+  const wanted = (type: string) => !args.itemTypes || args.itemTypes.includes(type);
+  const entries = [
+    ...item.events
+      .filter((event) => wanted(ITEM_TYPE_OF_EVENT[event.event]))
+      .map((event) => ({
+        at: event.createdAt,
+        id: event.id,
+        view: () => eventView(state, json, event),
+      })),
+    ...(wanted('ISSUE_COMMENT') ? state.comments.filter((c) => c.issue === item.number) : []).map(
+      (comment) => ({
+        at: comment.createdAt,
+        id: comment.id,
+        view: () => commentView(state, json, comment),
+      }),
+    ),
+  ]
+    .filter((entry) => !args.since || entry.at >= args.since)
+    .sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id)
+    .slice(args.skip ?? 0);
+  return connection(
+    entries.map((entry) => entry.view()),
+    args,
+  );
 }
 
 function itemCommon(state: TwinState, json: Serializer, item: Item): Record<string, unknown> {
@@ -272,6 +369,9 @@ function itemCommon(state: TwinState, json: Serializer, item: Item): Record<stri
     closed: item.state === 'closed',
     editor: () => actorView(state, json, item.editor),
     author: () => actorView(state, json, item.author),
+    includesCreatedEdit: item.edits.length > 0,
+    userContentEdits: (args: ConnectionArgs) => editsConnection(state, json, item.edits, args),
+    timelineItems: (args: TimelineArgs) => timelineConnection(state, json, item, args),
     labels: (args: ConnectionArgs) =>
       connection(
         item.labels.flatMap((name) =>
@@ -297,16 +397,6 @@ function issueView(state: TwinState, json: Serializer, issue: Issue): Record<str
     state: issue.state.toUpperCase(),
     stateReason: issue.stateReason?.toUpperCase() ?? null,
     url: `${json.repoWeb}/issues/${issue.number}`,
-    timelineItems: (args: ConnectionArgs & { itemTypes?: string[]; since?: string }) =>
-      connection(
-        issue.events
-          .filter(
-            (event) => !args.itemTypes || args.itemTypes.includes(ITEM_TYPE_OF_EVENT[event.event]),
-          )
-          .filter((event) => !args.since || event.createdAt >= args.since)
-          .map((event) => eventView(state, json, event)),
-        args,
-      ),
     subIssues: (args: ConnectionArgs) =>
       connection(
         issue.subIssues.map((n) => issueView(state, json, state.issue(n))),
@@ -511,6 +601,18 @@ function pullByNodeId(state: TwinState, id: string): Pull {
   return item;
 }
 
+function commentByNodeId(state: TwinState, id: string): Comment {
+  const databaseId = decodeNodeId(id);
+  const comment = state.comments.find(
+    (candidate) => candidate.id === databaseId && candidate.nodeId === id,
+  );
+  if (!comment)
+    throw new ApiError(404, `Could not resolve to a node with the global id of '${id}'`, {
+      type: 'NOT_FOUND',
+    });
+  return comment;
+}
+
 function labelsByNodeIds(state: TwinState, ids: string[]): Label[] {
   return ids.map((id) => {
     const label = [...state.labels.values()].find((candidate) => candidate.nodeId === id);
@@ -546,7 +648,9 @@ function rootValue(context: GraphqlContext): Record<string, unknown> {
         : null,
     node: ({ id }: { id: string }) => {
       const item = [...state.items.values()].find((candidate) => candidate.nodeId === id);
-      return item ? itemView(state, json, item) : null;
+      if (item) return itemView(state, json, item);
+      const comment = state.comments.find((candidate) => candidate.nodeId === id);
+      return comment ? commentView(state, json, comment) : null;
     },
     addComment: ({ input }: { input: Input }) => {
       const item = itemByNodeId(state, String(input['subjectId']));
@@ -556,6 +660,35 @@ function rootValue(context: GraphqlContext): Record<string, unknown> {
         clientMutationId: input['clientMutationId'] ?? null,
         commentEdge: { node: view, cursor: cursorOf(0) },
         subject: itemView(state, json, item),
+      };
+    },
+    updateIssueComment: ({ input }: { input: Input }) => {
+      const comment = commentByNodeId(state, String(input['id']));
+      state.updateComment(actor, comment.id, String(input['body']));
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        issueComment: commentView(state, json, comment),
+      };
+    },
+    deleteIssueComment: ({ input }: { input: Input }) => {
+      const comment = commentByNodeId(state, String(input['id']));
+      state.deleteComment(actor, comment.id);
+      return { clientMutationId: input['clientMutationId'] ?? null };
+    },
+    minimizeComment: ({ input }: { input: Input }) => {
+      const comment = commentByNodeId(state, String(input['subjectId']));
+      state.minimizeComment(actor, comment.id, input['classifier'] as MinimizeClassifier);
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        minimizedComment: commentView(state, json, comment),
+      };
+    },
+    unminimizeComment: ({ input }: { input: Input }) => {
+      const comment = commentByNodeId(state, String(input['subjectId']));
+      state.minimizeComment(actor, comment.id, null);
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        unminimizedComment: commentView(state, json, comment),
       };
     },
     addLabelsToLabelable: ({ input }: { input: Input }) => {

@@ -165,6 +165,15 @@ export const REST_ROUTES: RestRoute[] = [
     },
   },
   {
+    method: 'GET',
+    template: `${REPO}/git/commits/{commit_sha}`,
+    async handle(request, state, json) {
+      const commit = await state.git.commit(request.params['commit_sha']!);
+      if (!commit) throw notFound();
+      return ok(json.gitCommit(commit));
+    },
+  },
+  {
     method: 'POST',
     template: `${REPO}/git/refs`,
     async handle(request, state, json) {
@@ -368,15 +377,33 @@ export const REST_ROUTES: RestRoute[] = [
     },
   },
   {
+    method: 'DELETE',
+    template: `${REPO}/issues/comments/{comment_id}`,
+    handle(request, state) {
+      state.deleteComment(request.actor, int(request.params['comment_id'], 'comment_id'));
+      return { status: 204 };
+    },
+  },
+  {
     method: 'GET',
     template: `${REPO}/issues/{issue_number}/timeline`,
     handle(request, state, json) {
       const item = state.item(int(request.params['issue_number'], 'issue_number'));
-      return listed(
-        item.events,
-        request,
-        `${json.repoApi}/issues/${item.number}/timeline`,
-        (event) => json.timelineEvent(event, item),
+      // Events and comments (`commented`) in time order, as GitHub's timeline lists them.
+      const entries = [
+        ...item.events.map((event) => ({
+          at: event.createdAt,
+          id: event.id,
+          render: () => json.timelineEvent(event, item),
+        })),
+        ...state.commentsOn(item.number).map((comment) => ({
+          at: comment.createdAt,
+          id: comment.id,
+          render: () => json.timelineComment(comment),
+        })),
+      ].sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id);
+      return listed(entries, request, `${json.repoApi}/issues/${item.number}/timeline`, (entry) =>
+        entry.render(),
       );
     },
   },

@@ -12,6 +12,7 @@ import type {
   User,
   WorkflowRun,
 } from './state.js';
+import type { CommitObject } from './git.js';
 
 /**
  * REST shapes as GitHub's OpenAPI description defines them (every required field present); a
@@ -120,7 +121,7 @@ export class Serializer {
       closed_at: item.closedAt,
       created_at: item.createdAt,
       updated_at: item.updatedAt,
-      closed_by: null,
+      closed_by: this.user(item.closedBy),
       author_association: this.association(item.author),
       reactions: this.reactions(`${url}/reactions`),
       timeline_url: `${url}/timeline`,
@@ -216,7 +217,44 @@ export class Serializer {
       json['label'] = { name: event.label, color: label?.color ?? 'ededed' };
     }
     if (event.event === 'renamed') json['rename'] = { from: '', to: issue.title };
+    if (event.event === 'closed' || event.event === 'reopened')
+      json['state_reason'] = event.stateReason ?? null;
     return json;
+  }
+
+  /** A comment as the timeline lists it: the comment with `event: commented` and its actor. */
+  timelineComment(comment: Comment): Record<string, unknown> {
+    return { ...this.comment(comment), event: 'commented', actor: this.user(comment.author) };
+  }
+
+  gitCommit(commit: CommitObject): Record<string, unknown> {
+    const person = (who: CommitObject['author']) => ({
+      name: who.name,
+      email: who.email,
+      date: who.date,
+    });
+    return {
+      sha: commit.sha,
+      node_id: `C_${commit.sha}`,
+      url: `${this.repoApi}/git/commits/${commit.sha}`,
+      html_url: `${this.repoWeb}/commit/${commit.sha}`,
+      author: person(commit.author),
+      committer: person(commit.committer),
+      tree: { sha: commit.tree, url: `${this.repoApi}/git/trees/${commit.tree}` },
+      message: commit.message.replace(/\n$/, ''),
+      parents: commit.parents.map((sha) => ({
+        sha,
+        url: `${this.repoApi}/git/commits/${sha}`,
+        html_url: `${this.repoWeb}/commit/${sha}`,
+      })),
+      verification: {
+        verified: false,
+        reason: 'unsigned',
+        signature: null,
+        payload: null,
+        verified_at: null,
+      },
+    };
   }
 
   gitRef(ref: string, sha: string): Record<string, unknown> {

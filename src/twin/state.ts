@@ -8,7 +8,13 @@ import {
   ERROR_REFERENCE_MISSING,
 } from '../github/api-errors.js';
 import { ApiError, forbidden, notFound, validationFailed } from './errors.js';
-import { BOT_ID, BOT_LOGIN, type Fixture, type Permission } from './fixture.js';
+import {
+  BOT_ID,
+  BOT_LOGIN,
+  type Fixture,
+  type FixtureComment,
+  type Permission,
+} from './fixture.js';
 import { BareRepository, ZERO_SHA, type Signature } from './git.js';
 
 export interface User {
@@ -27,6 +33,27 @@ export interface Label {
   description: string | null;
 }
 
+/** One revision of a body, as GitHub's `userContentEdits` lists them. */
+export interface ContentEdit {
+  id: number;
+  nodeId: string;
+  editor: string;
+  editedAt: string;
+  /** The body as this revision left it. */
+  body: string;
+}
+
+/** GraphQL's ReportedContentClassifiers: why a comment was minimized. */
+export const MINIMIZE_CLASSIFIERS = [
+  'ABUSE',
+  'DUPLICATE',
+  'OFF_TOPIC',
+  'OUTDATED',
+  'RESOLVED',
+  'SPAM',
+] as const;
+export type MinimizeClassifier = (typeof MINIMIZE_CLASSIFIERS)[number];
+
 export interface Comment {
   id: number;
   nodeId: string;
@@ -35,15 +62,37 @@ export interface Comment {
   body: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * The body's history once it has been edited: the creation first, then every edit. GitHub
+   * records the creation as a revision only when the first edit happens, so it stays empty
+   * until then.
+   */
+  edits: ContentEdit[];
+  minimized: MinimizeClassifier | null;
 }
 
 export interface TimelineEvent {
   id: number;
   nodeId: string;
-  event: 'labeled' | 'unlabeled' | 'closed' | 'reopened' | 'merged' | 'renamed';
+  event:
+    | 'labeled'
+    | 'unlabeled'
+    | 'closed'
+    | 'reopened'
+    | 'merged'
+    | 'renamed'
+    | 'comment_deleted'
+    | 'locked'
+    | 'unlocked';
   actor: string;
   createdAt: string;
   label?: string;
+  /** `closed` and `reopened`: the issue's state reason then. */
+  stateReason?: string | null;
+  /** `comment_deleted`: who had written the comment. */
+  deletedCommentAuthor?: string;
+  /** `locked`: the reason in REST's words (`off-topic`, `too heated`, `resolved`, `spam`). */
+  lockReason?: string | null;
 }
 
 interface ItemBase {
@@ -61,6 +110,10 @@ interface ItemBase {
   events: TimelineEvent[];
   lastEditedAt: string | null;
   editor: string | null;
+  /** The body's history once edited, as for comments. */
+  edits: ContentEdit[];
+  /** Who closed it last (REST `closed_by`). */
+  closedBy: string | null;
 }
 
 export interface Issue extends ItemBase {
@@ -192,6 +245,8 @@ export class TwinState {
   readonly labels = new Map<string, Label>();
   readonly items = new Map<number, Item>();
   readonly comments: Comment[] = [];
+  /** Deleted comments, kept for `/_twin/state` and tests; no API answer shows them. */
+  readonly deletedComments: Comment[] = [];
   readonly checkRuns: CheckRun[] = [];
   readonly statuses: CommitStatus[] = [];
   readonly reviews: Review[] = [];
@@ -319,26 +374,60 @@ export class TwinState {
       issue.events.push(this.event('renamed', edit.by, edit.at));
       issue.title = edit.title;
     }
-    if (edit.body !== undefined) {
-      issue.body = edit.body;
-      issue.lastEditedAt = edit.at;
-      issue.editor = edit.by;
-    }
+    if (edit.body !== undefined) this.recordEdit(issue, edit.by, edit.at, edit.body);
     issue.updatedAt = maxTime(issue.updatedAt, edit.at);
   }
 
-  private seedComment(issue: Issue, comment: { author: string; body: string; at: string }): void {
+  private seedComment(issue: Issue, spec: FixtureComment): void {
     const id = this.allocateId();
-    this.comments.push({
+    const comment: Comment = {
       id,
       nodeId: nodeId('IC', id),
       issue: issue.number,
-      author: comment.author,
-      body: comment.body,
-      createdAt: comment.at,
-      updatedAt: comment.at,
-    });
-    issue.updatedAt = maxTime(issue.updatedAt, comment.at);
+      author: spec.author,
+      body: spec.body,
+      createdAt: spec.at,
+      updatedAt: spec.at,
+      edits: [],
+      minimized: spec.minimized ?? null,
+    };
+    for (const edit of [...spec.edits].sort((a, b) => a.at.localeCompare(b.at))) {
+      this.recordEdit(comment, edit.by, edit.at, edit.body);
+      comment.updatedAt = maxTime(comment.updatedAt, edit.at);
+    }
+    this.comments.push(comment);
+    issue.updatedAt = maxTime(issue.updatedAt, spec.at);
+  }
+
+  /**
+   * A new revision of a body. The first edit also records the creation (author, creation time
+   * and original body), as GitHub's `userContentEdits` does.
+   */
+  private recordEdit(
+    target: {
+      author: string;
+      createdAt: string;
+      body: string;
+      edits: ContentEdit[];
+      lastEditedAt?: string | null;
+      editor?: string | null;
+    },
+    editor: string,
+    at: string,
+    body: string,
+  ): void {
+    const revision = (by: string, when: string, text: string): ContentEdit => {
+      const id = this.allocateId();
+      return { id, nodeId: nodeId('UCE', id), editor: by, editedAt: when, body: text };
+    };
+    if (target.edits.length === 0)
+      target.edits.push(revision(target.author, target.createdAt, target.body));
+    target.edits.push(revision(editor, at, body));
+    target.body = body;
+    if ('lastEditedAt' in target) {
+      target.lastEditedAt = at;
+      target.editor = editor;
+    }
   }
 
   private newIssue(
@@ -366,6 +455,8 @@ export class TwinState {
       events: [],
       lastEditedAt: null,
       editor: null,
+      edits: [],
+      closedBy: null,
       blockedBy: [],
       subIssues: [],
       parent: null,
@@ -429,15 +520,17 @@ export class TwinState {
     actor: string,
     at: string,
     label?: string,
+    extra: Partial<TimelineEvent> = {},
   ): TimelineEvent {
     const id = this.allocateId();
     return {
       id,
-      nodeId: nodeId('LE', id),
+      nodeId: nodeId(EVENT_PREFIX[kind], id),
       event: kind,
       actor,
       createdAt: at,
       ...(label ? { label } : {}),
+      ...extra,
     };
   }
 
@@ -475,8 +568,8 @@ export class TwinState {
     const issue = this.newIssue(this.nextNumber++, title, body, actor.login, timestamp());
     const number = issue.number;
     this.items.set(number, issue);
-    // Labels given at creation apply only for users who may triage, as on GitHub.
-    if (labels.length > 0 && atLeast(actor.permission, 'triage'))
+    // Labels given at creation apply only for users with push access; GitHub drops them silently.
+    if (labels.length > 0 && atLeast(actor.permission, 'write'))
       this.addLabels(actor, number, labels);
     return issue;
   }
@@ -493,36 +586,48 @@ export class TwinState {
     },
   ): Item {
     const item = this.item(number);
-    if (actor.login !== item.author) this.require(actor, 'triage');
+    const retitle = changes.title !== undefined && changes.title !== item.title;
+    const rebody = changes.body !== undefined && changes.body !== item.body;
+    const restate = changes.state !== undefined && changes.state !== item.state;
+    // Authors may edit, close and reopen their own. Anyone else needs triage to close or reopen
+    // and push access to change the title or body (triage cannot edit others' content).
+    if (actor.login !== item.author) this.require(actor, retitle || rebody ? 'write' : 'triage');
+    // Everything is checked before anything changes: a refused request changes nothing.
+    if (retitle && changes.title!.trim() === '')
+      throw validationFailed([{ resource: 'Issue', code: 'missing_field', field: 'title' }]);
+    if (restate && item.kind === 'pull' && item.merged)
+      throw validationFailed([{ resource: 'PullRequest', code: 'invalid', field: 'state' }]);
     const now = timestamp();
-    if (changes.title !== undefined && changes.title !== item.title) {
-      if (changes.title.trim() === '')
-        throw validationFailed([{ resource: 'Issue', code: 'missing_field', field: 'title' }]);
+    if (retitle) {
       // A new title is a `renamed` timeline event; lastEditedAt and editor track the body only.
       item.events.push(this.event('renamed', actor.login, now));
-      item.title = changes.title;
+      item.title = changes.title!;
     }
-    if (changes.body !== undefined && changes.body !== item.body) {
-      item.body = changes.body;
-      item.lastEditedAt = now;
-      item.editor = actor.login;
-    }
-    if (changes.state !== undefined && changes.state !== item.state) {
-      if (item.kind === 'pull' && item.merged)
-        throw validationFailed([{ resource: 'PullRequest', code: 'invalid', field: 'state' }]);
-      item.state = changes.state;
+    if (rebody) this.recordEdit(item, actor.login, now, changes.body!);
+    if (restate) {
+      item.state = changes.state!;
       item.closedAt = changes.state === 'closed' ? now : null;
-      item.events.push(
-        this.event(changes.state === 'closed' ? 'closed' : 'reopened', actor.login, now),
-      );
+      if (changes.state === 'closed') item.closedBy = actor.login;
       if (item.kind === 'issue') {
         item.stateReason =
           changes.state === 'closed'
             ? ((changes.stateReason as Issue['stateReason']) ?? 'completed')
             : 'reopened';
       }
+      item.events.push(
+        this.event(
+          changes.state === 'closed' ? 'closed' : 'reopened',
+          actor.login,
+          now,
+          undefined,
+          {
+            stateReason: item.kind === 'issue' ? item.stateReason : null,
+          },
+        ),
+      );
     }
-    if (changes.labels !== undefined) {
+    // Labels in an update apply only for users with push access; GitHub drops them silently.
+    if (changes.labels !== undefined && atLeast(actor.permission, 'write')) {
       for (const name of [...item.labels])
         if (!changes.labels.includes(name)) this.removeLabel(actor, number, name);
       this.addLabels(actor, number, changes.labels);
@@ -569,16 +674,7 @@ export class TwinState {
   createComment(actor: User, number: number, body: string): Comment {
     this.require(actor, 'read');
     const item = this.item(number);
-    if (body.length > 65536) {
-      throw validationFailed([
-        {
-          resource: 'IssueComment',
-          code: 'custom',
-          field: 'body',
-          message: 'Body is too long (maximum is 65536 characters)',
-        },
-      ]);
-    }
+    checkCommentBody(body);
     if (body.trim() === '')
       throw validationFailed([{ resource: 'IssueComment', code: 'missing_field', field: 'body' }]);
     const id = this.allocateId();
@@ -591,6 +687,8 @@ export class TwinState {
       body,
       createdAt: now,
       updatedAt: now,
+      edits: [],
+      minimized: null,
     };
     this.comments.push(comment);
     item.updatedAt = now;
@@ -603,21 +701,42 @@ export class TwinState {
     return comment;
   }
 
+  /** Authors edit their own comments; anyone else needs push access (triage is not enough). */
   updateComment(actor: User, id: number, body: string): Comment {
     const comment = this.comment(id);
     if (comment.author !== actor.login) this.require(actor, 'write');
-    if (body.length > 65536) {
-      throw validationFailed([
-        {
-          resource: 'IssueComment',
-          code: 'custom',
-          field: 'body',
-          message: 'Body is too long (maximum is 65536 characters)',
-        },
-      ]);
+    checkCommentBody(body);
+    if (body !== comment.body) {
+      const now = timestamp();
+      this.recordEdit(comment, actor.login, now, body);
+      comment.updatedAt = now;
     }
-    comment.body = body;
-    comment.updatedAt = timestamp();
+    return comment;
+  }
+
+  /**
+   * Authors delete their own comments; anyone else needs push access. The comment leaves every
+   * listing and the issue's timeline gets a `comment_deleted` event naming who deleted it.
+   */
+  deleteComment(actor: User, id: number): Comment {
+    const comment = this.comment(id);
+    if (comment.author !== actor.login) this.require(actor, 'write');
+    this.comments.splice(this.comments.indexOf(comment), 1);
+    this.deletedComments.push(comment);
+    const item = this.item(comment.issue);
+    item.events.push(
+      this.event('comment_deleted', actor.login, timestamp(), undefined, {
+        deletedCommentAuthor: comment.author,
+      }),
+    );
+    return comment;
+  }
+
+  /** Hiding a comment (GraphQL `minimizeComment`) needs push access, the author's own included. */
+  minimizeComment(actor: User, id: number, classifier: MinimizeClassifier | null): Comment {
+    const comment = this.comment(id);
+    this.require(actor, 'write');
+    comment.minimized = classifier;
     return comment;
   }
 
@@ -839,6 +958,8 @@ export class TwinState {
       events: [],
       lastEditedAt: null,
       editor: null,
+      edits: [],
+      closedBy: null,
       head,
       base: spec.base,
       draft: spec.draft,
@@ -1014,6 +1135,7 @@ export class TwinState {
     pull.closedHeadSha = head;
     pull.state = 'closed';
     pull.closedAt = now;
+    pull.closedBy = actor.login;
     pull.updatedAt = now;
     pull.autoMerge = null;
     pull.events.push(this.event('merged', actor.login, now));
@@ -1031,8 +1153,11 @@ export class TwinState {
         item.state = 'closed';
         item.stateReason = 'completed';
         item.closedAt = now;
+        item.closedBy = actor.login;
         item.updatedAt = now;
-        item.events.push(this.event('closed', actor.login, now));
+        item.events.push(
+          this.event('closed', actor.login, now, undefined, { stateReason: 'completed' }),
+        );
       }
     }
   }
@@ -1233,11 +1358,38 @@ export class TwinState {
       labels: [...this.labels.values()],
       items: [...this.items.values()],
       comments: this.comments,
+      deletedComments: this.deletedComments,
       checkRuns: this.checkRuns,
       statuses: this.statuses,
       reviews: this.reviews,
       workflowRuns: this.workflowRuns,
     };
+  }
+}
+
+/** GitHub's node id prefixes of timeline events. */
+const EVENT_PREFIX: Record<TimelineEvent['event'], string> = {
+  labeled: 'LE',
+  unlabeled: 'UNLE',
+  closed: 'CE',
+  reopened: 'REE',
+  merged: 'ME',
+  renamed: 'RTE',
+  comment_deleted: 'CDE',
+  locked: 'LOE',
+  unlocked: 'UNLOE',
+};
+
+function checkCommentBody(body: string): void {
+  if (body.length > 65536) {
+    throw validationFailed([
+      {
+        resource: 'IssueComment',
+        code: 'custom',
+        field: 'body',
+        message: 'Body is too long (maximum is 65536 characters)',
+      },
+    ]);
   }
 }
 

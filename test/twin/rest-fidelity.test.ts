@@ -61,6 +61,7 @@ beforeAll(async () => {
   const head = (await call('GET', `${repo}/git/ref/heads/ai-feature/issue-1`)).body.object
     .sha as string;
   await call('PATCH', `${repo}/git/refs/heads/ai-feature/issue-1`, { sha: head, force: false });
+  await call('GET', `${repo}/git/commits/${head}`);
   await call('GET', `${repo}/collaborators/alice/permission`);
   await call('GET', `${repo}/labels`);
   await call('POST', `${repo}/labels`, { name: 'ai-in-progress', color: 'fbca04' });
@@ -76,6 +77,12 @@ beforeAll(async () => {
   await call('GET', `${repo}/issues/1/comments?per_page=100`);
   await call('GET', `${repo}/issues/comments/${comment.body.id}`);
   await call('PATCH', `${repo}/issues/comments/${comment.body.id}`, { body: 'claim, edited' });
+  const scratch = await call('POST', `${repo}/issues/1/comments`, { body: 'scratch' });
+  await call('DELETE', `${repo}/issues/comments/${scratch.body.id}`);
+  await call('PATCH', `${repo}/issues/3`, { state: 'closed', state_reason: 'not_planned' });
+  await call('PATCH', `${repo}/issues/3`, { state: 'open' });
+  await call('GET', `${repo}/issues/3`);
+  await call('GET', `${repo}/issues/3/timeline`);
   await call('POST', `${repo}/issues/1/labels`, { labels: ['ai-in-progress'] });
   await call('GET', `${repo}/issues/1/timeline`);
   await call('DELETE', `${repo}/issues/1/labels/ai-in-progress`);

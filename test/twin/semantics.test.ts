@@ -77,6 +77,33 @@ describe('refs', () => {
     expect((await api.request('GET', `${repo}/git/matching-refs/heads/nothing`)).body).toEqual([]);
   });
 
+  it('serves a commit object with its message, parents and tree', async () => {
+    const base = await head('main');
+    await api.graphql(COMMIT, {
+      input: {
+        branch: { repositoryNameWithOwner: 'acme/shop', branchName: 'main' },
+        expectedHeadOid: base,
+        message: { headline: 'Claim', body: 'AI-Scrum-Claim: r1-1-e1\nAI-Scrum-Epoch: 1' },
+        fileChanges: {
+          additions: [{ path: 'a.txt', contents: Buffer.from('a').toString('base64') }],
+        },
+      },
+    });
+    const sha = await head('main');
+    const commit = await api.request('GET', `${repo}/git/commits/${sha}`);
+    expect(commit.body).toMatchObject({
+      sha,
+      message: 'Claim\n\nAI-Scrum-Claim: r1-1-e1\nAI-Scrum-Epoch: 1',
+      parents: [{ sha: base }],
+      author: {
+        name: 'github-actions',
+        email: '41898282+github-actions[bot]@users.noreply.github.com',
+      },
+      verification: { verified: false },
+    });
+    expect((await api.request('GET', `${repo}/git/commits/${'1'.repeat(40)}`)).status).toBe(404);
+  });
+
   it('createCommitOnBranch honours expectedHeadOid', async () => {
     const base = await head('main');
     expect((await commit('main', base, 'a.txt', 'one')).body.errors).toBeUndefined();
