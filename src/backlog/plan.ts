@@ -1,3 +1,4 @@
+import type { IssueRecord } from '../ledger/entries.js';
 import {
   effectiveClaim,
   effectiveClaims,
@@ -43,6 +44,12 @@ export interface ConflictPull {
   pull: number;
   issue: number;
   title: string;
+  /** Who opened the pull request (null: a deleted account). */
+  author: Identity | null;
+  /** The head branch lives in a fork, not in this repository. */
+  fromFork: boolean;
+  /** Who last applied the conflict label (null: unknown, or a deleted account). */
+  labelledBy: Identity | null;
 }
 
 export interface PlanInput {
@@ -151,34 +158,83 @@ export function planDispatch(input: PlanInput, settings: PlanSettings): Plan {
     return undefined;
   };
   const nextEpoch = (issue: number) => (ledger.issues.get(issue)?.epoch ?? 0) + 1;
+  // Every claim of an issue, a conflict resolution too, counts against its attempts and budget.
+  const spent = (record: IssueRecord | undefined): string | undefined => {
+    const attempts = record?.attempts ?? 0;
+    const spend = record?.spendUsd ?? 0;
+    if (attempts >= settings.maxAttempts)
+      return `attempts used (${attempts} of ${settings.maxAttempts})`;
+    if (spend >= settings.issueBudgetUsd)
+      return `issue budget reached ($${spend.toFixed(2)} of $${settings.issueBudgetUsd})`;
+    if (budgetReached) return `daily budget reached ($${settings.dailyBudgetUsd})`;
+    return undefined;
+  };
 
-  // Conflict resolutions go first, under the same locks and claims.
+  // Authorisation: a label counts when it comes from someone with write access (or the ledger's
+  // writers); undefined while the permission is still to be looked up.
+  const authorised = (identity: Identity | null): boolean | undefined => {
+    if (identity === null) return false;
+    if (input.trusted(identity)) return true;
+    const permission = input.permission(identity);
+    if (permission === undefined) {
+      needs.permissions.push(identity);
+      return undefined;
+    }
+    return canWrite(permission);
+  };
+  const accessOf = (identity: Identity | null) =>
+    `${(identity ? input.permission(identity) : 'none') ?? 'unknown'} access`;
+
+  // Conflict resolutions go first, under the same locks and claims. A branch named for an issue
+  // proves nothing (anyone can name a branch): the pull request must come from the toolkit, in
+  // this repository, for an issue it claimed, and be labelled by someone who may send it back.
   const resolving = new Set<number>();
   for (const conflict of [...input.conflicts].sort((a, b) => a.pull - b.pull)) {
-    const claim = effectiveClaim(ledger, conflict.issue, now);
     const title = `conflict in #${conflict.pull}: ${conflict.title}`;
-    resolving.add(conflict.issue);
-    if (claim) {
-      skipped.push({
-        issue: conflict.issue,
-        title,
-        reason: `in progress (claim \`${claim.claim}\`, epoch ${claim.epoch})`,
-      });
+    const skip = (reason: string) => skipped.push({ issue: conflict.issue, title, reason });
+    const record = ledger.issues.get(conflict.issue);
+    if (conflict.fromFork) {
+      skip('from a fork');
       continue;
     }
-    if (budgetReached) {
-      skipped.push({
-        issue: conflict.issue,
-        title,
-        reason: `daily budget reached ($${settings.dailyBudgetUsd})`,
-      });
+    if (conflict.author === null || !input.trusted(conflict.author)) {
+      skip(`opened by ${show(conflict.author)}, not the toolkit`);
+      continue;
+    }
+    if ((record?.epoch ?? 0) === 0) {
+      skip(`#${conflict.issue} was never claimed`);
+      continue;
+    }
+    // The pull request is the toolkit's own: its issue waits for it, whatever happens to it here.
+    resolving.add(conflict.issue);
+    const claim = effectiveClaim(ledger, conflict.issue, now);
+    if (claim) {
+      skip(`in progress (claim \`${claim.claim}\`, epoch ${claim.epoch})`);
+      continue;
+    }
+    const refused = spent(record);
+    if (refused) {
+      skip(refused);
       continue;
     }
     if (picked.length >= capacity) {
-      skipped.push({ issue: conflict.issue, title, reason: 'no capacity' });
+      skip('no capacity');
       continue;
     }
-    const remembered = ledger.issues.get(conflict.issue)?.lastFiles ?? [];
+    const labelOk = authorised(conflict.labelledBy);
+    if (labelOk === undefined) {
+      skip('not reached (waiting for checks)');
+      continue;
+    }
+    if (!labelOk) {
+      skip(
+        conflict.labelledBy
+          ? `not authorised: ${settings.labels.conflict} applied by ${show(conflict.labelledBy)} (${accessOf(conflict.labelledBy)})`
+          : `not authorised: no record of who applied ${settings.labels.conflict}`,
+      );
+      continue;
+    }
+    const remembered = record?.lastFiles ?? [];
     const issue = inBacklog.get(conflict.issue);
     const footprint: Footprint =
       remembered.length > 0
@@ -188,7 +244,7 @@ export function planDispatch(input: PlanInput, settings: PlanSettings): Plan {
           : { entries: [...settings.fallbackFootprint], source: 'fallback' };
     const clash = conflictWith(conflict.issue, footprint.entries);
     if (clash) {
-      skipped.push({ issue: conflict.issue, title, reason: clash });
+      skip(clash);
       continue;
     }
     picked.push({
@@ -201,18 +257,6 @@ export function planDispatch(input: PlanInput, settings: PlanSettings): Plan {
     });
     lock(conflict.issue, footprint.entries);
   }
-
-  // Authorisation: ai-ready must come from someone with write access (or the ledger's writers).
-  const authorised = (identity: Identity | null): boolean | undefined => {
-    if (identity === null) return false;
-    if (input.trusted(identity)) return true;
-    const permission = input.permission(identity);
-    if (permission === undefined) {
-      needs.permissions.push(identity);
-      return undefined;
-    }
-    return canWrite(permission);
-  };
 
   let pending = false;
   let looked = 0;
@@ -249,18 +293,9 @@ export function planDispatch(input: PlanInput, settings: PlanSettings): Plan {
       skip(`labelled ${settings.labels.conflict}: its pull request waits for conflict resolution`);
       continue;
     }
-    if ((record?.attempts ?? 0) >= settings.maxAttempts) {
-      skip(`attempts used (${record?.attempts} of ${settings.maxAttempts})`);
-      continue;
-    }
-    if ((record?.spendUsd ?? 0) >= settings.issueBudgetUsd) {
-      skip(
-        `issue budget reached ($${(record?.spendUsd ?? 0).toFixed(2)} of $${settings.issueBudgetUsd})`,
-      );
-      continue;
-    }
-    if (budgetReached) {
-      skip(`daily budget reached ($${settings.dailyBudgetUsd})`);
+    const refused = spent(record);
+    if (refused) {
+      skip(refused);
       continue;
     }
     if (issue.openNativeBlockers > 0) {
@@ -331,17 +366,15 @@ export function planDispatch(input: PlanInput, settings: PlanSettings): Plan {
       continue;
     }
     if (!labelOk) {
-      const permission = label.actor ? input.permission(label.actor) : 'none';
       skip(
-        `not authorised: ${settings.labels.ready} applied by ${show(label.actor)} (${permission ?? 'unknown'} access)`,
+        `not authorised: ${settings.labels.ready} applied by ${show(label.actor)} (${accessOf(label.actor)})`,
       );
       continue;
     }
     const lesser = editsOk.find((e) => !e.ok);
     if (lesser) {
-      const permission = lesser.edit.actor ? input.permission(lesser.edit.actor) : 'none';
       skip(
-        `${lesser.edit.what} edited by ${show(lesser.edit.actor)} (${permission ?? 'unknown'} access) after ${settings.labels.ready} was applied`,
+        `${lesser.edit.what} edited by ${show(lesser.edit.actor)} (${accessOf(lesser.edit.actor)}) after ${settings.labels.ready} was applied`,
       );
       continue;
     }

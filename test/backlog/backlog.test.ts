@@ -14,6 +14,7 @@ import {
 import {
   planDispatch,
   queueOrder,
+  type ConflictPull,
   type PlanInput,
   type PlanSettings,
 } from '../../src/backlog/plan.js';
@@ -151,6 +152,15 @@ function input(backlog: BacklogIssue[], extra: Partial<PlanInput> = {}): PlanInp
     ...extra,
   };
 }
+
+/** A pull request the toolkit opened in this repository, labelled by a maintainer. */
+const conflictPull = (extra: Partial<ConflictPull> & { pull: number; issue: number }) => ({
+  title: 'Add tax',
+  author: bot,
+  fromFork: false,
+  labelledBy: alice,
+  ...extra,
+});
 
 const reasons = (plan: ReturnType<typeof planDispatch>) =>
   Object.fromEntries(plan.skipped.map((s) => [s.issue, s.reason]));
@@ -374,7 +384,7 @@ describe('planning a batch', () => {
     );
     const backlog = [issue(1, '`src/cart.ts`', ['priority:critical']), issue(7, '`src/cart.ts`')];
     const plan = planDispatch(
-      input(backlog, { ledger, conflicts: [{ pull: 30, issue: 7, title: 'Add tax' }] }),
+      input(backlog, { ledger, conflicts: [conflictPull({ pull: 30, issue: 7 })] }),
       settings,
     );
     expect(plan.picked).toEqual([
@@ -401,5 +411,143 @@ describe('coarsening a footprint', () => {
     expect(coarsen(entries, 50)).toEqual(['docs/**', 'src/**', 'src/ui/**']);
     expect(coarsen(entries, 25)).toEqual(['docs/**', 'src/**']);
     expect(coarsen(['src/**/*.ts', 'README.md'], 5)).toEqual(['**']);
+  });
+});
+
+describe('conflict pull requests', () => {
+  const claimAndRelease = (n: number, epoch: number, costUsd = 0) => [
+    {
+      type: 'claim' as const,
+      issue: n,
+      claim: `c-${n}-${epoch}`,
+      epoch,
+      kind: 'issue' as const,
+      files: [`src/f${n}.ts`],
+      run: 1,
+      lease: '2026-11-26T10:00:00Z',
+      at: '2026-11-26T08:00:00Z',
+    },
+    {
+      type: 'release' as const,
+      issue: n,
+      claim: `c-${n}-${epoch}`,
+      outcome: 'pr-opened' as const,
+      costUsd,
+      pr: 100 + n,
+      at: '2026-11-26T09:00:00Z',
+    },
+  ];
+  /** Issues 1 to 20 were each claimed once, by the toolkit, and opened a pull request. */
+  const ledgerOf = (...extra: ReturnType<typeof claimAndRelease>[]) =>
+    foldLedger(
+      [
+        {
+          id: 1,
+          author: bot,
+          createdAt: '',
+          body: encodeEntries([
+            ...Array.from({ length: 20 }, (_, i) => claimAndRelease(i + 1, 1)).flat(),
+            ...extra.flat(),
+          ]),
+        },
+      ],
+      (who) => sameIdentity(who, bot),
+    );
+  const wide = { ...settings, maxWorkers: 20 };
+
+  it('sends back only the toolkit’s own pull requests, for issues it claimed, labelled with authority', () => {
+    const carol: Identity = { login: 'carol', bot: false };
+    const conflicts = [
+      conflictPull({ pull: 41, issue: 1, fromFork: true }),
+      conflictPull({ pull: 42, issue: 2, author: mallory }),
+      conflictPull({ pull: 43, issue: 3, author: null }),
+      conflictPull({ pull: 44, issue: 30 }),
+      conflictPull({ pull: 45, issue: 5, labelledBy: mallory }),
+      conflictPull({ pull: 46, issue: 6, labelledBy: null }),
+      conflictPull({ pull: 47, issue: 7, labelledBy: { login: 'bob', bot: false } }),
+      conflictPull({ pull: 48, issue: 8, labelledBy: bot }),
+      conflictPull({ pull: 49, issue: 9, labelledBy: carol }),
+    ];
+    const plan = planDispatch(
+      input([], { ledger: ledgerOf(), conflicts, permission: (who) => permissions[who.login] }),
+      wide,
+    );
+    expect(reasons(plan)).toEqual({
+      1: 'from a fork',
+      2: 'opened by mallory, not the toolkit',
+      3: 'opened by a deleted account, not the toolkit',
+      30: '#30 was never claimed',
+      5: 'not authorised: ai-conflict applied by mallory (read access)',
+      6: 'not authorised: no record of who applied ai-conflict',
+      9: 'not reached (waiting for checks)',
+    });
+    expect(plan.needs.permissions).toEqual([carol]);
+    expect(plan.picked.map((p) => [p.kind, p.issue, p.pull, p.epoch])).toEqual([
+      ['conflict', 7, 47, 2],
+      ['conflict', 8, 48, 2],
+    ]);
+
+    const looked = planDispatch(
+      input([], {
+        ledger: ledgerOf(),
+        conflicts,
+        permission: (who) => (who.login === 'carol' ? 'write' : permissions[who.login]),
+      }),
+      wide,
+    );
+    expect(looked.needs.permissions).toEqual([]);
+    expect(looked.picked.map((p) => p.issue)).toEqual([7, 8, 9]);
+  });
+
+  it('lets a pull request that is not the toolkit’s hold up nothing: its issue is planned as usual', () => {
+    const backlog = [issue(1, '`src/cart.ts`'), issue(2, '`src/tax.ts`'), issue(3, '`README.md`')];
+    const plan = planDispatch(
+      input(backlog, {
+        ledger: ledgerOf(),
+        conflicts: [
+          conflictPull({ pull: 41, issue: 1, fromFork: true }),
+          conflictPull({ pull: 42, issue: 2, author: mallory }),
+          conflictPull({ pull: 43, issue: 3 }),
+        ],
+      }),
+      wide,
+    );
+    expect(plan.picked.map((p) => [p.kind, p.issue])).toEqual([
+      ['conflict', 3],
+      ['issue', 1],
+      ['issue', 2],
+    ]);
+    expect(plan.skipped.find((s) => s.issue === 3)?.reason).toBe(
+      'its pull request is in conflict resolution',
+    );
+  });
+
+  it('counts conflict resolutions against the issue’s attempts and budget', () => {
+    // Issue 1: a second claim, so two attempts of two. Issue 21: $2.50 spent of $2.
+    const ledger = ledgerOf(claimAndRelease(1, 2), claimAndRelease(21, 1, 2.5));
+    const plan = planDispatch(
+      input([], {
+        ledger,
+        conflicts: [
+          conflictPull({ pull: 41, issue: 1 }),
+          conflictPull({ pull: 42, issue: 21 }),
+          conflictPull({ pull: 43, issue: 3 }),
+        ],
+      }),
+      wide,
+    );
+    expect(reasons(plan)).toEqual({
+      1: 'attempts used (2 of 2)',
+      21: 'issue budget reached ($2.50 of $2)',
+    });
+    expect(plan.picked.map((p) => p.issue)).toEqual([3]);
+    expect(
+      reasons(
+        planDispatch(input([], { ledger, conflicts: [conflictPull({ pull: 43, issue: 3 })] }), {
+          ...wide,
+          dailyBudgetUsd: 2,
+        }),
+      ),
+    ).toEqual({ 3: 'daily budget reached ($2)' });
   });
 });
