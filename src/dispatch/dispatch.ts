@@ -24,6 +24,7 @@ import {
   alertTampering,
   appendComments,
   applyRepairs,
+  LostRace,
   openLedger,
   recoverLedger,
   rereadLedger,
@@ -376,13 +377,22 @@ export async function dispatch(
       dashboard,
     );
   }
-  const written = await appendComments(
-    ports.ledger,
-    ledger,
-    ledgerSettings,
-    commentsFor(entries),
-    dashboard(),
-  );
+  let written: number[];
+  try {
+    written = await appendComments(
+      ports.ledger,
+      ledger,
+      ledgerSettings,
+      commentsFor(entries),
+      dashboard(),
+    );
+  } catch (error) {
+    if (!(error instanceof LostRace)) throw error;
+    report.lost = claims;
+    report.claimed = [];
+    warnings.push(`Claimed nothing: ${error.message}.`);
+    return report;
+  }
   report.trackingIssue = ledger.head!.number;
 
   // Read the log back: an append that lost its place in the chain to a concurrent one is void.

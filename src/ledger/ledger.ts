@@ -40,6 +40,7 @@ export interface LedgerSettings {
 
 export interface Ledger {
   viewer: Identity;
+  identities: Identity[];
   trusted: (who: Identity | null) => boolean;
   /** The tracking issue holding the log, or null before the first write. */
   head: TrackingHead | null;
@@ -77,6 +78,7 @@ export async function openLedger(port: LedgerPort, settings: LedgerSettings): Pr
   let repairs: Repair[] = [];
   const ledger = (fields: Partial<Ledger>): Ledger => ({
     viewer,
+    identities,
     trusted,
     head: null,
     predecessor: null,
@@ -139,6 +141,14 @@ export async function openLedger(port: LedgerPort, settings: LedgerSettings): Pr
       state,
       tampering: log.tampering,
     });
+  }
+}
+
+/** A first tracking issue lost to one another run opened at the same moment: nothing was written. */
+export class LostRace extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LostRace';
   }
 }
 
@@ -230,8 +240,29 @@ export async function appendComments(
   dashboard: string,
 ): Promise<number[]> {
   if (!ledger.head) {
-    ledger.head = await openTrackingIssue(port, ledger, settings, dashboard, null);
-    ledger.chain = genesis(ledger.head.number);
+    const head = await openTrackingIssue(port, ledger, settings, dashboard, null);
+    // Another run may have opened a first tracking issue at the same time: the lower one is
+    // the ledger, and the other is set aside before anything is written to it.
+    const decision = resolveTracking(
+      await port.candidates(ledger.identities, settings.label),
+      ledger.trusted,
+    );
+    if (decision.kind !== 'head' || decision.head !== head.number) {
+      await port.close(
+        head.number,
+        trackingBody('Another run opened the ledger at the same time; this issue is not used.', {
+          ...head.marker,
+          abandoned: true,
+        }),
+      );
+      throw new LostRace(
+        decision.kind === 'head'
+          ? `another run opened the ledger in #${decision.head} at the same time`
+          : 'another run opened a ledger at the same time',
+      );
+    }
+    ledger.head = head;
+    ledger.chain = genesis(head.number);
   }
   const issue = ledger.head.number;
   const ids: number[] = [];

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { runDispatch } from '../../src/dispatch/run.js';
-import { encodeEntries } from '../../src/ledger/codec.js';
+import type { LedgerEntry } from '../../src/ledger/entries.js';
 import type { FixtureInput } from '../../src/twin/fixture.js';
 import { startTwin, type Twin } from '../../src/twin/server.js';
 import { twinDeps } from '../support/dispatch.js';
+import { ledgerIssue, type FixtureComment } from '../support/ledger.js';
 import { client } from '../support/twin.js';
 
 let twin: Twin | undefined;
@@ -39,41 +40,33 @@ function base(): FixtureInput {
   };
 }
 
-const tracking = (comments: NonNullable<FixtureInput['issues']>[number]['comments']) => ({
-  number: 10,
-  title: 'AI Scrum Master — coordination',
-  author: 'github-actions[bot]',
-  createdAt: at(1),
-  labels: [{ name: 'ai-coordination', by: 'github-actions[bot]', at: at(1) }],
-  comments,
-});
+const tracking = (comments: FixtureComment[]) => ledgerIssue({ number: 10, at: at(1), comments });
 
-const claimBody = (issue: number, epoch: number, file: string) =>
-  encodeEntries([
-    {
-      type: 'claim',
-      issue,
-      claim: `x-${issue}-${epoch}`,
-      epoch,
-      kind: 'issue',
-      files: [file],
-      run: 7,
-      lease: future(),
-      at: new Date().toISOString(),
-    },
-  ]);
+const claimBody = (issue: number, epoch: number, file: string): LedgerEntry[] => [
+  {
+    type: 'claim',
+    issue,
+    claim: `x-${issue}-${epoch}`,
+    epoch,
+    kind: 'issue',
+    files: [file],
+    run: 7,
+    lease: future(),
+    at: new Date().toISOString(),
+  },
+];
 
 describe('dispatch flows', () => {
   it('counts claims written by a ledger writer, and only then', async () => {
     const fixture = base();
     fixture.issues!.push(
-      tracking([{ author: 'alice', body: claimBody(1, 1, 'src/a.ts'), at: at(6) }]),
+      tracking([{ author: 'alice', entries: claimBody(1, 1, 'src/a.ts'), at: at(6) }]),
     );
     twin = await startTwin(fixture);
     const without = twinDeps(twin, { 'github-token': 'ghs_bot', 'dry-run': 'true' });
     await runDispatch(without.deps);
     expect(without.summaries[0]).toContain('### Would pick');
-    expect(without.summaries[0]).toContain('| #1 Issue 1 | issue | `r900a1-1-e1`');
+    expect(without.summaries[0]).toMatch(/\| #1 Issue 1 \| issue \| `r900a1-[0-9a-f]{8}-1-e1`/);
     const withAlice = twinDeps(twin, {
       'github-token': 'ghs_bot',
       'dry-run': 'true',
@@ -89,7 +82,7 @@ describe('dispatch flows', () => {
     const fixture = base();
     fixture.users!.push({ login: 'trudy', permission: 'triage' });
     fixture.issues!.push({
-      ...tracking([{ author: 'trudy', body: claimBody(1, 1, '**'), at: at(6) }]),
+      ...tracking([{ author: 'trudy', entries: claimBody(1, 1, '**'), at: at(6) }]),
       author: 'trudy',
       labels: [{ name: 'ai-coordination', by: 'trudy', at: at(1) }],
     });
@@ -104,7 +97,26 @@ describe('dispatch flows', () => {
 
   it('hands pull requests labelled ai-conflict back first, as conflict entries under their issue', async () => {
     const fixture = base();
-    fixture.issues!.push(tracking([]));
+    // Issue 3 was claimed and its worker opened the pull request: only then is a conflict work.
+    fixture.issues!.push(
+      tracking([
+        { author: 'github-actions[bot]', entries: claimBody(3, 1, 'src/c.ts'), at: at(6) },
+        {
+          author: 'github-actions[bot]',
+          entries: [
+            {
+              type: 'release',
+              issue: 3,
+              claim: 'x-3-1',
+              outcome: 'pr-opened',
+              costUsd: 1,
+              at: new Date().toISOString(),
+            },
+          ],
+          at: at(6),
+        },
+      ]),
+    );
     twin = await startTwin(fixture);
     const api = client(twin);
     const main = (await api.request('GET', '/repos/acme/shop/git/ref/heads/main')).body.object.sha;
@@ -150,7 +162,7 @@ describe('dispatch flows', () => {
   it('rotates a long log to a fresh tracking issue that starts with a snapshot', async () => {
     const fixture = base();
     const comments = [
-      { author: 'github-actions[bot]', body: claimBody(1, 1, 'src/a.ts'), at: at(6) },
+      { author: 'github-actions[bot]', entries: claimBody(1, 1, 'src/a.ts'), at: at(6) },
       ...Array.from({ length: 60 }, (_, i) => ({
         author: 'mallory',
         body: `noise ${i}`,
@@ -199,7 +211,7 @@ describe('dispatch flows', () => {
 
   it('expires a claim whose lease passed and claims the issue again with the next epoch', async () => {
     const fixture = base();
-    const stale = encodeEntries([
+    const stale: LedgerEntry[] = [
       {
         type: 'claim',
         issue: 1,
@@ -211,13 +223,17 @@ describe('dispatch flows', () => {
         lease: '2026-11-20T00:00:00Z',
         at: '2026-11-19T00:00:00Z',
       },
-    ]);
-    fixture.issues!.push(tracking([{ author: 'github-actions[bot]', body: stale, at: at(19) }]));
+    ];
+    fixture.issues!.push(tracking([{ author: 'github-actions[bot]', entries: stale, at: at(19) }]));
     twin = await startTwin(fixture);
     const { deps, outputs, summaries } = twinDeps(twin, { 'github-token': 'ghs_bot' });
     await runDispatch(deps);
     const matrix = JSON.parse(outputs['matrix']!).include;
-    expect(matrix[0]).toMatchObject({ issue: 1, epoch: 2, claim: 'r900a1-1-e2' });
+    expect(matrix[0]).toMatchObject({
+      issue: 1,
+      epoch: 2,
+      claim: expect.stringMatching(/^r900a1-[0-9a-f]{8}-1-e2$/),
+    });
     expect(summaries[0]).toContain('- #1: `old-1` (lease-passed)');
     const written = twin.state.comments.filter((c) => c.issue === 10).at(-1)!.body;
     expect(written).toContain('"type":"expire","issue":1,"claim":"old-1","reason":"lease-passed"');
@@ -225,7 +241,7 @@ describe('dispatch flows', () => {
 
   it('skips everything once the day’s budget is spent', async () => {
     const fixture = base();
-    const release = encodeEntries([
+    const release: LedgerEntry[] = [
       {
         type: 'release',
         issue: 2,
@@ -234,8 +250,10 @@ describe('dispatch flows', () => {
         costUsd: 30,
         at: new Date().toISOString(),
       },
-    ]);
-    fixture.issues!.push(tracking([{ author: 'github-actions[bot]', body: release, at: at(6) }]));
+    ];
+    fixture.issues!.push(
+      tracking([{ author: 'github-actions[bot]', entries: release, at: at(6) }]),
+    );
     twin = await startTwin(fixture);
     const { deps, outputs, summaries } = twinDeps(twin, {
       'github-token': 'ghs_bot',

@@ -5,6 +5,7 @@ import { identityOf, trustOf } from '../../src/ledger/identity.js';
 import {
   appendComments,
   applyRepairs,
+  LostRace,
   openLedger,
   rereadLedger,
   rotateLedger,
@@ -220,6 +221,20 @@ describe('reading and appending through the port', () => {
     expect(rotated).toMatchObject({ tampering: [], predecessor: 1, head: { number: 3 } });
     expect(rotated.state.issues.size).toBe(30);
     expect(port.issue(1).open).toBe(false);
+  });
+
+  it('sets aside a first tracking issue opened at the same moment as another run’s', async () => {
+    const port = new FakeLedgerPort();
+    const a = await openLedger(port, settings);
+    const b = await openLedger(port, settings);
+    await appendComments(port, a, settings, [encodeEntries([claim(1)])], dashboard);
+    await expect(
+      appendComments(port, b, settings, [encodeEntries([claim(1)])], dashboard),
+    ).rejects.toThrow(LostRace);
+    expect(port.issue(2)).toMatchObject({ open: false, comments: [] });
+    const after = await openLedger(port, settings);
+    expect(after).toMatchObject({ tampering: [], head: { number: 1 } });
+    expect(after.repairs).toEqual([]);
   });
 
   it('stops on a hand-edited description of the tracking issue', async () => {

@@ -7,7 +7,7 @@ import {
 } from '../../src/ledger/chain.js';
 import { encodeEntries } from '../../src/ledger/codec.js';
 import type { LedgerEntry } from '../../src/ledger/entries.js';
-import { identityOf, restLogin, sameIdentity, type Identity } from '../../src/ledger/identity.js';
+import { identityOf, sameIdentity, type Identity } from '../../src/ledger/identity.js';
 import {
   UncertainWrite,
   type LedgerPort,
@@ -196,4 +196,31 @@ export class FakeLedgerPort implements LedgerPort {
   async evidence() {
     return this.evidenceFound;
   }
+}
+
+export type FixtureComment = { author: string; at: string } & (
+  { entries: LedgerEntry[] } | { body: string }
+);
+
+/**
+ * A tracking issue for a twin fixture, as dispatch keeps it: the chain marker in its description,
+ * and the comments given with `entries` chained in order (those given as `body` are taken as is).
+ */
+export function ledgerIssue(options: {
+  number: number;
+  at: string;
+  comments?: FixtureComment[];
+  from?: number | null;
+  state?: 'open' | 'closed';
+  author?: string;
+  start?: ChainHead;
+}) {
+  let head = options.start ?? genesis(options.number);
+  const comments = (options.comments ?? []).map((comment, i) => {
+    if ('body' in comment) return comment;
+    const body = chainedBody(head, `f${options.number}x${i}`, encodeEntries(comment.entries));
+    head = { seq: head.seq + 1, hash: sha256(body) };
+    return { author: comment.author, at: comment.at, body };
+  });
+  return trackingFixture({ ...options, comments });
 }
