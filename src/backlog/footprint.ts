@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { visibleText } from '../markdown.js';
 
 /**
  * Footprints: the files an issue will likely touch, from what its text names, checked against
@@ -86,6 +87,8 @@ export interface Footprint {
   /** Paths and globs, as recorded in claims and given to workers. */
   entries: string[];
   source: 'explicit' | 'names' | 'fallback';
+  /** Text a reader of the issue does not see (a comment, say) named files that were not locked. */
+  hiddenTextIgnored: boolean;
 }
 
 const PATHLIKE = /^(?:\.\/)?[\w@.+-]+(?:\/[\w@.+*?[\]{}-]+)*\/?$|^[\w@.+*?[\]{}-]+\.[\w*{}]+$/;
@@ -149,7 +152,9 @@ export function namedPaths(text: string): { explicit: string[]; mentioned: strin
 
 /**
  * The footprint of an issue: named paths and globs that exist in the tree (or are new files in an
- * existing folder), file names matched to the tree, and otherwise the coarse fallback.
+ * existing folder), file names matched to the tree, and otherwise the coarse fallback. Only what a
+ * reader of the issue sees counts, so text hidden from the people who approve an issue cannot
+ * widen the lock it takes.
  */
 export function estimateFootprint(
   title: string,
@@ -157,7 +162,33 @@ export function estimateFootprint(
   tree: RepositoryTree,
   fallback: readonly string[],
 ): Footprint {
-  const { explicit, mentioned } = namedPaths(`${title}\n${body}`);
+  const shownTitle = visibleText(title.slice(0, MAX_SCANNED_CHARS));
+  const shownBody = visibleText(body.slice(0, MAX_SCANNED_CHARS));
+  const shown = namedPaths(`${shownTitle.text}\n${shownBody.text}`);
+  const footprint = footprintFrom(shown, tree, fallback);
+  const hidden = [...shownTitle.hidden, ...shownBody.hidden];
+  if (hidden.length === 0) return { ...footprint, hiddenTextIgnored: false };
+  // Said when counting the hidden text would have changed the footprint, not for every comment.
+  const unseen = namedPaths(hidden.join('\n'));
+  const withHidden = footprintFrom(
+    {
+      explicit: [...shown.explicit, ...unseen.explicit],
+      mentioned: [...shown.mentioned, ...unseen.mentioned],
+    },
+    tree,
+    fallback,
+  );
+  return {
+    ...footprint,
+    hiddenTextIgnored: withHidden.entries.join('\n') !== footprint.entries.join('\n'),
+  };
+}
+
+function footprintFrom(
+  { explicit, mentioned }: { explicit: string[]; mentioned: string[] },
+  tree: RepositoryTree,
+  fallback: readonly string[],
+): Omit<Footprint, 'hiddenTextIgnored'> {
   const entries = new Set<string>();
   for (const path of [...explicit, ...mentioned]) {
     if (isGlob(path)) {

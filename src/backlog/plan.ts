@@ -238,10 +238,14 @@ export function planDispatch(input: PlanInput, settings: PlanSettings): Plan {
     const issue = inBacklog.get(conflict.issue);
     const footprint: Footprint =
       remembered.length > 0
-        ? { entries: [...remembered], source: 'explicit' }
+        ? { entries: [...remembered], source: 'explicit', hiddenTextIgnored: false }
         : issue
           ? footprintOf(issue)
-          : { entries: [...settings.fallbackFootprint], source: 'fallback' };
+          : {
+              entries: [...settings.fallbackFootprint],
+              source: 'fallback',
+              hiddenTextIgnored: false,
+            };
     const clash = conflictWith(conflict.issue, footprint.entries);
     if (clash) {
       skip(clash);

@@ -38,6 +38,16 @@ export function renderSummary(report: DispatchReport, repository: string): strin
       );
     }
     lines.push('');
+    const hidden = report.claimed.filter((c) => c.footprint.hiddenTextIgnored);
+    if (hidden.length > 0) {
+      lines.push(
+        ...hidden.map(
+          (c) =>
+            `- #${c.issue}: hidden text in the issue was ignored (it named files that its footprint does not lock)`,
+        ),
+        '',
+      );
+    }
   }
   if (report.lost.length > 0) {
     lines.push(

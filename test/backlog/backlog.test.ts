@@ -50,10 +50,12 @@ describe('footprints', () => {
     ).toEqual({
       entries: ['src/tax.ts', 'src/vat.ts'],
       source: 'explicit',
+      hiddenTextIgnored: false,
     });
     expect(estimateFootprint('Button', 'The `button.tsx` looks off', t, ['**'])).toEqual({
       entries: ['src/ui/button.tsx'],
       source: 'names',
+      hiddenTextIgnored: false,
     });
     expect(estimateFootprint('All ts', 'Rename in `src/**/*.ts`', t, ['**']).entries).toEqual([
       'src/**/*.ts',
@@ -64,12 +66,63 @@ describe('footprints', () => {
     expect(estimateFootprint('Make it faster', 'Everything is slow', tree(), ['src/**'])).toEqual({
       entries: ['src/**'],
       source: 'fallback',
+      hiddenTextIgnored: false,
     });
   });
 
   it('reads at most 64 KiB of a hostile body', () => {
     const body = `${'`a/b.ts` '.repeat(20_000)}\`src/cart.ts\``;
     expect(estimateFootprint('x', body, tree(), ['**']).source).toBe('fallback');
+  });
+
+  it('counts only what a reader of the issue sees, and says when hidden text named files', () => {
+    const t = tree();
+    const footprint = (body: string) => estimateFootprint('Totals', body, t, ['**']);
+    expect(footprint('Fix `src/cart.ts`.\n<!-- and `src/tax.ts`, README.md -->')).toEqual({
+      entries: ['src/cart.ts'],
+      source: 'explicit',
+      hiddenTextIgnored: true,
+    });
+    expect(footprint('<img alt="see src/tax.ts" src="x.png"> in `src/cart.ts`').entries).toEqual([
+      'src/cart.ts',
+    ]);
+    expect(footprint('`src/cart.ts`\n\n[ref]: src/tax.ts').entries).toEqual(['src/cart.ts']);
+    // Only hidden text names files: the issue names none, so the fallback applies.
+    expect(footprint('Make it right <!--\n`src/**`\n-->')).toEqual({
+      entries: ['**'],
+      source: 'fallback',
+      hiddenTextIgnored: true,
+    });
+    // GitHub drops `hidden` and `style`, so this text is on screen and counts.
+    expect(
+      footprint('<span hidden>`src/tax.ts`</span> <p style="display:none">src/cart.ts</p>'),
+    ).toEqual({
+      entries: ['src/cart.ts', 'src/tax.ts'],
+      source: 'explicit',
+      hiddenTextIgnored: false,
+    });
+  });
+
+  it('does not flag hidden text that changes nothing, and reads through invisible characters', () => {
+    const t = tree();
+    const template = '<!-- Describe the bug, and name src/cart.ts -->\nRound `src/cart.ts`.';
+    expect(estimateFootprint('Rounding', template, t, ['**'])).toEqual({
+      entries: ['src/cart.ts'],
+      source: 'explicit',
+      hiddenTextIgnored: false,
+    });
+    const screenshot =
+      '<img width="300" alt="image" src="https://github.com/user-attachments/a.png">';
+    expect(estimateFootprint('Tax', `${screenshot} \`src/tax.ts\``, t, ['**'])).toEqual({
+      entries: ['src/tax.ts'],
+      source: 'explicit',
+      hiddenTextIgnored: false,
+    });
+    // A zero-width space and a bidi mark inside a path do not make it another path.
+    expect(
+      estimateFootprint('Ta\u200Bx', 'Edit `src/ca\u200Brt.ts` and src/\u200Etax.ts.', t, ['**'])
+        .entries,
+    ).toEqual(['src/cart.ts', 'src/tax.ts']);
   });
 
   it('expands a glob once, against the tree and planned files', () => {
@@ -394,7 +447,7 @@ describe('planning a batch', () => {
         pull: 30,
         title: 'Add tax',
         epoch: 2,
-        footprint: { entries: ['src/cart.ts'], source: 'explicit' },
+        footprint: { entries: ['src/cart.ts'], source: 'explicit', hiddenTextIgnored: false },
       },
     ]);
     expect(reasons(plan)).toEqual({
