@@ -28,6 +28,13 @@ const edit = z.strictObject({
   body: z.string().optional(),
 });
 
+/** A locked conversation: who locked it, when, and why (REST's lock reasons). */
+const lock = z.strictObject({
+  by: login,
+  at: isoDate,
+  reason: z.enum(['off-topic', 'too heated', 'resolved', 'spam']).optional(),
+});
+
 const issue = z.strictObject({
   number: z.number().int().positive(),
   title: z.string().min(1).max(256),
@@ -40,6 +47,7 @@ const issue = z.strictObject({
   edits: z.array(edit).default([]),
   blockedBy: z.array(z.number().int().positive()).default([]),
   subIssues: z.array(z.number().int().positive()).default([]),
+  lock: lock.optional(),
 });
 
 const workflowRun = z.strictObject({
@@ -233,6 +241,7 @@ export function parseFixture(input: unknown): Fixture {
       });
     });
     issue.edits.forEach((edit, j) => known(edit.by, `${at}.edits[${j}].by`));
+    if (issue.lock) known(issue.lock.by, `${at}.lock.by`);
   });
   fixture.issues.forEach((issue, i) => {
     for (const key of ['blockedBy', 'subIssues'] as const) {

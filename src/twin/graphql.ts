@@ -234,6 +234,14 @@ const TYPENAME_OF_EVENT: Record<TimelineEvent['event'], string> = {
   unlocked: 'UnlockedEvent',
 };
 
+/** GraphQL's LockReason as REST's lock reasons. */
+const LOCK_REASON_OF_ENUM = {
+  OFF_TOPIC: 'off-topic',
+  TOO_HEATED: 'too heated',
+  RESOLVED: 'resolved',
+  SPAM: 'spam',
+} as const;
+
 /** REST's lock reasons (`too heated`) as GraphQL's LockReason (`TOO_HEATED`). */
 export const lockReasonEnum = (reason: string | null | undefined): string | null =>
   reason ? reason.toUpperCase().replace(/[ -]/g, '_') : null;
@@ -369,6 +377,8 @@ function itemCommon(state: TwinState, json: Serializer, item: Item): Record<stri
     closed: item.state === 'closed',
     editor: () => actorView(state, json, item.editor),
     author: () => actorView(state, json, item.author),
+    locked: item.locked,
+    activeLockReason: lockReasonEnum(item.lockReason),
     includesCreatedEdit: item.edits.length > 0,
     userContentEdits: (args: ConnectionArgs) => editsConnection(state, json, item.edits, args),
     timelineItems: (args: TimelineArgs) => timelineConnection(state, json, item, args),
@@ -689,6 +699,25 @@ function rootValue(context: GraphqlContext): Record<string, unknown> {
       return {
         clientMutationId: input['clientMutationId'] ?? null,
         unminimizedComment: commentView(state, json, comment),
+      };
+    },
+    lockLockable: ({ input }: { input: Input }) => {
+      const item = itemByNodeId(state, String(input['lockableId']));
+      const reason = input['lockReason'] as keyof typeof LOCK_REASON_OF_ENUM | undefined;
+      state.lock(actor, item.number, reason ? LOCK_REASON_OF_ENUM[reason] : null);
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        actor: actorView(state, json, actor.login),
+        lockedRecord: itemView(state, json, item),
+      };
+    },
+    unlockLockable: ({ input }: { input: Input }) => {
+      const item = itemByNodeId(state, String(input['lockableId']));
+      state.unlock(actor, item.number);
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        actor: actorView(state, json, actor.login),
+        unlockedRecord: itemView(state, json, item),
       };
     },
     addLabelsToLabelable: ({ input }: { input: Input }) => {

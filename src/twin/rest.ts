@@ -440,6 +440,26 @@ export const REST_ROUTES: RestRoute[] = [
     },
   },
   {
+    method: 'PUT',
+    template: `${REPO}/issues/{issue_number}/lock`,
+    handle(request, state) {
+      state.lock(
+        request.actor,
+        int(request.params['issue_number'], 'issue_number'),
+        str(request.body, 'lock_reason') ?? null,
+      );
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'DELETE',
+    template: `${REPO}/issues/{issue_number}/lock`,
+    handle(request, state) {
+      state.unlock(request.actor, int(request.params['issue_number'], 'issue_number'));
+      return { status: 204 };
+    },
+  },
+  {
     method: 'GET',
     template: `${REPO}/issues/{issue_number}/dependencies/blocked_by`,
     handle(request, state, json) {

@@ -115,8 +115,8 @@ export class Serializer {
       assignee: null,
       assignees: [],
       milestone: null,
-      locked: false,
-      active_lock_reason: null,
+      locked: item.locked,
+      active_lock_reason: item.lockReason,
       comments,
       closed_at: item.closedAt,
       created_at: item.createdAt,
@@ -217,6 +217,7 @@ export class Serializer {
       json['label'] = { name: event.label, color: label?.color ?? 'ededed' };
     }
     if (event.event === 'renamed') json['rename'] = { from: '', to: issue.title };
+    if (event.event === 'locked') json['lock_reason'] = event.lockReason ?? null;
     if (event.event === 'closed' || event.event === 'reopened')
       json['state_reason'] = event.stateReason ?? null;
     return json;
@@ -380,13 +381,13 @@ export class Serializer {
       statuses_url: `${this.repoApi}/statuses/${headSha}`,
       number: pull.number,
       state: pull.state,
-      locked: false,
+      locked: pull.locked,
       title: pull.title,
       user: this.user(pull.author),
       body: pull.body,
       labels: this.labelsOf(pull),
       milestone: null,
-      active_lock_reason: null,
+      active_lock_reason: pull.lockReason,
       created_at: pull.createdAt,
       updated_at: pull.updatedAt,
       closed_at: pull.closedAt,

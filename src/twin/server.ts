@@ -163,8 +163,8 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
 
   const restError = (error: ApiError) => ({
     message: error.message,
-    ...error.extra,
     documentation_url: 'https://docs.github.com/rest',
+    ...error.extra,
     status: String(error.status),
   });
 

@@ -54,6 +54,9 @@ export const MINIMIZE_CLASSIFIERS = [
 ] as const;
 export type MinimizeClassifier = (typeof MINIMIZE_CLASSIFIERS)[number];
 
+export const LOCK_REASONS = ['off-topic', 'too heated', 'resolved', 'spam'] as const;
+export type LockReason = (typeof LOCK_REASONS)[number];
+
 export interface Comment {
   id: number;
   nodeId: string;
@@ -114,6 +117,9 @@ interface ItemBase {
   edits: ContentEdit[];
   /** Who closed it last (REST `closed_by`). */
   closedBy: string | null;
+  locked: boolean;
+  /** REST's words: `off-topic`, `too heated`, `resolved`, `spam`, or null when none was given. */
+  lockReason: LockReason | null;
 }
 
 export interface Issue extends ItemBase {
@@ -355,6 +361,7 @@ export class TwinState {
           at: comment.at,
           apply: () => this.seedComment(issue, comment),
         })),
+        ...(spec.lock ? [{ at: spec.lock.at, apply: () => this.seedLock(issue, spec.lock!) }] : []),
       ].sort((a, b) => a.at.localeCompare(b.at));
       for (const happening of happenings) happening.apply();
     }
@@ -376,6 +383,15 @@ export class TwinState {
     }
     if (edit.body !== undefined) this.recordEdit(issue, edit.by, edit.at, edit.body);
     issue.updatedAt = maxTime(issue.updatedAt, edit.at);
+  }
+
+  private seedLock(item: Item, lock: { by: string; at: string; reason?: string }): void {
+    this.lock(
+      { ...this.user(lock.by)!, permission: 'admin' },
+      item.number,
+      lock.reason ?? null,
+      lock.at,
+    );
   }
 
   private seedComment(issue: Issue, spec: FixtureComment): void {
@@ -457,6 +473,8 @@ export class TwinState {
       editor: null,
       edits: [],
       closedBy: null,
+      locked: false,
+      lockReason: null,
       blockedBy: [],
       subIssues: [],
       parent: null,
@@ -674,6 +692,7 @@ export class TwinState {
   createComment(actor: User, number: number, body: string): Comment {
     this.require(actor, 'read');
     const item = this.item(number);
+    if (item.locked && !atLeast(actor.permission, 'write')) throw lockedConversation();
     checkCommentBody(body);
     if (body.trim() === '')
       throw validationFailed([{ resource: 'IssueComment', code: 'missing_field', field: 'body' }]);
@@ -738,6 +757,36 @@ export class TwinState {
     this.require(actor, 'write');
     comment.minimized = classifier;
     return comment;
+  }
+
+  /**
+   * Locks an issue's or pull request's conversation (push access, as GitHub's REST description
+   * says): from then on only users with push access can comment. Locking a locked conversation
+   * changes nothing.
+   */
+  lock(actor: User, number: number, reason: string | null, at = timestamp()): Item {
+    this.require(actor, 'write');
+    const item = this.item(number);
+    if (reason !== null && !(LOCK_REASONS as readonly string[]).includes(reason))
+      throw validationFailed([{ resource: 'Issue', code: 'invalid', field: 'lock_reason' }]);
+    if (item.locked) return item;
+    item.locked = true;
+    item.lockReason = reason as LockReason | null;
+    item.events.push(this.event('locked', actor.login, at, undefined, { lockReason: reason }));
+    item.updatedAt = maxTime(item.updatedAt, at);
+    return item;
+  }
+
+  unlock(actor: User, number: number): Item {
+    this.require(actor, 'write');
+    const item = this.item(number);
+    if (!item.locked) return item;
+    const now = timestamp();
+    item.locked = false;
+    item.lockReason = null;
+    item.events.push(this.event('unlocked', actor.login, now));
+    item.updatedAt = now;
+    return item;
   }
 
   // ---- dependencies and sub-issues -------------------------------------------------------
@@ -960,6 +1009,8 @@ export class TwinState {
       editor: null,
       edits: [],
       closedBy: null,
+      locked: false,
+      lockReason: null,
       head,
       base: spec.base,
       draft: spec.draft,
@@ -1392,6 +1443,12 @@ function checkCommentBody(body: string): void {
     ]);
   }
 }
+
+/** GitHub's answer to a comment on a locked conversation from someone without push access. */
+export const lockedConversation = (): ApiError =>
+  new ApiError(403, 'Unable to create comment because issue is locked.', {
+    documentation_url: 'https://help.github.com/articles/locking-conversations/',
+  });
 
 function checkRunState(run: CheckRun): 'pending' | 'failing' | 'success' {
   if (run.status !== 'completed') return 'pending';

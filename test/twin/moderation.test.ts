@@ -510,3 +510,168 @@ describe('issue bodies, state and labels', () => {
     expect(bobs.body.labels.map((l: { name: string }) => l.name)).toEqual(['priority:high']);
   });
 });
+
+describe('locked conversations', () => {
+  const LOCK = '/repos/{owner}/{repo}/issues/{issue_number}/lock';
+  const LOCKED = /* GraphQL */ `
+    query Locked {
+      repository(owner: "acme", name: "shop") {
+        issue(number: 1) {
+          locked
+          activeLockReason
+          timelineItems(first: 10, itemTypes: [LOCKED_EVENT, UNLOCKED_EVENT]) {
+            nodes {
+              __typename
+              ... on LockedEvent {
+                lockReason
+                createdAt
+                actor {
+                  login
+                }
+              }
+              ... on UnlockedEvent {
+                createdAt
+                actor {
+                  login
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  `;
+
+  it('needs push access to lock; REST and GraphQL show the lock and its reason', async () => {
+    for (const token of ['ghp_trudy', 'ghp_mallory']) {
+      const refused = await as(token).request('PUT', `${repo}/issues/1/lock`, {
+        lock_reason: 'resolved',
+      });
+      expect(refused.status).toBe(403);
+    }
+    const locked = await rest('ghp_bob', 'PUT', `${repo}/issues/1/lock`, LOCK, {
+      lock_reason: 'too heated',
+    });
+    expect([locked.status, locked.body]).toEqual([204, undefined]);
+    const issue = await rest(
+      'ghs_bot',
+      'GET',
+      `${repo}/issues/1`,
+      '/repos/{owner}/{repo}/issues/{issue_number}',
+    );
+    expect(issue.body).toMatchObject({ locked: true, active_lock_reason: 'too heated' });
+    const data = (await gql('ghs_bot', LOCKED)).data.repository.issue;
+    expect(data).toMatchObject({
+      locked: true,
+      activeLockReason: 'TOO_HEATED',
+      timelineItems: {
+        nodes: [{ __typename: 'LockedEvent', lockReason: 'TOO_HEATED', actor: { login: 'bob' } }],
+      },
+    });
+    const timeline = await rest(
+      'ghs_bot',
+      'GET',
+      `${repo}/issues/1/timeline`,
+      '/repos/{owner}/{repo}/issues/{issue_number}/timeline',
+    );
+    expect(timeline.body.at(-1)).toMatchObject({ event: 'locked', lock_reason: 'too heated' });
+    const invalid = await as('ghp_bob').request('PUT', `${repo}/issues/2/lock`, {
+      lock_reason: 'boring',
+    });
+    expect(invalid.status).toBe(422);
+  });
+
+  it('refuses comments from users without push access with GitHub’s 403', async () => {
+    await as('ghp_bob').request('PUT', `${repo}/issues/1/lock`);
+    for (const token of ['ghp_mallory', 'ghp_trudy']) {
+      const refused = await as(token).request('POST', `${repo}/issues/1/comments`, { body: 'hey' });
+      expect([refused.status, refused.body.message]).toEqual([
+        403,
+        'Unable to create comment because issue is locked.',
+      ]);
+      expect(refused.body.documentation_url).toMatch(/locking-conversations/);
+    }
+    const ADD = /* GraphQL */ `
+      mutation Add($id: ID!) {
+        addComment(input: { subjectId: $id, body: "hey" }) {
+          clientMutationId
+        }
+      }
+    `;
+    const id = twin.state.item(1).nodeId;
+    expect((await gql('ghp_mallory', ADD, { id })).errors[0]).toMatchObject({
+      type: 'FORBIDDEN',
+      message: 'Unable to create comment because issue is locked.',
+    });
+    expect(
+      (await as('ghs_bot').request('POST', `${repo}/issues/1/comments`, { body: 'ok' })).status,
+    ).toBe(201);
+    expect((await comments()).comments.totalCount).toBe(2);
+  });
+
+  it('unlocks (204), after which everyone may comment again', async () => {
+    await as('ghp_bob').request('PUT', `${repo}/issues/1/lock`, { lock_reason: 'spam' });
+    expect((await as('ghp_trudy').request('DELETE', `${repo}/issues/1/lock`)).status).toBe(403);
+    const unlocked = await rest('ghp_bob', 'DELETE', `${repo}/issues/1/lock`, LOCK);
+    expect(unlocked.status).toBe(204);
+    const data = (await gql('ghs_bot', LOCKED)).data.repository.issue;
+    expect(data.locked).toBe(false);
+    expect(data.activeLockReason).toBeNull();
+    expect(data.timelineItems.nodes.map((n: any) => [n.__typename, n.actor.login])).toEqual([
+      ['LockedEvent', 'bob'],
+      ['UnlockedEvent', 'bob'],
+    ]);
+    expect(
+      (await as('ghp_mallory').request('POST', `${repo}/issues/1/comments`, { body: 'hey' }))
+        .status,
+    ).toBe(201);
+  });
+
+  it('locks and unlocks through lockLockable and unlockLockable', async () => {
+    const id = twin.state.item(1).nodeId;
+    const LOCK_IT = /* GraphQL */ `
+      mutation Lock($id: ID!) {
+        lockLockable(input: { lockableId: $id, lockReason: OFF_TOPIC }) {
+          actor {
+            login
+          }
+          lockedRecord {
+            locked
+            activeLockReason
+          }
+        }
+      }
+    `;
+    const UNLOCK_IT = /* GraphQL */ `
+      mutation Unlock($id: ID!) {
+        unlockLockable(input: { lockableId: $id }) {
+          unlockedRecord {
+            locked
+          }
+        }
+      }
+    `;
+    expect((await gql('ghp_trudy', LOCK_IT, { id })).errors[0].type).toBe('FORBIDDEN');
+    expect((await gql('ghp_bob', LOCK_IT, { id })).data.lockLockable).toEqual({
+      actor: { login: 'bob' },
+      lockedRecord: { locked: true, activeLockReason: 'OFF_TOPIC' },
+    });
+    expect(twin.state.item(1).lockReason).toBe('off-topic');
+    expect((await gql('ghp_bob', UNLOCK_IT, { id })).data.unlockLockable).toEqual({
+      unlockedRecord: { locked: false },
+    });
+  });
+
+  it('replays a fixture lock', async () => {
+    await twin.stop();
+    const fixture = shopFixture();
+    fixture.issues![0]!.lock = { by: 'alice', at: '2026-11-05T00:00:00Z', reason: 'resolved' };
+    twin = await startTwin(fixture);
+    const data = (await gql('ghs_bot', LOCKED)).data.repository.issue;
+    expect(data).toMatchObject({
+      locked: true,
+      activeLockReason: 'RESOLVED',
+      timelineItems: { nodes: [{ createdAt: '2026-11-05T00:00:00Z', actor: { login: 'alice' } }] },
+    });
+  });
+});

@@ -81,7 +81,9 @@ beforeAll(async () => {
   await call('DELETE', `${repo}/issues/comments/${scratch.body.id}`);
   await call('PATCH', `${repo}/issues/3`, { state: 'closed', state_reason: 'not_planned' });
   await call('PATCH', `${repo}/issues/3`, { state: 'open' });
+  await call('PUT', `${repo}/issues/3/lock`, { lock_reason: 'resolved' });
   await call('GET', `${repo}/issues/3`);
+  await call('DELETE', `${repo}/issues/3/lock`);
   await call('GET', `${repo}/issues/3/timeline`);
   await call('POST', `${repo}/issues/1/labels`, { labels: ['ai-in-progress'] });
   await call('GET', `${repo}/issues/1/timeline`);
