@@ -1,4 +1,7 @@
-/** GitHub-flavoured Markdown as people see it: what a reader of an issue body sees. */
+/**
+ * GitHub-flavoured Markdown as people see it: what a reader of an issue body sees, and text
+ * from an issue that we show in our own Markdown without letting it do anything there.
+ */
 
 /**
  * Characters that take no room on screen: zero-width space, non-joiner and joiner, word joiner
@@ -80,4 +83,35 @@ function withoutTags(block: string, hidden: string[]): string {
     open = from - 1;
   }
   return shown + block.slice(from);
+}
+
+/** Inline Markdown punctuation, shown as itself when escaped with a backslash. */
+const ACTIVE = /[\\`*_[\]<>!~&$]/g;
+
+/**
+ * Text from an issue or pull request (a title) made safe to show inline in our own Markdown:
+ * a table cell or a list item. It cannot mention anyone (`@` is followed by a zero-width space,
+ * which GitHub's mention and e-mail matching do not cross), link (`[x](url)`, `<https://…>`,
+ * bare `https://` and `www.` addresses are broken the same way), embed an image or HTML, format
+ * (backslash escapes), or break the structure around it (pipes, line breaks and other control
+ * characters become spaces; invisible and bidi characters are removed). At most `maxChars`
+ * characters are kept, counted as they are shown, with `…` when it was cut.
+ */
+export function safeInline(text: string, maxChars = 100): string {
+  const characters = [
+    ...text
+      .replace(INVISIBLE, '')
+      // eslint-disable-next-line no-control-regex -- control characters are what is replaced
+      .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029|]/g, ' ')
+      .trim(),
+  ];
+  const kept =
+    characters.length > maxChars
+      ? `${characters.slice(0, Math.max(maxChars - 1, 0)).join('')}…`
+      : characters.join('');
+  return kept
+    .replace(ACTIVE, '\\$&')
+    .replace(/@/g, '@\u200B')
+    .replace(/:\/\//g, ':\u200B//')
+    .replace(/\b(www)\./gi, '$1\u200B.');
 }

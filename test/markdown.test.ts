@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { visibleText } from '../src/markdown.js';
+import { safeInline, visibleText } from '../src/markdown.js';
 
 describe('the text a reader sees', () => {
   it('drops comments, tag markup with its attributes, reference definitions', () => {
@@ -62,5 +62,53 @@ describe('the text a reader sees', () => {
     ])
       visibleText(body);
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('inline text in our own Markdown', () => {
+  it('leaves ordinary titles as they are', () => {
+    expect(safeInline('Cart rounding')).toBe('Cart rounding');
+    expect(safeInline('Fix #12: totals (v2.1), 50% off')).toBe('Fix #12: totals (v2.1), 50% off');
+  });
+
+  it('cannot mention anyone', () => {
+    expect(safeInline('ping @alice and @acme/security')).toBe(
+      'ping @\u200Balice and @\u200Bacme/security',
+    );
+    expect(safeInline('mail me@example.com')).toBe('mail me@\u200Bexample.com');
+    // An entity would turn back into `@` after parsing: `&` is escaped, so it is shown as written.
+    expect(safeInline('&#64;alice')).toBe('\\&#64;alice');
+  });
+
+  it('cannot link, embed an image or HTML', () => {
+    expect(safeInline('[click](https://evil.example/x)')).toBe(
+      '\\[click\\](https:\u200B//evil.example/x)',
+    );
+    expect(safeInline('![pixel](https://evil.example/p.png)')).toBe(
+      '\\!\\[pixel\\](https:\u200B//evil.example/p.png)',
+    );
+    expect(safeInline('<https://evil.example> <img src=x onerror=alert(1)>')).toBe(
+      '\\<https:\u200B//evil.example\\> \\<img src=x onerror=alert(1)\\>',
+    );
+    expect(safeInline('see https://evil.example and WWW.evil.example')).toBe(
+      'see https:\u200B//evil.example and WWW\u200B.evil.example',
+    );
+    expect(safeInline('[ref]: https://evil.example')).toBe('\\[ref\\]: https:\u200B//evil.example');
+  });
+
+  it('cannot format or break the table, the list or the line around it', () => {
+    expect(safeInline('a | b\nc\r\n| d')).toBe('a   b c    d');
+    expect(safeInline('`code` *em* _em_ ~~del~~ $x$ \\')).toBe(
+      '\\`code\\` \\*em\\* \\_em\\_ \\~\\~del\\~\\~ \\$x\\$ \\\\',
+    );
+    expect(safeInline('tab\there\u2028and\u0000nul\u0085')).toBe('tab here and nul');
+    expect(safeInline('right-to-left \u202Eevil\u202C text\u200B')).toBe('right-to-left evil text');
+  });
+
+  it('keeps at most maxChars characters as shown, escapes not counted, never half a character', () => {
+    expect(safeInline('abcdef', 4)).toBe('abc…');
+    expect(safeInline('<<<<<<', 4)).toBe('\\<\\<\\<…');
+    expect(safeInline('😀😀😀😀😀', 3)).toBe('😀😀…');
+    expect(safeInline('x'.repeat(1000))).toHaveLength(100);
   });
 });

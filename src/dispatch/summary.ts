@@ -1,3 +1,4 @@
+import { safeInline } from '../markdown.js';
 import type { DispatchReport } from './dispatch.js';
 
 /** The job summary: what was picked, and for every other ready issue why it was not. */
@@ -34,7 +35,7 @@ export function renderSummary(report: DispatchReport, repository: string): strin
           .join(', ') +
         (c.footprint.entries.length > 5 ? ` … (${c.footprint.entries.length})` : '');
       lines.push(
-        `| #${c.issue} ${cell(c.title)} | ${c.kind}${c.pull ? ` (#${c.pull})` : ''} | \`${c.claim}\` | ${c.epoch} | ${files} (${c.footprint.source}) |`,
+        `| #${c.issue} ${safeInline(c.title)} | ${c.kind}${c.pull ? ` (#${c.pull})` : ''} | \`${c.claim}\` | ${c.epoch} | ${files} (${c.footprint.source}) |`,
       );
     }
     lines.push('');
@@ -64,7 +65,7 @@ export function renderSummary(report: DispatchReport, repository: string): strin
   if (others.length > 0) {
     lines.push('### Not picked', '', '| Issue | Reason |', '| --- | --- |');
     for (const s of others.slice(0, MAX_ROWS))
-      lines.push(`| #${s.issue} ${cell(s.title)} | ${cell(s.reason)} |`);
+      lines.push(`| #${s.issue} ${safeInline(s.title)} | ${cell(s.reason)} |`);
     if (others.length > MAX_ROWS) {
       lines.push(
         '',

@@ -1,3 +1,4 @@
+import { safeInline } from '../markdown.js';
 import { effectiveClaims, spendOn, utcDay, type LedgerState } from './fold.js';
 
 /** The tracking issue's body: a view of the folded ledger, re-rendered at every dispatch. */
@@ -61,7 +62,7 @@ export function renderDashboard(input: DashboardInput): string {
   if (input.queue.length === 0) lines.push('Empty.');
   else
     for (const item of input.queue.slice(0, 10))
-      lines.push(`1. #${item.issue} ${cell(item.title)}`);
+      lines.push(`1. #${item.issue} ${safeInline(item.title, 80)}`);
   lines.push('', '## Recent outcomes', '');
   const recent = [...state.recent].reverse().slice(0, 10);
   if (recent.length === 0) lines.push('None yet.');

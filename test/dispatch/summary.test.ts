@@ -32,7 +32,33 @@ const report = (extra: Partial<DispatchReport>): DispatchReport => ({
   ...extra,
 });
 
+const hostile =
+  'Ping @alice ![x](https://evil.example/p.png) <img src=x> [y](https://evil.example) | ' +
+  '`code`\n## heading https://evil.example';
+
 describe('the job summary', () => {
+  it('shows hostile titles as text: no mention, image, link, HTML or broken table', () => {
+    const summary = renderSummary(
+      report({
+        claimed: [claimed(1, hostile)],
+        skipped: [{ issue: 2, title: hostile, reason: 'blocked by #1' }],
+      }),
+      'acme/shop',
+    );
+    const rows = summary.split('\n').filter((line) => line.startsWith('| #'));
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      const title = row.split(' | ')[0]!;
+      expect(title).not.toMatch(/@[a-z]/i);
+      expect(title).not.toMatch(/(^|[^\\])[![<`]/);
+      expect(title).not.toContain('https://');
+    }
+    // Two columns for the reason table, five for the picked one: no extra pipes.
+    expect(rows[0]!.match(/\|/g)).toHaveLength(6);
+    expect(rows[1]).toMatch(/^\| #2 Ping @\u200Balice .* \| blocked by #1 \|$/);
+    expect(summary).not.toContain('\n## heading');
+  });
+
   it('says when hidden text in a picked issue was ignored, and only then', () => {
     const summary = renderSummary(
       report({
