@@ -184,12 +184,11 @@ export async function dispatch(
     } else {
       await requireMaintainer(ports.ledger, context);
       if (!options.dryRun) {
-        const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
         report.recovery = await recoverLedger(
           ports.ledger,
           ledger,
           ledgerSettings,
-          at,
+          { at: isoSeconds(now), lease: isoSeconds(leaseEnd(now, options.leaseMinutes)) },
           commentsFor,
           renderDashboard({
             state: ledger.state,
@@ -228,7 +227,7 @@ export async function dispatch(
   report.treeFiles = tree.size;
 
   // Claims that no longer hold: the lease passed, or the run holding them is over.
-  const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const at = isoSeconds(now);
   const expired = report.expired;
   const open = openClaims(state);
   for (const claim of open.filter((c) => Date.parse(c.lease) <= now.getTime())) {
@@ -320,9 +319,7 @@ export async function dispatch(
   report.capacity = plan.capacity;
   report.activeClaims = plan.activeClaims;
 
-  const lease = new Date(now.getTime() + options.leaseMinutes * 60_000)
-    .toISOString()
-    .replace(/\.\d{3}Z$/, 'Z');
+  const lease = isoSeconds(leaseEnd(now, options.leaseMinutes));
   const invocation = newNonce(4);
   const claims: Claimed[] = plan.picked.map((picked) => ({
     ...picked,
@@ -435,6 +432,9 @@ export async function dispatch(
   await refreshDashboard(ports.ledger, ledger, state, now, report.skipped, options, warnings);
   return report;
 }
+
+const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const leaseEnd = (now: Date, minutes: number) => new Date(now.getTime() + minutes * 60_000);
 
 /** Recovery rewrites the ledger: only a maintainer may ask for it, and only by hand. */
 async function requireMaintainer(port: LedgerPort, context: RunContext): Promise<void> {

@@ -111,15 +111,18 @@ export function describeTampering(t: Tampering): string {
 }
 
 export interface VerifiedLog {
-  /** Trusted comments whose entries count, in order. */
+  /** Trusted comments whose entries count, in order: the chain up to its first break. */
   accepted: LogComment[];
+  /**
+   * What a recovery keeps: the accepted comments, and after a break every trusted comment that
+   * is itself unchanged (the chain resumes from it). Edited ones and copies are left out.
+   */
+  salvaged: LogComment[];
   /** Appends that lost a race for their place in the chain: their entries never count. */
   voided: LogComment[];
   tampering: Tampering[];
   /** The chain's last accepted link: the next append goes after it. */
   head: ChainHead;
-  /** Accepted comments before the first break: what a recovery keeps. */
-  intact: number;
   /** Trusted comments with no ledger content (a writer's remark): ignored. */
   remarks: number;
   /** Comments by anyone else: ignored for coordination, whatever they hold. */
@@ -139,16 +142,20 @@ export function verifyLog(
 ): VerifiedLog {
   const result: VerifiedLog = {
     accepted: [],
+    salvaged: [],
     voided: [],
     tampering: [],
     head: { ...start },
-    intact: 0,
     remarks: 0,
     untrusted: 0,
   };
   const slots = new Map<number, string>();
   const lost = new Set<string>();
   const nonces = new Set<string>();
+  // Where the chain stands for salvage: it resumes after a break, the accepted head does not.
+  let resumed = { ...start };
+  // Edited comments left out since: the next link cannot match them, and that is no new finding.
+  let skipped = 0;
   let broken = false;
   const brk = (t: Tampering) => {
     result.tampering.push(t);
@@ -160,64 +167,54 @@ export function verifyLog(
       continue;
     }
     const link = readLink(comment.body);
+    const at = comment.createdAt;
     if (!link) {
       const decoded = decodeEntries(comment.body);
       if (decoded.entries.length + decoded.skipped === 0) {
         result.remarks++;
         continue;
       }
-      brk({
-        kind: 'unchained',
-        issue,
-        comment: comment.id,
-        at: comment.createdAt,
-        author: comment.author,
-      });
+      brk({ kind: 'unchained', issue, comment: comment.id, at, author: comment.author });
       continue;
     }
     if (comment.edited) {
       brk({ kind: 'edited', issue, comment: comment.id, ...comment.edited });
+      skipped++;
       continue;
     }
-    if (broken) continue;
-    const expected = result.head.seq + 1;
     if (nonces.has(link.nonce)) {
       // A copy of an accepted comment, posted again by someone who can write as a writer.
-      brk({
-        kind: 'out-of-order',
-        issue,
-        comment: comment.id,
-        at: comment.createdAt,
-        seq: link.seq,
-      });
-    } else if (link.seq === expected && link.prev === result.head.hash) {
+      brk({ kind: 'out-of-order', issue, comment: comment.id, at, seq: link.seq });
+      continue;
+    }
+    const expected = resumed.seq + 1;
+    if (link.seq === expected && link.prev === resumed.hash) {
       slots.set(link.seq, link.prev);
       nonces.add(link.nonce);
-      result.head = { seq: link.seq, hash: sha256(comment.body) };
-      result.accepted.push(comment);
-      result.intact = result.accepted.length;
+      resumed = { seq: link.seq, hash: sha256(comment.body) };
+      result.salvaged.push(comment);
+      if (!broken) {
+        result.head = resumed;
+        result.accepted.push(comment);
+      }
     } else if (slots.get(link.seq) === link.prev || lost.has(link.prev)) {
       // Lost a race for this place (or continued one that did): void, not tampering.
       lost.add(sha256(comment.body));
       result.voided.push(comment);
-    } else if (link.seq < expected) {
-      brk({
-        kind: 'out-of-order',
-        issue,
-        comment: comment.id,
-        at: comment.createdAt,
-        seq: link.seq,
-      });
     } else {
-      brk({
-        kind: 'gap',
-        issue,
-        comment: comment.id,
-        at: comment.createdAt,
-        expected,
-        found: link.seq,
-      });
+      if (link.seq !== expected + skipped)
+        brk(
+          link.seq < expected
+            ? { kind: 'out-of-order', issue, comment: comment.id, at, seq: link.seq }
+            : { kind: 'gap', issue, comment: comment.id, at, expected, found: link.seq },
+        );
+      // The comment itself is unchanged: the chain resumes from it for a recovery.
+      slots.set(link.seq, link.prev);
+      nonces.add(link.nonce);
+      resumed = { seq: link.seq, hash: sha256(comment.body) };
+      result.salvaged.push(comment);
     }
+    if (result.salvaged.at(-1) === comment) skipped = 0;
   }
   for (const deletion of deletions)
     if (trusted(deletion.author)) result.tampering.push({ kind: 'deleted', issue, ...deletion });

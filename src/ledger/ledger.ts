@@ -221,8 +221,9 @@ async function openTrackingIssue(
   settings: LedgerSettings,
   dashboard: string,
   from: number | null,
+  supersedes: number[] = [],
 ): Promise<TrackingHead> {
-  const marker = { nonce: newNonce(), from };
+  const marker = { nonce: newNonce(), from, ...(supersedes.length > 0 ? { supersedes } : {}) };
   const body = trackingBody(dashboard, marker);
   const number = await writeOnce(
     () => port.createIssue(settings.title, body, settings.label),
@@ -356,7 +357,7 @@ export async function alertTampering(port: LedgerPort, ledger: Ledger, now: Date
           '',
           ...findings.map((f) => `- ${f}`),
           '',
-          'To recover, a maintainer (admin or maintain access) runs the dispatch workflow by hand with `recover-ledger: true`: it writes a new ledger from the intact part of this one and the work GitHub still shows (branches `ai-feature/issue-N`, their pull requests and claim trailers). See docs/ledger.md.',
+          'To recover, a maintainer (admin or maintain access) runs the dispatch workflow by hand with `recover-ledger: true`: it writes a new ledger from the unchanged comments of this one and the work GitHub still shows (branches `ai-feature/issue-N`, their pull requests and claim trailers). See docs/ledger.md.',
         ].join('\n'),
       ),
     () => port.findComment(issue, digest),
@@ -380,35 +381,46 @@ export async function recoverLedger(
   port: LedgerPort,
   ledger: Ledger,
   settings: LedgerSettings,
-  at: string,
+  time: { at: string; lease: string },
   encode: (entries: readonly SnapshotEntry[]) => string[],
   dashboard: string,
 ): Promise<Recovery> {
-  const intact = foldLedger(ledger.log?.accepted.slice(0, ledger.log.intact) ?? [], ledger.trusted);
+  const kept = foldLedger(ledger.log?.salvaged ?? [], ledger.trusted);
   const evidence = await port.evidence();
-  const state = recoveredState(intact, evidence);
+  const state = recoveredState(kept, evidence, time);
   const from =
     ledger.head?.number ??
     ledger.tampering.flatMap((t) => ('issues' in t ? t.issues : [t.issue]))[0] ??
     1;
-  const snapshot = snapshotOf(state, from, at, () => true).map((part) => ({
+  const snapshot = snapshotOf(state, from, time.at, () => true).map((part) => ({
     ...part,
     recovered: true,
   }));
   const members = ledger.candidates.filter(
     (c) => ledger.trusted(c.author) && c.marker !== null && !c.marker.abandoned,
   );
-  const fresh: Ledger = { ...ledger, head: null, predecessor: null, repairs: [], commentCount: 0 };
+  const superseded = members.map((m) => m.number);
+  // The new ledger names the issues it replaces: once its snapshot is written it is the ledger,
+  // even if this run dies before closing them.
+  const head = await openTrackingIssue(port, ledger, settings, dashboard, null, superseded);
+  const fresh: Ledger = {
+    ...ledger,
+    head,
+    chain: genesis(head.number),
+    predecessor: null,
+    repairs: [],
+    commentCount: 0,
+  };
   await appendComments(port, fresh, settings, encode(snapshot), dashboard);
-  const issue = fresh.head!.number;
+  const issue = head.number;
   for (const member of members) {
     await port.close(
       member.number,
       trackingBody(
-        `This ledger was tampered with and recovered into #${issue} on ${at}; it is no longer used.`,
+        `This ledger was tampered with and recovered into #${issue} on ${time.at}; it is no longer used.`,
         { ...member.marker!, abandoned: true },
       ),
     );
   }
-  return { issue, superseded: members.map((m) => m.number), evidence };
+  return { issue, superseded, evidence };
 }

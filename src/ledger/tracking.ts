@@ -15,6 +15,8 @@ export interface TrackingMarker {
   from: number | null;
   /** Set when dispatch closed it before it held a complete ledger: it is out of the chain. */
   abandoned?: true;
+  /** Set on the first issue of a recovered ledger: the tracking issues it replaces. */
+  supersedes?: number[];
 }
 
 const MARKER = /<!-- ai-scrum-tracking v1 (\{[^\n]*?\}) -->/;
@@ -29,8 +31,16 @@ export function readTrackingMarker(body: string): TrackingMarker | null {
   try {
     const value = JSON.parse(match[1]!) as Partial<TrackingMarker>;
     const from = value.from ?? null;
+    const supersedes = Array.isArray(value.supersedes)
+      ? value.supersedes.filter((n) => Number.isInteger(n))
+      : [];
     if (typeof value.nonce === 'string' && (from === null || Number.isInteger(from)))
-      return { nonce: value.nonce, from, ...(value.abandoned === true ? { abandoned: true } : {}) };
+      return {
+        nonce: value.nonce,
+        from,
+        ...(value.abandoned === true ? { abandoned: true } : {}),
+        ...(supersedes.length > 0 ? { supersedes } : {}),
+      };
   } catch {
     // A malformed marker is no marker.
   }
@@ -89,8 +99,15 @@ export function resolveTracking(
   candidates: readonly TrackingCandidate[],
   trusted: (who: Identity | null) => boolean,
 ): TrackingDecision {
-  const members = candidates
-    .filter((c) => trusted(c.author) && c.marker !== null && !c.marker.abandoned)
+  const marked = candidates.filter(
+    (c) => trusted(c.author) && c.marker !== null && !c.marker.abandoned,
+  );
+  // A recovered ledger replaces the issues it names, from the moment it holds entries.
+  const superseded = new Set(
+    marked.filter((c) => c.hasEntries).flatMap((c) => c.marker!.supersedes ?? []),
+  );
+  const members = marked
+    .filter((c) => !superseded.has(c.number))
     .sort((a, b) => a.number - b.number);
   // Only dispatch writes a tracking issue's description; anyone else could rewire the chain.
   const tampering: Tampering[] = members

@@ -62,7 +62,9 @@ describe('the chain of ledger comments', () => {
     expect(result.tampering).toEqual([
       { kind: 'edited', issue: 7, comment: 2, by: alice, at: '2026-11-26T11:00:00Z' },
     ]);
-    expect(result.intact).toBe(1);
+    // A recovery keeps the unchanged comments on both sides of the edited one.
+    expect(result.accepted.map((c) => c.id)).toEqual([1]);
+    expect(result.salvaged.map((c) => c.id)).toEqual([1, 3]);
     expect(describeTampering(result.tampering[0]!)).toBe(
       'ledger comment 2 on #7 was edited by alice at 2026-11-26T11:00:00Z',
     );
@@ -75,6 +77,7 @@ describe('the chain of ledger comments', () => {
       expect.objectContaining({ kind: 'gap', comment: 3, expected: 2, found: 3 }),
     ]);
     expect(result.accepted.map((c) => c.id)).toEqual([1]);
+    expect(result.salvaged.map((c) => c.id)).toEqual([1, 3]);
   });
 
   it('detects a deleted last comment through the timeline', () => {

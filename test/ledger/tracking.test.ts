@@ -7,6 +7,7 @@ import {
   applyRepairs,
   LostRace,
   openLedger,
+  recoverLedger,
   rereadLedger,
   rotateLedger,
   trackingBody,
@@ -246,5 +247,42 @@ describe('reading and appending through the port', () => {
     expect((await openLedger(port, settings)).tampering).toEqual([
       { kind: 'body-edited', issue: 1, by: alice, at: '2026-11-26T10:40:00Z' },
     ]);
+  });
+
+  it('recovers a tampered ledger from its unchanged comments and the branches on GitHub', async () => {
+    const port = new FakeLedgerPort();
+    const ledger = await openLedger(port, settings);
+    const spent = {
+      type: 'release' as const,
+      issue: 1,
+      claim: 'c1',
+      outcome: 'pr-opened' as const,
+      costUsd: 2,
+      at: '2026-11-26T10:10:00Z',
+    };
+    await appendComments(port, ledger, settings, [encodeEntries([claim(1)])], dashboard);
+    await appendComments(port, ledger, settings, [encodeEntries([claim(2)])], dashboard);
+    await appendComments(port, ledger, settings, [encodeEntries([spent])], dashboard);
+    // A writer empties the claim on #2; its worker's branch still says epoch 1.
+    port.issue(1).comments[1]!.edited = { by: alice, at: '2026-11-26T10:20:00Z' };
+    port.evidenceFound = [
+      { issue: 2, branch: 'ai-feature/issue-2', claim: 'c2', epoch: 1, pull: null },
+    ];
+    const tampered = await openLedger(port, settings);
+    expect(tampered.tampering).toEqual([expect.objectContaining({ kind: 'edited' })]);
+
+    const time = { at: '2026-11-26T10:30:00Z', lease: '2026-11-26T12:30:00Z' };
+    const encode = (parts: readonly LedgerEntry[]) => [encodeEntries(parts)];
+    const recovery = await recoverLedger(port, tampered, settings, time, encode, dashboard);
+    expect(recovery).toMatchObject({ issue: 2, superseded: [1] });
+    expect(port.issue(1).open).toBe(false);
+    expect(readTrackingMarker(port.issue(1).body)?.abandoned).toBe(true);
+
+    const recovered = await openLedger(port, settings);
+    expect(recovered).toMatchObject({ tampering: [], head: { number: 2 }, predecessor: null });
+    expect(recovered.state.issues.get(1)).toMatchObject({ epoch: 1, attempts: 1, spendUsd: 2 });
+    // The lost claim stays locked under a fresh lease, and the next claim fences above it.
+    expect(effectiveClaim(recovered.state, 2, now)).toMatchObject({ claim: 'c2', epoch: 1 });
+    expect(recovered.state.issues.get(2)).toMatchObject({ epoch: 1, attempts: 1 });
   });
 });
