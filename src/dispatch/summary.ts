@@ -1,3 +1,4 @@
+import { describeTampering } from '../ledger/chain.js';
 import { safeInline } from '../markdown.js';
 import type { DispatchReport } from './dispatch.js';
 
@@ -15,6 +16,32 @@ export function renderSummary(report: DispatchReport, repository: string): strin
     `## AI Scrum Master — dispatch${report.dryRun ? ' (dry run: nothing was written)' : ''}`,
     '',
   ];
+  if (report.recovery) {
+    const { issue, superseded, evidence } = report.recovery;
+    lines.push(
+      `### Ledger recovered into #${issue}`,
+      '',
+      `From the unchanged comments of the tampered ledger and ${evidence.length} branch(es) of work on GitHub. ` +
+        `Set aside: ${superseded.map((n) => `#${n}`).join(', ') || 'none'}. What was found:`,
+      '',
+      ...report.tampering.map((t) => `- ${safeInline(describeTampering(t), 300)}`),
+      '',
+      'Nothing was claimed in this run; the next dispatch works from the recovered ledger.',
+      '',
+    );
+    return lines.join('\n');
+  }
+  if (report.tampering.length > 0) {
+    lines.push(
+      '### The ledger was changed by hand: nothing was claimed',
+      '',
+      ...report.tampering.map((t) => `- ${safeInline(describeTampering(t), 300)}`),
+      '',
+      'A maintainer (admin or maintain access) recovers it by running this workflow by hand with `recover-ledger: true` (see docs/ledger.md in the toolkit).',
+      '',
+    );
+    return lines.join('\n');
+  }
   lines.push(
     `${report.claimed.length} picked · ${report.activeClaims} already in progress · capacity ${report.capacity} · ` +
       `${report.skipped.length} not picked · tracking issue ${report.trackingIssue ? `#${report.trackingIssue}` : 'none yet'}`,
