@@ -208,6 +208,16 @@ export function parseFixture(input: unknown): Fixture {
       problems.push(`fixture.users[${i}]: duplicate login '${user.login}'`);
     }
   });
+  fixture.users.forEach((user, i) => {
+    // An app's bot is `slug[bot]` in REST and `slug` in GraphQL; a user named `slug` is someone else.
+    const bot = user.login.endsWith('[bot]');
+    if (user.type === 'Bot' && !bot)
+      problems.push(
+        `fixture.users[${i}].login: a Bot is listed by its REST login, '${user.login}[bot]'`,
+      );
+    if (user.type === 'User' && bot)
+      problems.push(`fixture.users[${i}].type: '${user.login}' is an app's login (type Bot)`);
+  });
   for (const [token, who] of Object.entries(fixture.tokens)) known(who, `fixture.tokens.${token}`);
   for (const path of Object.keys(fixture.repository.files)) {
     const parts = path.split('/');

@@ -22,6 +22,7 @@ import {
   atLeast,
   decodeNodeId,
   GITHUB_LOGIN_TO_NAME,
+  sameLogin,
   type Comment,
   type ContentEdit,
   type Issue,
@@ -131,19 +132,27 @@ export interface GraphqlContext {
 // ---- views: plain objects whose properties and methods are the GraphQL fields ----------------
 
 interface ConnectionArgs {
-  first?: number;
-  last?: number;
-  after?: string;
-  before?: string;
+  first?: number | null;
+  last?: number | null;
+  /** A variable may pass null for "from the start". */
+  after?: string | null;
+  before?: string | null;
 }
 
 const cursorOf = (index: number) => Buffer.from(`cursor:v2:${index}`).toString('base64');
-const indexOf = (cursor: string | undefined) =>
-  cursor === undefined
+const indexOf = (cursor: string | null | undefined) =>
+  cursor === undefined || cursor === null
     ? undefined
     : Number(/^cursor:v2:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString())?.[1] ?? NaN);
 
-function connection<T>(all: T[], args: ConnectionArgs): Record<string, unknown> {
+function connection<T>(all: T[], given: ConnectionArgs): Record<string, unknown> {
+  // A variable that passes null for `first`, `last`, `after` or `before` leaves it out.
+  const args = {
+    first: given.first ?? undefined,
+    last: given.last ?? undefined,
+    after: given.after ?? undefined,
+    before: given.before ?? undefined,
+  };
   if (args.first === undefined && args.last === undefined) {
     throw new GraphQLError(
       'You must provide a `first` or `last` value to properly paginate the connection.',
@@ -196,7 +205,7 @@ function actorView(
     databaseId: user?.id ?? null,
     url: `${json.web}/${isBot ? 'apps/' : ''}${shown}`,
     avatarUrl: `${json.web}/avatars/${user?.id ?? 0}`,
-    resourcePath: `/${shown}`,
+    resourcePath: `/${isBot ? 'apps/' : ''}${shown}`,
   };
 }
 
@@ -326,6 +335,18 @@ function commentView(
     viewerCanDelete: (_args: unknown, context: GraphqlContext) => own(context) || canWrite(context),
     viewerCanMinimize: (_args: unknown, context: GraphqlContext) => canWrite(context),
   };
+}
+
+interface IssueFilters {
+  assignee?: string | null;
+  createdBy?: string | null;
+  labels?: string[];
+  mentioned?: string | null;
+  milestone?: string | null;
+  milestoneNumber?: string | null;
+  since?: string;
+  states?: string[];
+  viewerSubscribed?: boolean;
 }
 
 type TimelineArgs = ConnectionArgs & { itemTypes?: string[]; since?: string; skip?: number };
@@ -507,16 +528,42 @@ function repositoryView(state: TwinState, json: Serializer): Record<string, unkn
         states?: string[];
         labels?: string[];
         orderBy?: { field: string; direction: string };
+        filterBy?: IssueFilters;
       },
     ) => {
+      const filter = args.filterBy ?? {};
+      for (const key of ['assignee', 'mentioned', 'milestone', 'milestoneNumber'] as const) {
+        if (filter[key] !== undefined)
+          throw new GraphQLError(`The twin does not implement IssueFilters.${key}`);
+      }
+      if (filter.viewerSubscribed)
+        throw new GraphQLError('The twin does not implement IssueFilters.viewerSubscribed');
       const field = args.orderBy?.field ?? 'CREATED_AT';
-      const key = (item: Issue) => (field === 'UPDATED_AT' ? item.updatedAt : item.createdAt);
+      const comments = (item: Issue) => state.comments.filter((c) => c.issue === item.number);
+      const key = (item: Issue) =>
+        field === 'UPDATED_AT'
+          ? item.updatedAt
+          : field === 'COMMENTS'
+            ? String(comments(item).length).padStart(9, '0')
+            : item.createdAt;
+      // GitHub's labels argument (and filterBy.labels) matches issues carrying any of the labels.
+      const anyLabel = (issue: Issue, labels: string[] | undefined) =>
+        !labels ||
+        labels.some((label) =>
+          issue.labels.some((have) => have.toLowerCase() === label.toLowerCase()),
+        );
       const issues = [...state.items.values()]
         .filter((item): item is Issue => item.kind === 'issue')
         .filter((issue) => !args.states || args.states.includes(issue.state.toUpperCase()))
-        // GitHub's labels argument matches issues carrying any of the labels.
+        .filter((issue) => !filter.states || filter.states.includes(issue.state.toUpperCase()))
+        .filter((issue) => anyLabel(issue, args.labels) && anyLabel(issue, filter.labels))
+        .filter((issue) => !filter.since || issue.updatedAt >= filter.since)
+        // createdBy takes the login as REST writes it: `my-app[bot]` is the app, `my-app` a user.
         .filter(
-          (issue) => !args.labels || args.labels.some((label) => issue.labels.includes(label)),
+          (issue) =>
+            filter.createdBy === undefined ||
+            filter.createdBy === null ||
+            sameLogin(issue.author, filter.createdBy),
         )
         .sort((a, b) => key(a).localeCompare(key(b)) || a.number - b.number);
       if ((args.orderBy?.direction ?? 'ASC') === 'DESC') issues.reverse();
@@ -645,7 +692,13 @@ function rootValue(context: GraphqlContext): Record<string, unknown> {
   const mergeMethod = (value: unknown) =>
     value === 'SQUASH' ? 'squash' : value === 'REBASE' ? 'rebase' : 'merge';
   return {
-    viewer: () => actorView(state, json, actor.login),
+    // `viewer` is typed User: an app's bot comes back as a User whose login keeps `[bot]`
+    // (`github-actions[bot]`, `my-app[bot]`), unlike the Bot objects of authors and actors.
+    viewer: () => ({
+      ...actorView(state, json, actor.login),
+      __typename: 'User',
+      login: actor.login,
+    }),
     rateLimit: () => ({
       ...context.rateLimit,
       cost: context.cost.points,

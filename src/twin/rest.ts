@@ -1,6 +1,6 @@
 import { ApiError, notFound, validationFailed } from './errors.js';
 import type { Serializer } from './serialize.js';
-import type { Item, TwinState, User } from './state.js';
+import { sameLogin, type Item, type TwinState, type User } from './state.js';
 
 /**
  * The REST routes the twin serves, in GitHub's OpenAPI path form. A fidelity test checks every
@@ -265,6 +265,8 @@ export const REST_ROUTES: RestRoute[] = [
         .map((l) => l.trim())
         .filter(Boolean);
       const since = request.query.get('since');
+      // `creator` takes the login as REST writes it: `my-app[bot]` is the app, `my-app` a user.
+      const creator = request.query.get('creator');
       const sort = request.query.get('sort') ?? 'created';
       const direction = request.query.get('direction') ?? 'desc';
       let items = [...state.items.values()].filter(
@@ -273,7 +275,8 @@ export const REST_ROUTES: RestRoute[] = [
           labels.every((label) =>
             item.labels.some((have) => have.toLowerCase() === label.toLowerCase()),
           ) &&
-          (since === null || item.updatedAt >= since),
+          (since === null || item.updatedAt >= since) &&
+          (creator === null || sameLogin(item.author, creator)),
       );
       const key = (item: Item) =>
         sort === 'updated'

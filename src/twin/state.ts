@@ -211,6 +211,14 @@ export interface Requirements {
 
 export const GITHUB_LOGIN_TO_NAME = (login: string): string => login.replace(/\[bot\]$/, '');
 
+/**
+ * Whether a login as REST writes it (`my-app[bot]` for an app, `my-app` for a user) names this
+ * identity. Logins compare without regard to case; the `[bot]` suffix keeps an app apart from
+ * a user of the same name.
+ */
+export const sameLogin = (identity: string, wanted: string): boolean =>
+  identity.toLowerCase() === wanted.toLowerCase();
+
 const PERMISSION_RANK: Record<Permission, number> = {
   none: 0,
   read: 1,

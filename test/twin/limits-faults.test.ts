@@ -40,7 +40,7 @@ describe('primary rate limits', () => {
   it('prices GraphQL separately and answers RATE_LIMITED with a 200', async () => {
     const t = await withFixture((f) => (f.limits = { graphqlPointsPerHour: 1 }));
     const api = client(t);
-    expect((await api.graphql(VIEWER_QUERY)).body.data.viewer.login).toBe('github-actions');
+    expect((await api.graphql(VIEWER_QUERY)).body.data.viewer.login).toBe('github-actions[bot]');
     const refused = await api.graphql(VIEWER_QUERY);
     expect(refused.status).toBe(200);
     expect(refused.body.errors[0]).toMatchObject({ type: 'RATE_LIMITED' });
@@ -242,7 +242,7 @@ describe('the toolkit’s GitHub client against the twin', () => {
       });
       expect(data.number).toBe(1);
       expect((await gh.graphql<{ viewer: { login: string } }>(VIEWER_QUERY)).viewer.login).toBe(
-        'github-actions',
+        'github-actions[bot]',
       );
     }
     expect(t.stats().faultsInjected).toBeGreaterThan(3);

@@ -387,7 +387,7 @@ describe('GraphQL', () => {
     expect(answer.headers.get('x-ratelimit-used')).toBe('3');
     const viewer = await api.graphql('query { viewer { login } rateLimit { cost nodeCount } }');
     expect(viewer.body.data).toEqual({
-      viewer: { login: 'github-actions' },
+      viewer: { login: 'github-actions[bot]' },
       rateLimit: { cost: 1, nodeCount: 0 },
     });
   });
