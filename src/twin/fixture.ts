@@ -50,6 +50,32 @@ const issue = z.strictObject({
   lock: lock.optional(),
 });
 
+const repositoryName = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a repository name');
+
+/**
+ * A pull request whose head commit changes `files` on top of the base. Its head is the branch
+ * `head` of this repository, or of a fork when `headRepository` names one.
+ */
+const pullRequest = z.strictObject({
+  number: z.number().int().positive(),
+  title: z.string().min(1).max(256),
+  body: z.string().default(''),
+  author: login,
+  createdAt: isoDate,
+  state: z.enum(['open', 'closed']).default('open'),
+  draft: z.boolean().default(false),
+  head: z.string().min(1),
+  /** The fork the head branch lives in: another owner's repository (name defaults to ours). */
+  headRepository: z.strictObject({ owner: login, name: repositoryName.optional() }).optional(),
+  /** The base branch; the default branch when not given (the only branch a fixture creates). */
+  base: z.string().min(1).optional(),
+  files: z.record(z.string(), z.string()).default({}),
+  labels: z.array(labelEvent).default([]),
+  comments: z.array(comment).default([]),
+  edits: z.array(edit).default([]),
+  lock: lock.optional(),
+});
+
 const workflowRun = z.strictObject({
   id: z.number().int().positive(),
   name: z.string().default('AI Scrum Master'),
@@ -113,7 +139,7 @@ const limits = z.strictObject({
 export const fixtureSchema = z.strictObject({
   repository: z.strictObject({
     owner: login,
-    name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a repository name'),
+    name: repositoryName,
     defaultBranch: z.string().min(1).default('main'),
     files: z.record(z.string(), z.string()).default({}),
     protection: z
@@ -153,6 +179,7 @@ export const fixtureSchema = z.strictObject({
     )
     .default([]),
   issues: z.array(issue).default([]),
+  pullRequests: z.array(pullRequest).default([]),
   workflowRuns: z.array(workflowRun).default([]),
   limits: limits.default({
     enabled: true,
@@ -169,6 +196,7 @@ export type Fixture = z.output<typeof fixtureSchema>;
 export type FixtureInput = z.input<typeof fixtureSchema>;
 export type FixtureIssue = Fixture['issues'][number];
 export type FixtureComment = FixtureIssue['comments'][number];
+export type FixturePull = Fixture['pullRequests'][number];
 export type Faults = z.output<typeof faultsSchema>;
 export type FaultRule = Faults['rules'][number];
 
@@ -200,6 +228,7 @@ export function parseFixture(input: unknown): Fixture {
     fixture.labels.map((label) => (typeof label === 'string' ? label : label.name)),
   );
   const numbers = new Set<number>();
+  const pullNumbers = new Set<number>();
   const known = (who: string, at: string) => {
     if (!users.has(who)) problems.push(`${at}: unknown user '${who}' (add it to fixture.users)`);
   };
@@ -219,7 +248,7 @@ export function parseFixture(input: unknown): Fixture {
       problems.push(`fixture.users[${i}].type: '${user.login}' is an app's login (type Bot)`);
   });
   for (const [token, who] of Object.entries(fixture.tokens)) known(who, `fixture.tokens.${token}`);
-  for (const path of Object.keys(fixture.repository.files)) {
+  const checkPath = (path: string, where: string) => {
     const parts = path.split('/');
     if (
       path === '' ||
@@ -227,10 +256,12 @@ export function parseFixture(input: unknown): Fixture {
       parts.some((part) => part === '' || part === '.' || part === '..' || part === '.git')
     ) {
       problems.push(
-        `fixture.repository.files: ${JSON.stringify(path)} is not a relative file path inside the repository`,
+        `${where}: ${JSON.stringify(path)} is not a relative file path inside the repository`,
       );
     }
-  }
+  };
+  for (const path of Object.keys(fixture.repository.files))
+    checkPath(path, 'fixture.repository.files');
   fixture.issues.forEach((issue, i) => {
     const at = `fixture.issues[${i}]`;
     if (numbers.has(issue.number))
@@ -252,6 +283,40 @@ export function parseFixture(input: unknown): Fixture {
     });
     issue.edits.forEach((edit, j) => known(edit.by, `${at}.edits[${j}].by`));
     if (issue.lock) known(issue.lock.by, `${at}.lock.by`);
+  });
+  const heads = new Set<string>();
+  fixture.pullRequests.forEach((pull, i) => {
+    const at = `fixture.pullRequests[${i}]`;
+    if (numbers.has(pull.number) || pullNumbers.has(pull.number))
+      problems.push(`${at}.number: duplicate issue or pull request number ${pull.number}`);
+    pullNumbers.add(pull.number);
+    known(pull.author, `${at}.author`);
+    pull.labels.forEach((label, j) => {
+      known(label.by, `${at}.labels[${j}].by`);
+      if (!labels.has(label.name))
+        problems.push(`${at}.labels[${j}].name: label '${label.name}' is not in fixture.labels`);
+    });
+    pull.comments.forEach((comment, j) => known(comment.author, `${at}.comments[${j}].author`));
+    pull.edits.forEach((edit, j) => known(edit.by, `${at}.edits[${j}].by`));
+    if (pull.lock) known(pull.lock.by, `${at}.lock.by`);
+    if (pull.base !== undefined && pull.base !== fixture.repository.defaultBranch)
+      problems.push(
+        `${at}.base: a fixture creates only the default branch '${fixture.repository.defaultBranch}'`,
+      );
+    if (pull.headRepository) {
+      known(pull.headRepository.owner, `${at}.headRepository.owner`);
+      if (pull.headRepository.owner.toLowerCase() === fixture.repository.owner.toLowerCase())
+        problems.push(
+          `${at}.headRepository: a fork belongs to another owner; leave it out for a branch of this repository`,
+        );
+    } else {
+      if (heads.has(pull.head) || pull.head === fixture.repository.defaultBranch)
+        problems.push(`${at}.head: branch '${pull.head}' is already taken`);
+      heads.add(pull.head);
+      if (!/^[^\s~^:?*[\\]+$/.test(pull.head) || pull.head.includes('..'))
+        problems.push(`${at}.head: '${pull.head}' is not a valid branch name`);
+    }
+    for (const path of Object.keys(pull.files)) checkPath(path, `${at}.files`);
   });
   fixture.issues.forEach((issue, i) => {
     for (const key of ['blockedBy', 'subIssues'] as const) {

@@ -34,7 +34,7 @@ import {
   type TwinState,
   type User,
 } from './state.js';
-import type { Serializer } from './serialize.js';
+import { forkId, type Serializer } from './serialize.js';
 
 /**
  * GraphQL executed against GitHub's published schema. Resolvers exist for the fields the toolkit
@@ -455,6 +455,12 @@ function pullView(state: TwinState, json: Serializer, pull: Pull): Record<string
     isDraft: pull.draft,
     headRefName: pull.head,
     baseRefName: pull.base,
+    isCrossRepository: pull.fork !== null,
+    maintainerCanModify: false,
+    headRepositoryOwner: () => actorView(state, json, pull.fork?.owner ?? state.owner),
+    headRepository: () =>
+      pull.fork ? forkRepositoryView(state, json, pull.fork) : repositoryView(state, json),
+    baseRepository: () => repositoryView(state, json),
     headRefOid: () => state.pullHeadSha(pull),
     baseRefOid: () => state.pullBaseSha(pull),
     merged: pull.merged,
@@ -487,6 +493,26 @@ function refView(json: Serializer, name: string, oid: string): Record<string, un
   };
 }
 
+/** The fork a pull request's head lives in: who owns it and what it is called, nothing more. */
+function forkRepositoryView(
+  state: TwinState,
+  json: Serializer,
+  fork: NonNullable<Pull['fork']>,
+): Record<string, unknown> {
+  return {
+    __typename: 'Repository',
+    id: `R_${Buffer.from(`twin-fork:${fork.owner}/${fork.name}`).toString('base64url')}`,
+    databaseId: forkId(fork),
+    name: fork.name,
+    nameWithOwner: `${fork.owner}/${fork.name}`,
+    url: `${json.web}/${fork.owner}/${fork.name}`,
+    isFork: true,
+    isPrivate: true,
+    owner: () => actorView(state, json, fork.owner),
+    parent: () => repositoryView(state, json),
+  };
+}
+
 function repositoryView(state: TwinState, json: Serializer): Record<string, unknown> {
   return {
     __typename: 'Repository',
@@ -496,6 +522,7 @@ function repositoryView(state: TwinState, json: Serializer): Record<string, unkn
     nameWithOwner: `${state.owner}/${state.name}`,
     url: json.repoWeb,
     isPrivate: true,
+    isFork: false,
     owner: () => actorView(state, json, state.owner),
     autoMergeAllowed: state.settings.allowAutoMerge,
     mergeCommitAllowed: state.settings.allowMergeCommit,

@@ -550,8 +550,14 @@ export const REST_ROUTES: RestRoute[] = [
       const pulls = [...state.items.values()]
         .filter((item) => item.kind === 'pull')
         .filter((pull) => wanted === 'all' || pull.state === wanted)
+        // `head` must be `owner:branch`; GitHub ignores a bare branch name and lists every one.
         .filter(
-          (pull) => head === null || `${state.owner}:${pull.head}` === head || pull.head === head,
+          (pull) =>
+            head === null ||
+            !head.includes(':') ||
+            (head.slice(0, head.indexOf(':')).toLowerCase() ===
+              (pull.fork?.owner ?? state.owner).toLowerCase() &&
+              head.slice(head.indexOf(':') + 1) === pull.head),
         )
         .filter((pull) => base === null || pull.base === base)
         .sort((a, b) => b.number - a.number);

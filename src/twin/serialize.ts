@@ -267,20 +267,26 @@ export class Serializer {
     };
   }
 
-  repository(): Record<string, unknown> {
-    const api = this.repoApi;
-    const web = this.repoWeb;
+  /** This repository, or (given `fork`) a fork of it that holds a pull request's head branch. */
+  repository(fork: Pull['fork'] = null): Record<string, unknown> {
     const s = this.state;
+    const owner = fork?.owner ?? s.owner;
+    const name = fork?.name ?? s.name;
+    const api = `${this.api}/repos/${owner}/${name}`;
+    const web = `${this.web}/${owner}/${name}`;
+    const id = fork ? forkId(fork) : s.repositoryId;
     return {
-      id: s.repositoryId,
-      node_id: 'R_kgDOTwinRepo',
-      name: s.name,
-      full_name: `${s.owner}/${s.name}`,
-      owner: this.user(s.owner),
+      id,
+      node_id: fork
+        ? `R_${Buffer.from(`twin-fork:${owner}/${name}`).toString('base64url')}`
+        : 'R_kgDOTwinRepo',
+      name,
+      full_name: `${owner}/${name}`,
+      owner: this.user(owner),
       private: true,
       html_url: web,
       description: null,
-      fork: false,
+      fork: fork !== null,
       url: api,
       archive_url: `${api}/{archive_format}{/ref}`,
       assignees_url: `${api}/assignees{/user}`,
@@ -311,7 +317,7 @@ export class Serializer {
       notifications_url: `${api}/notifications{?since,all,participating}`,
       pulls_url: `${api}/pulls{/number}`,
       releases_url: `${api}/releases{/id}`,
-      ssh_url: `git@twin:${s.owner}/${s.name}.git`,
+      ssh_url: `git@twin:${owner}/${name}.git`,
       stargazers_url: `${api}/stargazers`,
       statuses_url: `${api}/statuses/{sha}`,
       subscribers_url: `${api}/subscribers`,
@@ -332,8 +338,8 @@ export class Serializer {
       watchers: 0,
       size: 0,
       default_branch: s.defaultBranch,
-      open_issues_count: [...s.items.values()].filter((item) => item.state === 'open').length,
-      open_issues: [...s.items.values()].filter((item) => item.state === 'open').length,
+      open_issues_count: fork ? 0 : [...s.items.values()].filter((i) => i.state === 'open').length,
+      open_issues: fork ? 0 : [...s.items.values()].filter((i) => i.state === 'open').length,
       is_template: false,
       topics: [],
       has_issues: true,
@@ -398,11 +404,11 @@ export class Serializer {
       requested_reviewers: [],
       requested_teams: [],
       head: {
-        label: `${this.state.owner}:${pull.head}`,
+        label: this.state.headLabel(pull),
         ref: pull.head,
         sha: headSha,
-        user: this.user(this.state.owner),
-        repo,
+        user: this.user(pull.fork?.owner ?? this.state.owner),
+        repo: pull.fork ? this.repository(pull.fork) : repo,
       },
       base: {
         label: `${this.state.owner}:${pull.base}`,
@@ -432,7 +438,14 @@ export class Serializer {
         : null,
       draft: pull.draft,
     };
-    if (!detail) return json;
+    if (!detail) {
+      // The listing's schema (pull-request-simple) types a label's description as a string.
+      json['labels'] = (json['labels'] as Record<string, unknown>[]).map((label) => ({
+        ...label,
+        description: label['description'] ?? '',
+      }));
+      return json;
+    }
     const mergeable = await this.state.mergeable(pull);
     const status = await this.state.mergeStateStatus(pull);
     const files =
@@ -562,4 +575,12 @@ export class Serializer {
     );
     return Object.fromEntries(keep.map((key) => [key, full[key]]));
   }
+}
+
+/** A stable made-up database id for a fork, apart from this repository's. */
+export function forkId(fork: { owner: string; name: string }): number {
+  let hash = 0;
+  for (const char of `${fork.owner}/${fork.name}`.toLowerCase())
+    hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return 200_000_000 + (hash % 100_000_000);
 }

@@ -13,6 +13,8 @@ import {
   BOT_LOGIN,
   type Fixture,
   type FixtureComment,
+  type FixtureIssue,
+  type FixturePull,
   type Permission,
 } from './fixture.js';
 import { BareRepository, ZERO_SHA, type Signature } from './git.js';
@@ -138,7 +140,10 @@ export interface AutoMerge {
 
 export interface Pull extends ItemBase {
   kind: 'pull';
+  /** The head branch's name, in this repository or, for a fork, in `fork`. */
   head: string;
+  /** The fork the head branch lives in, or null when it is in this repository. */
+  fork: { owner: string; name: string } | null;
   base: string;
   draft: boolean;
   merged: boolean;
@@ -306,6 +311,7 @@ export class TwinState {
     );
     await git.must(['update-ref', `refs/heads/${state.defaultBranch}`, root]);
     state.seedIssues(fixture);
+    await state.seedPulls(fixture);
     return state;
   }
 
@@ -359,30 +365,73 @@ export class TwinState {
     for (const spec of sorted) {
       const issue = this.items.get(spec.number) as Issue;
       for (const child of spec.subIssues) (this.items.get(child) as Issue).parent = spec.number;
-      const happenings = [
-        ...spec.labels.map((label) => ({
-          at: label.at,
-          apply: () => this.seedLabel(issue, label),
-        })),
-        ...spec.edits.map((edit) => ({ at: edit.at, apply: () => this.seedEdit(issue, edit) })),
-        ...spec.comments.map((comment) => ({
-          at: comment.at,
-          apply: () => this.seedComment(issue, comment),
-        })),
-        ...(spec.lock ? [{ at: spec.lock.at, apply: () => this.seedLock(issue, spec.lock!) }] : []),
-      ].sort((a, b) => a.at.localeCompare(b.at));
-      for (const happening of happenings) happening.apply();
+      this.replay(issue, spec);
     }
   }
 
-  private seedLabel(issue: Issue, label: { name: string; by: string; at: string }): void {
+  /** Fixture pull requests: a head commit with `files` on the base, in a branch or a fork's ref. */
+  private async seedPulls(fixture: Fixture): Promise<void> {
+    for (const spec of [...fixture.pullRequests].sort((a, b) => a.number - b.number)) {
+      const base = spec.base ?? this.defaultBranch;
+      const author = this.user(spec.author)!;
+      const parent = (await this.branchHead(base))!;
+      const files = Object.entries(spec.files).map(([path, text]) => ({
+        path,
+        contents: Buffer.from(text),
+      }));
+      const commit = await this.git.commitFiles(
+        parent,
+        { additions: files, deletions: [] },
+        `${spec.title}\n`,
+        this.signature(author, spec.createdAt),
+      );
+      const fork = spec.headRepository
+        ? { owner: spec.headRepository.owner, name: spec.headRepository.name ?? this.name }
+        : null;
+      const pull = this.newPull(spec.number, {
+        title: spec.title,
+        body: spec.body,
+        author: spec.author,
+        createdAt: spec.createdAt,
+        head: spec.head,
+        fork,
+        base,
+        draft: spec.draft,
+      });
+      this.items.set(spec.number, pull);
+      this.nextNumber = Math.max(this.nextNumber, spec.number + 1);
+      await this.git.must(['update-ref', this.headRef(pull), commit]);
+      if (spec.state === 'closed') {
+        pull.state = 'closed';
+        pull.closedAt = spec.createdAt;
+        pull.closedHeadSha = commit;
+      }
+      this.replay(pull, spec);
+    }
+  }
+
+  /** Replays a fixture item's labels, edits, comments and lock in time order. */
+  private replay(item: Item, spec: FixtureIssue | FixturePull): void {
+    const happenings = [
+      ...spec.labels.map((label) => ({ at: label.at, apply: () => this.seedLabel(item, label) })),
+      ...spec.edits.map((edit) => ({ at: edit.at, apply: () => this.seedEdit(item, edit) })),
+      ...spec.comments.map((comment) => ({
+        at: comment.at,
+        apply: () => this.seedComment(item, comment),
+      })),
+      ...(spec.lock ? [{ at: spec.lock.at, apply: () => this.seedLock(item, spec.lock!) }] : []),
+    ].sort((a, b) => a.at.localeCompare(b.at));
+    for (const happening of happenings) happening.apply();
+  }
+
+  private seedLabel(issue: Item, label: { name: string; by: string; at: string }): void {
     if (!issue.labels.includes(label.name)) issue.labels.push(label.name);
     issue.events.push(this.event('labeled', label.by, label.at, label.name));
     issue.updatedAt = maxTime(issue.updatedAt, label.at);
   }
 
   private seedEdit(
-    issue: Issue,
+    issue: Item,
     edit: { by: string; at: string; title?: string; body?: string },
   ): void {
     if (edit.title !== undefined) {
@@ -402,7 +451,7 @@ export class TwinState {
     );
   }
 
-  private seedComment(issue: Issue, spec: FixtureComment): void {
+  private seedComment(issue: Item, spec: FixtureComment): void {
     const id = this.allocateId();
     const comment: Comment = {
       id,
@@ -973,6 +1022,7 @@ export class TwinState {
       (item) =>
         item.kind === 'pull' &&
         item.state === 'open' &&
+        item.fork === null &&
         item.head === head &&
         item.base === spec.base,
     );
@@ -996,19 +1046,44 @@ export class TwinState {
     }
     if (spec.title.trim() === '')
       throw validationFailed([{ resource: 'PullRequest', code: 'missing_field', field: 'title' }]);
-    const number = this.nextNumber++;
+    const pull = this.newPull(this.nextNumber++, {
+      title: spec.title,
+      body: spec.body,
+      author: actor.login,
+      createdAt: timestamp(),
+      head,
+      fork: null,
+      base: spec.base,
+      draft: spec.draft,
+    });
+    this.items.set(pull.number, pull);
+    return pull;
+  }
+
+  private newPull(
+    number: number,
+    spec: {
+      title: string;
+      body: string;
+      author: string;
+      createdAt: string;
+      head: string;
+      fork: Pull['fork'];
+      base: string;
+      draft: boolean;
+    },
+  ): Pull {
     const id = this.allocateId();
-    const now = timestamp();
-    const pull: Pull = {
+    return {
       kind: 'pull',
       number,
       id,
       nodeId: nodeId('PR', id),
       title: spec.title,
       body: spec.body,
-      author: actor.login,
-      createdAt: now,
-      updatedAt: now,
+      author: spec.author,
+      createdAt: spec.createdAt,
+      updatedAt: spec.createdAt,
       closedAt: null,
       state: 'open',
       labels: [],
@@ -1019,7 +1094,8 @@ export class TwinState {
       closedBy: null,
       locked: false,
       lockReason: null,
-      head,
+      head: spec.head,
+      fork: spec.fork,
       base: spec.base,
       draft: spec.draft,
       merged: false,
@@ -1029,13 +1105,24 @@ export class TwinState {
       closedHeadSha: null,
       autoMerge: null,
     };
-    this.items.set(number, pull);
-    return pull;
+  }
+
+  /**
+   * Where a pull request's head commit is: its branch, or for a fork GitHub's `refs/pull/N/head`
+   * in this repository (the fork's own repository is not modelled).
+   */
+  headRef(pull: Pull): string {
+    return pull.fork ? `refs/pull/${pull.number}/head` : `refs/heads/${pull.head}`;
+  }
+
+  /** The head branch as `owner:branch`, as REST's `head.label` and the `head` filter write it. */
+  headLabel(pull: Pull): string {
+    return `${pull.fork?.owner ?? this.owner}:${pull.head}`;
   }
 
   async pullHeadSha(pull: Pull): Promise<string> {
     if (pull.state === 'closed' && pull.closedHeadSha) return pull.closedHeadSha;
-    return (await this.branchHead(pull.head)) ?? pull.closedHeadSha ?? ZERO_SHA;
+    return (await this.git.resolve(this.headRef(pull))) ?? pull.closedHeadSha ?? ZERO_SHA;
   }
 
   async pullBaseSha(pull: Pull): Promise<string> {
@@ -1045,7 +1132,7 @@ export class TwinState {
   /** Whether head merges cleanly into base: true, false, or null when a branch is gone. */
   async mergeable(pull: Pull): Promise<boolean | null> {
     if (pull.merged) return null;
-    const head = await this.branchHead(pull.head);
+    const head = await this.git.resolve(this.headRef(pull));
     const base = await this.branchHead(pull.base);
     if (!head || !base) return null;
     return (await this.git.mergeTree(base, head)) !== undefined;
@@ -1154,7 +1241,7 @@ export class TwinState {
     this.require(actor, 'write');
     const pull = this.pull(number);
     if (pull.state !== 'open' || pull.merged) throw new ApiError(405, ERROR_NOT_MERGEABLE);
-    const head = await this.branchHead(pull.head);
+    const head = await this.git.resolve(this.headRef(pull));
     const base = await this.branchHead(pull.base);
     if (!head || !base) throw new ApiError(405, ERROR_NOT_MERGEABLE);
     if (options.sha !== undefined && options.sha !== head)
@@ -1176,7 +1263,7 @@ export class TwinState {
       options.title ??
       (options.method === 'squash'
         ? `${pull.title} (#${pull.number})`
-        : `Merge pull request #${pull.number} from ${this.owner}/${pull.head}`);
+        : `Merge pull request #${pull.number} from ${pull.fork?.owner ?? this.owner}/${pull.head}`);
     const message = `${title}\n\n${options.message ?? pull.title}\n`;
     const commit = await this.git.commitTree(
       tree,
@@ -1224,6 +1311,11 @@ export class TwinState {
   async updatePullBranch(actor: User, number: number, expectedHeadSha?: string): Promise<void> {
     this.require(actor, 'write');
     const pull = this.pull(number);
+    if (pull.fork)
+      throw new ApiError(
+        422,
+        'The twin does not model updating the branch of a pull request from a fork.',
+      );
     const head = await this.branchHead(pull.head);
     const base = await this.branchHead(pull.base);
     if (pull.state !== 'open' || !head || !base) throw new ApiError(422, ERROR_NOT_MERGEABLE);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { FixtureError, parseFixture } from '../../src/twin/fixture.js';
-import { shopFixture } from '../support/twin.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FixtureError, parseFixture, type FixtureInput } from '../../src/twin/fixture.js';
+import { startTwin } from '../../src/twin/server.js';
+import { ROOT } from '../support/source.js';
+import { client, shopFixture } from '../support/twin.js';
 
 describe('twin fixtures', () => {
   it('accepts the documented example and fills defaults', () => {
@@ -16,6 +20,26 @@ describe('twin fixtures', () => {
       contentPerMinute: 80,
       contentPerHour: 500,
     });
+  });
+
+  it('accepts the example with forks, a user and an app of one name, locks and lost answers', async () => {
+    const input = JSON.parse(
+      readFileSync(join(ROOT, 'examples/twin/forks-and-apps.json'), 'utf8'),
+    ) as FixtureInput;
+    const fixture = parseFixture(input);
+    expect(fixture.pullRequests.map((p) => [p.number, p.headRepository?.owner ?? null])).toEqual([
+      [3, 'eve'],
+      [4, null],
+    ]);
+    const twin = await startTwin(input);
+    try {
+      const pull = await client(twin).request('GET', '/repos/acme/shop/pulls/3');
+      expect(pull.body.head).toMatchObject({ label: 'eve:patch-1', repo: { fork: true } });
+      const issue = await client(twin).request('GET', '/repos/acme/shop/issues/2');
+      expect(issue.body).toMatchObject({ locked: true, user: { login: 'my-app[bot]' } });
+    } finally {
+      await twin.stop();
+    }
   });
 
   it('rejects an unknown key and says where it is', () => {
