@@ -33445,7 +33445,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _router_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4173);
+/* harmony import */ var _router_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8823);
 /* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8123);
 
 
@@ -40327,7 +40327,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 4173:
+/***/ 8823:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40362,6 +40362,7 @@ const DISPATCH_INPUTS = {
     issues: '',
     'dry-run': 'false',
     'ledger-writers': '',
+    'recover-ledger': 'false',
     'priority-order': 'priority:critical,priority:high,priority:medium,priority:low',
     'complexity-order': 'complexity:xs,complexity:small,complexity:medium,complexity:large,complexity:xl',
     'fallback-footprint': '**',
@@ -40423,6 +40424,984 @@ const ACTION_FILES = {
 var errors = __nccwpck_require__(9473);
 // EXTERNAL MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
 var dist_bundle = __nccwpck_require__(9964);
+;// CONCATENATED MODULE: ./build/github/graphql.js
+/**
+ * Every GraphQL document the toolkit sends, as named constants. A contract test validates each one
+ * against GitHub's published schema, and fails when a document appears anywhere else in src/.
+ */
+/** Who the token acts as, and what the call cost: the cheapest possible probe. */
+const VIEWER_QUERY = /* GraphQL */ `
+  query Viewer {
+    viewer {
+      login
+    }
+    rateLimit {
+      cost
+      limit
+      remaining
+      resetAt
+    }
+  }
+`;
+/**
+ * What dispatch reads first, in one request: pull requests handed back for conflict resolution,
+ * the in-progress label's id and the repository's collaborators with their permission.
+ */
+const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
+  query DispatchOverview(
+    $owner: String!
+    $name: String!
+    $conflict: String!
+    $inProgress: String!
+  ) {
+    repository(owner: $owner, name: $name) {
+      defaultBranchRef {
+        name
+      }
+      label(name: $inProgress) {
+        id
+      }
+      conflicts: pullRequests(first: 50, states: OPEN, labels: [$conflict]) {
+        nodes {
+          number
+          title
+          headRefName
+          isCrossRepository
+          author {
+            __typename
+            login
+          }
+          timelineItems(last: 10, itemTypes: [LABELED_EVENT]) {
+            nodes {
+              ... on LabeledEvent {
+                actor {
+                  __typename
+                  login
+                }
+                label {
+                  name
+                }
+              }
+            }
+          }
+        }
+      }
+      collaborators(first: 100) {
+        totalCount
+        edges {
+          permission
+          node {
+            login
+          }
+        }
+      }
+    }
+    rateLimit {
+      cost
+      remaining
+    }
+  }
+`;
+/** A page of a tracking issue's log, with each comment's edit, and the deletions. */
+const LEDGER_LOG_FRAGMENT = /* GraphQL */ `
+  fragment LedgerLog on Issue {
+    number
+    comments(first: 100, after: $cursor) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        databaseId
+        body
+        createdAt
+        lastEditedAt
+        editor {
+          __typename
+          login
+        }
+        author {
+          __typename
+          login
+        }
+      }
+    }
+    timelineItems(last: 50, itemTypes: [COMMENT_DELETED_EVENT]) {
+      nodes {
+        __typename
+        ... on CommentDeletedEvent {
+          createdAt
+          actor {
+            __typename
+            login
+          }
+          deletedCommentAuthor {
+            __typename
+            login
+          }
+        }
+      }
+    }
+  }
+`;
+/**
+ * Issues opened by one identity (`my-app[bot]` for an app), in any state, labelled or not: the
+ * candidates for the ledger's chain of tracking issues. Their first comment's author tells whether
+ * they hold entries; their descriptions carry the chain marker. The newest open ones come with the
+ * first page of their log, so the head is usually read in this same request.
+ */
+const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
+  query TrackingCandidates(
+    $owner: String!
+    $name: String!
+    $author: String!
+    $after: String
+    $cursor: String
+  ) {
+    repository(owner: $owner, name: $name) {
+      live: issues(
+        first: 3
+        filterBy: { createdBy: $author }
+        states: OPEN
+        orderBy: { field: CREATED_AT, direction: DESC }
+      ) {
+        nodes {
+          ...LedgerLog
+        }
+      }
+      issues(
+        first: 100
+        after: $after
+        filterBy: { createdBy: $author }
+        states: [OPEN, CLOSED]
+        orderBy: { field: CREATED_AT, direction: ASC }
+      ) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        nodes {
+          number
+          state
+          body
+          lastEditedAt
+          editor {
+            __typename
+            login
+          }
+          author {
+            __typename
+            login
+          }
+          labels(first: 20) {
+            nodes {
+              name
+            }
+          }
+          comments(first: 1) {
+            totalCount
+            nodes {
+              author {
+                __typename
+                login
+              }
+            }
+          }
+          timelineItems(last: 10, itemTypes: [CLOSED_EVENT, UNLABELED_EVENT]) {
+            nodes {
+              __typename
+              ... on ClosedEvent {
+                createdAt
+                actor {
+                  __typename
+                  login
+                }
+              }
+              ... on UnlabeledEvent {
+                createdAt
+                actor {
+                  __typename
+                  login
+                }
+                label {
+                  name
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  ${LEDGER_LOG_FRAGMENT}
+`;
+/** A tracking issue's log, a page at a time. */
+const LEDGER_LOG_QUERY = /* GraphQL */ `
+  query LedgerLog($owner: String!, $name: String!, $number: Int!, $cursor: String) {
+    repository(owner: $owner, name: $name) {
+      issue(number: $number) {
+        ...LedgerLog
+      }
+    }
+  }
+
+  ${LEDGER_LOG_FRAGMENT}
+`;
+/** Who applied labels and renamed an issue, every edit of its text, and its place among siblings. */
+const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
+  fragment IssueDetails on Issue {
+    number
+    lastEditedAt
+    editor {
+      __typename
+      login
+    }
+    userContentEdits(last: 50) {
+      nodes {
+        editedAt
+        editor {
+          __typename
+          login
+        }
+      }
+    }
+    timelineItems(last: 25, itemTypes: [LABELED_EVENT, RENAMED_TITLE_EVENT]) {
+      nodes {
+        __typename
+        ... on LabeledEvent {
+          createdAt
+          actor {
+            __typename
+            login
+          }
+          label {
+            name
+          }
+        }
+        ... on RenamedTitleEvent {
+          createdAt
+          actor {
+            __typename
+            login
+          }
+        }
+      }
+    }
+    parent {
+      number
+      subIssues(first: 50) {
+        nodes {
+          number
+          state
+        }
+      }
+    }
+  }
+`;
+/** Details of several issues and the state of issues they reference, in one request. */
+function issueDetailsQuery(issues, references) {
+    const details = issues.map((n) => `    i${n}: issue(number: ${Math.trunc(n)}) {
+      ...IssueDetails
+    }`);
+    const states = references.map((n) => `    r${n}: issueOrPullRequest(number: ${Math.trunc(n)}) {
+      ... on Issue {
+        issueState: state
+      }
+      ... on PullRequest {
+        pullState: state
+      }
+    }`);
+    return `query IssueDetails($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+${[...details, ...states].join('\n')}
+  }
+}
+${ISSUE_DETAILS_FRAGMENT}`;
+}
+/** The permission of several logins, in one request; a login that is no collaborator has no edge. */
+function collaboratorPermissionsQuery(logins) {
+    const lookups = logins.map((login, i) => `    c${i}: collaborators(first: 1, login: ${JSON.stringify(login)}) {
+      edges {
+        permission
+        node {
+          login
+        }
+      }
+    }`);
+    return `query CollaboratorPermissions($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+${lookups.join('\n')}
+  }
+}
+`;
+}
+/** One label added to many issues or pull requests in a single request. */
+function addLabelMutation(count) {
+    const variables = Array.from({ length: count }, (_, i) => `$i${i}: ID!`).join(', ');
+    const additions = Array.from({ length: count }, (_, i) => `  a${i}: addLabelsToLabelable(input: { labelableId: $i${i}, labelIds: [$label] }) {
+    clientMutationId
+  }`);
+    return `mutation AddLabel($label: ID!, ${variables}) {
+${additions.join('\n')}
+}
+`;
+}
+/** Every document, with the generated ones in a representative instance, for the contract test. */
+const GRAPHQL_DOCUMENTS = {
+    VIEWER_QUERY,
+    DISPATCH_OVERVIEW_QUERY,
+    TRACKING_CANDIDATES_QUERY,
+    LEDGER_LOG_QUERY,
+    issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
+    collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
+    addLabelMutation: addLabelMutation(2),
+};
+
+// EXTERNAL MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+var dist_src = __nccwpck_require__(1015);
+;// CONCATENATED MODULE: ./build/ledger/identity.js
+/** `alice`, `my-app[bot]`: how people write logins in inputs and REST answers, as an identity. */
+function identity_identityOf(login) {
+    const bot = /\[bot\]$/i.test(login);
+    return { login: login.replace(/\[bot\]$/i, '').toLowerCase(), bot };
+}
+/** The one key of an identity, for maps and sets. */
+function identityKey(identity) {
+    return `${identity.login.toLowerCase()}:${identity.bot ? 'bot' : 'user'}`;
+}
+function sameIdentity(a, b) {
+    return identityKey(a) === identityKey(b);
+}
+/** The login as REST writes it (`my-app[bot]`), which is also what GitHub's `createdBy` filter takes. */
+function restLogin(identity) {
+    return identity.bot ? `${identity.login}[bot]` : identity.login;
+}
+/** For people: `alice`, `my-app[bot]`, or a deleted account. */
+function showIdentity(identity) {
+    return identity ? restLogin(identity) : 'a deleted account';
+}
+/** The identities whose ledger comments count: the dispatching identity and the ledger's writers. */
+function trustOf(identities) {
+    const keys = new Set(identities.map(identityKey));
+    return (who) => who !== null && keys.has(identityKey(who));
+}
+
+;// CONCATENATED MODULE: ./build/ledger/port.js
+/** The GitHub reads and writes the ledger needs: dispatch, worker and merge gate share it. */
+/**
+ * A write whose outcome is unknown: GitHub answered 5xx, timed out or dropped the connection,
+ * and it may have been applied. The caller reads back before trying again.
+ */
+class UncertainWrite extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'UncertainWrite';
+    }
+}
+
+;// CONCATENATED MODULE: ./build/ledger/tracking.js
+
+const MARKER = /<!-- ai-scrum-tracking v1 (\{[^\n]*?\}) -->/;
+function trackingMarker(marker) {
+    return `<!-- ai-scrum-tracking v1 ${JSON.stringify(marker)} -->`;
+}
+function readTrackingMarker(body) {
+    const match = MARKER.exec(body);
+    if (!match)
+        return null;
+    try {
+        const value = JSON.parse(match[1]);
+        const from = value.from ?? null;
+        const supersedes = Array.isArray(value.supersedes)
+            ? value.supersedes.filter((n) => Number.isInteger(n))
+            : [];
+        if (typeof value.nonce === 'string' && (from === null || Number.isInteger(from)))
+            return {
+                nonce: value.nonce,
+                from,
+                ...(value.abandoned === true ? { abandoned: true } : {}),
+                ...(supersedes.length > 0 ? { supersedes } : {}),
+            };
+    }
+    catch {
+        // A malformed marker is no marker.
+    }
+    return null;
+}
+function describeRepair(repair) {
+    switch (repair.kind) {
+        case 'reopen':
+            return `Tracking issue #${repair.issue} was closed${repair.change ? ` by ${showIdentity(repair.change.by)} at ${repair.change.at}` : ''}; reopened it.`;
+        case 'relabel':
+            return `Tracking issue #${repair.issue} lost its label${repair.change ? ` (removed by ${showIdentity(repair.change.by)} at ${repair.change.at})` : ''}; labelled it again.`;
+        case 'close':
+            return repair.why === 'empty'
+                ? `Tracking issue #${repair.issue} holds no entries; closed it in favour of #${repair.head}.`
+                : `Tracking issue #${repair.issue} is continued by #${repair.head}; closed it.`;
+    }
+}
+/** Finds the chain's head among the candidates (all opened by trusted identities). */
+function resolveTracking(candidates, trusted) {
+    const marked = candidates.filter((c) => trusted(c.author) && c.marker !== null && !c.marker.abandoned);
+    // A recovered ledger replaces the issues it names, from the moment it holds entries.
+    const superseded = new Set(marked.filter((c) => c.hasEntries).flatMap((c) => c.marker.supersedes ?? []));
+    const members = marked
+        .filter((c) => !superseded.has(c.number))
+        .sort((a, b) => a.number - b.number);
+    // Only dispatch writes a tracking issue's description; anyone else could rewire the chain.
+    const tampering = members
+        .filter((c) => c.lastEdit && !trusted(c.lastEdit.by))
+        .map((c) => ({ kind: 'body-edited', issue: c.number, ...c.lastEdit }));
+    if (tampering.length > 0)
+        return { kind: 'tampered', tampering };
+    const repairs = [];
+    const successors = (from) => members.filter((c) => c.marker.from === from);
+    const chain = [];
+    let level = successors(null);
+    while (level.length > 0) {
+        const live = level.filter((c) => c.hasEntries);
+        if (live.length > 1)
+            return {
+                kind: 'tampered',
+                tampering: [{ kind: 'two-heads', issues: [live[0].number, live[1].number] }],
+            };
+        // With no live one yet, the oldest empty first issue is the ledger-to-be.
+        const next = live[0] ?? (chain.length === 0 ? level[0] : undefined);
+        const head = next ?? chain.at(-1);
+        for (const empty of level.filter((c) => c !== next && !c.hasEntries && c.open))
+            repairs.push({ kind: 'close', issue: empty.number, head: head.number, why: 'empty' });
+        if (!next)
+            break;
+        chain.push(next);
+        level = successors(next.number);
+    }
+    const head = chain.at(-1);
+    if (!head)
+        return { kind: 'none', repairs };
+    // A live issue outside the chain is a second head; fail closed and name both.
+    const inChain = new Set(chain.map((c) => c.number));
+    const stray = members.find((c) => !inChain.has(c.number) && c.hasEntries && c.open);
+    if (stray)
+        return {
+            kind: 'tampered',
+            tampering: [{ kind: 'two-heads', issues: [head.number, stray.number] }],
+        };
+    for (const earlier of chain.slice(0, -1).filter((c) => c.open))
+        repairs.push({ kind: 'close', issue: earlier.number, head: head.number, why: 'continued' });
+    if (!head.open)
+        repairs.push({ kind: 'reopen', issue: head.number, change: head.closed });
+    if (!head.labelled)
+        repairs.push({ kind: 'relabel', issue: head.number, change: head.unlabelled });
+    return {
+        kind: 'head',
+        head: head.number,
+        predecessor: chain.at(-2)?.number ?? null,
+        chain: chain.map((c) => c.number),
+        repairs,
+    };
+}
+
+;// CONCATENATED MODULE: ./build/github/routes.js
+/**
+ * Every REST route the toolkit calls, in Octokit's `METHOD /path` form. Code calls
+ * `rest.request(ROUTES.name, parameters)`; a contract test checks each route against GitHub's
+ * OpenAPI description and fails when a route literal appears anywhere else in src/.
+ */
+const ROUTES = {
+    getRepository: 'GET /repos/{owner}/{repo}',
+    getTree: 'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
+    getRef: 'GET /repos/{owner}/{repo}/git/ref/{ref}',
+    listMatchingRefs: 'GET /repos/{owner}/{repo}/git/matching-refs/{ref}',
+    getGitCommit: 'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
+    createRef: 'POST /repos/{owner}/{repo}/git/refs',
+    updateRef: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+    deleteRef: 'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
+    getCollaboratorPermission: 'GET /repos/{owner}/{repo}/collaborators/{username}/permission',
+    createIssue: 'POST /repos/{owner}/{repo}/issues',
+    getIssue: 'GET /repos/{owner}/{repo}/issues/{issue_number}',
+    updateIssue: 'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
+    listIssues: 'GET /repos/{owner}/{repo}/issues',
+    listIssueComments: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+    createIssueComment: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+    updateIssueComment: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+    addLabels: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
+    removeLabel: 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+    createLabel: 'POST /repos/{owner}/{repo}/labels',
+    listBlockedBy: 'GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by',
+    createPullRequest: 'POST /repos/{owner}/{repo}/pulls',
+    getPullRequest: 'GET /repos/{owner}/{repo}/pulls/{pull_number}',
+    updatePullRequest: 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
+    listPullRequests: 'GET /repos/{owner}/{repo}/pulls',
+    listPullRequestFiles: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
+    mergePullRequest: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+    updatePullRequestBranch: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch',
+    listReviews: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+    getCombinedStatus: 'GET /repos/{owner}/{repo}/commits/{ref}/status',
+    listCheckRunsForRef: 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
+    createCommitStatus: 'POST /repos/{owner}/{repo}/statuses/{sha}',
+    getWorkflowRun: 'GET /repos/{owner}/{repo}/actions/runs/{run_id}',
+    listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
+};
+
+;// CONCATENATED MODULE: ./build/github/ledger-adapter.js
+
+
+
+
+
+
+/** GraphQL drops an app's `[bot]` and says its type; the identity is the same either way. */
+const actorIdentity = (actor) => actor ? { login: identity_identityOf(actor.login).login, bot: actor.__typename === 'Bot' } : null;
+/** REST keeps an app's `[bot]` suffix and says its type. */
+const userIdentity = (user) => user ? { login: identityOf(user.login).login, bot: user.type === 'Bot' } : null;
+/** One page of a log: its comments, and the deletions GitHub's timeline shows. */
+function logPage(node) {
+    return {
+        comments: node.comments.nodes.map((comment) => ({
+            id: comment.databaseId,
+            author: actorIdentity(comment.author),
+            body: comment.body,
+            createdAt: comment.createdAt,
+            edited: comment.lastEditedAt
+                ? { by: actorIdentity(comment.editor), at: comment.lastEditedAt }
+                : null,
+        })),
+        deletions: node.timelineItems.nodes.flatMap((event) => event?.__typename === 'CommentDeletedEvent'
+            ? [
+                {
+                    by: actorIdentity(event.actor),
+                    at: event.createdAt ?? '',
+                    author: actorIdentity(event.deletedCommentAuthor),
+                },
+            ]
+            : []),
+    };
+}
+/** A lost answer (5xx, a timeout, a dropped connection) leaves a write's outcome unknown. */
+function uncertain(error, what) {
+    if (error instanceof dist_src/* RequestError */.G && error.status >= 500)
+        throw new UncertainWrite(`${what}: GitHub answered ${error.status}`, { cause: error });
+    throw error;
+}
+/** Content-creating requests go out once: the retry plugin would repeat a write that happened. */
+const ONCE = { request: { retries: 0 } };
+class GitHubLedgerAdapter {
+    github;
+    repo;
+    constructor(github, repo) {
+        this.github = github;
+        this.repo = repo;
+    }
+    get names() {
+        return { owner: this.repo.owner, name: this.repo.repo };
+    }
+    async viewer() {
+        const data = await this.github.graphql(VIEWER_QUERY);
+        return identity_identityOf(data.viewer.login);
+    }
+    async candidates(authors, label) {
+        const found = [];
+        for (const author of authors) {
+            let cursor = null;
+            do {
+                const data = await this.github.graphql(TRACKING_CANDIDATES_QUERY, {
+                    ...this.names,
+                    author: restLogin(author),
+                    after: cursor,
+                    cursor: null,
+                });
+                const issues = data.repository.issues;
+                // The newest open issues came with their log; a log longer than a page is read in full later.
+                const logs = new Map(data.repository.live.nodes
+                    .filter((node) => !node.comments.pageInfo.hasNextPage)
+                    .map((node) => [node.number, logPage(node)]));
+                for (const node of issues.nodes) {
+                    const log = logs.get(node.number);
+                    const candidate = { ...this.candidate(node, label), ...(log ? { log } : {}) };
+                    // GitHub matches `createdBy` by login: keep only issues whose author is this identity.
+                    if (candidate.author?.bot === author.bot)
+                        found.push(candidate);
+                }
+                cursor = issues.pageInfo.hasNextPage ? issues.pageInfo.endCursor : null;
+            } while (cursor);
+        }
+        return found.sort((a, b) => a.number - b.number);
+    }
+    candidate(node, label) {
+        const events = node.timelineItems.nodes.filter((event) => event !== null);
+        const last = (kind) => {
+            const event = events
+                .filter((e) => e.__typename === kind &&
+                (kind !== 'UnlabeledEvent' || e.label?.name.toLowerCase() === label.toLowerCase()))
+                .at(-1);
+            return event ? { by: actorIdentity(event.actor), at: event.createdAt ?? '' } : null;
+        };
+        return {
+            number: node.number,
+            open: node.state === 'OPEN',
+            labelled: node.labels.nodes.some((l) => l.name.toLowerCase() === label.toLowerCase()),
+            author: actorIdentity(node.author),
+            body: node.body,
+            marker: readTrackingMarker(node.body),
+            lastEdit: node.lastEditedAt
+                ? { by: actorIdentity(node.editor), at: node.lastEditedAt }
+                : null,
+            hasEntries: node.comments.totalCount > 0 && node.comments.nodes[0]?.author != null,
+            closed: last('ClosedEvent'),
+            unlabelled: last('UnlabeledEvent'),
+        };
+    }
+    async log(issue) {
+        const log = { comments: [], deletions: [] };
+        let cursor = null;
+        do {
+            const data = await this.github.graphql(LEDGER_LOG_QUERY, { ...this.names, number: issue, cursor });
+            const node = data.repository.issue;
+            if (!node)
+                break;
+            const page = logPage(node);
+            log.comments.push(...page.comments);
+            log.deletions = page.deletions;
+            cursor = node.comments.pageInfo.hasNextPage ? node.comments.pageInfo.endCursor : null;
+        } while (cursor);
+        return log;
+    }
+    async createIssue(title, body, label) {
+        try {
+            const { data } = await this.github.rest.request(ROUTES.createIssue, {
+                ...this.repo,
+                title,
+                body,
+                labels: [label],
+                ...ONCE,
+            });
+            return data.number;
+        }
+        catch (error) {
+            uncertain(error, 'Opening the tracking issue');
+        }
+    }
+    async findIssue(author, nonce) {
+        const candidates = await this.candidates([author], '');
+        return candidates.find((c) => c.marker?.nonce === nonce)?.number ?? null;
+    }
+    async postComment(issue, body) {
+        try {
+            const { data } = await this.github.rest.request(ROUTES.createIssueComment, {
+                ...this.repo,
+                issue_number: issue,
+                body,
+                ...ONCE,
+            });
+            return Number(data.id);
+        }
+        catch (error) {
+            uncertain(error, `Appending to the ledger on #${issue}`);
+        }
+    }
+    async findComment(issue, nonce) {
+        const { comments } = await this.log(issue);
+        return comments.find((c) => c.body.includes(`"nonce":"${nonce}"`))?.id ?? null;
+    }
+    async reopen(issue) {
+        await this.github.rest.request(ROUTES.updateIssue, {
+            ...this.repo,
+            issue_number: issue,
+            state: 'open',
+        });
+    }
+    async addLabel(issue, label) {
+        await this.github.rest.request(ROUTES.addLabels, {
+            ...this.repo,
+            issue_number: issue,
+            labels: [label],
+        });
+    }
+    async updateBody(issue, body) {
+        await this.github.rest.request(ROUTES.updateIssue, { ...this.repo, issue_number: issue, body });
+    }
+    async close(issue, body) {
+        await this.github.rest.request(ROUTES.updateIssue, {
+            ...this.repo,
+            issue_number: issue,
+            body,
+            state: 'closed',
+            state_reason: 'completed',
+        });
+    }
+    async role(login) {
+        try {
+            const { data } = await this.github.rest.request(ROUTES.getCollaboratorPermission, {
+                ...this.repo,
+                username: login,
+            });
+            return data.role_name ?? data.permission;
+        }
+        catch (error) {
+            if (error instanceof dist_src/* RequestError */.G && error.status === 404)
+                return 'none';
+            throw error;
+        }
+    }
+    async evidence() {
+        const refs = await this.github.rest.request(ROUTES.listMatchingRefs, {
+            ...this.repo,
+            ref: 'heads/ai-feature/issue-',
+        });
+        const pulls = await this.github.rest.paginate(ROUTES.listPullRequests, {
+            ...this.repo,
+            state: 'open',
+            per_page: 100,
+        });
+        const found = [];
+        for (const ref of refs.data) {
+            const match = /^refs\/heads\/(ai-feature\/issue-(\d+))$/.exec(ref.ref);
+            if (!match)
+                continue;
+            const branch = match[1];
+            const { data: commit } = await this.github.rest.request(ROUTES.getGitCommit, {
+                ...this.repo,
+                commit_sha: ref.object.sha,
+            });
+            const pull = pulls.find((p) => p.head.ref === branch &&
+                p.head.repo?.full_name === `${this.repo.owner}/${this.repo.repo}`);
+            const trailer = (name) => new RegExp(`^${name}:\\s*(\\S+)\\s*$`, 'mi').exec(commit.message)?.[1] ?? null;
+            const epoch = Number(trailer('AI-Scrum-Epoch'));
+            found.push({
+                issue: Number(match[2]),
+                branch,
+                claim: trailer('AI-Scrum-Claim'),
+                epoch: Number.isInteger(epoch) && epoch > 0 ? epoch : null,
+                pull: pull?.number ?? null,
+            });
+        }
+        return found;
+    }
+}
+
+;// CONCATENATED MODULE: ./build/github/dispatch-adapter.js
+
+
+
+
+const PERMISSIONS = {
+    ADMIN: 'admin',
+    MAINTAIN: 'maintain',
+    WRITE: 'write',
+    TRIAGE: 'triage',
+    READ: 'read',
+};
+/** At most this many issues or logins go into one aliased GraphQL request. */
+const ALIASES_PER_REQUEST = 50;
+function chunks(items, size) {
+    const out = [];
+    for (let i = 0; i < items.length; i += size)
+        out.push(items.slice(i, i + size));
+    return out;
+}
+class GitHubDispatchAdapter {
+    github;
+    repo;
+    constructor(github, repo) {
+        this.github = github;
+        this.repo = repo;
+    }
+    get names() {
+        return { owner: this.repo.owner, name: this.repo.repo };
+    }
+    async overview(labels) {
+        let data;
+        try {
+            data = await this.github.graphql(DISPATCH_OVERVIEW_QUERY, { ...this.names, ...labels });
+        }
+        catch (error) {
+            // Listing collaborators needs push access; without it the rest of the answer still holds.
+            const onlyCollaborators = error instanceof dist_bundle/* GraphqlResponseError */.rp &&
+                error.errors?.every((e) => (e.path ?? []).includes('collaborators')) &&
+                error.data?.repository;
+            if (!onlyCollaborators)
+                throw error;
+            data = error.data;
+        }
+        const repository = data.repository;
+        const collaborators = repository.collaborators;
+        return {
+            defaultBranch: repository.defaultBranchRef?.name ?? 'main',
+            conflicts: repository.conflicts.nodes.flatMap((pull) => {
+                const match = /^ai-feature\/issue-(\d+)$/.exec(pull.headRefName);
+                if (!match)
+                    return [];
+                const labelled = pull.timelineItems.nodes
+                    .filter((e) => e?.label?.name.toLowerCase() === labels.conflict.toLowerCase())
+                    .at(-1);
+                return [
+                    {
+                        pull: pull.number,
+                        issue: Number(match[1]),
+                        title: pull.title,
+                        author: actorIdentity(pull.author),
+                        fromFork: pull.isCrossRepository,
+                        labelledBy: actorIdentity(labelled?.actor),
+                    },
+                ];
+            }),
+            inProgressLabelId: repository.label?.id ?? null,
+            collaborators: collaborators && collaborators.totalCount <= collaborators.edges.length
+                ? new Map(collaborators.edges.map((edge) => [
+                    edge.node.login.toLowerCase(),
+                    PERMISSIONS[edge.permission] ?? 'read',
+                ]))
+                : null,
+        };
+    }
+    async backlog(readyLabel) {
+        const issues = await this.github.rest.paginate(ROUTES.listIssues, {
+            ...this.repo,
+            labels: readyLabel,
+            state: 'open',
+            sort: 'created',
+            direction: 'asc',
+            per_page: 100,
+        });
+        return issues
+            .filter((issue) => !issue.pull_request)
+            .map((issue) => {
+            const dependencies = issue
+                .issue_dependencies_summary;
+            const subIssues = issue
+                .sub_issues_summary;
+            return {
+                number: issue.number,
+                nodeId: issue.node_id,
+                title: issue.title,
+                body: issue.body ?? '',
+                author: issue.user?.login ?? '',
+                createdAt: issue.created_at,
+                labels: issue.labels.map((label) => typeof label === 'string' ? label : (label.name ?? '')),
+                openNativeBlockers: dependencies?.blocked_by ?? 0,
+                openSubIssues: Math.max((subIssues?.total ?? 0) - (subIssues?.completed ?? 0), 0),
+            };
+        });
+    }
+    async tree(branch) {
+        const { data } = await this.github.rest.request(ROUTES.getTree, {
+            ...this.repo,
+            tree_sha: branch,
+            recursive: '1',
+        });
+        return {
+            paths: data.tree
+                .filter((entry) => entry.type === 'blob' && entry.path)
+                .map((entry) => entry.path),
+            truncated: data.truncated,
+        };
+    }
+    async finishedRuns(since) {
+        const { data } = await this.github.rest.request(ROUTES.listWorkflowRuns, {
+            ...this.repo,
+            status: 'completed',
+            created: `>=${since}`,
+            per_page: 100,
+        });
+        return new Set(data.workflow_runs.map((run) => Number(run.id)));
+    }
+    async details(issues, references, readyLabel) {
+        const details = new Map();
+        const referenced = new Map();
+        const batches = chunks([
+            ...issues.map((n) => ({ n, kind: 'i' })),
+            ...references.map((n) => ({ n, kind: 'r' })),
+        ], ALIASES_PER_REQUEST);
+        for (const batch of batches) {
+            const wanted = batch.filter((b) => b.kind === 'i').map((b) => b.n);
+            const refs = batch.filter((b) => b.kind === 'r').map((b) => b.n);
+            const data = await this.github.graphql(issueDetailsQuery(wanted, refs), this.names);
+            for (const n of wanted) {
+                const node = data.repository[`i${n}`];
+                if (!node)
+                    continue;
+                const events = node.timelineItems.nodes.filter((event) => event !== null);
+                const labelled = events.filter((event) => event.__typename === 'LabeledEvent' &&
+                    event.label?.name.toLowerCase() === readyLabel.toLowerCase());
+                const last = labelled.at(-1);
+                details.set(n, {
+                    readyLabel: last ? { actor: actorIdentity(last.actor), at: last.createdAt ?? '' } : null,
+                    // Every edit counts, not only the last: a writer's later edit does not launder a
+                    // lesser user's earlier one. The history starts with the original text, by its author.
+                    edits: [
+                        ...((node.userContentEdits?.nodes.length ?? 0) > 0
+                            ? node.userContentEdits.nodes.flatMap((edit) => edit
+                                ? [{ actor: actorIdentity(edit.editor), at: edit.editedAt, what: 'body' }]
+                                : [])
+                            : node.lastEditedAt
+                                ? [{ actor: actorIdentity(node.editor), at: node.lastEditedAt, what: 'body' }]
+                                : []),
+                        ...events
+                            .filter((event) => event.__typename === 'RenamedTitleEvent')
+                            .map((event) => ({
+                            actor: actorIdentity(event.actor),
+                            at: event.createdAt ?? '',
+                            what: 'title',
+                        })),
+                    ],
+                    parent: node.parent
+                        ? {
+                            number: node.parent.number,
+                            subIssues: node.parent.subIssues.nodes.map((sub) => ({
+                                number: sub.number,
+                                open: sub.state === 'OPEN',
+                            })),
+                        }
+                        : null,
+                });
+            }
+            for (const n of refs) {
+                const node = data.repository[`r${n}`];
+                const state = node?.issueState ?? node?.pullState;
+                if (state)
+                    referenced.set(n, state === 'OPEN');
+            }
+        }
+        return { details, referenced };
+    }
+    async permissions(identities) {
+        const found = new Map();
+        // Apps are never collaborators: a bot that is not one of the ledger's writers has no say.
+        for (const who of identities.filter((i) => i.bot))
+            found.set(`${who.login}:bot`, 'none');
+        const users = identities.filter((i) => !i.bot);
+        for (const batch of chunks(users, ALIASES_PER_REQUEST)) {
+            const data = await this.github.graphql(collaboratorPermissionsQuery(batch.map((user) => user.login)), this.names);
+            batch.forEach((user, i) => {
+                const edge = data.repository[`c${i}`]?.edges[0];
+                // Someone who is not a collaborator can at most read (a public repository's visitors).
+                found.set(`${user.login}:user`, edge ? (PERMISSIONS[edge.permission] ?? 'read') : 'read');
+            });
+        }
+        return found;
+    }
+    async createLabel(name, color, description) {
+        const { data } = await this.github.rest.request(ROUTES.createLabel, {
+            ...this.repo,
+            name,
+            color,
+            description,
+        });
+        return data.node_id;
+    }
+    async addLabel(labelId, nodeIds) {
+        // A whole batch (at most 256, the matrix limit) is labelled in one request.
+        for (const batch of chunks(nodeIds, 256)) {
+            const variables = { label: labelId };
+            batch.forEach((id, i) => (variables[`i${i}`] = id));
+            await this.github.graphql(addLabelMutation(batch.length), variables);
+        }
+    }
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -50029,6 +51008,10 @@ const snapshotEntry = strictObject({
     from: issueNumber,
     /** A large snapshot comes in parts; a part that continues adds to the state, the first resets it. */
     continues: schemas_boolean().default(false),
+    /** On the first part: how many parts there are. A ledger whose snapshot lacks some is incomplete. */
+    parts: schemas_number().int().positive().max(1000).optional(),
+    /** Written by a maintainer's recovery from the intact part of a tampered ledger. */
+    recovered: schemas_boolean().optional(),
     issues: record(schemas_string().regex(/^\d+$/), issueRecord),
     spendByDay: record(schemas_string().regex(/^\d{4}-\d{2}-\d{2}$/), schemas_number().min(0)),
     recent: array(strictObject({
@@ -50052,7 +51035,7 @@ const ledgerEntry = discriminatedUnion('type', [
 ;// CONCATENATED MODULE: ./build/ledger/codec.js
 
 /** `<!-- ai-scrum-ledger v1 {...} -->`: the machine-readable part of a ledger comment. */
-const MARKER = /<!-- ai-scrum-ledger v(\d+) (\{[^\n]*?\}) -->/g;
+const codec_MARKER = /<!-- ai-scrum-ledger v(\d+) (\{[^\n]*?\}) -->/g;
 /** JSON that cannot close or open an HTML comment, whatever its strings hold. */
 function safeJson(value) {
     return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
@@ -50091,7 +51074,7 @@ function brief(entry) {
 function decodeEntries(body) {
     const entries = [];
     let skipped = 0;
-    for (const match of body.matchAll(MARKER)) {
+    for (const match of body.matchAll(codec_MARKER)) {
         if (Number(match[1]) !== LEDGER_VERSION) {
             skipped++;
             continue;
@@ -50115,733 +51098,257 @@ function decodeEntries(body) {
 /** Comment bodies are capped by GitHub at 65,536 characters. */
 const MAX_COMMENT_LENGTH = 65_536;
 
-;// CONCATENATED MODULE: ./build/ledger/fold.js
+;// CONCATENATED MODULE: ./build/ledger/chain.js
 
-const RECENT_KEPT = 20;
-/** `alice`, `my-app[bot]`: how people write logins in inputs, as an identity. */
-function identityOf(login) {
-    const bot = /\[bot\]$/i.test(login);
-    return { login: login.replace(/\[bot\]$/i, '').toLowerCase(), bot };
+
+
+const LINK = /^<!-- ai-scrum-chain v1 (\{[^\n]*?\}) -->/;
+const sha256 = (text) => (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
+/** A random nonce; also the random part of claim ids. */
+const newNonce = (bytes = 8) => (0,external_node_crypto_.randomBytes)(bytes).toString('hex');
+/** Where the chain of a first tracking issue starts. */
+function genesis(issue) {
+    return { seq: 0, hash: sha256(`ai-scrum-ledger genesis #${issue}`) };
 }
-function sameIdentity(a, b) {
-    return a.bot === b.bot && a.login.toLowerCase() === b.login.toLowerCase();
+function linkLine(link) {
+    return `<!-- ai-scrum-chain v1 ${JSON.stringify(link)} -->`;
 }
-const utcDay = (iso) => iso.slice(0, 10);
-function emptyState() {
-    return {
-        issues: new Map(),
-        spendByDay: new Map(),
-        recent: [],
-        stats: { comments: 0, untrustedComments: 0, entries: 0, skipped: 0, voidClaims: 0 },
-    };
-}
-function fold_record(state, issue) {
-    let found = state.issues.get(issue);
-    if (!found) {
-        found = { epoch: 0, attempts: 0, spendUsd: 0, lastFiles: [] };
-        state.issues.set(issue, found);
+function readLink(body) {
+    const match = LINK.exec(body);
+    if (!match)
+        return null;
+    try {
+        const value = JSON.parse(match[1]);
+        if (Number.isInteger(value.seq) &&
+            value.seq > 0 &&
+            typeof value.prev === 'string' &&
+            /^[0-9a-f]{64}$/.test(value.prev) &&
+            typeof value.nonce === 'string')
+            return { seq: value.seq, prev: value.prev, nonce: value.nonce };
     }
-    return found;
-}
-function remember(state, outcome) {
-    state.recent.push(outcome);
-    if (state.recent.length > RECENT_KEPT)
-        state.recent.shift();
-}
-function applySnapshot(state, snapshot) {
-    if (!snapshot.continues) {
-        state.issues = new Map();
-        state.spendByDay = new Map();
-        state.recent = [];
+    catch {
+        // A malformed link is no link.
     }
-    for (const [issue, rec] of Object.entries(snapshot.issues))
-        state.issues.set(Number(issue), structuredClone(rec));
-    for (const [day, usd] of Object.entries(snapshot.spendByDay))
-        state.spendByDay.set(day, usd);
-    state.recent.push(...snapshot.recent.map((outcome) => ({ ...outcome })));
+    return null;
 }
-function applyEntry(state, entry) {
-    state.stats.entries++;
-    switch (entry.type) {
-        case 'claim': {
-            const rec = fold_record(state, entry.issue);
-            // Of two claims racing for one epoch, the first in the log wins; the other is void.
-            if (entry.epoch !== rec.epoch + 1) {
-                state.stats.voidClaims++;
-                return;
-            }
-            rec.epoch = entry.epoch;
-            if (entry.kind === 'issue')
-                rec.attempts++;
-            rec.lastFiles = [...entry.files];
-            rec.active = entry;
-            return;
-        }
-        case 'release': {
-            const rec = fold_record(state, entry.issue);
-            // Money spent is counted even when the release comes after the claim expired.
-            rec.spendUsd += entry.costUsd;
-            state.spendByDay.set(utcDay(entry.at), (state.spendByDay.get(utcDay(entry.at)) ?? 0) + entry.costUsd);
-            if (rec.active?.claim === entry.claim)
-                delete rec.active;
-            remember(state, {
-                issue: entry.issue,
-                claim: entry.claim,
-                outcome: entry.outcome,
-                at: entry.at,
-                costUsd: entry.costUsd,
-                ...(entry.pr ? { pr: entry.pr } : {}),
-            });
-            return;
-        }
-        case 'expire': {
-            const rec = fold_record(state, entry.issue);
-            if (rec.active?.claim !== entry.claim)
-                return;
-            delete rec.active;
-            remember(state, {
-                issue: entry.issue,
-                claim: entry.claim,
-                outcome: `expired (${entry.reason})`,
-                at: entry.at,
-            });
-            return;
-        }
-        case 'snapshot':
-            applySnapshot(state, entry);
+/** The body of a ledger comment: its link, then its entries. */
+function chainedBody(head, nonce, entries) {
+    return `${linkLine({ seq: head.seq + 1, prev: head.hash, nonce })}\n${entries}`;
+}
+/** Who changed what and when, in one line for the summary, an annotation and the tracking issue. */
+function describeTampering(t) {
+    switch (t.kind) {
+        case 'edited':
+            return `ledger comment ${t.comment} on #${t.issue} was edited by ${showIdentity(t.by)} at ${t.at}`;
+        case 'deleted':
+            return `a ledger comment by ${showIdentity(t.author)} on #${t.issue} was deleted by ${showIdentity(t.by)} at ${t.at}`;
+        case 'gap':
+            return `ledger comment ${t.comment} on #${t.issue} (${t.at}) is number ${t.found} in the chain where ${t.expected} was due: a comment before it is missing or was changed`;
+        case 'out-of-order':
+            return `ledger comment ${t.comment} on #${t.issue} (${t.at}) repeats place ${t.seq} of the chain out of order`;
+        case 'unchained':
+            return `comment ${t.comment} on #${t.issue} by ${showIdentity(t.author)} (${t.at}) carries ledger entries outside the chain`;
+        case 'two-heads':
+            return `#${t.issues[0]} and #${t.issues[1]} both hold a live ledger`;
+        case 'broken-link':
+            return `#${t.issue} claims to continue #${t.from}, but its first comment is not that ledger's snapshot`;
+        case 'body-edited':
+            return `the description of tracking issue #${t.issue} was edited by ${showIdentity(t.by)} at ${t.at}`;
     }
 }
 /**
- * Replays the log: comments in id order, only those by a trusted identity, every entry in
- * order. Deterministic and pure; malformed entries are skipped and counted.
+ * Checks one tracking issue's comments, in id order, from the chain's starting point. A rotated
+ * issue starts where its first comment says (the snapshot of its predecessor).
  */
-function foldLedger(comments, trusted) {
-    const state = emptyState();
+function verifyLog(issue, comments, trusted, start, deletions = []) {
+    const result = {
+        accepted: [],
+        salvaged: [],
+        voided: [],
+        tampering: [],
+        head: { ...start },
+        remarks: 0,
+        untrusted: 0,
+    };
+    const slots = new Map();
+    const lost = new Set();
+    const nonces = new Set();
+    // Where the chain stands for salvage: it resumes after a break, the accepted head does not.
+    let resumed = { ...start };
+    // Edited comments left out since: the next link cannot match them, and that is no new finding.
+    let skipped = 0;
+    let broken = false;
+    const brk = (t) => {
+        result.tampering.push(t);
+        broken = true;
+    };
     for (const comment of [...comments].sort((a, b) => a.id - b.id)) {
-        state.stats.comments++;
-        if (!comment.author || !trusted(comment.author)) {
-            state.stats.untrustedComments++;
+        if (!trusted(comment.author)) {
+            result.untrusted++;
             continue;
         }
-        const decoded = decodeEntries(comment.body);
-        state.stats.skipped += decoded.skipped;
-        for (const entry of decoded.entries)
-            applyEntry(state, entry);
-    }
-    return state;
-}
-/** Claims not released or expired in the log, whatever their lease. */
-function openClaims(state) {
-    return [...state.issues.values()].flatMap((rec) => (rec.active ? [rec.active] : []));
-}
-/** The claims that hold now: open and within their lease. */
-function effectiveClaims(state, now) {
-    return openClaims(state).filter((claim) => Date.parse(claim.lease) > now.getTime());
-}
-function effectiveClaim(state, issue, now) {
-    const active = state.issues.get(issue)?.active;
-    return active && Date.parse(active.lease) > now.getTime() ? active : undefined;
-}
-/** Every path locked by an effective claim, with the issue holding it. */
-function lockedPaths(state, now) {
-    const locks = new Map();
-    for (const claim of effectiveClaims(state, now))
-        for (const file of claim.files)
-            locks.set(file, claim.issue);
-    return locks;
-}
-function spendOn(state, day) {
-    return state.spendByDay.get(day) ?? 0;
-}
-/**
- * The folded state as snapshot entries for a fresh tracking issue, keeping the issues that
- * still matter (`keep`), in parts small enough for one comment each.
- */
-function snapshotOf(state, from, at, keep, maxChars = 50_000) {
-    const days = [...state.spendByDay.keys()].sort().slice(-7);
-    const kept = [...state.issues.entries()]
-        .filter(([issue, rec]) => rec.active !== undefined || keep(issue))
-        .map(([issue, rec]) => [
-        String(issue),
-        rec.active
-            ? structuredClone(rec)
-            : { epoch: rec.epoch, attempts: rec.attempts, spendUsd: rec.spendUsd, lastFiles: [] },
-    ]);
-    const parts = [];
-    let current = [];
-    let size = 0;
-    const flush = () => {
-        parts.push({
-            type: 'snapshot',
-            from,
-            continues: parts.length > 0,
-            issues: Object.fromEntries(current),
-            spendByDay: parts.length === 0
-                ? Object.fromEntries(days.map((day) => [day, state.spendByDay.get(day) ?? 0]))
-                : {},
-            recent: parts.length === 0 ? state.recent.slice(-RECENT_KEPT) : [],
-            at,
-        });
-        current = [];
-        size = 0;
-    };
-    for (const entry of kept) {
-        const length = JSON.stringify(entry).length;
-        if (size + length > maxChars && current.length > 0)
-            flush();
-        current.push(entry);
-        size += length;
-    }
-    flush();
-    return parts;
-}
-
-;// CONCATENATED MODULE: ./build/github/graphql.js
-/**
- * Every GraphQL document the toolkit sends, as named constants. A contract test validates each one
- * against GitHub's published schema, and fails when a document appears anywhere else in src/.
- */
-/** Who the token acts as, and what the call cost: the cheapest possible probe. */
-const VIEWER_QUERY = /* GraphQL */ `
-  query Viewer {
-    viewer {
-      login
-    }
-    rateLimit {
-      cost
-      limit
-      remaining
-      resetAt
-    }
-  }
-`;
-/** A tracking issue and the latest page of its ledger comments. */
-const TRACKING_ISSUE_FRAGMENT = /* GraphQL */ `
-  fragment TrackingIssue on Issue {
-    number
-    id
-    body
-    author {
-      __typename
-      login
-    }
-    comments(last: 100) {
-      totalCount
-      nodes {
-        databaseId
-        body
-        createdAt
-        author {
-          __typename
-          login
-        }
-      }
-    }
-  }
-`;
-/**
- * What dispatch reads first, in one request: the open tracking issues with the ledger's latest
- * comments, pull requests handed back for conflict resolution, the in-progress label's id and the
- * repository's collaborators with their permission.
- */
-const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
-  query DispatchOverview(
-    $owner: String!
-    $name: String!
-    $coordination: String!
-    $conflict: String!
-    $inProgress: String!
-  ) {
-    viewer {
-      login
-    }
-    repository(owner: $owner, name: $name) {
-      defaultBranchRef {
-        name
-      }
-      label(name: $inProgress) {
-        id
-      }
-      tracking: issues(
-        first: 5
-        states: OPEN
-        labels: [$coordination]
-        orderBy: { field: CREATED_AT, direction: ASC }
-      ) {
-        nodes {
-          ...TrackingIssue
-        }
-      }
-      conflicts: pullRequests(first: 50, states: OPEN, labels: [$conflict]) {
-        nodes {
-          number
-          title
-          headRefName
-        }
-      }
-      collaborators(first: 100) {
-        totalCount
-        edges {
-          permission
-          node {
-            login
-          }
-        }
-      }
-    }
-    rateLimit {
-      cost
-      remaining
-    }
-  }
-
-  ${TRACKING_ISSUE_FRAGMENT}
-`;
-/** The ledger alone, read again after appending to it, to learn which claims won. */
-const LEDGER_QUERY = /* GraphQL */ `
-  query Ledger($owner: String!, $name: String!, $coordination: String!) {
-    viewer {
-      login
-    }
-    repository(owner: $owner, name: $name) {
-      tracking: issues(
-        first: 5
-        states: OPEN
-        labels: [$coordination]
-        orderBy: { field: CREATED_AT, direction: ASC }
-      ) {
-        nodes {
-          ...TrackingIssue
-        }
-      }
-    }
-  }
-
-  ${TRACKING_ISSUE_FRAGMENT}
-`;
-/** Who applied labels and renamed an issue, its last body edit, and its place among siblings. */
-const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
-  fragment IssueDetails on Issue {
-    number
-    lastEditedAt
-    editor {
-      __typename
-      login
-    }
-    timelineItems(last: 25, itemTypes: [LABELED_EVENT, RENAMED_TITLE_EVENT]) {
-      nodes {
-        __typename
-        ... on LabeledEvent {
-          createdAt
-          actor {
-            __typename
-            login
-          }
-          label {
-            name
-          }
-        }
-        ... on RenamedTitleEvent {
-          createdAt
-          actor {
-            __typename
-            login
-          }
-        }
-      }
-    }
-    parent {
-      number
-      subIssues(first: 50) {
-        nodes {
-          number
-          state
-        }
-      }
-    }
-  }
-`;
-/** Details of several issues and the state of issues they reference, in one request. */
-function issueDetailsQuery(issues, references) {
-    const details = issues.map((n) => `    i${n}: issue(number: ${Math.trunc(n)}) {
-      ...IssueDetails
-    }`);
-    const states = references.map((n) => `    r${n}: issueOrPullRequest(number: ${Math.trunc(n)}) {
-      ... on Issue {
-        issueState: state
-      }
-      ... on PullRequest {
-        pullState: state
-      }
-    }`);
-    return `query IssueDetails($owner: String!, $name: String!) {
-  repository(owner: $owner, name: $name) {
-${[...details, ...states].join('\n')}
-  }
-}
-${ISSUE_DETAILS_FRAGMENT}`;
-}
-/** The permission of several logins, in one request; a login that is no collaborator has no edge. */
-function collaboratorPermissionsQuery(logins) {
-    const lookups = logins.map((login, i) => `    c${i}: collaborators(first: 1, login: ${JSON.stringify(login)}) {
-      edges {
-        permission
-        node {
-          login
-        }
-      }
-    }`);
-    return `query CollaboratorPermissions($owner: String!, $name: String!) {
-  repository(owner: $owner, name: $name) {
-${lookups.join('\n')}
-  }
-}
-`;
-}
-/** One label added to many issues or pull requests in a single request. */
-function addLabelMutation(count) {
-    const variables = Array.from({ length: count }, (_, i) => `$i${i}: ID!`).join(', ');
-    const additions = Array.from({ length: count }, (_, i) => `  a${i}: addLabelsToLabelable(input: { labelableId: $i${i}, labelIds: [$label] }) {
-    clientMutationId
-  }`);
-    return `mutation AddLabel($label: ID!, ${variables}) {
-${additions.join('\n')}
-}
-`;
-}
-/** Every document, with the generated ones in a representative instance, for the contract test. */
-const GRAPHQL_DOCUMENTS = {
-    VIEWER_QUERY,
-    DISPATCH_OVERVIEW_QUERY,
-    LEDGER_QUERY,
-    issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
-    collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
-    addLabelMutation: addLabelMutation(2),
-};
-
-;// CONCATENATED MODULE: ./build/github/routes.js
-/**
- * Every REST route the toolkit calls, in Octokit's `METHOD /path` form. Code calls
- * `rest.request(ROUTES.name, parameters)`; a contract test checks each route against GitHub's
- * OpenAPI description and fails when a route literal appears anywhere else in src/.
- */
-const ROUTES = {
-    getRepository: 'GET /repos/{owner}/{repo}',
-    getTree: 'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
-    getRef: 'GET /repos/{owner}/{repo}/git/ref/{ref}',
-    createRef: 'POST /repos/{owner}/{repo}/git/refs',
-    updateRef: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
-    deleteRef: 'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
-    getCollaboratorPermission: 'GET /repos/{owner}/{repo}/collaborators/{username}/permission',
-    createIssue: 'POST /repos/{owner}/{repo}/issues',
-    getIssue: 'GET /repos/{owner}/{repo}/issues/{issue_number}',
-    updateIssue: 'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
-    listIssues: 'GET /repos/{owner}/{repo}/issues',
-    listIssueComments: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
-    createIssueComment: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
-    updateIssueComment: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
-    addLabels: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
-    removeLabel: 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
-    createLabel: 'POST /repos/{owner}/{repo}/labels',
-    listBlockedBy: 'GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by',
-    createPullRequest: 'POST /repos/{owner}/{repo}/pulls',
-    getPullRequest: 'GET /repos/{owner}/{repo}/pulls/{pull_number}',
-    updatePullRequest: 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
-    listPullRequests: 'GET /repos/{owner}/{repo}/pulls',
-    listPullRequestFiles: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
-    mergePullRequest: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
-    updatePullRequestBranch: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch',
-    listReviews: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
-    getCombinedStatus: 'GET /repos/{owner}/{repo}/commits/{ref}/status',
-    listCheckRunsForRef: 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
-    createCommitStatus: 'POST /repos/{owner}/{repo}/statuses/{sha}',
-    getWorkflowRun: 'GET /repos/{owner}/{repo}/actions/runs/{run_id}',
-    listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
-};
-
-;// CONCATENATED MODULE: ./build/github/dispatch-adapter.js
-
-
-
-
-const identity = (actor) => actor ? { login: identityOf(actor.login).login, bot: actor.__typename === 'Bot' } : null;
-/** REST keeps an app's `[bot]` suffix and says its type; the identity is the same either way. */
-const restIdentity = (user) => user ? { login: identityOf(user.login).login, bot: user.type === 'Bot' } : null;
-function trackingIssue(node) {
-    const comments = node.comments.nodes.map((comment) => ({
-        id: comment.databaseId,
-        author: identity(comment.author),
-        body: comment.body,
-        createdAt: comment.createdAt,
-    }));
-    return {
-        number: node.number,
-        nodeId: node.id ?? '',
-        author: identity(node.author),
-        body: node.body ?? '',
-        commentCount: node.comments.totalCount,
-        comments,
-    };
-}
-const PERMISSIONS = {
-    ADMIN: 'admin',
-    MAINTAIN: 'maintain',
-    WRITE: 'write',
-    TRIAGE: 'triage',
-    READ: 'read',
-};
-/** At most this many issues or logins go into one aliased GraphQL request. */
-const ALIASES_PER_REQUEST = 50;
-function chunks(items, size) {
-    const out = [];
-    for (let i = 0; i < items.length; i += size)
-        out.push(items.slice(i, i + size));
-    return out;
-}
-class GitHubDispatchAdapter {
-    github;
-    repo;
-    constructor(github, repo) {
-        this.github = github;
-        this.repo = repo;
-    }
-    get names() {
-        return { owner: this.repo.owner, name: this.repo.repo };
-    }
-    async overview(labels) {
-        let data;
-        try {
-            data = await this.github.graphql(DISPATCH_OVERVIEW_QUERY, { ...this.names, ...labels });
-        }
-        catch (error) {
-            // Listing collaborators needs push access; without it the rest of the answer still holds.
-            const onlyCollaborators = error instanceof dist_bundle/* GraphqlResponseError */.rp &&
-                error.errors?.every((e) => (e.path ?? []).includes('collaborators')) &&
-                error.data?.repository;
-            if (!onlyCollaborators)
-                throw error;
-            data = error.data;
-        }
-        const repository = data.repository;
-        const collaborators = repository.collaborators;
-        return {
-            viewer: identityOf(data.viewer.login).login,
-            defaultBranch: repository.defaultBranchRef?.name ?? 'main',
-            tracking: repository.tracking.nodes.map(trackingIssue).sort((a, b) => a.number - b.number),
-            conflicts: repository.conflicts.nodes.flatMap((pull) => {
-                const match = /^ai-feature\/issue-(\d+)$/.exec(pull.headRefName);
-                return match ? [{ pull: pull.number, issue: Number(match[1]), title: pull.title }] : [];
-            }),
-            inProgressLabelId: repository.label?.id ?? null,
-            collaborators: collaborators && collaborators.totalCount <= collaborators.edges.length
-                ? new Map(collaborators.edges.map((edge) => [
-                    edge.node.login.toLowerCase(),
-                    PERMISSIONS[edge.permission] ?? 'read',
-                ]))
-                : null,
-        };
-    }
-    async backlog(readyLabel) {
-        const issues = await this.github.rest.paginate(ROUTES.listIssues, {
-            ...this.repo,
-            labels: readyLabel,
-            state: 'open',
-            sort: 'created',
-            direction: 'asc',
-            per_page: 100,
-        });
-        return issues
-            .filter((issue) => !issue.pull_request)
-            .map((issue) => {
-            const dependencies = issue
-                .issue_dependencies_summary;
-            const subIssues = issue
-                .sub_issues_summary;
-            return {
-                number: issue.number,
-                nodeId: issue.node_id,
-                title: issue.title,
-                body: issue.body ?? '',
-                author: issue.user?.login ?? '',
-                createdAt: issue.created_at,
-                labels: issue.labels.map((label) => typeof label === 'string' ? label : (label.name ?? '')),
-                openNativeBlockers: dependencies?.blocked_by ?? 0,
-                openSubIssues: Math.max((subIssues?.total ?? 0) - (subIssues?.completed ?? 0), 0),
-            };
-        });
-    }
-    async tree(branch) {
-        const { data } = await this.github.rest.request(ROUTES.getTree, {
-            ...this.repo,
-            tree_sha: branch,
-            recursive: '1',
-        });
-        return {
-            paths: data.tree
-                .filter((entry) => entry.type === 'blob' && entry.path)
-                .map((entry) => entry.path),
-            truncated: data.truncated,
-        };
-    }
-    async finishedRuns(since) {
-        const { data } = await this.github.rest.request(ROUTES.listWorkflowRuns, {
-            ...this.repo,
-            status: 'completed',
-            created: `>=${since}`,
-            per_page: 100,
-        });
-        return new Set(data.workflow_runs.map((run) => Number(run.id)));
-    }
-    async details(issues, references, readyLabel) {
-        const details = new Map();
-        const referenced = new Map();
-        const batches = chunks([
-            ...issues.map((n) => ({ n, kind: 'i' })),
-            ...references.map((n) => ({ n, kind: 'r' })),
-        ], ALIASES_PER_REQUEST);
-        for (const batch of batches) {
-            const wanted = batch.filter((b) => b.kind === 'i').map((b) => b.n);
-            const refs = batch.filter((b) => b.kind === 'r').map((b) => b.n);
-            const data = await this.github.graphql(issueDetailsQuery(wanted, refs), this.names);
-            for (const n of wanted) {
-                const node = data.repository[`i${n}`];
-                if (!node)
-                    continue;
-                const events = node.timelineItems.nodes.filter((event) => event !== null);
-                const labelled = events.filter((event) => event.__typename === 'LabeledEvent' &&
-                    event.label?.name.toLowerCase() === readyLabel.toLowerCase());
-                const last = labelled.at(-1);
-                details.set(n, {
-                    readyLabel: last ? { actor: identity(last.actor), at: last.createdAt ?? '' } : null,
-                    edits: [
-                        ...(node.lastEditedAt
-                            ? [{ actor: identity(node.editor), at: node.lastEditedAt, what: 'body' }]
-                            : []),
-                        ...events
-                            .filter((event) => event.__typename === 'RenamedTitleEvent')
-                            .map((event) => ({
-                            actor: identity(event.actor),
-                            at: event.createdAt ?? '',
-                            what: 'title',
-                        })),
-                    ],
-                    parent: node.parent
-                        ? {
-                            number: node.parent.number,
-                            subIssues: node.parent.subIssues.nodes.map((sub) => ({
-                                number: sub.number,
-                                open: sub.state === 'OPEN',
-                            })),
-                        }
-                        : null,
-                });
+        const link = readLink(comment.body);
+        const at = comment.createdAt;
+        if (!link) {
+            const decoded = decodeEntries(comment.body);
+            if (decoded.entries.length + decoded.skipped === 0) {
+                result.remarks++;
+                continue;
             }
-            for (const n of refs) {
-                const node = data.repository[`r${n}`];
-                const state = node?.issueState ?? node?.pullState;
-                if (state)
-                    referenced.set(n, state === 'OPEN');
+            brk({ kind: 'unchained', issue, comment: comment.id, at, author: comment.author });
+            continue;
+        }
+        if (comment.edited) {
+            brk({ kind: 'edited', issue, comment: comment.id, ...comment.edited });
+            skipped++;
+            continue;
+        }
+        if (nonces.has(link.nonce)) {
+            // A copy of an accepted comment, posted again by someone who can write as a writer.
+            brk({ kind: 'out-of-order', issue, comment: comment.id, at, seq: link.seq });
+            continue;
+        }
+        const expected = resumed.seq + 1;
+        if (link.seq === expected && link.prev === resumed.hash) {
+            slots.set(link.seq, link.prev);
+            nonces.add(link.nonce);
+            resumed = { seq: link.seq, hash: sha256(comment.body) };
+            result.salvaged.push(comment);
+            if (!broken) {
+                result.head = resumed;
+                result.accepted.push(comment);
             }
         }
-        return { details, referenced };
-    }
-    async permissions(identities) {
-        const found = new Map();
-        // Apps are never collaborators: a bot that is not one of the ledger's writers has no say.
-        for (const who of identities.filter((i) => i.bot))
-            found.set(`${who.login}:bot`, 'none');
-        const users = identities.filter((i) => !i.bot);
-        for (const batch of chunks(users, ALIASES_PER_REQUEST)) {
-            const data = await this.github.graphql(collaboratorPermissionsQuery(batch.map((user) => user.login)), this.names);
-            batch.forEach((user, i) => {
-                const edge = data.repository[`c${i}`]?.edges[0];
-                // Someone who is not a collaborator can at most read (a public repository's visitors).
-                found.set(`${user.login}:user`, edge ? (PERMISSIONS[edge.permission] ?? 'read') : 'read');
-            });
+        else if (slots.get(link.seq) === link.prev || lost.has(link.prev)) {
+            // Lost a race for this place (or continued one that did): void, not tampering.
+            lost.add(sha256(comment.body));
+            result.voided.push(comment);
         }
-        return found;
-    }
-    async allComments(issue) {
-        const comments = await this.github.rest.paginate(ROUTES.listIssueComments, {
-            ...this.repo,
-            issue_number: issue,
-            per_page: 100,
-        });
-        return comments.map((comment) => ({
-            id: Number(comment.id),
-            author: restIdentity(comment.user),
-            body: comment.body ?? '',
-            createdAt: comment.created_at,
-        }));
-    }
-    async ledger(coordination) {
-        const data = await this.github.graphql(LEDGER_QUERY, { ...this.names, coordination });
-        return {
-            viewer: identityOf(data.viewer.login).login,
-            tracking: data.repository.tracking.nodes
-                .map(trackingIssue)
-                .sort((a, b) => a.number - b.number),
-        };
-    }
-    async createTrackingIssue(title, body, label) {
-        const { data } = await this.github.rest.request(ROUTES.createIssue, {
-            ...this.repo,
-            title,
-            body,
-            labels: [label],
-        });
-        const author = restIdentity(data.user);
-        return {
-            number: data.number,
-            nodeId: data.node_id,
-            author,
-            body,
-            commentCount: 0,
-            comments: [],
-        };
-    }
-    async appendComment(issue, body) {
-        const { data } = await this.github.rest.request(ROUTES.createIssueComment, {
-            ...this.repo,
-            issue_number: issue,
-            body,
-        });
-        return Number(data.id);
-    }
-    async updateIssueBody(issue, body) {
-        await this.github.rest.request(ROUTES.updateIssue, { ...this.repo, issue_number: issue, body });
-    }
-    async closeIssue(issue, body) {
-        await this.github.rest.request(ROUTES.updateIssue, {
-            ...this.repo,
-            issue_number: issue,
-            body,
-            state: 'closed',
-            state_reason: 'completed',
-        });
-    }
-    async createLabel(name, color, description) {
-        const { data } = await this.github.rest.request(ROUTES.createLabel, {
-            ...this.repo,
-            name,
-            color,
-            description,
-        });
-        return data.node_id;
-    }
-    async addLabel(labelId, nodeIds) {
-        // A whole batch (at most 256, the matrix limit) is labelled in one request.
-        for (const batch of chunks(nodeIds, 256)) {
-            const variables = { label: labelId };
-            batch.forEach((id, i) => (variables[`i${i}`] = id));
-            await this.github.graphql(addLabelMutation(batch.length), variables);
+        else {
+            if (link.seq !== expected + skipped)
+                brk(link.seq < expected
+                    ? { kind: 'out-of-order', issue, comment: comment.id, at, seq: link.seq }
+                    : { kind: 'gap', issue, comment: comment.id, at, expected, found: link.seq });
+            // The comment itself is unchanged: the chain resumes from it for a recovery.
+            slots.set(link.seq, link.prev);
+            nonces.add(link.nonce);
+            resumed = { seq: link.seq, hash: sha256(comment.body) };
+            result.salvaged.push(comment);
         }
+        if (result.salvaged.at(-1) === comment)
+            skipped = 0;
     }
+    for (const deletion of deletions)
+        if (trusted(deletion.author))
+            result.tampering.push({ kind: 'deleted', issue, ...deletion });
+    return result;
 }
 
 // EXTERNAL MODULE: ./node_modules/picomatch/index.js
 var picomatch = __nccwpck_require__(4006);
+;// CONCATENATED MODULE: ./build/markdown.js
+/**
+ * GitHub-flavoured Markdown as people see it: what a reader of an issue body sees, and text
+ * from an issue that we show in our own Markdown without letting it do anything there.
+ */
+/**
+ * Characters that take no room on screen: zero-width space, non-joiner and joiner, word joiner
+ * and invisible operators, soft hyphen, Mongolian vowel separator, byte order mark, bidi marks,
+ * embeddings, overrides and isolates, variation selectors and Unicode tags. Between two letters
+ * they leave a word that reads as one but does not compare as one.
+ */
+const INVISIBLE = /\u00AD|\u061C|\u180E|\u200B|\u200C|\u200D|\u200E|\u200F|[\u202A-\u202E]|[\u2060-\u2064]|[\u2066-\u2069]|[\uFE00-\uFE0F]|\uFEFF|[\u{E0000}-\u{E007F}]|[\u{E0100}-\u{E01EF}]/gu;
+/**
+ * An inline HTML tag as CommonMark reads one: a name, attributes (a quoted value may hold `>`
+ * or `<`), then `>` or `/>`. Anything else starting with `<` (`a < b`, `<https://…>`) is text.
+ * The grammar is unambiguous, so a failed match costs no more than the text it reads.
+ */
+const TAG = /<\/?[A-Za-z][A-Za-z0-9-]*((?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)*)\s*\/?>/y;
+/** `[label]: destination "title"` on a line of its own; a footnote (`[^1]: …`) is shown. */
+const REFERENCE_DEFINITION = /^ {0,3}\[(?!\^)[^\]\n]{1,999}\]:[ \t]*\S+(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$/gm;
+/**
+ * The text a reader of a rendered issue body sees. GitHub's published sanitizer allowlist
+ * (html-pipeline's SanitizationFilter) drops HTML comments and every attribute it does not list,
+ * among them `style`, `class`, `id` and `hidden`: so `<span hidden>` and `display:none` hide
+ * nothing on GitHub, and their text is kept here. The attributes it keeps (`alt`, `title`,
+ * `href`) are not text on the page, and link reference definitions render as nothing. So we drop
+ * comments (an unclosed one hides the rest, as in an HTML block), tag markup with its attributes,
+ * reference definitions and invisible characters. Where this reads differently from GitHub (a
+ * tag inside a code span, say) it errs towards hiding: less text can only name fewer files.
+ */
+function visibleText(markdown) {
+    const hidden = [];
+    let text = withoutComments(markdown.replace(INVISIBLE, ''), hidden);
+    // Inline HTML cannot span a blank line: each block is read on its own.
+    text = text
+        .split(/(\n[ \t]*\n)/)
+        .map((block) => withoutTags(block, hidden))
+        .join('');
+    text = text.replace(REFERENCE_DEFINITION, (definition) => {
+        hidden.push(definition.trim());
+        return '';
+    });
+    return { text, hidden: hidden.filter((part) => part.trim() !== '') };
+}
+function withoutComments(text, hidden) {
+    let shown = '';
+    let from = 0;
+    for (let open = text.indexOf('<!--'); open >= 0; open = text.indexOf('<!--', from)) {
+        shown += text.slice(from, open);
+        // `<!-->` and `<!--->` are whole (empty) comments.
+        const close = text.indexOf('-->', open + 2);
+        const end = close < 0 ? text.length : close;
+        hidden.push(text.slice(open + 4, Math.max(end, open + 4)));
+        from = close < 0 ? text.length : close + 3;
+    }
+    return shown + text.slice(from);
+}
+function withoutTags(block, hidden) {
+    let shown = '';
+    let from = 0;
+    for (let open = block.indexOf('<'); open >= 0; open = block.indexOf('<', open + 1)) {
+        TAG.lastIndex = open;
+        const tag = TAG.exec(block);
+        if (!tag)
+            continue;
+        shown += `${block.slice(from, open)} `;
+        hidden.push(tag[1].trim());
+        from = TAG.lastIndex;
+        open = from - 1;
+    }
+    return shown + block.slice(from);
+}
+/** Inline Markdown punctuation, shown as itself when escaped with a backslash. */
+const ACTIVE = /[\\`*_[\]<>!~&$]/g;
+/**
+ * Text from an issue or pull request (a title) made safe to show inline in our own Markdown:
+ * a table cell or a list item. It cannot mention anyone (`@` is followed by a zero-width space,
+ * which GitHub's mention and e-mail matching do not cross), link (`[x](url)`, `<https://…>`,
+ * bare `https://` and `www.` addresses are broken the same way), embed an image or HTML, format
+ * (backslash escapes), or break the structure around it (pipes, line breaks and other control
+ * characters become spaces; invisible and bidi characters are removed). At most `maxChars`
+ * characters are kept, counted as they are shown, with `…` when it was cut.
+ */
+function safeInline(text, maxChars = 100) {
+    const characters = [
+        ...text
+            .replace(INVISIBLE, '')
+            // eslint-disable-next-line no-control-regex -- control characters are what is replaced
+            .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029|]/g, ' ')
+            .trim(),
+    ];
+    const kept = characters.length > maxChars
+        ? `${characters.slice(0, Math.max(maxChars - 1, 0)).join('')}…`
+        : characters.join('');
+    return kept
+        .replace(ACTIVE, '\\$&')
+        .replace(/@/g, '@\u200B')
+        .replace(/:\/\//g, ':\u200B//')
+        .replace(/\b(www)\./gi, '$1\u200B.');
+}
+
 ;// CONCATENATED MODULE: ./build/backlog/footprint.js
+
 
 /**
  * Footprints: the files an issue will likely touch, from what its text names, checked against
@@ -50978,10 +51485,30 @@ function namedPaths(text) {
 }
 /**
  * The footprint of an issue: named paths and globs that exist in the tree (or are new files in an
- * existing folder), file names matched to the tree, and otherwise the coarse fallback.
+ * existing folder), file names matched to the tree, and otherwise the coarse fallback. Only what a
+ * reader of the issue sees counts, so text hidden from the people who approve an issue cannot
+ * widen the lock it takes.
  */
 function estimateFootprint(title, body, tree, fallback) {
-    const { explicit, mentioned } = namedPaths(`${title}\n${body}`);
+    const shownTitle = visibleText(title.slice(0, MAX_SCANNED_CHARS));
+    const shownBody = visibleText(body.slice(0, MAX_SCANNED_CHARS));
+    const shown = namedPaths(`${shownTitle.text}\n${shownBody.text}`);
+    const footprint = footprintFrom(shown, tree, fallback);
+    const hidden = [...shownTitle.hidden, ...shownBody.hidden];
+    if (hidden.length === 0)
+        return { ...footprint, hiddenTextIgnored: false };
+    // Said when counting the hidden text would have changed the footprint, not for every comment.
+    const unseen = namedPaths(hidden.join('\n'));
+    const withHidden = footprintFrom({
+        explicit: [...shown.explicit, ...unseen.explicit],
+        mentioned: [...shown.mentioned, ...unseen.mentioned],
+    }, tree, fallback);
+    return {
+        ...footprint,
+        hiddenTextIgnored: withHidden.entries.join('\n') !== footprint.entries.join('\n'),
+    };
+}
+function footprintFrom({ explicit, mentioned }, tree, fallback) {
     const entries = new Set();
     for (const path of [...explicit, ...mentioned]) {
         if (isGlob(path)) {
@@ -51035,6 +51562,194 @@ function coarsen(entries, maxChars) {
             return folders;
     }
     return ['**'];
+}
+
+;// CONCATENATED MODULE: ./build/ledger/fold.js
+
+
+const RECENT_KEPT = 20;
+const utcDay = (iso) => iso.slice(0, 10);
+function emptyState() {
+    return {
+        issues: new Map(),
+        spendByDay: new Map(),
+        recent: [],
+        stats: {
+            comments: 0,
+            untrustedComments: 0,
+            entries: 0,
+            skipped: 0,
+            voidClaims: 0,
+            snapshotParts: { expected: 0, seen: 0 },
+        },
+    };
+}
+function fold_record(state, issue) {
+    let found = state.issues.get(issue);
+    if (!found) {
+        found = { epoch: 0, attempts: 0, spendUsd: 0, lastFiles: [] };
+        state.issues.set(issue, found);
+    }
+    return found;
+}
+function remember(state, outcome) {
+    state.recent.push(outcome);
+    if (state.recent.length > RECENT_KEPT)
+        state.recent.shift();
+}
+function applySnapshot(state, snapshot) {
+    if (!snapshot.continues) {
+        state.issues = new Map();
+        state.spendByDay = new Map();
+        state.recent = [];
+        state.stats.snapshotParts = { expected: snapshot.parts ?? 1, seen: 0 };
+    }
+    state.stats.snapshotParts.seen++;
+    for (const [issue, rec] of Object.entries(snapshot.issues))
+        state.issues.set(Number(issue), structuredClone(rec));
+    for (const [day, usd] of Object.entries(snapshot.spendByDay))
+        state.spendByDay.set(day, usd);
+    state.recent.push(...snapshot.recent.map((outcome) => ({ ...outcome })));
+}
+function applyEntry(state, entry) {
+    state.stats.entries++;
+    switch (entry.type) {
+        case 'claim': {
+            const rec = fold_record(state, entry.issue);
+            // Of two claims racing for one epoch, the first in the log wins; the other is void.
+            if (entry.epoch !== rec.epoch + 1) {
+                state.stats.voidClaims++;
+                return;
+            }
+            rec.epoch = entry.epoch;
+            // Conflict resolutions spend model money too: they count against the attempts.
+            rec.attempts++;
+            rec.lastFiles = [...entry.files];
+            rec.active = entry;
+            return;
+        }
+        case 'release': {
+            const rec = fold_record(state, entry.issue);
+            // Money spent is counted even when the release comes after the claim expired.
+            rec.spendUsd += entry.costUsd;
+            state.spendByDay.set(utcDay(entry.at), (state.spendByDay.get(utcDay(entry.at)) ?? 0) + entry.costUsd);
+            if (rec.active?.claim === entry.claim)
+                delete rec.active;
+            remember(state, {
+                issue: entry.issue,
+                claim: entry.claim,
+                outcome: entry.outcome,
+                at: entry.at,
+                costUsd: entry.costUsd,
+                ...(entry.pr ? { pr: entry.pr } : {}),
+            });
+            return;
+        }
+        case 'expire': {
+            const rec = fold_record(state, entry.issue);
+            if (rec.active?.claim !== entry.claim)
+                return;
+            delete rec.active;
+            remember(state, {
+                issue: entry.issue,
+                claim: entry.claim,
+                outcome: `expired (${entry.reason})`,
+                at: entry.at,
+            });
+            return;
+        }
+        case 'snapshot':
+            applySnapshot(state, entry);
+    }
+}
+/**
+ * Replays the log: comments in id order, only those by a trusted identity, every entry in
+ * order. Deterministic and pure; malformed entries are skipped and counted.
+ */
+function foldLedger(comments, trusted) {
+    const state = emptyState();
+    for (const comment of [...comments].sort((a, b) => a.id - b.id)) {
+        state.stats.comments++;
+        if (!comment.author || !trusted(comment.author)) {
+            state.stats.untrustedComments++;
+            continue;
+        }
+        const decoded = decodeEntries(comment.body);
+        state.stats.skipped += decoded.skipped;
+        for (const entry of decoded.entries)
+            applyEntry(state, entry);
+    }
+    return state;
+}
+/** Claims not released or expired in the log, whatever their lease. */
+function openClaims(state) {
+    return [...state.issues.values()].flatMap((rec) => (rec.active ? [rec.active] : []));
+}
+/** The claims that hold now: open and within their lease. */
+function effectiveClaims(state, now) {
+    return openClaims(state).filter((claim) => Date.parse(claim.lease) > now.getTime());
+}
+function effectiveClaim(state, issue, now) {
+    const active = state.issues.get(issue)?.active;
+    return active && Date.parse(active.lease) > now.getTime() ? active : undefined;
+}
+/** Every path locked by an effective claim, with the issue holding it. */
+function lockedPaths(state, now) {
+    const locks = new Map();
+    for (const claim of effectiveClaims(state, now))
+        for (const file of claim.files)
+            locks.set(file, claim.issue);
+    return locks;
+}
+/** The log starts with a snapshot whose parts are not all there (a rotation died midway). */
+function snapshotIncomplete(state) {
+    return state.stats.snapshotParts.seen < state.stats.snapshotParts.expected;
+}
+function spendOn(state, day) {
+    return state.spendByDay.get(day) ?? 0;
+}
+/**
+ * The folded state as snapshot entries for a fresh tracking issue, keeping the issues that
+ * still matter (`keep`), in parts small enough for one comment each.
+ */
+function snapshotOf(state, from, at, keep, maxChars = 50_000) {
+    const days = [...state.spendByDay.keys()].sort().slice(-7);
+    const kept = [...state.issues.entries()]
+        .filter(([issue, rec]) => rec.active !== undefined || keep(issue))
+        .map(([issue, rec]) => [
+        String(issue),
+        rec.active
+            ? structuredClone(rec)
+            : { epoch: rec.epoch, attempts: rec.attempts, spendUsd: rec.spendUsd, lastFiles: [] },
+    ]);
+    const parts = [];
+    let current = [];
+    let size = 0;
+    const flush = () => {
+        parts.push({
+            type: 'snapshot',
+            from,
+            continues: parts.length > 0,
+            issues: Object.fromEntries(current),
+            spendByDay: parts.length === 0
+                ? Object.fromEntries(days.map((day) => [day, state.spendByDay.get(day) ?? 0]))
+                : {},
+            recent: parts.length === 0 ? state.recent.slice(-RECENT_KEPT) : [],
+            at,
+        });
+        current = [];
+        size = 0;
+    };
+    for (const entry of kept) {
+        const length = JSON.stringify(entry).length;
+        if (size + length > maxChars && current.length > 0)
+            flush();
+        current.push(entry);
+        size += length;
+    }
+    flush();
+    parts[0].parts = parts.length;
+    return parts;
 }
 
 ;// CONCATENATED MODULE: ./build/backlog/issue.js
@@ -51113,55 +51828,20 @@ function planDispatch(input, settings) {
         return undefined;
     };
     const nextEpoch = (issue) => (ledger.issues.get(issue)?.epoch ?? 0) + 1;
-    // Conflict resolutions go first, under the same locks and claims.
-    const resolving = new Set();
-    for (const conflict of [...input.conflicts].sort((a, b) => a.pull - b.pull)) {
-        const claim = effectiveClaim(ledger, conflict.issue, now);
-        const title = `conflict in #${conflict.pull}: ${conflict.title}`;
-        resolving.add(conflict.issue);
-        if (claim) {
-            skipped.push({
-                issue: conflict.issue,
-                title,
-                reason: `in progress (claim \`${claim.claim}\`, epoch ${claim.epoch})`,
-            });
-            continue;
-        }
-        if (budgetReached) {
-            skipped.push({
-                issue: conflict.issue,
-                title,
-                reason: `daily budget reached ($${settings.dailyBudgetUsd})`,
-            });
-            continue;
-        }
-        if (picked.length >= capacity) {
-            skipped.push({ issue: conflict.issue, title, reason: 'no capacity' });
-            continue;
-        }
-        const remembered = ledger.issues.get(conflict.issue)?.lastFiles ?? [];
-        const issue = inBacklog.get(conflict.issue);
-        const footprint = remembered.length > 0
-            ? { entries: [...remembered], source: 'explicit' }
-            : issue
-                ? footprintOf(issue)
-                : { entries: [...settings.fallbackFootprint], source: 'fallback' };
-        const clash = conflictWith(conflict.issue, footprint.entries);
-        if (clash) {
-            skipped.push({ issue: conflict.issue, title, reason: clash });
-            continue;
-        }
-        picked.push({
-            kind: 'conflict',
-            issue: conflict.issue,
-            pull: conflict.pull,
-            title: conflict.title,
-            epoch: nextEpoch(conflict.issue),
-            footprint,
-        });
-        lock(conflict.issue, footprint.entries);
-    }
-    // Authorisation: ai-ready must come from someone with write access (or the ledger's writers).
+    // Every claim of an issue, a conflict resolution too, counts against its attempts and budget.
+    const spent = (record) => {
+        const attempts = record?.attempts ?? 0;
+        const spend = record?.spendUsd ?? 0;
+        if (attempts >= settings.maxAttempts)
+            return `attempts used (${attempts} of ${settings.maxAttempts})`;
+        if (spend >= settings.issueBudgetUsd)
+            return `issue budget reached ($${spend.toFixed(2)} of $${settings.issueBudgetUsd})`;
+        if (budgetReached)
+            return `daily budget reached ($${settings.dailyBudgetUsd})`;
+        return undefined;
+    };
+    // Authorisation: a label counts when it comes from someone with write access (or the ledger's
+    // writers); undefined while the permission is still to be looked up.
     const authorised = (identity) => {
         if (identity === null)
             return false;
@@ -51174,6 +51854,80 @@ function planDispatch(input, settings) {
         }
         return canWrite(permission);
     };
+    const accessOf = (identity) => `${(identity ? input.permission(identity) : 'none') ?? 'unknown'} access`;
+    // Conflict resolutions go first, under the same locks and claims. A branch named for an issue
+    // proves nothing (anyone can name a branch): the pull request must come from the toolkit, in
+    // this repository, for an issue it claimed, and be labelled by someone who may send it back.
+    const resolving = new Set();
+    for (const conflict of [...input.conflicts].sort((a, b) => a.pull - b.pull)) {
+        const title = `conflict in #${conflict.pull}: ${conflict.title}`;
+        const skip = (reason) => skipped.push({ issue: conflict.issue, title, reason });
+        const record = ledger.issues.get(conflict.issue);
+        if (conflict.fromFork) {
+            skip('from a fork');
+            continue;
+        }
+        if (conflict.author === null || !input.trusted(conflict.author)) {
+            skip(`opened by ${show(conflict.author)}, not the toolkit`);
+            continue;
+        }
+        if ((record?.epoch ?? 0) === 0) {
+            skip(`#${conflict.issue} was never claimed`);
+            continue;
+        }
+        // The pull request is the toolkit's own: its issue waits for it, whatever happens to it here.
+        resolving.add(conflict.issue);
+        const claim = effectiveClaim(ledger, conflict.issue, now);
+        if (claim) {
+            skip(`in progress (claim \`${claim.claim}\`, epoch ${claim.epoch})`);
+            continue;
+        }
+        const refused = spent(record);
+        if (refused) {
+            skip(refused);
+            continue;
+        }
+        if (picked.length >= capacity) {
+            skip('no capacity');
+            continue;
+        }
+        const labelOk = authorised(conflict.labelledBy);
+        if (labelOk === undefined) {
+            skip('not reached (waiting for checks)');
+            continue;
+        }
+        if (!labelOk) {
+            skip(conflict.labelledBy
+                ? `not authorised: ${settings.labels.conflict} applied by ${show(conflict.labelledBy)} (${accessOf(conflict.labelledBy)})`
+                : `not authorised: no record of who applied ${settings.labels.conflict}`);
+            continue;
+        }
+        const remembered = record?.lastFiles ?? [];
+        const issue = inBacklog.get(conflict.issue);
+        const footprint = remembered.length > 0
+            ? { entries: [...remembered], source: 'explicit', hiddenTextIgnored: false }
+            : issue
+                ? footprintOf(issue)
+                : {
+                    entries: [...settings.fallbackFootprint],
+                    source: 'fallback',
+                    hiddenTextIgnored: false,
+                };
+        const clash = conflictWith(conflict.issue, footprint.entries);
+        if (clash) {
+            skip(clash);
+            continue;
+        }
+        picked.push({
+            kind: 'conflict',
+            issue: conflict.issue,
+            pull: conflict.pull,
+            title: conflict.title,
+            epoch: nextEpoch(conflict.issue),
+            footprint,
+        });
+        lock(conflict.issue, footprint.entries);
+    }
     let pending = false;
     let looked = 0;
     for (const issue of queueOrder(input.backlog, settings)) {
@@ -51206,16 +51960,9 @@ function planDispatch(input, settings) {
             skip(`labelled ${settings.labels.conflict}: its pull request waits for conflict resolution`);
             continue;
         }
-        if ((record?.attempts ?? 0) >= settings.maxAttempts) {
-            skip(`attempts used (${record?.attempts} of ${settings.maxAttempts})`);
-            continue;
-        }
-        if ((record?.spendUsd ?? 0) >= settings.issueBudgetUsd) {
-            skip(`issue budget reached ($${(record?.spendUsd ?? 0).toFixed(2)} of $${settings.issueBudgetUsd})`);
-            continue;
-        }
-        if (budgetReached) {
-            skip(`daily budget reached ($${settings.dailyBudgetUsd})`);
+        const refused = spent(record);
+        if (refused) {
+            skip(refused);
             continue;
         }
         if (issue.openNativeBlockers > 0) {
@@ -51280,14 +52027,12 @@ function planDispatch(input, settings) {
             continue;
         }
         if (!labelOk) {
-            const permission = label.actor ? input.permission(label.actor) : 'none';
-            skip(`not authorised: ${settings.labels.ready} applied by ${show(label.actor)} (${permission ?? 'unknown'} access)`);
+            skip(`not authorised: ${settings.labels.ready} applied by ${show(label.actor)} (${accessOf(label.actor)})`);
             continue;
         }
         const lesser = editsOk.find((e) => !e.ok);
         if (lesser) {
-            const permission = lesser.edit.actor ? input.permission(lesser.edit.actor) : 'none';
-            skip(`${lesser.edit.what} edited by ${show(lesser.edit.actor)} (${permission ?? 'unknown'} access) after ${settings.labels.ready} was applied`);
+            skip(`${lesser.edit.what} edited by ${show(lesser.edit.actor)} (${accessOf(lesser.edit.actor)}) after ${settings.labels.ready} was applied`);
             continue;
         }
         if (details.parent) {
@@ -51332,6 +52077,7 @@ function planDispatch(input, settings) {
 }
 
 ;// CONCATENATED MODULE: ./build/ledger/dashboard.js
+
 
 /** The tracking issue's body: a view of the folded ledger, re-rendered at every dispatch. */
 const DASHBOARD_MARKER = '<!-- ai-scrum-dashboard -->';
@@ -51378,7 +52124,7 @@ function renderDashboard(input) {
         lines.push('Empty.');
     else
         for (const item of input.queue.slice(0, 10))
-            lines.push(`1. #${item.issue} ${cell(item.title)}`);
+            lines.push(`1. #${item.issue} ${safeInline(item.title, 80)}`);
     lines.push('', '## Recent outcomes', '');
     const recent = [...state.recent].reverse().slice(0, 10);
     if (recent.length === 0)
@@ -51395,7 +52141,333 @@ function renderDashboard(input) {
     return lines.join('\n');
 }
 
+;// CONCATENATED MODULE: ./build/ledger/recovery.js
+/**
+ * The state a recovery starts the ledger from: the unchanged comments of the tampered log, raised
+ * by the work GitHub still shows. A branch whose claim trailer names a later epoch than the log
+ * knows proves claims the log lost: each was an attempt, the next claim must fence above it, and
+ * its worker may still run, so the issue stays claimed until a fresh lease passes.
+ */
+function recoveredState(kept, evidence, time) {
+    const state = {
+        ...kept,
+        issues: new Map([...kept.issues].map(([issue, rec]) => [issue, structuredClone(rec)])),
+        spendByDay: new Map(kept.spendByDay),
+        recent: [...kept.recent],
+    };
+    for (const work of evidence) {
+        const rec = state.issues.get(work.issue) ?? {
+            epoch: 0,
+            attempts: 0,
+            spendUsd: 0,
+            lastFiles: [],
+        };
+        // A branch without a readable epoch still shows one attempt at least.
+        const epoch = Math.max(work.epoch ?? 1, 1);
+        if (epoch > rec.epoch) {
+            rec.attempts += epoch - rec.epoch;
+            rec.epoch = epoch;
+            rec.active = {
+                type: 'claim',
+                issue: work.issue,
+                claim: work.claim ?? `recovered-${work.issue}-e${epoch}`,
+                epoch,
+                kind: work.pull === null ? 'issue' : 'conflict',
+                files: [...rec.lastFiles],
+                run: 0,
+                lease: time.lease,
+                at: time.at,
+            };
+        }
+        state.issues.set(work.issue, rec);
+    }
+    return state;
+}
+
+;// CONCATENATED MODULE: ./build/ledger/ledger.js
+
+
+
+
+
+
+
+/** Finds the head of the chain, reads and checks its log, and folds it. Reads only. */
+async function openLedger(port, settings) {
+    const viewer = await port.viewer();
+    const identities = [viewer, ...settings.writers].filter((who, i, all) => all.findIndex((other) => identityKey(other) === identityKey(who)) === i);
+    const trusted = trustOf(identities);
+    let candidates = await port.candidates(identities, settings.label);
+    const abandoned = [];
+    let repairs = [];
+    const ledger = (fields) => ({
+        viewer,
+        identities,
+        trusted,
+        head: null,
+        predecessor: null,
+        chain: { seq: 0, hash: '' },
+        commentCount: 0,
+        log: null,
+        state: foldLedger([], trusted),
+        tampering: [],
+        repairs,
+        candidates,
+        ...fields,
+    });
+    for (;;) {
+        const decision = resolveTracking(candidates, trusted);
+        if (decision.kind === 'tampered')
+            return ledger({ tampering: decision.tampering });
+        repairs = [...abandoned, ...decision.repairs];
+        if (decision.kind === 'none')
+            return ledger({});
+        const head = candidates.find((c) => c.number === decision.head);
+        // Read even when it looks empty: its only comments may have been deleted.
+        const { comments, deletions } = head.log ?? (await port.log(head.number));
+        // A rotated issue starts where its first comment, the predecessor's snapshot, says.
+        let start = genesis(head.number);
+        if (decision.predecessor !== null) {
+            const first = comments.find((c) => trusted(c.author) && readLink(c.body));
+            const entry = first ? decodeEntries(first.body).entries[0] : undefined;
+            const link = first ? readLink(first.body) : null;
+            if (!link ||
+                entry?.type !== 'snapshot' ||
+                entry.continues ||
+                entry.from !== decision.predecessor)
+                return ledger({
+                    tampering: [{ kind: 'broken-link', issue: head.number, from: decision.predecessor }],
+                });
+            start = { seq: link.seq - 1, hash: link.prev };
+        }
+        const log = verifyLog(head.number, comments, trusted, start, deletions);
+        const state = foldLog(log, comments.length, trusted);
+        if (log.tampering.length === 0 && snapshotIncomplete(state)) {
+            // A rotation died between the parts of its snapshot: that issue never became the ledger.
+            abandoned.push({
+                kind: 'close',
+                issue: head.number,
+                head: decision.predecessor,
+                why: 'empty',
+            });
+            candidates = candidates.map((c) => c.number === head.number ? { ...c, marker: { ...c.marker, abandoned: true } } : c);
+            continue;
+        }
+        return ledger({
+            head: { number: head.number, body: head.body, marker: head.marker },
+            predecessor: decision.predecessor,
+            chain: log.head,
+            commentCount: comments.length,
+            log,
+            state,
+            tampering: log.tampering,
+        });
+    }
+}
+/** A first tracking issue lost to one another run opened at the same moment: nothing was written. */
+class LostRace extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'LostRace';
+    }
+}
+/** The state of a checked log; its counts cover every comment read, not only those that count. */
+function foldLog(log, comments, trusted) {
+    const state = foldLedger(log.accepted, trusted);
+    state.stats.comments = comments;
+    state.stats.untrustedComments = log.untrusted;
+    return state;
+}
+/**
+ * A content-creating write that is never repeated blindly: when its answer is lost, the write is
+ * looked for first, and made again only when it did not happen.
+ */
+async function writeOnce(write, readBack, attempts = 3) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await write();
+        }
+        catch (error) {
+            if (!(error instanceof UncertainWrite))
+                throw error;
+            const found = await readBack();
+            if (found !== null)
+                return found;
+            if (attempt >= attempts)
+                throw error;
+        }
+    }
+}
+/** Applies the repairs `openLedger` found: reopen, relabel, close strays. Returns what it did. */
+async function applyRepairs(port, ledger, settings) {
+    const done = [];
+    for (const repair of ledger.repairs) {
+        switch (repair.kind) {
+            case 'reopen':
+                await port.reopen(repair.issue);
+                break;
+            case 'relabel':
+                await port.addLabel(repair.issue, settings.label);
+                break;
+            case 'close': {
+                const stray = ledger.candidates.find((c) => c.number === repair.issue);
+                const marker = stray?.marker ?? { nonce: newNonce(), from: null };
+                await port.close(repair.issue, repair.why === 'empty'
+                    ? trackingBody(`This issue never held the ledger; it is in #${repair.head}.`, {
+                        ...marker,
+                        abandoned: true,
+                    })
+                    : `${stray?.body ?? trackingMarker(marker)}\n\nThe ledger continues in #${repair.head}.`);
+                break;
+            }
+        }
+        done.push(repair);
+    }
+    ledger.repairs = [];
+    return done;
+}
+/** The description of a tracking issue: its chain marker, then the dashboard. */
+function trackingBody(dashboard, marker) {
+    return `${trackingMarker(marker)}\n${dashboard}`;
+}
+/** Opens a tracking issue, at most once however its answer is lost. */
+async function openTrackingIssue(port, ledger, settings, dashboard, from, supersedes = []) {
+    const marker = { nonce: newNonce(), from, ...(supersedes.length > 0 ? { supersedes } : {}) };
+    const body = trackingBody(dashboard, marker);
+    const number = await writeOnce(() => port.createIssue(settings.title, body, settings.label), () => port.findIssue(ledger.viewer, marker.nonce));
+    return { number, body, marker };
+}
+/** Appends comments to the chain, each once, and returns their ids. */
+async function appendComments(port, ledger, settings, bodies, dashboard) {
+    if (!ledger.head) {
+        const head = await openTrackingIssue(port, ledger, settings, dashboard, null);
+        // Another run may have opened a first tracking issue at the same time: the lower one is
+        // the ledger, and the other is set aside before anything is written to it.
+        const decision = resolveTracking(await port.candidates(ledger.identities, settings.label), ledger.trusted);
+        if (decision.kind !== 'head' || decision.head !== head.number) {
+            await port.close(head.number, trackingBody('Another run opened the ledger at the same time; this issue is not used.', {
+                ...head.marker,
+                abandoned: true,
+            }));
+            throw new LostRace(decision.kind === 'head'
+                ? `another run opened the ledger in #${decision.head} at the same time`
+                : 'another run opened a ledger at the same time');
+        }
+        ledger.head = head;
+        ledger.chain = genesis(head.number);
+    }
+    const issue = ledger.head.number;
+    const ids = [];
+    for (const entries of bodies) {
+        const nonce = newNonce();
+        const body = chainedBody(ledger.chain, nonce, entries);
+        ids.push(await writeOnce(() => port.postComment(issue, body), () => port.findComment(issue, nonce)));
+        ledger.chain = { seq: ledger.chain.seq + 1, hash: sha256(body) };
+        ledger.commentCount++;
+    }
+    return ids;
+}
+/**
+ * Moves the log to a fresh tracking issue: open it, write the snapshot as its first comments
+ * (chained to the old log), then close the old one. Interrupted anywhere, the next run completes
+ * it or starts over: the new issue counts only once its whole snapshot is there.
+ */
+async function rotateLedger(port, ledger, settings, snapshot, encode, dashboard) {
+    const previous = ledger.head;
+    ledger.head = await openTrackingIssue(port, ledger, settings, dashboard(previous.number), previous.number);
+    ledger.predecessor = previous.number;
+    ledger.commentCount = 0;
+    await appendComments(port, ledger, settings, encode(snapshot), '');
+    await port.close(previous.number, `${previous.body}\n\nThe ledger continues in #${ledger.head.number}.`);
+    return previous.number;
+}
+/** Reads the head's log again, after appending, to learn which appends won their place. */
+async function rereadLedger(port, ledger) {
+    const { comments, deletions } = await port.log(ledger.head.number);
+    let start = genesis(ledger.head.number);
+    if (ledger.predecessor !== null) {
+        const first = comments.find((c) => ledger.trusted(c.author) && readLink(c.body));
+        const link = first ? readLink(first.body) : null;
+        if (link)
+            start = { seq: link.seq - 1, hash: link.prev };
+    }
+    const log = verifyLog(ledger.head.number, comments, ledger.trusted, start, deletions);
+    return {
+        ...ledger,
+        log,
+        chain: log.head,
+        commentCount: comments.length,
+        state: foldLog(log, comments.length, ledger.trusted),
+        tampering: log.tampering,
+    };
+}
+/**
+ * Says on the tracking issue why dispatch stopped, once per distinct finding: the alert carries
+ * a digest of what it reports, and is not posted again while the same alert is there.
+ */
+async function alertTampering(port, ledger, now) {
+    const issue = ledger.head?.number ??
+        ledger.tampering
+            .flatMap((t) => ('issues' in t ? t.issues : [t.issue]))
+            .sort((a, b) => a - b)[0];
+    if (issue === undefined)
+        return;
+    const findings = ledger.tampering.map(describeTampering);
+    const digest = sha256(findings.join('\n')).slice(0, 32);
+    if ((await port.findComment(issue, digest)) !== null)
+        return;
+    await writeOnce(() => port.postComment(issue, [
+        `<!-- ai-scrum-alert {"nonce":"${digest}"} -->`,
+        `**The ledger was changed by hand, so dispatch claims nothing until it is recovered** (found ${now.toISOString()}):`,
+        '',
+        ...findings.map((f) => `- ${f}`),
+        '',
+        'To recover, a maintainer (admin or maintain access) runs the dispatch workflow by hand with `recover-ledger: true`: it writes a new ledger from the unchanged comments of this one and the work GitHub still shows (branches `ai-feature/issue-N`, their pull requests and claim trailers). See docs/ledger.md.',
+    ].join('\n')), () => port.findComment(issue, digest));
+}
+/**
+ * A maintainer's explicit recovery of a tampered ledger: a fresh chain whose first comments are a
+ * snapshot of the intact log plus the work GitHub still shows; every earlier tracking issue is
+ * closed and marked out of the chain, so none of them can become the ledger again.
+ */
+async function recoverLedger(port, ledger, settings, time, encode, dashboard) {
+    const kept = foldLedger(ledger.log?.salvaged ?? [], ledger.trusted);
+    const evidence = await port.evidence();
+    const state = recoveredState(kept, evidence, time);
+    const from = ledger.head?.number ??
+        ledger.tampering.flatMap((t) => ('issues' in t ? t.issues : [t.issue]))[0] ??
+        1;
+    const snapshot = snapshotOf(state, from, time.at, () => true).map((part) => ({
+        ...part,
+        recovered: true,
+    }));
+    const members = ledger.candidates.filter((c) => ledger.trusted(c.author) && c.marker !== null && !c.marker.abandoned);
+    const superseded = members.map((m) => m.number);
+    // The new ledger names the issues it replaces: once its snapshot is written it is the ledger,
+    // even if this run dies before closing them.
+    const head = await openTrackingIssue(port, ledger, settings, dashboard, null, superseded);
+    const fresh = {
+        ...ledger,
+        head,
+        chain: genesis(head.number),
+        predecessor: null,
+        repairs: [],
+        commentCount: 0,
+    };
+    await appendComments(port, fresh, settings, encode(snapshot), dashboard);
+    const issue = head.number;
+    for (const member of members) {
+        await port.close(member.number, trackingBody(`This ledger was tampered with and recovered into #${issue} on ${time.at}; it is no longer used.`, { ...member.marker, abandoned: true }));
+    }
+    return { issue, superseded, evidence };
+}
+
 ;// CONCATENATED MODULE: ./build/dispatch/dispatch.js
+
+
+
+
+
 
 
 
@@ -51406,13 +52478,10 @@ const ROTATE_AT = 60;
 /** Rounds of lookups (issue details, permissions) before planning gives up on the rest. */
 const LOOKUP_ROUNDS = 4;
 const IN_PROGRESS_COLOR = 'fbca04';
-const key = (identity) => `${identity.login}:${identity.bot ? 'bot' : 'user'}`;
-function claimIdFor(context, issue, epoch) {
-    return `r${context.runId}a${context.runAttempt}-${issue}-e${epoch}`;
-}
-function trustFor(tracking, writers) {
-    return (identity) => (tracking?.author != null && sameIdentity(identity, tracking.author)) ||
-        writers.some((writer) => sameIdentity(writer, identity));
+const key = identityKey;
+/** Unique per invocation: a re-run racing its original never writes the same claim id. */
+function claimIdFor(context, issue, epoch, nonce) {
+    return `r${context.runId}a${context.runAttempt}-${nonce}-${issue}-e${epoch}`;
 }
 /**
  * Ledger entries as comments of at most GitHub's length, in order. Expirations and claims go in
@@ -51420,7 +52489,8 @@ function trustFor(tracking, writers) {
  * the largest footprints are coarsened (a coarser lock covers at least the same paths).
  */
 function commentsFor(entries) {
-    const limit = MAX_COMMENT_LENGTH - 100;
+    // Room for the chain link that heads every ledger comment.
+    const limit = MAX_COMMENT_LENGTH - 300;
     if (encodeEntries(entries).length <= limit)
         return [encodeEntries(entries)];
     const claims = entries.filter((entry) => entry.type === 'claim').length;
@@ -51447,45 +52517,75 @@ function commentsFor(entries) {
         bodies.push(encodeEntries(current, { brief: true }));
     return bodies;
 }
-/**
- * The tracking issue: the lowest-numbered open one opened by this token's identity or a ledger
- * writer. One opened by anyone else (who could then write a trusted log) is ignored.
- */
-function ownTracking(candidates, viewer, writers) {
-    return candidates.find((issue) => issue.author !== null &&
-        (issue.author.login === viewer ||
-            writers.some((writer) => sameIdentity(writer, issue.author))));
-}
-async function readLog(port, tracking) {
-    if (!tracking)
-        return [];
-    // A log longer than one page (someone flooding the issue, say) is read in full, not guessed at.
-    return tracking.commentCount > tracking.comments.length
-        ? port.allComments(tracking.number)
-        : tracking.comments;
-}
-async function dispatch(port, options, context, now, logger) {
+async function dispatch(ports, options, context, now, logger) {
+    const port = ports.github;
     const warnings = [];
     const labels = options.labels;
-    const writers = options.ledgerWriters.map(identityOf);
-    const overview = await port.overview({
-        coordination: labels.coordination,
-        conflict: labels.conflict,
-        inProgress: labels.inProgress,
-    });
-    let tracking = ownTracking(overview.tracking, overview.viewer, writers);
-    const state = foldLedger(await readLog(port, tracking), trustFor(tracking, writers));
+    const ledgerSettings = {
+        label: labels.coordination,
+        writers: options.ledgerWriters.map(identity_identityOf),
+        title: TRACKING_TITLE,
+    };
+    const ledger = await openLedger(ports.ledger, ledgerSettings);
+    const state = ledger.state;
+    const report = {
+        trackingIssue: ledger.head?.number ?? null,
+        claimed: [],
+        lost: [],
+        skipped: [],
+        expired: [],
+        ledger: state.stats,
+        capacity: 0,
+        activeClaims: 0,
+        dryRun: options.dryRun,
+        rotatedFrom: null,
+        treeFiles: 0,
+        warnings,
+        tampering: ledger.tampering,
+        recovery: null,
+    };
+    if (options.recoverLedger) {
+        if (ledger.tampering.length === 0) {
+            warnings.push('recover-ledger is set, but the ledger is intact: there is nothing to recover.');
+        }
+        else {
+            await requireMaintainer(ports.ledger, context);
+            if (!options.dryRun) {
+                report.recovery = await recoverLedger(ports.ledger, ledger, ledgerSettings, { at: isoSeconds(now), lease: isoSeconds(leaseEnd(now, options.leaseMinutes)) }, commentsFor, renderDashboard({
+                    state: ledger.state,
+                    now,
+                    queue: [],
+                    dailyBudgetUsd: options.dailyBudgetUsd,
+                }));
+                report.trackingIssue = report.recovery.issue;
+            }
+            return report;
+        }
+    }
+    if (ledger.tampering.length > 0) {
+        // Fail closed: nothing is claimed or expired until a maintainer recovers the ledger.
+        for (const t of ledger.tampering)
+            logger.error(`Ledger tampering: ${describeTampering(t)}.`);
+        if (!options.dryRun)
+            await alertTampering(ports.ledger, ledger, now);
+        return report;
+    }
     if (state.stats.untrustedComments > 0) {
         logger.info(`Ignored ${state.stats.untrustedComments} comment(s) on the tracking issue not written by the ledger's writers.`);
     }
+    const overview = await port.overview({
+        conflict: labels.conflict,
+        inProgress: labels.inProgress,
+    });
     const backlog = await port.backlog(labels.ready);
     const { paths, truncated } = await port.tree(overview.defaultBranch);
     if (truncated)
         warnings.push('The repository tree was truncated by GitHub; footprints only see the files listed.');
     const tree = new RepositoryTree(paths);
+    report.treeFiles = tree.size;
     // Claims that no longer hold: the lease passed, or the run holding them is over.
-    const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const expired = [];
+    const at = isoSeconds(now);
+    const expired = report.expired;
     const open = openClaims(state);
     for (const claim of open.filter((c) => Date.parse(c.lease) <= now.getTime())) {
         expired.push({
@@ -51519,7 +52619,7 @@ async function dispatch(port, options, context, now, logger) {
     const referenced = new Map();
     const permissions = new Map();
     for (const [login, permission] of overview.collaborators ?? [])
-        permissions.set(`${login}:user`, permission);
+        permissions.set(key({ login, bot: false }), permission);
     const permission = (identity) => {
         const found = permissions.get(key(identity));
         if (found !== undefined)
@@ -51527,7 +52627,6 @@ async function dispatch(port, options, context, now, logger) {
         // With the complete collaborator list, anyone missing from it is no collaborator.
         return overview.collaborators && !identity.bot ? 'read' : undefined;
     };
-    const trusted = trustFor(tracking, writers);
     // The lookup maps fill in place between rounds; the input object is the same each time.
     const planInput = {
         backlog,
@@ -51537,7 +52636,7 @@ async function dispatch(port, options, context, now, logger) {
         tree,
         details,
         permission,
-        trusted,
+        trusted: ledger.trusted,
         referenced,
     };
     let plan = planDispatch(planInput, options);
@@ -51566,33 +52665,23 @@ async function dispatch(port, options, context, now, logger) {
     for (const forced of options.forcedIssues.filter((n) => !backlog.some((issue) => issue.number === n))) {
         warnings.push(`Issue #${forced} was asked for but is not an open issue labelled ${labels.ready}; it was not dispatched.`);
     }
-    const skipped = plan.skipped.map((s) => s.reason.startsWith('not reached')
+    report.skipped = plan.skipped.map((s) => s.reason.startsWith('not reached')
         ? { ...s, reason: 'not checked this run (lookup limit)' }
         : s);
-    const lease = new Date(now.getTime() + options.leaseMinutes * 60_000)
-        .toISOString()
-        .replace(/\.\d{3}Z$/, 'Z');
+    report.capacity = plan.capacity;
+    report.activeClaims = plan.activeClaims;
+    const lease = isoSeconds(leaseEnd(now, options.leaseMinutes));
+    const invocation = newNonce(4);
     const claims = plan.picked.map((picked) => ({
         ...picked,
-        claim: claimIdFor(context, picked.issue, picked.epoch),
+        claim: claimIdFor(context, picked.issue, picked.epoch, invocation),
         lease,
     }));
-    const report = {
-        trackingIssue: tracking?.number ?? null,
-        claimed: claims,
-        lost: [],
-        skipped,
-        expired,
-        ledger: state.stats,
-        capacity: plan.capacity,
-        activeClaims: plan.activeClaims,
-        dryRun: options.dryRun,
-        rotatedFrom: null,
-        treeFiles: tree.size,
-        warnings,
-    };
+    report.claimed = claims;
     if (options.dryRun)
         return report;
+    for (const repair of await applyRepairs(ports.ledger, ledger, ledgerSettings))
+        warnings.push(describeRepair(repair));
     const claimEntries = claims.map((c) => ({
         type: 'claim',
         issue: c.issue,
@@ -51606,54 +52695,51 @@ async function dispatch(port, options, context, now, logger) {
         ...(c.pull ? { pr: c.pull } : {}),
     }));
     const entries = [...expired, ...claimEntries];
-    if (entries.length === 0 && tracking) {
-        await refreshDashboard(port, tracking, state, now, skipped, options, warnings);
+    const dashboard = (continues) => renderDashboard({
+        state,
+        now,
+        queue: [],
+        dailyBudgetUsd: options.dailyBudgetUsd,
+        ...(continues ? { continues } : {}),
+    });
+    // Nothing to write: a first run with nothing to claim opens no tracking issue.
+    if (entries.length === 0) {
+        await refreshDashboard(ports.ledger, ledger, state, now, report.skipped, options, warnings);
         return report;
     }
-    // A missing tracking issue is created; a long log moves to a fresh one, starting with a snapshot.
-    const rotate = tracking !== undefined && tracking.commentCount >= ROTATE_AT;
-    const previous = tracking;
-    if (!tracking || rotate) {
-        const body = renderDashboard({
-            state,
-            now,
-            queue: [],
-            dailyBudgetUsd: options.dailyBudgetUsd,
-            ...(rotate ? { continues: previous.number } : {}),
-        });
-        tracking = await port.createTrackingIssue(TRACKING_TITLE, body, labels.coordination);
-        report.trackingIssue = tracking.number;
-    }
-    if (rotate && previous) {
+    // A long log moves to a fresh tracking issue first, starting with a snapshot of this one.
+    if (ledger.head && ledger.commentCount >= ROTATE_AT) {
         const keep = new Set([
             ...backlog.map((issue) => issue.number),
             ...overview.conflicts.map((c) => c.issue),
         ]);
-        const snapshot = snapshotOf(state, previous.number, at, (issue) => keep.has(issue));
-        entries.unshift(...snapshot);
-        report.rotatedFrom = previous.number;
+        const snapshot = snapshotOf(state, ledger.head.number, at, (issue) => keep.has(issue));
+        report.rotatedFrom = await rotateLedger(ports.ledger, ledger, ledgerSettings, snapshot, commentsFor, dashboard);
     }
-    for (const body of commentsFor(entries))
-        await port.appendComment(tracking.number, body);
-    if (rotate && previous) {
-        await port
-            .closeIssue(previous.number, `${previous.body}\n\nThe ledger continues in #${tracking.number}.`)
-            .catch((error) => warnings.push(`Could not close the previous tracking issue #${previous.number}: ${String(error)}`));
+    let written;
+    try {
+        written = await appendComments(ports.ledger, ledger, ledgerSettings, commentsFor(entries), dashboard());
     }
-    // Read the ledger back: a concurrent dispatch may have claimed first, voiding our claims.
+    catch (error) {
+        if (!(error instanceof LostRace))
+            throw error;
+        report.lost = claims;
+        report.claimed = [];
+        warnings.push(`Claimed nothing: ${error.message}.`);
+        return report;
+    }
+    report.trackingIssue = ledger.head.number;
+    // Read the log back: an append that lost its place in the chain to a concurrent one is void.
     if (claims.length > 0) {
-        const fresh = await port.ledger(labels.coordination);
-        const winner = ownTracking(fresh.tracking, fresh.viewer, writers);
-        const after = winner
-            ? foldLedger(await readLog(port, winner), trustFor(winner, writers))
-            : undefined;
-        const holds = (c) => winner?.number === tracking.number &&
-            after !== undefined &&
-            effectiveClaim(after, c.issue, now)?.claim === c.claim;
+        const after = await rereadLedger(ports.ledger, ledger);
+        const accepted = new Set(after.log?.accepted.map((c) => c.id));
+        const holds = (c) => after.tampering.length === 0 &&
+            written.every((id) => accepted.has(id)) &&
+            effectiveClaim(after.state, c.issue, now)?.claim === c.claim;
         report.claimed = claims.filter(holds);
         report.lost = claims.filter((c) => !holds(c));
         if (report.lost.length > 0) {
-            warnings.push(`${report.lost.length} claim(s) lost to a concurrent dispatch and were left out of the matrix.`);
+            warnings.push(`${report.lost.length} claim(s) lost to a concurrent ledger write and were left out of the matrix.`);
         }
     }
     for (const entry of claimEntries)
@@ -51673,18 +52759,36 @@ async function dispatch(port, options, context, now, logger) {
             warnings.push(`Could not label the batch ${labels.inProgress}: ${String(error)}`);
         }
     }
-    await refreshDashboard(port, tracking, state, now, skipped, options, warnings);
+    await refreshDashboard(ports.ledger, ledger, state, now, report.skipped, options, warnings);
     return report;
 }
-async function refreshDashboard(port, tracking, state, now, skipped, options, warnings) {
+const isoSeconds = (date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const leaseEnd = (now, minutes) => new Date(now.getTime() + minutes * 60_000);
+/** Recovery rewrites the ledger: only a maintainer may ask for it, and only by hand. */
+async function requireMaintainer(port, context) {
+    if (context.event !== 'workflow_dispatch')
+        throw new errors/* ConfigurationError */.j1(`Invalid input 'recover-ledger': a recovery runs only in a workflow_dispatch run, not on ${context.event || 'an unknown event'}.`);
+    const role = context.actor ? await port.role(context.actor) : 'none';
+    if (role !== 'admin' && role !== 'maintain')
+        throw new errors/* ConfigurationError */.j1(`Invalid input 'recover-ledger': ${context.actor || 'the run’s actor'} has ${role} access; a recovery needs admin or maintain.`);
+}
+async function refreshDashboard(port, ledger, state, now, skipped, options, warnings) {
+    if (!ledger.head)
+        return;
     const queue = skipped
         .filter((s) => s.reason === 'no capacity')
         .map((s) => ({ issue: s.issue, title: s.title }));
-    const body = renderDashboard({ state, now, queue, dailyBudgetUsd: options.dailyBudgetUsd });
-    if (body === tracking.body)
+    const body = trackingBody(renderDashboard({
+        state,
+        now,
+        queue,
+        dailyBudgetUsd: options.dailyBudgetUsd,
+        ...(ledger.predecessor ? { continues: ledger.predecessor } : {}),
+    }), ledger.head.marker);
+    if (body === ledger.head.body)
         return;
     await port
-        .updateIssueBody(tracking.number, body)
+        .updateBody(ledger.head.number, body)
         .catch((error) => warnings.push(`Could not update the dashboard: ${String(error)}`));
 }
 
@@ -51820,6 +52924,7 @@ function parseDispatchSettings(source) {
         forcedIssues: inputs.issueNumbers('issues'),
         dryRun: inputs.boolean('dry-run'),
         ledgerWriters: inputs.list('ledger-writers'),
+        recoverLedger: inputs.boolean('recover-ledger'),
         priorityOrder: inputs.list('priority-order'),
         complexityOrder: inputs.list('complexity-order'),
         fallbackFootprint: nonEmpty(inputs.list('fallback-footprint'), 'fallback-footprint'),
@@ -51833,6 +52938,8 @@ function nonEmpty(items, name) {
 }
 
 ;// CONCATENATED MODULE: ./build/dispatch/summary.js
+
+
 /** The job summary: what was picked, and for every other ready issue why it was not. */
 const MAX_ROWS = 1000;
 const summary_cell = (text) => text
@@ -51844,6 +52951,16 @@ function renderSummary(report, repository) {
         `## AI Scrum Master — dispatch${report.dryRun ? ' (dry run: nothing was written)' : ''}`,
         '',
     ];
+    if (report.recovery) {
+        const { issue, superseded, evidence } = report.recovery;
+        lines.push(`### Ledger recovered into #${issue}`, '', `From the unchanged comments of the tampered ledger and ${evidence.length} branch(es) of work on GitHub. ` +
+            `Set aside: ${superseded.map((n) => `#${n}`).join(', ') || 'none'}. What was found:`, '', ...report.tampering.map((t) => `- ${safeInline(describeTampering(t), 300)}`), '', 'Nothing was claimed in this run; the next dispatch works from the recovered ledger.', '');
+        return lines.join('\n');
+    }
+    if (report.tampering.length > 0) {
+        lines.push('### The ledger was changed by hand: nothing was claimed', '', ...report.tampering.map((t) => `- ${safeInline(describeTampering(t), 300)}`), '', 'A maintainer (admin or maintain access) recovers it by running this workflow by hand with `recover-ledger: true` (see docs/ledger.md in the toolkit).', '');
+        return lines.join('\n');
+    }
     lines.push(`${report.claimed.length} picked · ${report.activeClaims} already in progress · capacity ${report.capacity} · ` +
         `${report.skipped.length} not picked · tracking issue ${report.trackingIssue ? `#${report.trackingIssue}` : 'none yet'}`, '');
     if (report.claimed.length > 0) {
@@ -51854,9 +52971,13 @@ function renderSummary(report, repository) {
                 .map((f) => `\`${summary_cell(f)}\``)
                 .join(', ') +
                 (c.footprint.entries.length > 5 ? ` … (${c.footprint.entries.length})` : '');
-            lines.push(`| #${c.issue} ${summary_cell(c.title)} | ${c.kind}${c.pull ? ` (#${c.pull})` : ''} | \`${c.claim}\` | ${c.epoch} | ${files} (${c.footprint.source}) |`);
+            lines.push(`| #${c.issue} ${safeInline(c.title)} | ${c.kind}${c.pull ? ` (#${c.pull})` : ''} | \`${c.claim}\` | ${c.epoch} | ${files} (${c.footprint.source}) |`);
         }
         lines.push('');
+        const hidden = report.claimed.filter((c) => c.footprint.hiddenTextIgnored);
+        if (hidden.length > 0) {
+            lines.push(...hidden.map((c) => `- #${c.issue}: hidden text in the issue was ignored (it named files that its footprint does not lock)`), '');
+        }
     }
     if (report.lost.length > 0) {
         lines.push('### Lost to a concurrent dispatch', '', ...report.lost.map((c) => `- #${c.issue}: claim \`${c.claim}\` was void`), '');
@@ -51868,7 +52989,7 @@ function renderSummary(report, repository) {
     if (others.length > 0) {
         lines.push('### Not picked', '', '| Issue | Reason |', '| --- | --- |');
         for (const s of others.slice(0, MAX_ROWS))
-            lines.push(`| #${s.issue} ${summary_cell(s.title)} | ${summary_cell(s.reason)} |`);
+            lines.push(`| #${s.issue} ${safeInline(s.title)} | ${summary_cell(s.reason)} |`);
         if (others.length > MAX_ROWS) {
             lines.push('', `Also not picked: ${others
                 .slice(MAX_ROWS)
@@ -51916,6 +53037,8 @@ function matrixOf(report) {
 
 
 
+
+
 /** Owner, name and run of the workflow, as the runner's environment gives them. */
 function runContext(env) {
     const repository = env['GITHUB_REPOSITORY'] ?? '';
@@ -51928,17 +53051,19 @@ function runContext(env) {
         repo: match[2],
         runId: Number(env['GITHUB_RUN_ID'] ?? 0) || 0,
         runAttempt: Number(env['GITHUB_RUN_ATTEMPT'] ?? 1) || 1,
+        actor: env['GITHUB_ACTOR'] ?? '',
+        event: env['GITHUB_EVENT_NAME'] ?? '',
     };
 }
-async function runDispatch(deps, port) {
+async function runDispatch(deps, ports) {
     const settings = parseDispatchSettings(deps.input);
     const context = runContext(deps.env);
-    const github = port ??
-        new GitHubDispatchAdapter(deps.github(settings.token), {
-            owner: context.owner,
-            repo: context.repo,
-        });
-    const report = await dispatch(github, settings, context, deps.now(), deps.logger);
+    const repo = { owner: context.owner, repo: context.repo };
+    const client = ports ? undefined : deps.github(settings.token);
+    const report = await dispatch(ports ?? {
+        github: new GitHubDispatchAdapter(client, repo),
+        ledger: new GitHubLedgerAdapter(client, repo),
+    }, settings, context, deps.now(), deps.logger);
     const matrix = matrixOf(report);
     deps.setOutput('matrix', JSON.stringify(matrix));
     deps.setOutput('count', String(matrix.include.length));
@@ -51952,6 +53077,14 @@ async function runDispatch(deps, port) {
     for (const warning of report.warnings)
         deps.logger.warning(warning);
     await deps.writeSummary(renderSummary(report, `${context.owner}/${context.repo}`));
+    if (report.tampering.length > 0 && !report.recovery) {
+        throw new errors/* ConfigurationError */.j1(`The ledger was changed by hand (${report.tampering.map(describeTampering).join('; ')}). ` +
+            'Dispatch claimed nothing. A maintainer can recover it: see docs/ledger.md.');
+    }
+    if (report.recovery) {
+        deps.logger.warning(`Recovered the ledger into #${report.recovery.issue} from its intact part and ${report.recovery.evidence.length} branch(es) of work; ` +
+            `set aside ${report.recovery.superseded.map((n) => `#${n}`).join(', ') || 'nothing'}.`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./build/merge-gate/settings.js

@@ -39483,6 +39483,7 @@ const DISPATCH_INPUTS = {
     issues: '',
     'dry-run': 'false',
     'ledger-writers': '',
+    'recover-ledger': 'false',
     'priority-order': 'priority:critical,priority:high,priority:medium,priority:low',
     'complexity-order': 'complexity:xs,complexity:small,complexity:medium,complexity:large,complexity:xl',
     'fallback-footprint': '**',

@@ -213,16 +213,17 @@ export class GitHubDispatchAdapter implements DispatchPort {
         details.set(n, {
           readyLabel: last ? { actor: identity(last.actor), at: last.createdAt ?? '' } : null,
           // Every edit counts, not only the last: a writer's later edit does not launder a
-          // lesser user's earlier one.
+          // lesser user's earlier one. The history starts with the original text, by its author.
           edits: [
-            ...(node.lastEditedAt
-              ? [{ actor: identity(node.editor), at: node.lastEditedAt, what: 'body' as const }]
-              : []),
-            ...(node.userContentEdits?.nodes ?? []).flatMap((edit) =>
-              edit
-                ? [{ actor: identity(edit.editor), at: edit.editedAt, what: 'body' as const }]
-                : [],
-            ),
+            ...((node.userContentEdits?.nodes.length ?? 0) > 0
+              ? node.userContentEdits!.nodes.flatMap((edit) =>
+                  edit
+                    ? [{ actor: identity(edit.editor), at: edit.editedAt, what: 'body' as const }]
+                    : [],
+                )
+              : node.lastEditedAt
+                ? [{ actor: identity(node.editor), at: node.lastEditedAt, what: 'body' as const }]
+                : []),
             ...events
               .filter((event) => event.__typename === 'RenamedTitleEvent')
               .map((event) => ({

@@ -78,17 +78,77 @@ export const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
   }
 `;
 
+/** A page of a tracking issue's log, with each comment's edit, and the deletions. */
+const LEDGER_LOG_FRAGMENT = /* GraphQL */ `
+  fragment LedgerLog on Issue {
+    number
+    comments(first: 100, after: $cursor) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        databaseId
+        body
+        createdAt
+        lastEditedAt
+        editor {
+          __typename
+          login
+        }
+        author {
+          __typename
+          login
+        }
+      }
+    }
+    timelineItems(last: 50, itemTypes: [COMMENT_DELETED_EVENT]) {
+      nodes {
+        __typename
+        ... on CommentDeletedEvent {
+          createdAt
+          actor {
+            __typename
+            login
+          }
+          deletedCommentAuthor {
+            __typename
+            login
+          }
+        }
+      }
+    }
+  }
+`;
+
 /**
  * Issues opened by one identity (`my-app[bot]` for an app), in any state, labelled or not: the
  * candidates for the ledger's chain of tracking issues. Their first comment's author tells whether
- * they hold entries; their descriptions carry the chain marker.
+ * they hold entries; their descriptions carry the chain marker. The newest open ones come with the
+ * first page of their log, so the head is usually read in this same request.
  */
 export const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
-  query TrackingCandidates($owner: String!, $name: String!, $author: String!, $cursor: String) {
+  query TrackingCandidates(
+    $owner: String!
+    $name: String!
+    $author: String!
+    $after: String
+    $cursor: String
+  ) {
     repository(owner: $owner, name: $name) {
+      live: issues(
+        first: 3
+        filterBy: { createdBy: $author }
+        states: OPEN
+        orderBy: { field: CREATED_AT, direction: DESC }
+      ) {
+        nodes {
+          ...LedgerLog
+        }
+      }
       issues(
         first: 100
-        after: $cursor
+        after: $after
         filterBy: { createdBy: $author }
         states: [OPEN, CLOSED]
         orderBy: { field: CREATED_AT, direction: ASC }
@@ -150,52 +210,21 @@ export const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
       }
     }
   }
+
+  ${LEDGER_LOG_FRAGMENT}
 `;
 
-/** A tracking issue's log, a page at a time, with each comment's edit and the deletions. */
+/** A tracking issue's log, a page at a time. */
 export const LEDGER_LOG_QUERY = /* GraphQL */ `
   query LedgerLog($owner: String!, $name: String!, $number: Int!, $cursor: String) {
     repository(owner: $owner, name: $name) {
       issue(number: $number) {
-        comments(first: 100, after: $cursor) {
-          pageInfo {
-            hasNextPage
-            endCursor
-          }
-          nodes {
-            databaseId
-            body
-            createdAt
-            lastEditedAt
-            editor {
-              __typename
-              login
-            }
-            author {
-              __typename
-              login
-            }
-          }
-        }
-        timelineItems(last: 50, itemTypes: [COMMENT_DELETED_EVENT]) {
-          nodes {
-            __typename
-            ... on CommentDeletedEvent {
-              createdAt
-              actor {
-                __typename
-                login
-              }
-              deletedCommentAuthor {
-                __typename
-                login
-              }
-            }
-          }
-        }
+        ...LedgerLog
       }
     }
   }
+
+  ${LEDGER_LOG_FRAGMENT}
 `;
 
 /** Who applied labels and renamed an issue, every edit of its text, and its place among siblings. */

@@ -1,5 +1,4 @@
 import { RequestError } from '@octokit/request-error';
-import type { Deletion, LogComment } from '../ledger/chain.js';
 import { identityOf, restLogin, type Identity } from '../ledger/identity.js';
 import {
   UncertainWrite,
@@ -46,29 +45,52 @@ interface CandidateNode {
   };
 }
 
-interface LogData {
-  repository: {
-    issue: {
-      comments: {
-        pageInfo: { hasNextPage: boolean; endCursor: string | null };
-        nodes: {
-          databaseId: number;
-          body: string;
-          createdAt: string;
-          lastEditedAt: string | null;
-          editor: Actor | null;
-          author: Actor | null;
-        }[];
-      };
-      timelineItems: {
-        nodes: ({
-          __typename: string;
-          createdAt?: string;
-          actor?: Actor | null;
-          deletedCommentAuthor?: Actor | null;
-        } | null)[];
-      };
-    } | null;
+interface LogNode {
+  number: number;
+  comments: {
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    nodes: {
+      databaseId: number;
+      body: string;
+      createdAt: string;
+      lastEditedAt: string | null;
+      editor: Actor | null;
+      author: Actor | null;
+    }[];
+  };
+  timelineItems: {
+    nodes: ({
+      __typename: string;
+      createdAt?: string;
+      actor?: Actor | null;
+      deletedCommentAuthor?: Actor | null;
+    } | null)[];
+  };
+}
+
+/** One page of a log: its comments, and the deletions GitHub's timeline shows. */
+function logPage(node: LogNode): TrackingLog {
+  return {
+    comments: node.comments.nodes.map((comment) => ({
+      id: comment.databaseId,
+      author: actorIdentity(comment.author),
+      body: comment.body,
+      createdAt: comment.createdAt,
+      edited: comment.lastEditedAt
+        ? { by: actorIdentity(comment.editor), at: comment.lastEditedAt }
+        : null,
+    })),
+    deletions: node.timelineItems.nodes.flatMap((event) =>
+      event?.__typename === 'CommentDeletedEvent'
+        ? [
+            {
+              by: actorIdentity(event.actor),
+              at: event.createdAt ?? '',
+              author: actorIdentity(event.deletedCommentAuthor),
+            },
+          ]
+        : [],
+    ),
   };
 }
 
@@ -104,6 +126,7 @@ export class GitHubLedgerAdapter implements LedgerPort {
       do {
         const data: {
           repository: {
+            live: { nodes: LogNode[] };
             issues: {
               pageInfo: { hasNextPage: boolean; endCursor: string | null };
               nodes: CandidateNode[];
@@ -112,11 +135,19 @@ export class GitHubLedgerAdapter implements LedgerPort {
         } = await this.github.graphql(TRACKING_CANDIDATES_QUERY, {
           ...this.names,
           author: restLogin(author),
-          cursor,
+          after: cursor,
+          cursor: null,
         });
         const issues = data.repository.issues;
+        // The newest open issues came with their log; a log longer than a page is read in full later.
+        const logs = new Map(
+          data.repository.live.nodes
+            .filter((node) => !node.comments.pageInfo.hasNextPage)
+            .map((node) => [node.number, logPage(node)]),
+        );
         for (const node of issues.nodes) {
-          const candidate = this.candidate(node, label);
+          const log = logs.get(node.number);
+          const candidate = { ...this.candidate(node, label), ...(log ? { log } : {}) };
           // GitHub matches `createdBy` by login: keep only issues whose author is this identity.
           if (candidate.author?.bot === author.bot) found.push(candidate);
         }
@@ -155,42 +186,21 @@ export class GitHubLedgerAdapter implements LedgerPort {
   }
 
   async log(issue: number): Promise<TrackingLog> {
-    const comments: LogComment[] = [];
-    let deletions: Deletion[] = [];
+    const log: TrackingLog = { comments: [], deletions: [] };
     let cursor: string | null = null;
     do {
-      const data: LogData = await this.github.graphql(LEDGER_LOG_QUERY, {
-        ...this.names,
-        number: issue,
-        cursor,
-      });
+      const data: { repository: { issue: LogNode | null } } = await this.github.graphql(
+        LEDGER_LOG_QUERY,
+        { ...this.names, number: issue, cursor },
+      );
       const node = data.repository.issue;
       if (!node) break;
-      for (const comment of node.comments.nodes) {
-        comments.push({
-          id: comment.databaseId,
-          author: actorIdentity(comment.author),
-          body: comment.body,
-          createdAt: comment.createdAt,
-          edited: comment.lastEditedAt
-            ? { by: actorIdentity(comment.editor), at: comment.lastEditedAt }
-            : null,
-        });
-      }
-      deletions = node.timelineItems.nodes.flatMap((event) =>
-        event?.__typename === 'CommentDeletedEvent'
-          ? [
-              {
-                by: actorIdentity(event.actor),
-                at: event.createdAt ?? '',
-                author: actorIdentity(event.deletedCommentAuthor),
-              },
-            ]
-          : [],
-      );
+      const page = logPage(node);
+      log.comments.push(...page.comments);
+      log.deletions = page.deletions;
       cursor = node.comments.pageInfo.hasNextPage ? node.comments.pageInfo.endCursor : null;
     } while (cursor);
-    return { comments, deletions };
+    return log;
   }
 
   async createIssue(title: string, body: string, label: string): Promise<number> {

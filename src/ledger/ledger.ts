@@ -64,8 +64,6 @@ export interface TrackingHead {
   marker: TrackingMarker;
 }
 
-const EMPTY_LOG = { comments: [], deletions: [] };
-
 /** Finds the head of the chain, reads and checks its log, and folds it. Reads only. */
 export async function openLedger(port: LedgerPort, settings: LedgerSettings): Promise<Ledger> {
   const viewer = await port.viewer();
@@ -98,7 +96,8 @@ export async function openLedger(port: LedgerPort, settings: LedgerSettings): Pr
     repairs = [...abandoned, ...decision.repairs];
     if (decision.kind === 'none') return ledger({});
     const head = candidates.find((c) => c.number === decision.head)!;
-    const { comments, deletions } = head.hasEntries ? await port.log(head.number) : EMPTY_LOG;
+    // Read even when it looks empty: its only comments may have been deleted.
+    const { comments, deletions } = head.log ?? (await port.log(head.number));
 
     // A rotated issue starts where its first comment, the predecessor's snapshot, says.
     let start = genesis(head.number);
@@ -118,7 +117,7 @@ export async function openLedger(port: LedgerPort, settings: LedgerSettings): Pr
       start = { seq: link.seq - 1, hash: link.prev };
     }
     const log = verifyLog(head.number, comments, trusted, start, deletions);
-    const state = foldLedger(log.accepted, trusted);
+    const state = foldLog(log, comments.length, trusted);
     if (log.tampering.length === 0 && snapshotIncomplete(state)) {
       // A rotation died between the parts of its snapshot: that issue never became the ledger.
       abandoned.push({
@@ -150,6 +149,18 @@ export class LostRace extends Error {
     super(message);
     this.name = 'LostRace';
   }
+}
+
+/** The state of a checked log; its counts cover every comment read, not only those that count. */
+function foldLog(
+  log: VerifiedLog,
+  comments: number,
+  trusted: (who: Identity | null) => boolean,
+): LedgerState {
+  const state = foldLedger(log.accepted, trusted);
+  state.stats.comments = comments;
+  state.stats.untrustedComments = log.untrusted;
+  return state;
 }
 
 /**
@@ -328,7 +339,7 @@ export async function rereadLedger(port: LedgerPort, ledger: Ledger): Promise<Le
     log,
     chain: log.head,
     commentCount: comments.length,
-    state: foldLedger(log.accepted, ledger.trusted),
+    state: foldLog(log, comments.length, ledger.trusted),
     tampering: log.tampering,
   };
 }

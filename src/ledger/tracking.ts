@@ -1,4 +1,5 @@
 import type { Tampering } from './chain.js';
+import type { TrackingLog } from './port.js';
 import { showIdentity, type Identity } from './identity.js';
 
 /**
@@ -68,6 +69,8 @@ export interface TrackingCandidate {
   /** The last close and label removal, and who did them. */
   closed: Change | null;
   unlabelled: Change | null;
+  /** Its whole log, when the read that found it brought it along (saving a request). */
+  log?: TrackingLog;
 }
 
 export type Repair =

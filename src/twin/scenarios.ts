@@ -1,5 +1,7 @@
+import { chainedBody, genesis } from '../ledger/chain.js';
 import { encodeEntries } from '../ledger/codec.js';
 import type { ClaimEntry } from '../ledger/entries.js';
+import { trackingMarker } from '../ledger/tracking.js';
 import type { FixtureInput } from './fixture.js';
 
 /** Generated fixtures for measuring dispatch at scale: a large backlog and claims in flight. */
@@ -57,7 +59,7 @@ export function backlogScenario(options: BacklogScenario): FixtureInput {
   issues.push({
     number: tracking,
     title: 'AI Scrum Master — coordination',
-    body: '<!-- ai-scrum-dashboard -->',
+    body: `${trackingMarker({ nonce: 'scenario', from: null })}\n<!-- ai-scrum-dashboard -->`,
     author: 'github-actions[bot]',
     createdAt: day(0),
     labels: [{ name: 'ai-coordination', by: 'github-actions[bot]', at: day(0) }],
@@ -66,7 +68,7 @@ export function backlogScenario(options: BacklogScenario): FixtureInput {
         ? [
             {
               author: 'github-actions[bot]',
-              body: encodeEntries(claims),
+              body: chainedBody(genesis(tracking), 'scenario-1', encodeEntries(claims)),
               at: options.now.toISOString(),
             },
           ]

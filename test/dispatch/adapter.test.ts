@@ -71,7 +71,9 @@ describe('the GitHub dispatch adapter against the twin', () => {
     });
     expect(details.get(3)?.parent).toEqual({ number: 1, subIssues: [{ number: 3, open: true }] });
     expect(details.get(5)?.edits).toEqual([
+      // The body's whole history (GitHub lists the original text too), then title renames.
       { actor: { login: 'alice', bot: false }, at: '2026-11-04T00:00:00Z', what: 'body' },
+      { actor: { login: 'alice', bot: false }, at: '2026-11-01T00:00:00Z', what: 'body' },
       { actor: { login: 'mallory', bot: false }, at: '2026-11-03T00:00:00Z', what: 'title' },
     ]);
     expect(referenced).toEqual(new Map([[2, true]]));

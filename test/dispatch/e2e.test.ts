@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { encodeEntries } from '../../src/ledger/codec.js';
-import { effectiveClaims, foldLedger, sameIdentity, type Identity } from '../../src/ledger/fold.js';
+import { effectiveClaims } from '../../src/ledger/fold.js';
+import type { LedgerEntry } from '../../src/ledger/entries.js';
 import type { FixtureInput } from '../../src/twin/fixture.js';
 import { startTwin, type Twin } from '../../src/twin/server.js';
 import { runBundle, type BundleResult } from '../support/bundle.js';
+import { readLedger } from '../support/invariants.js';
+import { ledgerIssue, type FixtureComment } from '../support/ledger.js';
 
 /** The dispatch bundle as a runner runs it, against the twin. */
 
@@ -13,7 +15,6 @@ afterEach(async () => {
   twin = undefined;
 });
 
-const bot: Identity = { login: 'github-actions', bot: true };
 const at = (day: number) => `2026-11-${String(day).padStart(2, '0')}T00:00:00Z`;
 const ready = (by = 'alice', day = 10) => ({ name: 'ai-ready', by, at: at(day) });
 
@@ -125,14 +126,8 @@ function fixture(extra: Partial<FixtureInput> = {}): FixtureInput {
 }
 
 /** The tracking issue as the toolkit would have opened it, with optional comments. */
-const trackingIssue = (comments: { author: string; body: string; at: string }[] = []) => ({
-  number: 8,
-  title: 'AI Scrum Master — coordination',
-  author: 'github-actions[bot]',
-  createdAt: at(1),
-  labels: [{ name: 'ai-coordination', by: 'github-actions[bot]', at: at(1) }],
-  comments,
-});
+const trackingIssue = (comments: FixtureComment[] = []) =>
+  ledgerIssue({ number: 8, at: at(1), comments });
 
 const inputs = (extra: Record<string, string> = {}) => ({ 'github-token': 'ghs_bot', ...extra });
 
@@ -162,21 +157,12 @@ const matrixOf = (result: BundleResult) =>
     }
   ).include;
 
-/** The ledger as the twin holds it now, folded as dispatch folds it. */
-function ledgerOf(t: Twin) {
-  const tracking = [...t.state.items.values()]
-    .filter((item) => item.labels.includes('ai-coordination') && item.state === 'open')
-    .sort((a, b) => a.number - b.number)[0];
-  const comments = t.state.comments
-    .filter((c) => c.issue === tracking?.number)
-    .map((c) => ({
-      id: c.id,
-      author: { login: c.author.replace(/\[bot\]$/, ''), bot: c.author.endsWith('[bot]') },
-      body: c.body,
-      createdAt: c.createdAt,
-    }));
-  return foldLedger(comments, (who) => sameIdentity(who, bot));
-}
+/** The ledger as the twin holds it now, read as dispatch reads it. */
+const ledgerOf = async (t: Twin) => (await readLedger(t)).state;
+
+/** A claim id of a run: the run, its attempt, a random part, the issue and the epoch. */
+const claimOf = (run: number, issue: number, epoch = 1) =>
+  expect.stringMatching(new RegExp(`^r${run}a1-[0-9a-f]{8}-${issue}-e${epoch}$`));
 
 describe('dispatch, end to end', () => {
   it('orders by priority, respects dependencies and file conflicts, and explains the rest', async () => {
@@ -186,7 +172,7 @@ describe('dispatch, end to end', () => {
     expect(matrixOf(result)).toEqual([
       {
         issue: 2,
-        claim: 'r901a1-2-e1',
+        claim: claimOf(901, 2),
         epoch: 1,
         branch: 'ai-feature/issue-2',
         files: ['src/cart.ts'],
@@ -194,7 +180,7 @@ describe('dispatch, end to end', () => {
       },
       {
         issue: 5,
-        claim: 'r901a1-5-e1',
+        claim: claimOf(901, 5),
         epoch: 1,
         branch: 'ai-feature/issue-5',
         files: ['docs/guide.md'],
@@ -202,7 +188,7 @@ describe('dispatch, end to end', () => {
       },
       {
         issue: 10,
-        claim: 'r901a1-10-e1',
+        claim: claimOf(901, 10),
         epoch: 1,
         branch: 'ai-feature/issue-10',
         files: ['README.md'],
@@ -228,20 +214,22 @@ describe('dispatch, end to end', () => {
       author: 'github-actions[bot]',
       labels: ['ai-coordination'],
     });
-    expect(effectiveClaims(ledgerOf(twin), new Date()).map((c) => c.issue)).toEqual([2, 5, 10]);
+    expect(effectiveClaims(await ledgerOf(twin), new Date()).map((c) => c.issue)).toEqual([
+      2, 5, 10,
+    ]);
     expect(result.summary).toContain('| #9 Checkout | blocked by #7 |');
 
     // The next dispatch sees the claims: nothing new can start on the locked files.
     const again = await dispatchRun(twin, 902);
     expect(matrixOf(again)).toEqual([]);
     expect(again.outputs['has-work']).toBe('false');
-    expect(again.summary).toContain(
-      '| #2 Cart discount | in progress (claim `r901a1-2-e1`, epoch 1) |',
+    expect(again.summary).toMatch(
+      /\| #2 Cart discount \| in progress \(claim `r901a1-[0-9a-f]{8}-2-e1`, epoch 1\) \|/,
     );
   });
 
   it('ignores a forged claim comment by someone who is not a ledger writer', async () => {
-    const forged = encodeEntries([
+    const forged: LedgerEntry[] = [
       {
         type: 'claim',
         issue: 2,
@@ -253,16 +241,16 @@ describe('dispatch, end to end', () => {
         lease: '2099-01-01T00:00:00Z',
         at: at(11),
       },
-    ]);
+    ];
     const base = fixture();
-    base.issues!.push(trackingIssue([{ author: 'mallory', body: forged, at: at(11) }]));
+    base.issues!.push(trackingIssue([{ author: 'mallory', entries: forged, at: at(11) }]));
     twin = await startTwin(base);
     const result = await dispatchRun(twin, 903);
     expect(result.code).toBe(0);
     expect(matrixOf(result).map((entry) => [entry.issue, entry.claim, entry.epoch])).toEqual([
-      [2, 'r903a1-2-e1', 1],
-      [5, 'r903a1-5-e1', 1],
-      [10, 'r903a1-10-e1', 1],
+      [2, claimOf(903, 2), 1],
+      [5, claimOf(903, 5), 1],
+      [10, claimOf(903, 10), 1],
     ]);
     expect(result.summary).toContain('1 comments by others ignored');
   });
@@ -295,7 +283,7 @@ describe('dispatch, end to end', () => {
       expect([a.code, b.code]).toEqual([0, 0]);
       const picked = [...matrixOf(a), ...matrixOf(b)];
       expect(new Set(picked.map((entry) => entry.issue)).size).toBe(picked.length);
-      const effective = effectiveClaims(ledgerOf(twin), new Date());
+      const effective = effectiveClaims(await ledgerOf(twin), new Date());
       expect(effective.map((claim) => claim.claim).sort()).toEqual(
         picked.map((entry) => entry.claim).sort(),
       );
@@ -335,7 +323,7 @@ describe('dispatch, end to end', () => {
     const clean = await dispatchRun(twin, 920);
     expect(clean.code).toBe(0);
     // Every claim of the finished runs was expired; only the clean run's claims hold.
-    const effective = effectiveClaims(ledgerOf(twin), new Date());
+    const effective = effectiveClaims(await ledgerOf(twin), new Date());
     expect(effective.every((claim) => claim.run === 920)).toBe(true);
     expect(effective.map((claim) => claim.claim).sort()).toEqual(
       matrixOf(clean)
