@@ -33456,6 +33456,35 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(9473);
 // EXTERNAL MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
 var dist_bundle = __nccwpck_require__(9964);
+// EXTERNAL MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+var dist_src = __nccwpck_require__(1015);
+;// CONCATENATED MODULE: ./build/ledger/identity.js
+/** `alice`, `my-app[bot]`: how people write logins in inputs and REST answers, as an identity. */
+function identity_identityOf(login) {
+    const bot = /\[bot\]$/i.test(login);
+    return { login: login.replace(/\[bot\]$/i, '').toLowerCase(), bot };
+}
+/** The one key of an identity, for maps and sets. */
+function identityKey(identity) {
+    return `${identity.login.toLowerCase()}:${identity.bot ? 'bot' : 'user'}`;
+}
+function sameIdentity(a, b) {
+    return identityKey(a) === identityKey(b);
+}
+/** The login as REST writes it (`my-app[bot]`), which is also what GitHub's `createdBy` filter takes. */
+function restLogin(identity) {
+    return identity.bot ? `${identity.login}[bot]` : identity.login;
+}
+/** For people: `alice`, `my-app[bot]`, or a deleted account. */
+function showIdentity(identity) {
+    return identity ? restLogin(identity) : 'a deleted account';
+}
+/** The identities whose ledger comments count: the dispatching identity and the ledger's writers. */
+function trustOf(identities) {
+    const keys = new Set(identities.map(identityKey));
+    return (who) => who !== null && keys.has(identityKey(who));
+}
+
 ;// CONCATENATED MODULE: ./build/github/graphql.js
 /**
  * Every GraphQL document the toolkit sends, as named constants. A contract test validates each one
@@ -33680,6 +33709,16 @@ const LEDGER_LOG_QUERY = /* GraphQL */ `
 
   ${LEDGER_LOG_FRAGMENT}
 `;
+/** A label's node id, read back when creating it may or may not have happened. */
+const LABEL_QUERY = /* GraphQL */ `
+  query Label($owner: String!, $name: String!, $label: String!) {
+    repository(owner: $owner, name: $name) {
+      label(name: $label) {
+        id
+      }
+    }
+  }
+`;
 /** Who applied labels and renamed an issue, every edit of its text, and its place among siblings. */
 const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
   fragment IssueDetails on Issue {
@@ -33785,39 +33824,11 @@ const GRAPHQL_DOCUMENTS = {
     DISPATCH_OVERVIEW_QUERY,
     TRACKING_CANDIDATES_QUERY,
     LEDGER_LOG_QUERY,
+    LABEL_QUERY,
     issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
     collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
     addLabelMutation: addLabelMutation(2),
 };
-
-// EXTERNAL MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
-var dist_src = __nccwpck_require__(1015);
-;// CONCATENATED MODULE: ./build/ledger/identity.js
-/** `alice`, `my-app[bot]`: how people write logins in inputs and REST answers, as an identity. */
-function identity_identityOf(login) {
-    const bot = /\[bot\]$/i.test(login);
-    return { login: login.replace(/\[bot\]$/i, '').toLowerCase(), bot };
-}
-/** The one key of an identity, for maps and sets. */
-function identityKey(identity) {
-    return `${identity.login.toLowerCase()}:${identity.bot ? 'bot' : 'user'}`;
-}
-function sameIdentity(a, b) {
-    return identityKey(a) === identityKey(b);
-}
-/** The login as REST writes it (`my-app[bot]`), which is also what GitHub's `createdBy` filter takes. */
-function restLogin(identity) {
-    return identity.bot ? `${identity.login}[bot]` : identity.login;
-}
-/** For people: `alice`, `my-app[bot]`, or a deleted account. */
-function showIdentity(identity) {
-    return identity ? restLogin(identity) : 'a deleted account';
-}
-/** The identities whose ledger comments count: the dispatching identity and the ledger's writers. */
-function trustOf(identities) {
-    const keys = new Set(identities.map(identityKey));
-    return (who) => who !== null && keys.has(identityKey(who));
-}
 
 ;// CONCATENATED MODULE: ./build/ledger/port.js
 /** The GitHub reads and writes the ledger needs: dispatch, worker and merge gate share it. */
@@ -34217,6 +34228,8 @@ class GitHubLedgerAdapter {
 
 
 
+
+
 const PERMISSIONS = {
     ADMIN: 'admin',
     MAINTAIN: 'maintain',
@@ -34401,26 +34414,38 @@ class GitHubDispatchAdapter {
         const found = new Map();
         // Apps are never collaborators: a bot that is not one of the ledger's writers has no say.
         for (const who of identities.filter((i) => i.bot))
-            found.set(`${who.login}:bot`, 'none');
+            found.set(identityKey(who), 'none');
         const users = identities.filter((i) => !i.bot);
         for (const batch of chunks(users, ALIASES_PER_REQUEST)) {
             const data = await this.github.graphql(collaboratorPermissionsQuery(batch.map((user) => user.login)), this.names);
             batch.forEach((user, i) => {
                 const edge = data.repository[`c${i}`]?.edges[0];
                 // Someone who is not a collaborator can at most read (a public repository's visitors).
-                found.set(`${user.login}:user`, edge ? (PERMISSIONS[edge.permission] ?? 'read') : 'read');
+                found.set(identityKey(user), edge ? (PERMISSIONS[edge.permission] ?? 'read') : 'read');
             });
         }
         return found;
     }
     async createLabel(name, color, description) {
-        const { data } = await this.github.rest.request(ROUTES.createLabel, {
-            ...this.repo,
-            name,
-            color,
-            description,
-        });
-        return data.node_id;
+        try {
+            const { data } = await this.github.rest.request(ROUTES.createLabel, {
+                ...this.repo,
+                name,
+                color,
+                description,
+                // Not repeated blindly: a lost answer or "already exists" is settled by reading the label.
+                request: { retries: 0 },
+            });
+            return data.node_id;
+        }
+        catch (error) {
+            if (!(error instanceof dist_src/* RequestError */.G && (error.status >= 500 || error.status === 422)))
+                throw error;
+            const found = await this.github.graphql(LABEL_QUERY, { ...this.names, label: name });
+            if (!found.repository.label)
+                throw error;
+            return found.repository.label.id;
+        }
     }
     async addLabel(labelId, nodeIds) {
         // A whole batch (at most 256, the matrix limit) is labelled in one request.
@@ -44598,7 +44623,6 @@ function coarsen(entries, maxChars) {
 
 ;// CONCATENATED MODULE: ./build/ledger/fold.js
 
-
 const RECENT_KEPT = 20;
 const utcDay = (iso) => iso.slice(0, 10);
 function emptyState() {
@@ -44800,6 +44824,7 @@ function textualDependencies(body) {
 }
 
 ;// CONCATENATED MODULE: ./build/backlog/plan.js
+
 
 
 
@@ -45102,7 +45127,7 @@ function planDispatch(input, settings) {
         activeClaims: active.length,
         needs: {
             details: unique(needs.details, String),
-            permissions: unique(needs.permissions, (identity) => `${identity.login}:${identity.bot}`),
+            permissions: unique(needs.permissions, identityKey),
             references: unique(needs.references, String),
         },
     };
@@ -45510,7 +45535,6 @@ const ROTATE_AT = 60;
 /** Rounds of lookups (issue details, permissions) before planning gives up on the rest. */
 const LOOKUP_ROUNDS = 4;
 const IN_PROGRESS_COLOR = 'fbca04';
-const key = identityKey;
 /** Unique per invocation: a re-run racing its original never writes the same claim id. */
 function claimIdFor(context, issue, epoch, nonce) {
     return `r${context.runId}a${context.runAttempt}-${nonce}-${issue}-e${epoch}`;
@@ -45651,9 +45675,9 @@ async function dispatch(ports, options, context, now, logger) {
     const referenced = new Map();
     const permissions = new Map();
     for (const [login, permission] of overview.collaborators ?? [])
-        permissions.set(key({ login, bot: false }), permission);
+        permissions.set(identityKey({ login, bot: false }), permission);
     const permission = (identity) => {
-        const found = permissions.get(key(identity));
+        const found = permissions.get(identityKey(identity));
         if (found !== undefined)
             return found;
         // With the complete collaborator list, anyone missing from it is no collaborator.
@@ -45676,7 +45700,7 @@ async function dispatch(ports, options, context, now, logger) {
         const { needs } = plan;
         const wantedDetails = needs.details.filter((n) => !details.has(n));
         const wantedReferences = needs.references.filter((n) => !referenced.has(n));
-        const wantedPermissions = needs.permissions.filter((identity) => !permissions.has(key(identity)));
+        const wantedPermissions = needs.permissions.filter((identity) => !permissions.has(identityKey(identity)));
         if (wantedDetails.length + wantedReferences.length + wantedPermissions.length === 0)
             break;
         if (wantedDetails.length + wantedReferences.length > 0) {
@@ -45690,7 +45714,7 @@ async function dispatch(ports, options, context, now, logger) {
         if (wantedPermissions.length > 0) {
             const found = await port.permissions(wantedPermissions);
             for (const identity of wantedPermissions)
-                permissions.set(key(identity), found.get(key(identity)) ?? 'none');
+                permissions.set(identityKey(identity), found.get(identityKey(identity)) ?? 'none');
         }
         plan = planDispatch(planInput, options);
     }

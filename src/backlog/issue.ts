@@ -1,4 +1,4 @@
-import type { Identity } from '../ledger/fold.js';
+import type { Identity } from '../ledger/identity.js';
 
 /** An open issue of the backlog, as the REST issue list gives it. */
 export interface BacklogIssue {

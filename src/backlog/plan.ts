@@ -4,9 +4,9 @@ import {
   effectiveClaims,
   spendOn,
   utcDay,
-  type Identity,
   type LedgerState,
 } from '../ledger/fold.js';
+import { identityKey, type Identity } from '../ledger/identity.js';
 import { estimateFootprint, type Footprint, type RepositoryTree } from './footprint.js';
 import {
   canWrite,
@@ -418,7 +418,7 @@ export function planDispatch(input: PlanInput, settings: PlanSettings): Plan {
     activeClaims: active.length,
     needs: {
       details: unique(needs.details, String),
-      permissions: unique(needs.permissions, (identity) => `${identity.login}:${identity.bot}`),
+      permissions: unique(needs.permissions, identityKey),
       references: unique(needs.references, String),
     },
   };

@@ -88,8 +88,6 @@ export const ROTATE_AT = 60;
 const LOOKUP_ROUNDS = 4;
 const IN_PROGRESS_COLOR = 'fbca04';
 
-const key = identityKey;
-
 /** Unique per invocation: a re-run racing its original never writes the same claim id. */
 export function claimIdFor(
   context: RunContext,
@@ -262,9 +260,9 @@ export async function dispatch(
   const referenced = new Map<number, boolean>();
   const permissions = new Map<string, Permission>();
   for (const [login, permission] of overview.collaborators ?? [])
-    permissions.set(key({ login, bot: false }), permission);
+    permissions.set(identityKey({ login, bot: false }), permission);
   const permission = (identity: Identity): Permission | undefined => {
-    const found = permissions.get(key(identity));
+    const found = permissions.get(identityKey(identity));
     if (found !== undefined) return found;
     // With the complete collaborator list, anyone missing from it is no collaborator.
     return overview.collaborators && !identity.bot ? 'read' : undefined;
@@ -287,7 +285,7 @@ export async function dispatch(
     const wantedDetails = needs.details.filter((n) => !details.has(n));
     const wantedReferences = needs.references.filter((n) => !referenced.has(n));
     const wantedPermissions = needs.permissions.filter(
-      (identity) => !permissions.has(key(identity)),
+      (identity) => !permissions.has(identityKey(identity)),
     );
     if (wantedDetails.length + wantedReferences.length + wantedPermissions.length === 0) break;
     if (wantedDetails.length + wantedReferences.length > 0) {
@@ -300,7 +298,7 @@ export async function dispatch(
     if (wantedPermissions.length > 0) {
       const found = await port.permissions(wantedPermissions);
       for (const identity of wantedPermissions)
-        permissions.set(key(identity), found.get(key(identity)) ?? 'none');
+        permissions.set(identityKey(identity), found.get(identityKey(identity)) ?? 'none');
     }
     plan = planDispatch(planInput, options);
   }

@@ -1,13 +1,15 @@
 import { GraphqlResponseError } from '@octokit/graphql';
+import { RequestError } from '@octokit/request-error';
 import type { BacklogIssue, IssueDetails, Permission } from '../backlog/issue.js';
 import type { DispatchPort, Overview } from '../dispatch/port.js';
-import type { Identity } from '../ledger/identity.js';
+import { identityKey, type Identity } from '../ledger/identity.js';
 import type { GitHubClient } from './client.js';
 import {
   addLabelMutation,
   collaboratorPermissionsQuery,
   DISPATCH_OVERVIEW_QUERY,
   issueDetailsQuery,
+  LABEL_QUERY,
 } from './graphql.js';
 import { actorIdentity as identity } from './ledger-adapter.js';
 import { ROUTES } from './routes.js';
@@ -256,7 +258,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
   async permissions(identities: readonly Identity[]): Promise<Map<string, Permission>> {
     const found = new Map<string, Permission>();
     // Apps are never collaborators: a bot that is not one of the ledger's writers has no say.
-    for (const who of identities.filter((i) => i.bot)) found.set(`${who.login}:bot`, 'none');
+    for (const who of identities.filter((i) => i.bot)) found.set(identityKey(who), 'none');
     const users = identities.filter((i) => !i.bot);
     for (const batch of chunks(users, ALIASES_PER_REQUEST)) {
       const data = await this.github.graphql<{
@@ -265,20 +267,33 @@ export class GitHubDispatchAdapter implements DispatchPort {
       batch.forEach((user, i) => {
         const edge = data.repository[`c${i}`]?.edges[0];
         // Someone who is not a collaborator can at most read (a public repository's visitors).
-        found.set(`${user.login}:user`, edge ? (PERMISSIONS[edge.permission] ?? 'read') : 'read');
+        found.set(identityKey(user), edge ? (PERMISSIONS[edge.permission] ?? 'read') : 'read');
       });
     }
     return found;
   }
 
   async createLabel(name: string, color: string, description: string): Promise<string> {
-    const { data } = await this.github.rest.request(ROUTES.createLabel, {
-      ...this.repo,
-      name,
-      color,
-      description,
-    });
-    return data.node_id;
+    try {
+      const { data } = await this.github.rest.request(ROUTES.createLabel, {
+        ...this.repo,
+        name,
+        color,
+        description,
+        // Not repeated blindly: a lost answer or "already exists" is settled by reading the label.
+        request: { retries: 0 },
+      });
+      return data.node_id;
+    } catch (error) {
+      if (!(error instanceof RequestError && (error.status >= 500 || error.status === 422)))
+        throw error;
+      const found = await this.github.graphql<{ repository: { label: { id: string } | null } }>(
+        LABEL_QUERY,
+        { ...this.names, label: name },
+      );
+      if (!found.repository.label) throw error;
+      return found.repository.label.id;
+    }
   }
 
   async addLabel(labelId: string, nodeIds: readonly string[]): Promise<void> {

@@ -227,6 +227,17 @@ export const LEDGER_LOG_QUERY = /* GraphQL */ `
   ${LEDGER_LOG_FRAGMENT}
 `;
 
+/** A label's node id, read back when creating it may or may not have happened. */
+export const LABEL_QUERY = /* GraphQL */ `
+  query Label($owner: String!, $name: String!, $label: String!) {
+    repository(owner: $owner, name: $name) {
+      label(name: $label) {
+        id
+      }
+    }
+  }
+`;
+
 /** Who applied labels and renamed an issue, every edit of its text, and its place among siblings. */
 export const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
   fragment IssueDetails on Issue {
@@ -348,6 +359,7 @@ export const GRAPHQL_DOCUMENTS: Readonly<Record<string, string>> = {
   DISPATCH_OVERVIEW_QUERY,
   TRACKING_CANDIDATES_QUERY,
   LEDGER_LOG_QUERY,
+  LABEL_QUERY,
   issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
   collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
   addLabelMutation: addLabelMutation(2),

@@ -2,8 +2,6 @@ import { decodeEntries } from './codec.js';
 import type { ClaimEntry, IssueRecord, LedgerEntry, SnapshotEntry } from './entries.js';
 import type { Identity } from './identity.js';
 
-export { identityOf, sameIdentity, type Identity } from './identity.js';
-
 export interface LedgerComment {
   id: number;
   author: Identity | null;

@@ -19,7 +19,8 @@ import {
   type PlanSettings,
 } from '../../src/backlog/plan.js';
 import { encodeEntries } from '../../src/ledger/codec.js';
-import { foldLedger, sameIdentity, type Identity } from '../../src/ledger/fold.js';
+import { foldLedger } from '../../src/ledger/fold.js';
+import { sameIdentity, type Identity } from '../../src/ledger/identity.js';
 
 const tree = () =>
   new RepositoryTree([

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createGitHubClient } from '../../src/github/client.js';
 import { GitHubDispatchAdapter } from '../../src/github/dispatch-adapter.js';
 import { startTwin, type Twin } from '../../src/twin/server.js';
-import { shopFixture } from '../support/twin.js';
+import { client, shopFixture } from '../support/twin.js';
 
 let twin: Twin;
 let adapter: GitHubDispatchAdapter;
@@ -120,4 +120,38 @@ it('still reads the overview when the token may not list collaborators', async (
   });
   expect(overview.collaborators).toBeNull();
   expect(overview.defaultBranch).toBe('main');
+});
+
+it('creates a label once when GitHub applies it but loses the answer, and reads its id back', async () => {
+  const fixture = shopFixture();
+  fixture.faults = {
+    seed: 1,
+    rules: [
+      {
+        route: 'POST /repos/{owner}/{repo}/labels',
+        probability: 1,
+        kind: 'applied-status',
+        status: 502,
+      },
+    ],
+  };
+  const lossy = await startTwin(fixture);
+  try {
+    const writer = new GitHubDispatchAdapter(
+      createGitHubClient({
+        token: 'ghs_bot',
+        apiUrl: lossy.urls.api,
+        graphqlUrl: lossy.urls.graphql,
+        writeIntervalMs: 0,
+      }),
+      { owner: 'acme', repo: 'shop' },
+    );
+    const id = await writer.createLabel('ai-in-progress', 'fbca04', 'held');
+    expect(id).toMatch(/\S/);
+    expect(lossy.stats().byRoute['POST /repos/{owner}/{repo}/labels']).toBe(1);
+    const labels = (await client(lossy).request('GET', '/repos/acme/shop/labels')).body;
+    expect(labels.filter((l: { name: string }) => l.name === 'ai-in-progress')).toHaveLength(1);
+  } finally {
+    await lossy.stop();
+  }
 });

@@ -6,15 +6,13 @@ import {
   effectiveClaim,
   effectiveClaims,
   foldLedger,
-  identityOf,
   lockedPaths,
   openClaims,
-  sameIdentity,
   snapshotOf,
   spendOn,
-  type Identity,
   type LedgerComment,
 } from '../../src/ledger/fold.js';
+import { identityOf, sameIdentity, type Identity } from '../../src/ledger/identity.js';
 
 const bot: Identity = { login: 'github-actions', bot: true };
 const mallory: Identity = { login: 'mallory', bot: false };
