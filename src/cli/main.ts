@@ -1,45 +1,76 @@
 import { VERSION } from '../version.js';
+import { asksForHelp, describeArgsProblem, parseCommandLine, usageError } from './args.js';
+import { HELP_USAGE, TWIN_USAGE, USAGE, VERSION_USAGE } from './usage.js';
+
+export { USAGE } from './usage.js';
 
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
 }
 
-export const USAGE = `Usage: ai-scrum <command> [options]
-
-Commands:
-  twin --fixture FILE   serve the local GitHub twin and scripted model (see docs/twin.md)
-  help                  show this text
-  version               print the version
-
-The GitHub Actions themselves run from action.yml and actions/*/action.yml.`;
-
 export interface CliDeps {
   /** Resolves when a long-running command should stop (SIGINT or SIGTERM in the real command). */
   shutdown: () => Promise<void>;
 }
 
+const COMMANDS = { twin: TWIN_USAGE, version: VERSION_USAGE, help: HELP_USAGE } as const;
+type Command = keyof typeof COMMANDS;
+
+const SPELLINGS: Record<string, Command> = {
+  '--help': 'help',
+  '-h': 'help',
+  '--version': 'version',
+  '-v': 'version',
+};
+
+const isCommand = (name: string): name is Command => Object.hasOwn(COMMANDS, name);
+
 /** Runs the `ai-scrum` command and returns its exit code. */
 export async function runCli(args: readonly string[], io: CliIo, deps?: CliDeps): Promise<number> {
-  const [command = 'help', ...rest] = args;
+  const [first = 'help', ...rest] = args;
+  const command = SPELLINGS[first] ?? first;
+  if (!isCommand(command)) {
+    const what = first.startsWith('-') ? 'option' : 'command';
+    io.err(usageError(undefined, `unknown ${what} '${first}'`));
+    return 2;
+  }
+  if (asksForHelp(rest)) {
+    io.out(COMMANDS[command]);
+    return 0;
+  }
   switch (command) {
-    case 'help':
-    case '--help':
-    case '-h':
-      io.out(USAGE);
+    case 'help': {
+      const parsed = parseCommandLine(rest, { options: [], positionals: 1 });
+      if ('problem' in parsed) {
+        io.err(usageError(command, describeArgsProblem(parsed.problem)));
+        return 2;
+      }
+      const [topic] = parsed.positionals;
+      if (topic === undefined) {
+        io.out(USAGE);
+        return 0;
+      }
+      if (!isCommand(topic)) {
+        io.err(usageError(undefined, `unknown command '${topic}'`));
+        return 2;
+      }
+      io.out(COMMANDS[topic]);
       return 0;
-    case 'version':
-    case '--version':
-    case '-v':
+    }
+    case 'version': {
+      const parsed = parseCommandLine(rest, { options: [], positionals: 0 });
+      if ('problem' in parsed) {
+        io.err(usageError(command, describeArgsProblem(parsed.problem)));
+        return 2;
+      }
       io.out(VERSION);
       return 0;
+    }
     case 'twin': {
       // Loaded on demand: the twin pulls in GitHub's whole GraphQL schema.
       const { runTwinCommand, untilSignal } = await import('./twin.js');
       return runTwinCommand(rest, io, deps?.shutdown ?? untilSignal);
     }
-    default:
-      io.err(`ai-scrum: unknown command '${command}'.\n\n${USAGE}`);
-      return 2;
   }
 }

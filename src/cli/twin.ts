@@ -1,14 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { errorMessage } from '../errors.js';
-import { startTwin } from '../twin/server.js';
+import { startTwin } from '../twin/index.js';
+import { describeArgsProblem, parseCommandLine, usageError } from './args.js';
 import type { CliIo } from './main.js';
-
-export const TWIN_USAGE = `Usage: ai-scrum twin --fixture FILE [--port N] [--state-dir DIR] [--model-scripts DIR]
-
-Starts the local GitHub twin and scripted model on 127.0.0.1, prints one JSON line with their
-URLs (api, graphql, git, model) and serves until SIGINT or SIGTERM.`;
+import { TWIN_OPTIONS } from './usage.js';
 
 /** `ai-scrum twin`: serves until `shutdown` resolves (a signal, in the real command). */
 export async function runTwinCommand(
@@ -16,35 +12,23 @@ export async function runTwinCommand(
   io: CliIo,
   shutdown: () => Promise<void>,
 ): Promise<number> {
-  let options;
-  try {
-    options = parseArgs({
-      args: [...args],
-      options: {
-        fixture: { type: 'string' },
-        port: { type: 'string' },
-        'state-dir': { type: 'string' },
-        'model-scripts': { type: 'string' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    io.err(`ai-scrum twin: ${errorMessage(error)}\n\n${TWIN_USAGE}`);
+  const parsed = parseCommandLine(args, { options: TWIN_OPTIONS, positionals: 0 });
+  if ('problem' in parsed) {
+    io.err(usageError('twin', describeArgsProblem(parsed.problem)));
     return 2;
   }
-  if (options.help) {
-    io.out(TWIN_USAGE);
-    return 0;
-  }
+  const options = parsed.values;
   if (!options.fixture) {
-    io.err(`ai-scrum twin: --fixture FILE is required.\n\n${TWIN_USAGE}`);
+    io.err(usageError('twin', '--fixture FILE is required'));
     return 2;
   }
-  const port = options.port === undefined ? 0 : Number(options.port);
+  const port = /^\d+$/.test(options.port ?? '0') ? Number(options.port ?? 0) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     io.err(
-      `ai-scrum twin: --port must be a whole number from 0 to 65535, not ${JSON.stringify(options.port)}.`,
+      usageError(
+        'twin',
+        `--port must be a whole number from 0 to 65535, not ${JSON.stringify(options.port)}`,
+      ),
     );
     return 2;
   }

@@ -46,7 +46,7 @@ describe('ai-scrum twin', () => {
     [[], /--fixture FILE is required/],
     [['--fixture', '/nonexistent.json'], /cannot read fixture \/nonexistent.json/],
     [['--fixture', fixture, '--port', 'x'], /--port must be a whole number/],
-    [['--bogus'], /Unknown option '--bogus'/],
+    [['--bogus'], /unknown option '--bogus'/],
   ])('rejects %p with a clear message and exit code 2', async (args, message) => {
     const result = await cli(['twin', ...args]);
     expect(result.code).toBe(2);

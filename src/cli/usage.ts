@@ -1,0 +1,51 @@
+/** Usage texts, apart from the commands themselves, so that help never loads the twin. */
+
+export const USAGE = `\
+Usage: ai-scrum <command> [options]
+
+Commands:
+  twin      serve a local GitHub twin and scripted model, for tests and demos
+  version   print the version
+  help      print this text, or a command's usage: ai-scrum help twin
+
+'ai-scrum <command> --help' prints a command's usage too. The GitHub Actions do not use this
+command: they run from action.yml and actions/*/action.yml.`;
+
+/** The twin's options, each taking a value; its usage below describes every one. */
+export const TWIN_OPTIONS = ['fixture', 'port', 'state-dir', 'model-scripts'] as const;
+
+export const TWIN_USAGE = `\
+Usage: ai-scrum twin --fixture FILE [--port N] [--state-dir DIR] [--model-scripts DIR]
+
+Serves a stand-in for GitHub (REST, GraphQL, git over HTTP) and a scripted Anthropic model on
+127.0.0.1, for tests and demos. Nothing reaches github.com or a model API.
+
+Options:
+  --fixture FILE        the JSON fixture to serve: repository, users, tokens, issues...
+                        (required; examples/twin/shop.json is one)
+  --port N              the port to listen on (default 0: any free port)
+  --state-dir DIR       keep the bare git repository at DIR/OWNER/REPO.git, recreated on
+                        start and left there on exit (default: a temporary folder, removed)
+  --model-scripts DIR   the model's scripted conversations, one *.json file each (without
+                        it, every model request is answered 400)
+  -h, --help            print this text
+
+Once it listens, it prints one line of JSON with its URLs, then serves until stopped:
+  api       REST (for GITHUB_API_URL): http://127.0.0.1:PORT
+  graphql   GraphQL (for GITHUB_GRAPHQL_URL): http://127.0.0.1:PORT/graphql
+  git       git over HTTP at {git}/OWNER/REPO.git (for GITHUB_SERVER_URL)
+  model     the Anthropic Messages API (for ANTHROPIC_BASE_URL): http://127.0.0.1:PORT/model
+Requests need a token the fixture lists (Authorization: token TOKEN; git: as the password).
+
+Ctrl-C (SIGINT) or SIGTERM stops it, and it exits 0. Bad arguments or an invalid fixture exit 2
+with the reason. The fixture format, the routes and /_twin/stats: docs/twin.md.`;
+
+export const VERSION_USAGE = `\
+Usage: ai-scrum version
+
+Prints the toolkit's version (also: ai-scrum --version, ai-scrum -v).`;
+
+export const HELP_USAGE = `\
+Usage: ai-scrum help [COMMAND]
+
+Prints the list of commands, or the usage of COMMAND (twin, version, help).`;
