@@ -11,8 +11,7 @@ import { encodeEntries } from '../build/ledger/codec.js';
 import { foldLedger } from '../build/ledger/fold.js';
 import { sameIdentity } from '../build/ledger/identity.js';
 import { RecordingLogger } from '../build/logger.js';
-import { backlogScenario, scenarioFile } from '../build/twin/scenarios.js';
-import { startTwin } from '../build/twin/server.js';
+import { backlogScenario, scenarioFile, startTwin } from '../build/twin/index.js';
 
 async function measureDispatch(issues, activeClaims) {
   const started = performance.now();

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TWIN_MARKER } from '../src/twin/server.js';
+import { TWIN_MARKER } from '../src/twin/index.js';
 import { runBundle } from './support/bundle.js';
 import { ROOT } from './support/source.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createGitHubClient } from '../../src/github/client.js';
 import { GitHubDispatchAdapter } from '../../src/github/dispatch-adapter.js';
-import { startTwin, type Twin } from '../../src/twin/server.js';
+import { startTwin, type Twin } from '../../src/twin/index.js';
 import { client, shopFixture } from '../support/twin.js';
 
 let twin: Twin;

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { effectiveClaims } from '../../src/ledger/fold.js';
 import type { LedgerEntry } from '../../src/ledger/entries.js';
-import type { FixtureInput } from '../../src/twin/fixture.js';
-import { startTwin, type Twin } from '../../src/twin/server.js';
+import { startTwin, type FixtureInput, type Twin } from '../../src/twin/index.js';
 import { runBundle, type BundleResult } from '../support/bundle.js';
 import { readLedger } from '../support/invariants.js';
 import { ledgerIssue, type FixtureComment } from '../support/ledger.js';

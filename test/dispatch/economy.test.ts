@@ -2,8 +2,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { commentsFor } from '../../src/dispatch/dispatch.js';
 import { runDispatch } from '../../src/dispatch/run.js';
 import { decodeEntries } from '../../src/ledger/codec.js';
-import { backlogScenario } from '../../src/twin/scenarios.js';
-import { startTwin, type Twin } from '../../src/twin/server.js';
+import { backlogScenario, startTwin, type Twin } from '../../src/twin/index.js';
 import { twinDeps } from '../support/dispatch.js';
 
 let twin: Twin;

@@ -6,9 +6,7 @@ import { readLink } from '../../src/ledger/chain.js';
 import { encodeEntries } from '../../src/ledger/codec.js';
 import { effectiveClaims } from '../../src/ledger/fold.js';
 import { appendComments } from '../../src/ledger/ledger.js';
-import type { FixtureInput } from '../../src/twin/fixture.js';
-import { seededRandom } from '../../src/twin/faults.js';
-import { startTwin, type Twin } from '../../src/twin/server.js';
+import { seededRandom, startTwin, type FixtureInput, type Twin } from '../../src/twin/index.js';
 import { twinDeps } from '../support/dispatch.js';
 import {
   counters,

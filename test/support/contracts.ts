@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import { parse, validate } from 'graphql';
-import { githubGraphqlSchema } from '../../src/twin/graphql.js';
+import { githubGraphqlSchema } from '../../src/twin/index.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext its plugin sits on `.default`.
 const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ??

@@ -1,7 +1,7 @@
 import type { ActionDeps } from '../../src/action-deps.js';
 import { createGitHubClient } from '../../src/github/client.js';
 import { RecordingLogger } from '../../src/logger.js';
-import type { Twin } from '../../src/twin/server.js';
+import type { Twin } from '../../src/twin/index.js';
 
 /** An action's dependencies pointed at the twin, recording outputs and the summary. */
 export function twinDeps(

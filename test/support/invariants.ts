@@ -5,7 +5,7 @@ import type { LedgerEntry } from '../../src/ledger/entries.js';
 import { createGitHubClient } from '../../src/github/client.js';
 import { GitHubLedgerAdapter } from '../../src/github/ledger-adapter.js';
 import { openLedger, type Ledger } from '../../src/ledger/ledger.js';
-import type { Twin } from '../../src/twin/server.js';
+import type { Twin } from '../../src/twin/index.js';
 
 /**
  * The ledger's invariants, checked from what the twin holds and what dispatch handed out, not

@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { FixtureInput } from '../../src/twin/fixture.js';
-import type { Twin } from '../../src/twin/server.js';
+import type { FixtureInput, Twin } from '../../src/twin/index.js';
 import { ROOT } from './source.js';
 
 const exec = promisify(execFile);

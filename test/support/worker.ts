@@ -1,4 +1,4 @@
-import type { Twin } from '../../src/twin/server.js';
+import type { Twin } from '../../src/twin/index.js';
 import { client } from './twin.js';
 
 /**

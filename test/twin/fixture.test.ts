@@ -1,8 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FixtureError, parseFixture, type FixtureInput } from '../../src/twin/fixture.js';
-import { startTwin } from '../../src/twin/server.js';
+import { FixtureError, parseFixture, startTwin, type FixtureInput } from '../../src/twin/index.js';
 import { ROOT } from '../support/source.js';
 import { client, shopFixture } from '../support/twin.js';
 

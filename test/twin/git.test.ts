@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTwin, type Twin } from '../../src/twin/server.js';
+import { startTwin, type Twin } from '../../src/twin/index.js';
 import { client, cloneUrl, git, shopFixture } from '../support/twin.js';
 
 let twin: Twin;

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { parseFixture } from '../../src/twin/fixture.js';
-import { startTwin, type Twin } from '../../src/twin/server.js';
+import { parseFixture, startTwin, type Twin } from '../../src/twin/index.js';
 import { graphqlSchemaErrors, responseProblems } from '../support/contracts.js';
 import { client, shopFixture } from '../support/twin.js';
 

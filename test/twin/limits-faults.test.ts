@@ -3,8 +3,8 @@ import { createGitHubClient } from '../../src/github/client.js';
 import { VIEWER_QUERY } from '../../src/github/graphql.js';
 import { ROUTES } from '../../src/github/routes.js';
 import { RecordingLogger } from '../../src/logger.js';
-import { FaultInjector, routePattern, seededRandom } from '../../src/twin/faults.js';
-import { startTwin, type Twin } from '../../src/twin/server.js';
+import { FaultInjector, routePattern } from '../../src/twin/faults.js';
+import { seededRandom, startTwin, type Twin } from '../../src/twin/index.js';
 import { client, shopFixture } from '../support/twin.js';
 
 let twin: Twin | undefined;

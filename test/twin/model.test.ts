@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { startTwin, type Twin } from '../../src/twin/server.js';
+import { startTwin, type Twin } from '../../src/twin/index.js';
 import { ROOT } from '../support/source.js';
 import { shopFixture } from '../support/twin.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { startTwin, type Twin } from '../../src/twin/server.js';
+import { startTwin, type Twin } from '../../src/twin/index.js';
 import { graphqlSchemaErrors, responseProblems } from '../support/contracts.js';
 import { client, shopFixture } from '../support/twin.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ROUTES } from '../../src/github/routes.js';
 import { matchRoute, REST_ROUTES } from '../../src/twin/rest.js';
-import { startTwin, type Twin } from '../../src/twin/server.js';
+import { startTwin, type Twin } from '../../src/twin/index.js';
 import { responseProblems, routeProblem } from '../support/contracts.js';
 import { client, shopFixture } from '../support/twin.js';
 

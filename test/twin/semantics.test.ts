@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { startTwin, type Twin } from '../../src/twin/server.js';
+import { startTwin, type Twin } from '../../src/twin/index.js';
 import { client, LABELLED_ISSUES_QUERY, shopFixture } from '../support/twin.js';
 
 let twin: Twin;
