@@ -29,6 +29,7 @@ export const DISPATCH_INPUTS = {
   'complexity-order':
     'complexity:xs,complexity:small,complexity:medium,complexity:large,complexity:xl',
   'fallback-footprint': '**',
+  'protected-paths': '.github/**',
   ...LABEL_DEFAULTS,
 } as const;
 

@@ -1,3 +1,4 @@
+import picomatch from 'picomatch';
 import type { IssueRecord } from '../ledger/entries.js';
 import {
   effectiveClaim,
@@ -6,7 +7,8 @@ import {
   utcDay,
   type LedgerState,
 } from '../ledger/fold.js';
-import { identityKey, type Identity } from '../ledger/identity.js';
+import { identityKey, showIdentity, type Identity } from '../ledger/identity.js';
+import { attemptEstimate, type Estimate } from './admission.js';
 import { estimateFootprint, type Footprint, type RepositoryTree } from './footprint.js';
 import {
   canWrite,
@@ -37,6 +39,8 @@ export interface PlanSettings {
   complexityOrder: string[];
   /** Entries locked for an issue whose text names no file of the repository. */
   fallbackFootprint: string[];
+  /** Globs no AI worker may change: an issue whose footprint names one is left to people. */
+  protectedPaths: string[];
 }
 
 /** A pull request labelled for conflict resolution, going back to a worker. */
@@ -74,12 +78,95 @@ export interface Picked {
   title: string;
   epoch: number;
   footprint: Footprint;
+  /** The issue's complexity label, if it has one of the configured ones. */
+  complexity: string | null;
+  estimate: Estimate;
+}
+
+/** Why an issue was not picked: data, described for people by `describeSkip`. */
+export type SkipReason =
+  | { kind: 'tracking-issue' }
+  | { kind: 'labelled'; label: string }
+  | { kind: 'conflict-label'; label: string }
+  | { kind: 'resolving' }
+  | { kind: 'in-progress'; claim: string; epoch: number }
+  | { kind: 'attempts-used'; attempts: number; max: number }
+  | { kind: 'issue-budget'; spent: number; budget: number }
+  | { kind: 'daily-budget'; budget: number }
+  | { kind: 'over-estimate'; scope: 'issue' | 'day'; left: number; estimate: number }
+  | { kind: 'protected'; path: string }
+  | { kind: 'native-blockers'; count: number }
+  | { kind: 'sub-issues'; count: number }
+  | { kind: 'blocked-by'; issue: number }
+  | { kind: 'sub-issue-order'; earlier: number; parent: number }
+  | { kind: 'locked'; holder: number; path: string }
+  | { kind: 'fallback-busy'; fallback: string[] }
+  | { kind: 'no-capacity' }
+  | { kind: 'not-reached' }
+  | { kind: 'unauthorised'; label: string; by: Identity | null; access: string }
+  | { kind: 'no-label-record'; label: string }
+  | { kind: 'edited'; what: 'body' | 'title'; by: Identity | null; access: string; label: string }
+  | { kind: 'from-fork' }
+  | { kind: 'foreign-pull'; author: Identity | null }
+  | { kind: 'never-claimed'; issue: number };
+
+export function describeSkip(reason: SkipReason): string {
+  switch (reason.kind) {
+    case 'tracking-issue':
+      return 'the tracking issue is never work';
+    case 'labelled':
+      return `labelled ${reason.label}`;
+    case 'conflict-label':
+      return `labelled ${reason.label}: its pull request waits for conflict resolution`;
+    case 'resolving':
+      return 'its pull request is in conflict resolution';
+    case 'in-progress':
+      return `in progress (claim \`${reason.claim}\`, epoch ${reason.epoch})`;
+    case 'attempts-used':
+      return `attempts used (${reason.attempts} of ${reason.max})`;
+    case 'issue-budget':
+      return `issue budget reached ($${reason.spent.toFixed(2)} of $${reason.budget})`;
+    case 'daily-budget':
+      return `daily budget reached ($${reason.budget})`;
+    case 'over-estimate':
+      return `${reason.scope === 'issue' ? 'issue' : 'daily'} budget left ($${reason.left.toFixed(2)}) does not cover the estimate ($${reason.estimate.toFixed(2)})`;
+    case 'protected':
+      return `touches the protected path \`${reason.path}\`: a human must do it`;
+    case 'native-blockers':
+      return `blocked by ${reason.count} open issue${reason.count === 1 ? '' : 's'} (native dependency)`;
+    case 'sub-issues':
+      return `waits for ${reason.count} open sub-issue${reason.count === 1 ? '' : 's'}`;
+    case 'blocked-by':
+      return `blocked by #${reason.issue}`;
+    case 'sub-issue-order':
+      return `waits for #${reason.earlier}, an earlier sub-issue of #${reason.parent}`;
+    case 'locked':
+      return `conflicts with #${reason.holder} on \`${reason.path}\``;
+    case 'fallback-busy':
+      return `names no file; runs alone under the fallback \`${reason.fallback.join(', ')}\``;
+    case 'no-capacity':
+      return 'no capacity';
+    case 'not-reached':
+      return 'not checked this run (lookup limit)';
+    case 'unauthorised':
+      return `not authorised: ${reason.label} applied by ${showIdentity(reason.by)} (${reason.access})`;
+    case 'no-label-record':
+      return `not authorised: no record of who applied ${reason.label}`;
+    case 'edited':
+      return `${reason.what} edited by ${showIdentity(reason.by)} (${reason.access}) after ${reason.label} was applied`;
+    case 'from-fork':
+      return 'from a fork';
+    case 'foreign-pull':
+      return `opened by ${showIdentity(reason.author)}, not the toolkit`;
+    case 'never-claimed':
+      return `#${reason.issue} was never claimed`;
+  }
 }
 
 export interface Skipped {
   issue: number;
   title: string;
-  reason: string;
+  reason: SkipReason;
 }
 
 export interface Plan {
@@ -87,6 +174,8 @@ export interface Plan {
   skipped: Skipped[];
   capacity: number;
   activeClaims: number;
+  /** The day's budget left before this batch. */
+  dayLeftUsd: number;
   /** Lookups needed before the plan is final; empty when it is. */
   needs: { details: number[]; permissions: Identity[]; references: number[] };
 }
@@ -116,310 +205,410 @@ export function queueOrder(
   );
 }
 
-const show = (identity: Identity | null): string =>
-  identity === null ? 'a deleted account' : `${identity.login}${identity.bot ? '[bot]' : ''}`;
+/** The configured complexity label an issue carries, if any. */
+function complexityOf(labels: readonly string[], order: readonly string[]): string | null {
+  const index = rank(labels, order);
+  return index < order.length ? order[index]! : null;
+}
 
-export function planDispatch(input: PlanInput, settings: PlanSettings): Plan {
-  const { ledger, now, tree } = input;
-  const active = effectiveClaims(ledger, now);
-  const capacity = Math.max(settings.maxWorkers - active.length, 0);
-  const picked: Picked[] = [];
-  const skipped: Skipped[] = [];
-  const needs: Plan['needs'] = { details: [], permissions: [], references: [] };
-  const budgetReached = spendOn(ledger, utcDay(now.toISOString())) >= settings.dailyBudgetUsd;
-  const inBacklog = new Map(input.backlog.map((issue) => [issue.number, issue]));
+/**
+ * Everything a plan decides with: the locks held and taken, the money left, the lookups still
+ * needed. Built once per plan; the rules below read it, and `pick` changes it.
+ */
+class Planning {
+  readonly picked: Picked[] = [];
+  readonly skipped: Skipped[] = [];
+  readonly needs: Plan['needs'] = { details: [], permissions: [], references: [] };
+  readonly capacity: number;
+  readonly activeClaims: number;
+  readonly dayLeftUsd: number;
+  readonly inBacklog: Map<number, BacklogIssue>;
+  /** Issues whose pull request is the toolkit's own and in conflict resolution. */
+  readonly resolving = new Set<number>();
+  private readonly locks = new Map<string, number>();
+  private readonly footprints = new Map<number, Footprint>();
+  private readonly protectedPath: (path: string) => boolean;
+  private committedUsd = 0;
 
-  const footprints = new Map<number, Footprint>();
-  const footprintOf = (issue: BacklogIssue): Footprint => {
-    let found = footprints.get(issue.number);
+  constructor(
+    readonly input: PlanInput,
+    readonly settings: PlanSettings,
+  ) {
+    const { ledger, now, tree } = input;
+    const active = effectiveClaims(ledger, now);
+    this.activeClaims = active.length;
+    this.capacity = Math.max(settings.maxWorkers - active.length, 0);
+    this.dayLeftUsd = settings.dailyBudgetUsd - spendOn(ledger, utcDay(now.toISOString()));
+    this.inBacklog = new Map(input.backlog.map((issue) => [issue.number, issue]));
+    this.protectedPath = picomatch(settings.protectedPaths, { dot: true });
+    // New files named by claims take part in glob expansion, so `src/**` meets `src/new.ts`.
+    tree.addPlanned(active.flatMap((claim) => claim.files));
+    for (const claim of active) this.lock(claim.issue, claim.files);
+  }
+
+  record(issue: number): IssueRecord | undefined {
+    return this.input.ledger.issues.get(issue);
+  }
+
+  footprintOf(issue: BacklogIssue): Footprint {
+    let found = this.footprints.get(issue.number);
     if (!found) {
-      found = estimateFootprint(issue.title, issue.body, tree, settings.fallbackFootprint);
-      footprints.set(issue.number, found);
+      found = estimateFootprint(
+        issue.title,
+        issue.body,
+        this.input.tree,
+        this.settings.fallbackFootprint,
+      );
+      this.footprints.set(issue.number, found);
     }
     return found;
-  };
-  // New files named by claims take part in glob expansion, so `src/**` meets `src/new.ts`.
-  tree.addPlanned(active.flatMap((claim) => claim.files));
+  }
 
-  const locks = new Map<string, number>();
-  const lock = (issue: number, entries: readonly string[]) => {
+  private lock(issue: number, entries: readonly string[]): void {
     for (const entry of entries)
-      for (const path of tree.expand(entry)) if (!locks.has(path)) locks.set(path, issue);
-  };
-  for (const claim of active) lock(claim.issue, claim.files);
-  const conflictWith = (issue: number, entries: readonly string[]): string | undefined => {
-    for (const entry of entries) {
-      for (const path of tree.expand(entry)) {
-        const owner = locks.get(path);
-        if (owner !== undefined && owner !== issue)
-          return `conflicts with #${owner} on \`${path}\``;
+      for (const path of this.input.tree.expand(entry))
+        if (!this.locks.has(path)) this.locks.set(path, issue);
+  }
+
+  /** A held lock, or one taken earlier in this batch, on a path of the footprint. */
+  clash(issue: number, footprint: Footprint): SkipReason | undefined {
+    for (const entry of footprint.entries) {
+      for (const path of this.input.tree.expand(entry)) {
+        const holder = this.locks.get(path);
+        if (holder !== undefined && holder !== issue)
+          return footprint.source === 'fallback'
+            ? { kind: 'fallback-busy', fallback: footprint.entries }
+            : { kind: 'locked', holder, path };
       }
     }
     return undefined;
-  };
-  const nextEpoch = (issue: number) => (ledger.issues.get(issue)?.epoch ?? 0) + 1;
-  // Every claim of an issue, a conflict resolution too, counts against its attempts and budget.
-  const spent = (record: IssueRecord | undefined): string | undefined => {
-    const attempts = record?.attempts ?? 0;
-    const spend = record?.spendUsd ?? 0;
-    if (attempts >= settings.maxAttempts)
-      return `attempts used (${attempts} of ${settings.maxAttempts})`;
-    if (spend >= settings.issueBudgetUsd)
-      return `issue budget reached ($${spend.toFixed(2)} of $${settings.issueBudgetUsd})`;
-    if (budgetReached) return `daily budget reached ($${settings.dailyBudgetUsd})`;
-    return undefined;
-  };
+  }
 
-  // Authorisation: a label counts when it comes from someone with write access (or the ledger's
-  // writers); undefined while the permission is still to be looked up.
-  const authorised = (identity: Identity | null): boolean | undefined => {
+  /** A path the footprint names that no AI worker may change (a fallback names nothing). */
+  protectedIn(footprint: Footprint): string | undefined {
+    if (footprint.source === 'fallback' || this.settings.protectedPaths.length === 0)
+      return undefined;
+    for (const entry of footprint.entries) {
+      if (this.protectedPath(entry)) return entry;
+      const hit = this.input.tree.expand(entry).find(this.protectedPath);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  estimateFor(labels: readonly string[]): { complexity: string | null; estimate: Estimate } {
+    const complexity = complexityOf(labels, this.settings.complexityOrder);
+    return { complexity, estimate: attemptEstimate(this.input.ledger.costs, complexity) };
+  }
+
+  /** Attempts, the issue's budget and the day's, against what one more attempt should cost. */
+  unaffordable(issue: number, estimate: Estimate): SkipReason | undefined {
+    const record = this.record(issue);
+    const attempts = record?.attempts ?? 0;
+    const spent = record?.spendUsd ?? 0;
+    const { maxAttempts, issueBudgetUsd, dailyBudgetUsd } = this.settings;
+    if (attempts >= maxAttempts) return { kind: 'attempts-used', attempts, max: maxAttempts };
+    if (spent >= issueBudgetUsd) return { kind: 'issue-budget', spent, budget: issueBudgetUsd };
+    if (this.dayLeftUsd <= 0) return { kind: 'daily-budget', budget: dailyBudgetUsd };
+    if (issueBudgetUsd - spent < estimate.usd)
+      return {
+        kind: 'over-estimate',
+        scope: 'issue',
+        left: issueBudgetUsd - spent,
+        estimate: estimate.usd,
+      };
+    const dayLeft = this.dayLeftUsd - this.committedUsd;
+    if (dayLeft < estimate.usd)
+      return { kind: 'over-estimate', scope: 'day', left: dayLeft, estimate: estimate.usd };
+    return undefined;
+  }
+
+  full(): boolean {
+    return this.picked.length >= this.capacity;
+  }
+
+  /** Whether a label or edit by someone counts; undefined while their permission is unknown. */
+  authorised(identity: Identity | null): boolean | undefined {
     if (identity === null) return false;
-    if (input.trusted(identity)) return true;
-    const permission = input.permission(identity);
+    if (this.input.trusted(identity)) return true;
+    const permission = this.input.permission(identity);
     if (permission === undefined) {
-      needs.permissions.push(identity);
+      this.needs.permissions.push(identity);
       return undefined;
     }
     return canWrite(permission);
-  };
-  const accessOf = (identity: Identity | null) =>
-    `${(identity ? input.permission(identity) : 'none') ?? 'unknown'} access`;
+  }
 
-  // Conflict resolutions go first, under the same locks and claims. A branch named for an issue
-  // proves nothing (anyone can name a branch): the pull request must come from the toolkit, in
-  // this repository, for an issue it claimed, and be labelled by someone who may send it back.
-  const resolving = new Set<number>();
+  accessOf(identity: Identity | null): string {
+    return `${(identity ? this.input.permission(identity) : 'none') ?? 'unknown'} access`;
+  }
+
+  skip(issue: number, title: string, reason: SkipReason): void {
+    this.skipped.push({ issue, title, reason });
+  }
+
+  pick(picked: Omit<Picked, 'epoch'>): void {
+    this.picked.push({ ...picked, epoch: (this.record(picked.issue)?.epoch ?? 0) + 1 });
+    this.lock(picked.issue, picked.footprint.entries);
+    this.committedUsd += picked.estimate.usd;
+  }
+
+  plan(): Plan {
+    const unique = <T>(items: T[], key: (item: T) => string) => [
+      ...new Map(items.map((item) => [key(item), item])).values(),
+    ];
+    return {
+      picked: this.picked,
+      skipped: this.skipped,
+      capacity: this.capacity,
+      activeClaims: this.activeClaims,
+      dayLeftUsd: this.dayLeftUsd,
+      needs: {
+        details: unique(this.needs.details, String),
+        permissions: unique(this.needs.permissions, identityKey),
+        references: unique(this.needs.references, String),
+      },
+    };
+  }
+}
+
+/** A rule that decides from what dispatch already holds: no lookup is spent on what it skips. */
+type Rule = (issue: BacklogIssue, p: Planning) => SkipReason | undefined;
+
+const hasLabel = (issue: BacklogIssue, label: string | undefined) =>
+  label !== undefined && issue.labels.some((l) => l.toLowerCase() === label.toLowerCase());
+
+const openDependency = (issue: BacklogIssue, p: Planning) =>
+  textualDependencies(issue.body)
+    .filter((n) => n !== issue.number)
+    .find((n) => p.inBacklog.has(n) || p.input.referenced.get(n) === true);
+
+/** In order: the first rule that answers gives the reason. */
+const UP_FRONT: readonly Rule[] = [
+  (issue, p) => (p.resolving.has(issue.number) ? { kind: 'resolving' } : undefined),
+  (issue, p) =>
+    hasLabel(issue, p.settings.labels.coordination) ? { kind: 'tracking-issue' } : undefined,
+  (issue, p) =>
+    hasLabel(issue, p.settings.labels.completed)
+      ? { kind: 'labelled', label: p.settings.labels.completed }
+      : undefined,
+  (issue, p) =>
+    hasLabel(issue, p.settings.labels.failed)
+      ? { kind: 'labelled', label: p.settings.labels.failed }
+      : undefined,
+  (issue, p) => {
+    const claim = effectiveClaim(p.input.ledger, issue.number, p.input.now);
+    return claim ? { kind: 'in-progress', claim: claim.claim, epoch: claim.epoch } : undefined;
+  },
+  (issue, p) =>
+    hasLabel(issue, p.settings.labels.conflict)
+      ? { kind: 'conflict-label', label: p.settings.labels.conflict }
+      : undefined,
+  (issue, p) => {
+    const path = p.protectedIn(p.footprintOf(issue));
+    return path ? { kind: 'protected', path } : undefined;
+  },
+  (issue, p) => p.unaffordable(issue.number, p.estimateFor(issue.labels).estimate),
+  (issue) =>
+    issue.openNativeBlockers > 0
+      ? { kind: 'native-blockers', count: issue.openNativeBlockers }
+      : undefined,
+  (issue) =>
+    issue.openSubIssues > 0 ? { kind: 'sub-issues', count: issue.openSubIssues } : undefined,
+  (issue, p) => {
+    const blocker = openDependency(issue, p);
+    return blocker !== undefined ? { kind: 'blocked-by', issue: blocker } : undefined;
+  },
+  (issue, p) => p.clash(issue.number, p.footprintOf(issue)),
+  (_issue, p) => (p.full() ? { kind: 'no-capacity' } : undefined),
+];
+
+/** Rules that need the issue's details: who labelled and edited it, and its place among siblings. */
+function authority(issue: BacklogIssue, details: IssueDetails, p: Planning) {
+  const ready = p.settings.labels.ready;
+  const label = details.readyLabel;
+  if (!label) return { kind: 'no-label-record', label: ready } as const;
+  const labelOk = p.authorised(label.actor);
+  const late = details.edits.filter((edit) => edit.at > label.at);
+  const edits = late.map((edit) => ({ edit, ok: p.authorised(edit.actor) }));
+  if (labelOk === undefined || edits.some((e) => e.ok === undefined)) return 'pending' as const;
+  if (!labelOk)
+    return {
+      kind: 'unauthorised',
+      label: ready,
+      by: label.actor,
+      access: p.accessOf(label.actor),
+    } as const;
+  const lesser = edits.find((e) => !e.ok);
+  if (lesser)
+    return {
+      kind: 'edited',
+      what: lesser.edit.what,
+      by: lesser.edit.actor,
+      access: p.accessOf(lesser.edit.actor),
+      label: ready,
+    } as const;
+  if (details.parent) {
+    const siblings = details.parent.subIssues;
+    const position = siblings.findIndex((sub) => sub.number === issue.number);
+    const earlier = siblings.slice(0, Math.max(position, 0)).find((sub) => sub.open);
+    if (earlier)
+      return {
+        kind: 'sub-issue-order',
+        earlier: earlier.number,
+        parent: details.parent.number,
+      } as const;
+  }
+  return undefined;
+}
+
+/**
+ * Conflict resolutions go first, under the same locks and claims. A branch named for an issue
+ * proves nothing (anyone can name a branch): the pull request must come from the toolkit, in
+ * this repository, for an issue it claimed, and be labelled by someone who may send it back.
+ */
+function planConflicts(p: Planning): void {
+  const { input, settings } = p;
   for (const conflict of [...input.conflicts].sort((a, b) => a.pull - b.pull)) {
     const title = `conflict in #${conflict.pull}: ${conflict.title}`;
-    const skip = (reason: string) => skipped.push({ issue: conflict.issue, title, reason });
-    const record = ledger.issues.get(conflict.issue);
+    const skip = (reason: SkipReason) => p.skip(conflict.issue, title, reason);
+    const record = p.record(conflict.issue);
     if (conflict.fromFork) {
-      skip('from a fork');
+      skip({ kind: 'from-fork' });
       continue;
     }
     if (conflict.author === null || !input.trusted(conflict.author)) {
-      skip(`opened by ${show(conflict.author)}, not the toolkit`);
+      skip({ kind: 'foreign-pull', author: conflict.author });
       continue;
     }
     if ((record?.epoch ?? 0) === 0) {
-      skip(`#${conflict.issue} was never claimed`);
+      skip({ kind: 'never-claimed', issue: conflict.issue });
       continue;
     }
     // The pull request is the toolkit's own: its issue waits for it, whatever happens to it here.
-    resolving.add(conflict.issue);
-    const claim = effectiveClaim(ledger, conflict.issue, now);
+    p.resolving.add(conflict.issue);
+    const claim = effectiveClaim(input.ledger, conflict.issue, input.now);
     if (claim) {
-      skip(`in progress (claim \`${claim.claim}\`, epoch ${claim.epoch})`);
+      skip({ kind: 'in-progress', claim: claim.claim, epoch: claim.epoch });
       continue;
     }
-    const refused = spent(record);
+    const issue = p.inBacklog.get(conflict.issue);
+    const { complexity, estimate } = p.estimateFor(issue?.labels ?? []);
+    const refused = p.unaffordable(conflict.issue, estimate);
     if (refused) {
       skip(refused);
       continue;
     }
-    if (picked.length >= capacity) {
-      skip('no capacity');
+    if (p.full()) {
+      skip({ kind: 'no-capacity' });
       continue;
     }
-    const labelOk = authorised(conflict.labelledBy);
+    const labelOk = p.authorised(conflict.labelledBy);
     if (labelOk === undefined) {
-      skip('not reached (waiting for checks)');
+      skip({ kind: 'not-reached' });
       continue;
     }
     if (!labelOk) {
       skip(
         conflict.labelledBy
-          ? `not authorised: ${settings.labels.conflict} applied by ${show(conflict.labelledBy)} (${accessOf(conflict.labelledBy)})`
-          : `not authorised: no record of who applied ${settings.labels.conflict}`,
+          ? {
+              kind: 'unauthorised',
+              label: settings.labels.conflict,
+              by: conflict.labelledBy,
+              access: p.accessOf(conflict.labelledBy),
+            }
+          : { kind: 'no-label-record', label: settings.labels.conflict },
       );
       continue;
     }
     const remembered = record?.lastFiles ?? [];
-    const issue = inBacklog.get(conflict.issue);
     const footprint: Footprint =
       remembered.length > 0
         ? { entries: [...remembered], source: 'explicit', hiddenTextIgnored: false }
         : issue
-          ? footprintOf(issue)
+          ? p.footprintOf(issue)
           : {
               entries: [...settings.fallbackFootprint],
               source: 'fallback',
               hiddenTextIgnored: false,
             };
-    const clash = conflictWith(conflict.issue, footprint.entries);
+    const clash = p.clash(conflict.issue, footprint);
     if (clash) {
       skip(clash);
       continue;
     }
-    picked.push({
+    p.pick({
       kind: 'conflict',
       issue: conflict.issue,
       pull: conflict.pull,
       title: conflict.title,
-      epoch: nextEpoch(conflict.issue),
       footprint,
+      complexity,
+      estimate,
     });
-    lock(conflict.issue, footprint.entries);
   }
+}
 
+/**
+ * Issues in queue order. What is known up front decides first; only an issue that passes those
+ * rules costs a lookup. An issue waiting for its lookup holds its place: nothing behind it may
+ * overtake it, but the lookups the next ones need are gathered now, so one round serves several.
+ */
+function planIssues(p: Planning): void {
   let pending = false;
   let looked = 0;
-  for (const issue of queueOrder(input.backlog, settings)) {
-    const skip = (reason: string) =>
-      skipped.push({ issue: issue.number, title: issue.title, reason });
-    const labels = issue.labels.map((label) => label.toLowerCase());
-    const record = ledger.issues.get(issue.number);
-    const claim = effectiveClaim(ledger, issue.number, now);
-    if (resolving.has(issue.number)) {
-      skip('its pull request is in conflict resolution');
+  for (const issue of queueOrder(p.input.backlog, p.settings)) {
+    const skip = (reason: SkipReason) => p.skip(issue.number, issue.title, reason);
+    const known = UP_FRONT.reduce<SkipReason | undefined>(
+      (found, rule) => found ?? rule(issue, p),
+      undefined,
+    );
+    if (known) {
+      skip(known);
       continue;
     }
-    if (
-      settings.labels.coordination &&
-      labels.includes(settings.labels.coordination.toLowerCase())
-    ) {
-      skip('the tracking issue is never work');
+    const unknownReferences = textualDependencies(issue.body).filter(
+      (n) => n !== issue.number && !p.input.referenced.has(n),
+    );
+    const details = p.input.details.get(issue.number);
+    const lookAhead = looked < LOOKAHEAD + p.capacity - p.picked.length;
+    if (pending || unknownReferences.length > 0 || !details) {
+      if (lookAhead) {
+        p.needs.references.push(...unknownReferences);
+        if (!details) p.needs.details.push(issue.number);
+        else authority(issue, details, p);
+      }
+      pending = true;
+      looked++;
+      skip({ kind: 'not-reached' });
       continue;
     }
-    if (labels.includes(settings.labels.completed.toLowerCase())) {
-      skip(`labelled ${settings.labels.completed}`);
+    const refused = authority(issue, details, p);
+    if (refused === 'pending') {
+      pending = true;
+      looked++;
+      skip({ kind: 'not-reached' });
       continue;
     }
-    if (labels.includes(settings.labels.failed.toLowerCase())) {
-      skip(`labelled ${settings.labels.failed}`);
-      continue;
-    }
-    if (claim) {
-      skip(`in progress (claim \`${claim.claim}\`, epoch ${claim.epoch})`);
-      continue;
-    }
-    if (labels.includes(settings.labels.conflict.toLowerCase())) {
-      skip(`labelled ${settings.labels.conflict}: its pull request waits for conflict resolution`);
-      continue;
-    }
-    const refused = spent(record);
     if (refused) {
       skip(refused);
       continue;
     }
-    if (issue.openNativeBlockers > 0) {
-      skip(
-        `blocked by ${issue.openNativeBlockers} open issue${issue.openNativeBlockers === 1 ? '' : 's'} (native dependency)`,
-      );
-      continue;
-    }
-    if (issue.openSubIssues > 0) {
-      skip(
-        `waits for ${issue.openSubIssues} open sub-issue${issue.openSubIssues === 1 ? '' : 's'}`,
-      );
-      continue;
-    }
-    const dependencies = textualDependencies(issue.body).filter(
-      (number) => number !== issue.number,
-    );
-    const openDependency = dependencies.find(
-      (number) => inBacklog.has(number) || input.referenced.get(number) === true,
-    );
-    if (openDependency !== undefined) {
-      skip(`blocked by #${openDependency}`);
-      continue;
-    }
-    if (picked.length >= capacity) {
-      skip('no capacity');
-      continue;
-    }
-    const unknownReference = dependencies.filter((number) => !input.referenced.has(number));
-    const details = input.details.get(issue.number);
-    if (pending) {
-      // An earlier issue awaits a lookup: nothing behind it may overtake it, but the lookups
-      // it will need are gathered now, so one round serves several issues.
-      if (looked < LOOKAHEAD + capacity - picked.length) {
-        needs.references.push(...unknownReference);
-        if (!details) needs.details.push(issue.number);
-        else
-          for (const actor of [
-            details.readyLabel?.actor,
-            ...details.edits.map((edit) => edit.actor),
-          ])
-            authorised(actor ?? null);
-      }
-      looked++;
-      skip('not reached (waiting for an earlier issue’s checks)');
-      continue;
-    }
-    if (unknownReference.length > 0 || !details) {
-      needs.references.push(...unknownReference);
-      if (!details) needs.details.push(issue.number);
-      pending = true;
-      looked++;
-      skip('not reached (waiting for checks)');
-      continue;
-    }
-    const label = details.readyLabel;
-    const labelOk = label ? authorised(label.actor) : false;
-    const lateEdits = label ? details.edits.filter((edit) => edit.at > label.at) : [];
-    const editsOk = lateEdits.map((edit) => ({ edit, ok: authorised(edit.actor) }));
-    if (labelOk === undefined || editsOk.some((e) => e.ok === undefined)) {
-      pending = true;
-      looked++;
-      skip('not reached (waiting for checks)');
-      continue;
-    }
-    if (!label) {
-      skip(`not authorised: no record of who applied ${settings.labels.ready}`);
-      continue;
-    }
-    if (!labelOk) {
-      skip(
-        `not authorised: ${settings.labels.ready} applied by ${show(label.actor)} (${accessOf(label.actor)})`,
-      );
-      continue;
-    }
-    const lesser = editsOk.find((e) => !e.ok);
-    if (lesser) {
-      skip(
-        `${lesser.edit.what} edited by ${show(lesser.edit.actor)} (${accessOf(lesser.edit.actor)}) after ${settings.labels.ready} was applied`,
-      );
-      continue;
-    }
-    if (details.parent) {
-      const position = details.parent.subIssues.findIndex((sub) => sub.number === issue.number);
-      const earlier = details.parent.subIssues
-        .slice(0, Math.max(position, 0))
-        .find((sub) => sub.open);
-      if (earlier) {
-        skip(`waits for #${earlier.number}, an earlier sub-issue of #${details.parent.number}`);
-        continue;
-      }
-    }
-    const footprint = footprintOf(issue);
-    const clash = conflictWith(issue.number, footprint.entries);
-    if (clash) {
-      skip(clash);
-      continue;
-    }
-    picked.push({
+    const { complexity, estimate } = p.estimateFor(issue.labels);
+    p.pick({
       kind: 'issue',
       issue: issue.number,
       title: issue.title,
-      epoch: nextEpoch(issue.number),
-      footprint,
+      footprint: p.footprintOf(issue),
+      complexity,
+      estimate,
     });
-    lock(issue.number, footprint.entries);
   }
+}
 
-  const unique = <T>(items: T[], key: (item: T) => string) => [
-    ...new Map(items.map((item) => [key(item), item])).values(),
-  ];
-  return {
-    picked,
-    skipped,
-    capacity,
-    activeClaims: active.length,
-    needs: {
-      details: unique(needs.details, String),
-      permissions: unique(needs.permissions, identityKey),
-      references: unique(needs.references, String),
-    },
-  };
+export function planDispatch(input: PlanInput, settings: PlanSettings): Plan {
+  const planning = new Planning(input, settings);
+  planConflicts(planning);
+  planIssues(planning);
+  return planning.plan();
 }

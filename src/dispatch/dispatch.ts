@@ -53,6 +53,8 @@ export interface RunContext {
   runAttempt: number;
   /** Who started the run, and by which event: a recovery needs a maintainer's workflow_dispatch. */
   actor: string;
+  /** Who started this attempt of it (a re-run), when not the original actor. */
+  triggeringActor: string;
   event: string;
 }
 
@@ -80,6 +82,10 @@ export interface DispatchReport {
   tampering: Tampering[];
   /** Set when this run recovered the ledger. */
   recovery: Recovery | null;
+  /** The day's budget left before this batch. */
+  dayLeftUsd: number;
+  /** Ledger comments this run wrote (claims, expirations, a rotation's snapshot). */
+  written: number;
 }
 
 /** Rotate the log to a fresh tracking issue past this many comments, so one read holds it all. */
@@ -173,6 +179,8 @@ export async function dispatch(
     warnings,
     tampering: ledger.tampering,
     recovery: null,
+    dayLeftUsd: 0,
+    written: 0,
   };
   if (options.recoverLedger) {
     if (ledger.tampering.length === 0) {
@@ -186,7 +194,11 @@ export async function dispatch(
           ports.ledger,
           ledger,
           ledgerSettings,
-          { at: isoSeconds(now), lease: isoSeconds(leaseEnd(now, options.leaseMinutes)) },
+          {
+            at: isoSeconds(now),
+            lease: isoSeconds(leaseEnd(now, options.leaseMinutes)),
+            fallback: options.fallbackFootprint,
+          },
           commentsFor,
           renderDashboard({
             state: ledger.state,
@@ -309,11 +321,8 @@ export async function dispatch(
       `Issue #${forced} was asked for but is not an open issue labelled ${labels.ready}; it was not dispatched.`,
     );
   }
-  report.skipped = plan.skipped.map((s) =>
-    s.reason.startsWith('not reached')
-      ? { ...s, reason: 'not checked this run (lookup limit)' }
-      : s,
-  );
+  report.skipped = plan.skipped;
+  report.dayLeftUsd = plan.dayLeftUsd;
   report.capacity = plan.capacity;
   report.activeClaims = plan.activeClaims;
 
@@ -340,6 +349,7 @@ export async function dispatch(
     lease: c.lease,
     at,
     ...(c.pull ? { pr: c.pull } : {}),
+    ...(c.complexity ? { complexity: c.complexity } : {}),
   }));
   const entries: LedgerEntry[] = [...expired, ...claimEntries];
   const dashboard = (continues?: number) =>
@@ -350,19 +360,10 @@ export async function dispatch(
       dailyBudgetUsd: options.dailyBudgetUsd,
       ...(continues ? { continues } : {}),
     });
-  // Nothing to write: a first run with nothing to claim opens no tracking issue.
-  if (entries.length === 0) {
-    await refreshDashboard(ports.ledger, ledger, state, now, report.skipped, options, warnings);
-    return report;
-  }
-
-  // A long log moves to a fresh tracking issue first, starting with a snapshot of this one.
+  // A long log moves to a fresh tracking issue first, starting with a snapshot of this one; a
+  // log flooded by others moves on the run that finds it, even with nothing else to write.
   if (ledger.head && ledger.commentCount >= ROTATE_AT) {
-    const keep = new Set([
-      ...backlog.map((issue) => issue.number),
-      ...overview.conflicts.map((c) => c.issue),
-    ]);
-    const snapshot = snapshotOf(state, ledger.head.number, at, (issue) => keep.has(issue));
+    const snapshot = snapshotOf(state, ledger.head.number, at);
     report.rotatedFrom = await rotateLedger(
       ports.ledger,
       ledger,
@@ -371,10 +372,17 @@ export async function dispatch(
       commentsFor,
       dashboard,
     );
+    report.written += commentsFor(snapshot).length;
+    report.trackingIssue = ledger.head.number;
   }
-  let written: number[];
+  // Nothing to write: a first run with nothing to claim opens no tracking issue.
+  if (entries.length === 0) {
+    await refreshDashboard(ports.ledger, ledger, state, now, report.skipped, options, warnings);
+    return report;
+  }
+  let appended: number[];
   try {
-    written = await appendComments(
+    appended = await appendComments(
       ports.ledger,
       ledger,
       ledgerSettings,
@@ -388,6 +396,7 @@ export async function dispatch(
     warnings.push(`Claimed nothing: ${error.message}.`);
     return report;
   }
+  report.written += appended.length;
   report.trackingIssue = ledger.head!.number;
 
   // Read the log back: an append that lost its place in the chain to a concurrent one is void.
@@ -396,7 +405,7 @@ export async function dispatch(
     const accepted = new Set(after.log?.accepted.map((c) => c.id));
     const holds = (c: Claimed) =>
       after.tampering.length === 0 &&
-      written.every((id) => accepted.has(id)) &&
+      appended.every((id) => accepted.has(id)) &&
       effectiveClaim(after.state, c.issue, now)?.claim === c.claim;
     report.claimed = claims.filter(holds);
     report.lost = claims.filter((c) => !holds(c));
@@ -434,17 +443,22 @@ export async function dispatch(
 const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const leaseEnd = (now: Date, minutes: number) => new Date(now.getTime() + minutes * 60_000);
 
-/** Recovery rewrites the ledger: only a maintainer may ask for it, and only by hand. */
+/**
+ * Recovery rewrites the ledger: only a maintainer may ask for it, by hand. A re-run keeps the
+ * original run's actor, so whoever re-ran it must be a maintainer too.
+ */
 async function requireMaintainer(port: LedgerPort, context: RunContext): Promise<void> {
   if (context.event !== 'workflow_dispatch')
     throw new ConfigurationError(
       `Invalid input 'recover-ledger': a recovery runs only in a workflow_dispatch run, not on ${context.event || 'an unknown event'}.`,
     );
-  const role = context.actor ? await port.role(context.actor) : 'none';
-  if (role !== 'admin' && role !== 'maintain')
-    throw new ConfigurationError(
-      `Invalid input 'recover-ledger': ${context.actor || 'the run’s actor'} has ${role} access; a recovery needs admin or maintain.`,
-    );
+  for (const actor of new Set([context.actor, context.triggeringActor || context.actor])) {
+    const role = actor ? await port.role(actor) : 'none';
+    if (role !== 'admin' && role !== 'maintain')
+      throw new ConfigurationError(
+        `Invalid input 'recover-ledger': ${actor || 'the run’s actor'} has ${role} access; a recovery needs admin or maintain.`,
+      );
+  }
 }
 
 async function refreshDashboard(
@@ -457,8 +471,9 @@ async function refreshDashboard(
   warnings: string[],
 ): Promise<void> {
   if (!ledger.head) return;
+  // The queue: issues that wait for capacity or for a lock, in queue order.
   const queue = skipped
-    .filter((s) => s.reason === 'no capacity')
+    .filter((s) => ['no-capacity', 'locked', 'fallback-busy'].includes(s.reason.kind))
     .map((s) => ({ issue: s.issue, title: s.title }));
   const body = trackingBody(
     renderDashboard({
@@ -468,7 +483,8 @@ async function refreshDashboard(
       dailyBudgetUsd: options.dailyBudgetUsd,
       ...(ledger.predecessor ? { continues: ledger.predecessor } : {}),
     }),
-    ledger.head.marker,
+    // The chain's length so far: a later deletion of its last comments then shows.
+    { ...ledger.head.marker, seq: ledger.chain.seq },
   );
   if (body === ledger.head.body) return;
   await port

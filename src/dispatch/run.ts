@@ -22,6 +22,7 @@ export function runContext(env: ActionDeps['env']): RunContext & { owner: string
     runId: Number(env['GITHUB_RUN_ID'] ?? 0) || 0,
     runAttempt: Number(env['GITHUB_RUN_ATTEMPT'] ?? 1) || 1,
     actor: env['GITHUB_ACTOR'] ?? '',
+    triggeringActor: env['GITHUB_TRIGGERING_ACTOR'] ?? '',
     event: env['GITHUB_EVENT_NAME'] ?? '',
   };
 }
@@ -57,7 +58,12 @@ export async function runDispatch(deps: ActionDeps, ports?: DispatchPorts): Prom
         : ''),
   );
   for (const warning of report.warnings) deps.logger.warning(warning);
-  await deps.writeSummary(renderSummary(report, `${context.owner}/${context.repo}`));
+  await deps.writeSummary(
+    renderSummary(report, {
+      repository: `${context.owner}/${context.repo}`,
+      serverUrl: (deps.env['GITHUB_SERVER_URL'] || 'https://github.com').replace(/\/+$/, ''),
+    }),
+  );
   if (report.tampering.length > 0 && !report.recovery) {
     throw new ConfigurationError(
       `The ledger was changed by hand (${report.tampering.map(describeTampering).join('; ')}). ` +

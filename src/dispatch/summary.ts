@@ -1,4 +1,5 @@
 import { describeTampering } from '../ledger/chain.js';
+import { describeSkip, type SkipReason } from '../backlog/plan.js';
 import { safeInline } from '../markdown.js';
 import type { DispatchReport } from './dispatch.js';
 
@@ -11,7 +12,37 @@ const cell = (text: string) =>
     .replace(/</g, '&lt;')
     .slice(0, 100);
 
-export function renderSummary(report: DispatchReport, repository: string): string {
+const plural = (count: number, noun: string, nouns = `${noun}s`) =>
+  `${count} ${count === 1 ? noun : nouns}`;
+const usd = (amount: number) => `$${amount.toFixed(2)}`;
+
+/** Where the summary's issue links point: job summaries do not autolink `#N`. */
+export interface SummaryContext {
+  /** OWNER/REPO */
+  repository: string;
+  /** GITHUB_SERVER_URL: https://github.com, or a GitHub Enterprise Server. */
+  serverUrl: string;
+}
+
+/** Reasons that mean "not now, but in line": the queue. */
+const WAITING = new Set<SkipReason['kind']>(['no-capacity', 'locked', 'fallback-busy']);
+
+/** One line on why nothing was dispatched, from the reasons given. */
+function nothingBecause(report: DispatchReport): string {
+  const considered = report.skipped.length;
+  if (considered === 0) return 'no open issue is ready for an AI worker.';
+  if (report.capacity === 0)
+    return `all ${plural(report.activeClaims, 'worker')} are busy (max-workers reached).`;
+  const counts = new Map<string, number>();
+  for (const s of report.skipped) counts.set(s.reason.kind, (counts.get(s.reason.kind) ?? 0) + 1);
+  const [kind, count] = [...counts].sort((a, b) => b[1] - a[1])[0]!;
+  const example = report.skipped.find((s) => s.reason.kind === kind)!;
+  return `none of ${plural(considered, 'candidate')} can start now; most often (${count}): ${describeSkip(example.reason)}.`;
+}
+
+export function renderSummary(report: DispatchReport, where: SummaryContext): string {
+  const link = (issue: number) =>
+    `[#${issue}](${where.serverUrl}/${where.repository}/issues/${issue})`;
   const lines = [
     `## AI Scrum Master — dispatch${report.dryRun ? ' (dry run: nothing was written)' : ''}`,
     '',
@@ -42,17 +73,30 @@ export function renderSummary(report: DispatchReport, repository: string): strin
     );
     return lines.join('\n');
   }
+  const inProgress = report.skipped.filter((s) => s.reason.kind === 'in-progress');
+  const waiting = report.skipped.filter((s) => WAITING.has(s.reason.kind));
+  const others = report.skipped.filter(
+    (s) => s.reason.kind !== 'in-progress' && !WAITING.has(s.reason.kind),
+  );
+  const estimated = report.claimed.reduce((sum, c) => sum + c.estimate.usd, 0);
   lines.push(
-    `${report.claimed.length} picked · ${report.activeClaims} already in progress · capacity ${report.capacity} · ` +
-      `${report.skipped.length} not picked · tracking issue ${report.trackingIssue ? `#${report.trackingIssue}` : 'none yet'}`,
+    `${report.claimed.length} picked · ${report.activeClaims} in progress · capacity ${report.capacity} · ` +
+      `${waiting.length} waiting · ${others.length} not eligible · tracking issue ${report.trackingIssue ? link(report.trackingIssue) : 'none yet'}`,
+    '',
+  );
+  if (report.claimed.length === 0)
+    lines.push(`**Nothing to dispatch:** ${nothingBecause(report)}`, '');
+  lines.push(
+    `Budget: ${usd(Math.max(report.dayLeftUsd, 0))} left today before this batch` +
+      (report.claimed.length > 0 ? `; this batch is estimated at ${usd(estimated)}.` : '.'),
     '',
   );
   if (report.claimed.length > 0) {
     lines.push(
       report.dryRun ? '### Would pick' : '### Picked',
       '',
-      '| Issue | Kind | Claim | Epoch | Footprint |',
-      '| --- | --- | --- | --- | --- |',
+      '| Issue | Kind | Claim | Epoch | Estimate | Footprint |',
+      '| --- | --- | --- | --- | --- | --- |',
     );
     for (const c of report.claimed) {
       const files =
@@ -60,9 +104,15 @@ export function renderSummary(report: DispatchReport, repository: string): strin
           .slice(0, 5)
           .map((f) => `\`${cell(f)}\``)
           .join(', ') +
-        (c.footprint.entries.length > 5 ? ` … (${c.footprint.entries.length})` : '');
+        (c.footprint.entries.length > 5
+          ? ` … (${plural(c.footprint.entries.length, 'entry', 'entries')})`
+          : '');
+      const basis =
+        c.estimate.basis === 'default'
+          ? 'default, no history'
+          : `p80 of ${plural(c.estimate.samples, 'attempt')}${c.estimate.basis === 'all' ? ' of any size' : ''}`;
       lines.push(
-        `| #${c.issue} ${safeInline(c.title)} | ${c.kind}${c.pull ? ` (#${c.pull})` : ''} | \`${c.claim}\` | ${c.epoch} | ${files} (${c.footprint.source}) |`,
+        `| ${link(c.issue)} ${safeInline(c.title)} | ${c.kind}${c.pull ? ` (${link(c.pull)})` : ''} | \`${c.claim}\` | ${c.epoch} | ${usd(c.estimate.usd)} (${basis}) | ${files} (${c.footprint.source}) |`,
       );
     }
     lines.push('');
@@ -71,7 +121,7 @@ export function renderSummary(report: DispatchReport, repository: string): strin
       lines.push(
         ...hidden.map(
           (c) =>
-            `- #${c.issue}: hidden text in the issue was ignored (it named files that its footprint does not lock)`,
+            `- ${link(c.issue)}: hidden text in the issue was ignored (it named files that its footprint does not lock)`,
         ),
         '',
       );
@@ -81,34 +131,46 @@ export function renderSummary(report: DispatchReport, repository: string): strin
     lines.push(
       '### Lost to a concurrent dispatch',
       '',
-      ...report.lost.map((c) => `- #${c.issue}: claim \`${c.claim}\` was void`),
+      ...report.lost.map((c) => `- ${link(c.issue)}: claim \`${c.claim}\` was void`),
       '',
     );
   }
-  // Every other issue gets its reason; the long tail waiting for capacity is listed compactly so
-  // the summary stays far below GitHub's 1 MiB even for very large backlogs.
-  const waiting = report.skipped.filter((s) => s.reason === 'no capacity');
-  const others = report.skipped.filter((s) => s.reason !== 'no capacity');
+  if (inProgress.length > 0) {
+    lines.push(
+      `### In progress (${inProgress.length})`,
+      '',
+      inProgress.map((s) => `${link(s.issue)} (${describeSkip(s.reason)})`).join(', '),
+      '',
+    );
+  }
+  // Every other issue gets its reason; the long tail waiting is listed compactly so the summary
+  // stays far below GitHub's 1 MiB even for very large backlogs.
   if (others.length > 0) {
-    lines.push('### Not picked', '', '| Issue | Reason |', '| --- | --- |');
+    lines.push('### Not eligible now', '', '| Issue | Reason |', '| --- | --- |');
     for (const s of others.slice(0, MAX_ROWS))
-      lines.push(`| #${s.issue} ${safeInline(s.title)} | ${cell(s.reason)} |`);
+      lines.push(`| ${link(s.issue)} ${safeInline(s.title)} | ${cell(describeSkip(s.reason))} |`);
     if (others.length > MAX_ROWS) {
       lines.push(
         '',
-        `Also not picked: ${others
+        `Also not eligible: ${others
           .slice(MAX_ROWS)
-          .map((s) => `#${s.issue} (${cell(s.reason)})`)
+          .map((s) => `#${s.issue} (${cell(describeSkip(s.reason))})`)
           .join(', ')}`,
       );
     }
     lines.push('');
   }
   if (waiting.length > 0) {
+    lines.push(`### Waiting (${waiting.length}), in queue order`, '');
+    const shown = waiting.slice(0, MAX_ROWS);
     lines.push(
-      `### No capacity (${waiting.length}), in queue order`,
-      '',
-      waiting.map((s) => `#${s.issue}`).join(', '),
+      shown
+        .map((s) =>
+          s.reason.kind === 'no-capacity'
+            ? `#${s.issue}`
+            : `#${s.issue} (${cell(describeSkip(s.reason))})`,
+        )
+        .join(', ') + (waiting.length > MAX_ROWS ? `, and ${waiting.length - MAX_ROWS} more` : ''),
       '',
     );
   }
@@ -116,19 +178,21 @@ export function renderSummary(report: DispatchReport, repository: string): strin
     lines.push(
       '### Expired claims',
       '',
-      ...report.expired.map((e) => `- #${e.issue}: \`${e.claim}\` (${e.reason})`),
+      ...report.expired.map((e) => `- ${link(e.issue)}: \`${e.claim}\` (${e.reason})`),
       '',
     );
   }
   const ledger = report.ledger;
+  const trusted = ledger.comments - ledger.untrustedComments;
   lines.push(
     '### Ledger',
     '',
-    `${ledger.entries} entries from ${ledger.comments - ledger.untrustedComments} trusted comments; ` +
-      `${ledger.untrustedComments} comments by others ignored; ${ledger.skipped} malformed entries skipped; ` +
-      `${ledger.voidClaims} void claims.` +
+    `Read: ${plural(trusted, 'trusted comment')} with ${plural(ledger.entries, 'entry', 'entries')}; ` +
+      `${plural(ledger.untrustedComments, 'comment')} by others ignored; ` +
+      `${plural(ledger.skipped, 'malformed entry', 'malformed entries')} skipped; ${plural(ledger.voidClaims, 'void claim')}. ` +
+      `Wrote: ${plural(report.written, 'comment')}.` +
       (report.rotatedFrom ? ` Rotated from #${report.rotatedFrom}.` : '') +
-      ` Repository tree: ${report.treeFiles} files (${repository}).`,
+      ` Repository tree: ${plural(report.treeFiles, 'file')} (${where.repository}).`,
     '',
   );
   if (report.warnings.length > 0)

@@ -1,5 +1,5 @@
 import { RequestError } from '@octokit/request-error';
-import { identityOf, restLogin, type Identity } from '../ledger/identity.js';
+import { identityOf, restLogin, sameIdentity, type Identity } from '../ledger/identity.js';
 import {
   UncertainWrite,
   type LedgerPort,
@@ -147,7 +147,7 @@ export class GitHubLedgerAdapter implements LedgerPort {
         );
         for (const node of issues.nodes) {
           const log = logs.get(node.number);
-          const candidate = { ...this.candidate(node, label), ...(log ? { log } : {}) };
+          const candidate = { ...this.candidate(node, label, authors), ...(log ? { log } : {}) };
           // GitHub matches `createdBy` by login: keep only issues whose author is this identity.
           if (candidate.author?.bot === author.bot) found.push(candidate);
         }
@@ -157,7 +157,11 @@ export class GitHubLedgerAdapter implements LedgerPort {
     return found.sort((a, b) => a.number - b.number);
   }
 
-  private candidate(node: CandidateNode, label: string): TrackingCandidate {
+  private candidate(
+    node: CandidateNode,
+    label: string,
+    trusted: readonly Identity[],
+  ): TrackingCandidate {
     const events = node.timelineItems.nodes.filter((event) => event !== null);
     const last = (kind: string): Change | null => {
       const event = events
@@ -179,7 +183,10 @@ export class GitHubLedgerAdapter implements LedgerPort {
       lastEdit: node.lastEditedAt
         ? { by: actorIdentity(node.editor), at: node.lastEditedAt }
         : null,
-      hasEntries: node.comments.totalCount > 0 && node.comments.nodes[0]?.author != null,
+      hasEntries: trusted.some((who) => {
+        const first = actorIdentity(node.comments.nodes[0]?.author);
+        return first !== null && sameIdentity(first, who);
+      }),
       closed: last('ClosedEvent'),
       unlabelled: last('UnlabeledEvent'),
     };
@@ -237,9 +244,16 @@ export class GitHubLedgerAdapter implements LedgerPort {
     }
   }
 
-  async findComment(issue: number, nonce: string): Promise<number | null> {
+  async findComment(issue: number, nonce: string, author: Identity): Promise<number | null> {
     const { comments } = await this.log(issue);
-    return comments.find((c) => c.body.includes(`"nonce":"${nonce}"`))?.id ?? null;
+    return (
+      comments.find(
+        (c) =>
+          c.author !== null &&
+          sameIdentity(c.author, author) &&
+          c.body.includes(`"nonce":"${nonce}"`),
+      )?.id ?? null
+    );
   }
 
   async reopen(issue: number): Promise<void> {

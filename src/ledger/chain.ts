@@ -86,6 +86,7 @@ export type Tampering =
   | { kind: 'unchained'; issue: number; comment: number; at: string; author: Identity | null }
   | { kind: 'two-heads'; issues: [number, number] }
   | { kind: 'broken-link'; issue: number; from: number }
+  | { kind: 'truncated'; issue: number; expected: number; found: number }
   | { kind: 'body-edited'; issue: number; by: Identity | null; at: string };
 
 /** Who changed what and when, in one line for the summary, an annotation and the tracking issue. */
@@ -103,6 +104,8 @@ export function describeTampering(t: Tampering): string {
       return `comment ${t.comment} on #${t.issue} by ${showIdentity(t.author)} (${t.at}) carries ledger entries outside the chain`;
     case 'two-heads':
       return `#${t.issues[0]} and #${t.issues[1]} both hold a live ledger`;
+    case 'truncated':
+      return `the ledger on #${t.issue} ends at comment ${t.found} of its chain, but reached ${t.expected} when dispatch last wrote: its last comments were deleted`;
     case 'broken-link':
       return `#${t.issue} claims to continue #${t.from}, but its first comment is not that ledger's snapshot`;
     case 'body-edited':
@@ -183,8 +186,8 @@ export function verifyLog(
       continue;
     }
     if (nonces.has(link.nonce)) {
-      // A copy of an accepted comment, posted again by someone who can write as a writer.
-      brk({ kind: 'out-of-order', issue, comment: comment.id, at, seq: link.seq });
+      // The same write twice (its answer lost, then applied after the read-back): void.
+      result.voided.push(comment);
       continue;
     }
     const expected = resumed.seq + 1;

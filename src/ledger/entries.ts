@@ -26,6 +26,8 @@ export const claimEntry = z.strictObject({
   lease: isoDate,
   at: isoDate,
   pr: issueNumber.optional(),
+  /** The issue's complexity label when claimed: its cost joins that label's history. */
+  complexity: z.string().max(100).optional(),
 });
 
 export const releaseEntry = z.strictObject({
@@ -53,6 +55,13 @@ const issueRecord = z.strictObject({
   spendUsd: z.number().min(0).default(0),
   lastFiles: z.array(z.string()).max(1000).default([]),
   active: claimEntry.optional(),
+  complexity: z.string().max(100).optional(),
+});
+
+/** What one released attempt cost, by the complexity label its issue had when claimed. */
+const attemptCost = z.strictObject({
+  complexity: z.string().max(100).nullable(),
+  usd: z.number().min(0).max(1_000_000),
 });
 
 export const snapshotEntry = z.strictObject({
@@ -79,6 +88,8 @@ export const snapshotEntry = z.strictObject({
       }),
     )
     .max(50),
+  /** The costs of the latest released attempts, for admission estimates. */
+  costs: z.array(attemptCost).max(500).default([]),
   at: isoDate,
 });
 
@@ -95,3 +106,4 @@ export type ExpireEntry = z.output<typeof expireEntry>;
 export type SnapshotEntry = z.output<typeof snapshotEntry>;
 export type LedgerEntry = z.output<typeof ledgerEntry>;
 export type IssueRecord = z.output<typeof issueRecord>;
+export type AttemptCost = z.output<typeof attemptCost>;

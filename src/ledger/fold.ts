@@ -1,5 +1,11 @@
 import { decodeEntries } from './codec.js';
-import type { ClaimEntry, IssueRecord, LedgerEntry, SnapshotEntry } from './entries.js';
+import type {
+  AttemptCost,
+  ClaimEntry,
+  IssueRecord,
+  LedgerEntry,
+  SnapshotEntry,
+} from './entries.js';
 import type { Identity } from './identity.js';
 
 export interface LedgerComment {
@@ -35,10 +41,13 @@ export interface LedgerState {
   issues: Map<number, IssueRecord>;
   spendByDay: Map<string, number>;
   recent: RecentOutcome[];
+  /** The latest released attempts' costs (at most COSTS_KEPT), oldest first. */
+  costs: AttemptCost[];
   stats: FoldStats;
 }
 
 const RECENT_KEPT = 20;
+export const COSTS_KEPT = 500;
 
 export const utcDay = (iso: string): string => iso.slice(0, 10);
 
@@ -47,6 +56,7 @@ function emptyState(): LedgerState {
     issues: new Map(),
     spendByDay: new Map(),
     recent: [],
+    costs: [],
     stats: {
       comments: 0,
       untrustedComments: 0,
@@ -77,6 +87,7 @@ function applySnapshot(state: LedgerState, snapshot: SnapshotEntry): void {
     state.issues = new Map();
     state.spendByDay = new Map();
     state.recent = [];
+    state.costs = [];
     state.stats.snapshotParts = { expected: snapshot.parts ?? 1, seen: 0 };
   }
   state.stats.snapshotParts.seen++;
@@ -84,6 +95,7 @@ function applySnapshot(state: LedgerState, snapshot: SnapshotEntry): void {
     state.issues.set(Number(issue), structuredClone(rec));
   for (const [day, usd] of Object.entries(snapshot.spendByDay)) state.spendByDay.set(day, usd);
   state.recent.push(...snapshot.recent.map((outcome) => ({ ...outcome })));
+  state.costs.push(...snapshot.costs.map((cost) => ({ ...cost })));
 }
 
 export function applyEntry(state: LedgerState, entry: LedgerEntry): void {
@@ -101,6 +113,8 @@ export function applyEntry(state: LedgerState, entry: LedgerEntry): void {
       rec.attempts++;
       rec.lastFiles = [...entry.files];
       rec.active = entry;
+      if (entry.complexity !== undefined) rec.complexity = entry.complexity;
+      else delete rec.complexity;
       return;
     }
     case 'release': {
@@ -112,6 +126,8 @@ export function applyEntry(state: LedgerState, entry: LedgerEntry): void {
         (state.spendByDay.get(utcDay(entry.at)) ?? 0) + entry.costUsd,
       );
       if (rec.active?.claim === entry.claim) delete rec.active;
+      state.costs.push({ complexity: rec.complexity ?? null, usd: entry.costUsd });
+      if (state.costs.length > COSTS_KEPT) state.costs.shift();
       remember(state, {
         issue: entry.issue,
         claim: entry.claim,
@@ -198,25 +214,29 @@ export function spendOn(state: LedgerState, day: string): number {
 }
 
 /**
- * The folded state as snapshot entries for a fresh tracking issue, keeping the issues that
- * still matter (`keep`), in parts small enough for one comment each.
+ * The folded state as snapshot entries for a fresh tracking issue, in parts small enough for one
+ * comment each. Every issue's record is kept (attempts and spend must survive a rotation, even
+ * for an issue closed today and reopened tomorrow); only an active claim keeps its files.
  */
 export function snapshotOf(
   state: LedgerState,
   from: number,
   at: string,
-  keep: (issue: number) => boolean,
   maxChars = 50_000,
 ): SnapshotEntry[] {
   const days = [...state.spendByDay.keys()].sort().slice(-7);
-  const kept = [...state.issues.entries()]
-    .filter(([issue, rec]) => rec.active !== undefined || keep(issue))
-    .map(([issue, rec]): [string, IssueRecord] => [
-      String(issue),
-      rec.active
-        ? structuredClone(rec)
-        : { epoch: rec.epoch, attempts: rec.attempts, spendUsd: rec.spendUsd, lastFiles: [] },
-    ]);
+  const kept = [...state.issues.entries()].map(([issue, rec]): [string, IssueRecord] => [
+    String(issue),
+    rec.active
+      ? structuredClone(rec)
+      : {
+          epoch: rec.epoch,
+          attempts: rec.attempts,
+          spendUsd: rec.spendUsd,
+          lastFiles: [],
+          ...(rec.complexity ? { complexity: rec.complexity } : {}),
+        },
+  ]);
   const parts: SnapshotEntry[] = [];
   let current: [string, IssueRecord][] = [];
   let size = 0;
@@ -231,6 +251,7 @@ export function snapshotOf(
           ? Object.fromEntries(days.map((day) => [day, state.spendByDay.get(day) ?? 0]))
           : {},
       recent: parts.length === 0 ? state.recent.slice(-RECENT_KEPT) : [],
+      costs: parts.length === 0 ? state.costs.slice(-COSTS_KEPT) : [],
       at,
     });
     current = [];

@@ -7,6 +7,7 @@ import {
   sha256,
   verifyLog,
   type ChainHead,
+  type LogComment,
   type Tampering,
   type VerifiedLog,
 } from './chain.js';
@@ -117,13 +118,20 @@ export async function openLedger(port: LedgerPort, settings: LedgerSettings): Pr
       start = { seq: link.seq - 1, hash: link.prev };
     }
     const log = verifyLog(head.number, comments, trusted, start, deletions);
+    if (head.marker!.seq !== undefined && log.head.seq < head.marker!.seq)
+      log.tampering.push({
+        kind: 'truncated',
+        issue: head.number,
+        expected: head.marker!.seq,
+        found: log.head.seq,
+      });
     const state = foldLog(log, comments.length, trusted);
     if (log.tampering.length === 0 && snapshotIncomplete(state)) {
       // A rotation died between the parts of its snapshot: that issue never became the ledger.
       abandoned.push({
         kind: 'close',
         issue: head.number,
-        head: decision.predecessor!,
+        head: decision.predecessor,
         why: 'empty',
       });
       candidates = candidates.map((c) =>
@@ -205,10 +213,13 @@ export async function applyRepairs(
         await port.close(
           repair.issue,
           repair.why === 'empty'
-            ? trackingBody(`This issue never held the ledger; it is in #${repair.head}.`, {
-                ...marker,
-                abandoned: true,
-              })
+            ? trackingBody(
+                `This issue never held a complete ledger${repair.head ? `; it is in #${repair.head}` : ''}.`,
+                {
+                  ...marker,
+                  abandoned: true,
+                },
+              )
             : `${stray?.body ?? trackingMarker(marker)}\n\nThe ledger continues in #${repair.head}.`,
         );
         break;
@@ -284,7 +295,7 @@ export async function appendComments(
     ids.push(
       await writeOnce(
         () => port.postComment(issue, body),
-        () => port.findComment(issue, nonce),
+        () => port.findComment(issue, nonce, ledger.viewer),
       ),
     );
     ledger.chain = { seq: ledger.chain.seq + 1, hash: sha256(body) };
@@ -357,7 +368,7 @@ export async function alertTampering(port: LedgerPort, ledger: Ledger, now: Date
   if (issue === undefined) return;
   const findings = ledger.tampering.map(describeTampering);
   const digest = sha256(findings.join('\n')).slice(0, 32);
-  if ((await port.findComment(issue, digest)) !== null) return;
+  if ((await port.findComment(issue, digest, ledger.viewer)) !== null) return;
   await writeOnce(
     () =>
       port.postComment(
@@ -371,7 +382,7 @@ export async function alertTampering(port: LedgerPort, ledger: Ledger, now: Date
           'To recover, a maintainer (admin or maintain access) runs the dispatch workflow by hand with `recover-ledger: true`: it writes a new ledger from the unchanged comments of this one and the work GitHub still shows (branches `ai-feature/issue-N`, their pull requests and claim trailers). See docs/ledger.md.',
         ].join('\n'),
       ),
-    () => port.findComment(issue, digest),
+    () => port.findComment(issue, digest, ledger.viewer),
   );
 }
 
@@ -392,23 +403,42 @@ export async function recoverLedger(
   port: LedgerPort,
   ledger: Ledger,
   settings: LedgerSettings,
-  time: { at: string; lease: string },
+  time: { at: string; lease: string; fallback: readonly string[] },
   encode: (entries: readonly SnapshotEntry[]) => string[],
   dashboard: string,
 ): Promise<Recovery> {
-  const kept = foldLedger(ledger.log?.salvaged ?? [], ledger.trusted);
+  // Every tracking issue that may hold the ledger: the chain may have been rewired, and an
+  // `abandoned` mark counts only when dispatch wrote it. Their unchanged comments, in the order
+  // GitHub created them, fold into what the ledger knew (snapshots reset it as rotations did).
+  const holders = ledger.candidates.filter(
+    (c) =>
+      ledger.trusted(c.author) &&
+      c.marker !== null &&
+      c.hasEntries &&
+      !(c.marker.abandoned && (c.lastEdit === null || ledger.trusted(c.lastEdit.by))),
+  );
+  const salvaged: LogComment[] = [];
+  for (const holder of holders) {
+    const { comments } = holder.log ?? (await port.log(holder.number));
+    salvaged.push(
+      ...verifyLog(holder.number, comments, ledger.trusted, genesis(holder.number)).salvaged,
+    );
+  }
+  const kept = foldLedger(salvaged, ledger.trusted);
   const evidence = await port.evidence();
   const state = recoveredState(kept, evidence, time);
   const from =
     ledger.head?.number ??
+    holders.at(-1)?.number ??
     ledger.tampering.flatMap((t) => ('issues' in t ? t.issues : [t.issue]))[0] ??
     1;
-  const snapshot = snapshotOf(state, from, time.at, () => true).map((part) => ({
+  const snapshot = snapshotOf(state, from, time.at).map((part) => ({
     ...part,
     recovered: true,
   }));
   const members = ledger.candidates.filter(
-    (c) => ledger.trusted(c.author) && c.marker !== null && !c.marker.abandoned,
+    (c) =>
+      ledger.trusted(c.author) && c.marker !== null && (!c.marker.abandoned || holders.includes(c)),
   );
   const superseded = members.map((m) => m.number);
   // The new ledger names the issues it replaces: once its snapshot is written it is the ledger,

@@ -34,7 +34,10 @@ export interface WorkEvidence {
 export interface LedgerPort {
   /** Who the token acts as. */
   viewer(): Promise<Identity>;
-  /** Every issue (any state, labelled or not) opened by one of these identities. */
+  /**
+   * Every issue (any state, labelled or not) opened by one of these identities, the ledger's
+   * trusted ones: an issue holds entries only when its first comment is by one of them.
+   */
   candidates(authors: readonly Identity[], label: string): Promise<TrackingCandidate[]>;
   log(issue: number): Promise<TrackingLog>;
   /** Creates an issue without retrying; throws UncertainWrite when the answer was lost. */
@@ -43,8 +46,8 @@ export interface LedgerPort {
   findIssue(author: Identity, nonce: string): Promise<number | null>;
   /** Posts a comment without retrying; throws UncertainWrite when the answer was lost. */
   postComment(issue: number, body: string): Promise<number>;
-  /** The comment on `issue` holding `nonce`, among its latest ones, if any. */
-  findComment(issue: number, nonce: string): Promise<number | null>;
+  /** The comment by `author` on `issue` holding `nonce`, if any: nobody else's counts. */
+  findComment(issue: number, nonce: string, author: Identity): Promise<number | null>;
   reopen(issue: number): Promise<void>;
   addLabel(issue: number, label: string): Promise<void>;
   updateBody(issue: number, body: string): Promise<void>;

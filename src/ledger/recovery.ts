@@ -7,10 +7,13 @@ import type { WorkEvidence } from './port.js';
  * knows proves claims the log lost: each was an attempt, the next claim must fence above it, and
  * its worker may still run, so the issue stays claimed until a fresh lease passes.
  */
+/** The most claims a branch may show beyond what the ledger knew. */
+export const MAX_EPOCH_JUMP = 100;
+
 export function recoveredState(
   kept: LedgerState,
   evidence: readonly WorkEvidence[],
-  time: { at: string; lease: string },
+  time: { at: string; lease: string; fallback: readonly string[] },
 ): LedgerState {
   const state: LedgerState = {
     ...kept,
@@ -25,8 +28,9 @@ export function recoveredState(
       spendUsd: 0,
       lastFiles: [],
     };
-    // A branch without a readable epoch still shows one attempt at least.
-    const epoch = Math.max(work.epoch ?? 1, 1);
+    // A branch without a readable epoch still shows one attempt at least. Anyone who can push
+    // can write a trailer, so an epoch is believed only within reason.
+    const epoch = Math.min(Math.max(work.epoch ?? 1, 1), rec.epoch + MAX_EPOCH_JUMP);
     if (epoch > rec.epoch) {
       rec.attempts += epoch - rec.epoch;
       rec.epoch = epoch;
@@ -36,7 +40,8 @@ export function recoveredState(
         claim: work.claim ?? `recovered-${work.issue}-e${epoch}`,
         epoch,
         kind: work.pull === null ? 'issue' : 'conflict',
-        files: [...rec.lastFiles],
+        // Without the files it last claimed, it locks what an issue that names none locks.
+        files: rec.lastFiles.length > 0 ? [...rec.lastFiles] : [...time.fallback],
         run: 0,
         lease: time.lease,
         at: time.at,

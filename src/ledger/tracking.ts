@@ -18,9 +18,15 @@ export interface TrackingMarker {
   abandoned?: true;
   /** Set on the first issue of a recovered ledger: the tracking issues it replaces. */
   supersedes?: number[];
+  /**
+   * The chain's length when dispatch last wrote the description: a log shorter than this lost
+   * comments from its end, which no link can show.
+   */
+  seq?: number;
 }
 
-const MARKER = /<!-- ai-scrum-tracking v1 (\{[^\n]*?\}) -->/;
+/** At the very start of the description, where dispatch writes it. */
+const MARKER = /^<!-- ai-scrum-tracking v1 (\{[^\n]*?\}) -->/;
 
 export function trackingMarker(marker: TrackingMarker): string {
   return `<!-- ai-scrum-tracking v1 ${JSON.stringify(marker)} -->`;
@@ -41,6 +47,7 @@ export function readTrackingMarker(body: string): TrackingMarker | null {
         from,
         ...(value.abandoned === true ? { abandoned: true } : {}),
         ...(supersedes.length > 0 ? { supersedes } : {}),
+        ...(Number.isInteger(value.seq) && value.seq! > 0 ? { seq: value.seq! } : {}),
       };
   } catch {
     // A malformed marker is no marker.
@@ -77,7 +84,7 @@ export type Repair =
   | { kind: 'reopen'; issue: number; change: Change | null }
   | { kind: 'relabel'; issue: number; change: Change | null }
   /** An empty issue that lost a race or an interrupted rotation, or a finished predecessor. */
-  | { kind: 'close'; issue: number; head: number; why: 'empty' | 'continued' };
+  | { kind: 'close'; issue: number; head: number | null; why: 'empty' | 'continued' };
 
 export type TrackingDecision =
   | { kind: 'none'; repairs: Repair[] }
@@ -92,7 +99,7 @@ export function describeRepair(repair: Repair): string {
       return `Tracking issue #${repair.issue} lost its label${repair.change ? ` (removed by ${showIdentity(repair.change.by)} at ${repair.change.at})` : ''}; labelled it again.`;
     case 'close':
       return repair.why === 'empty'
-        ? `Tracking issue #${repair.issue} holds no entries; closed it in favour of #${repair.head}.`
+        ? `Tracking issue #${repair.issue} holds no complete ledger; closed it${repair.head ? ` in favour of #${repair.head}` : ''}.`
         : `Tracking issue #${repair.issue} is continued by #${repair.head}; closed it.`;
   }
 }
@@ -102,21 +109,22 @@ export function resolveTracking(
   candidates: readonly TrackingCandidate[],
   trusted: (who: Identity | null) => boolean,
 ): TrackingDecision {
-  const marked = candidates.filter(
-    (c) => trusted(c.author) && c.marker !== null && !c.marker.abandoned,
-  );
-  // A recovered ledger replaces the issues it names, from the moment it holds entries.
-  const superseded = new Set(
-    marked.filter((c) => c.hasEntries).flatMap((c) => c.marker!.supersedes ?? []),
-  );
-  const members = marked
-    .filter((c) => !superseded.has(c.number))
-    .sort((a, b) => a.number - b.number);
-  // Only dispatch writes a tracking issue's description; anyone else could rewire the chain.
-  const tampering: Tampering[] = members
+  const marked = candidates.filter((c) => trusted(c.author) && c.marker !== null);
+  // Only dispatch writes a tracking issue's description: anyone else could rewire the chain, or
+  // mark an issue abandoned or superseded. So every marked issue is checked, before its marker
+  // is believed.
+  const tampering: Tampering[] = marked
     .filter((c) => c.lastEdit && !trusted(c.lastEdit.by))
     .map((c) => ({ kind: 'body-edited', issue: c.number, ...c.lastEdit! }));
   if (tampering.length > 0) return { kind: 'tampered', tampering };
+  const current = marked.filter((c) => !c.marker!.abandoned);
+  // A recovered ledger replaces the issues it names, from the moment it holds entries.
+  const superseded = new Set(
+    current.filter((c) => c.hasEntries).flatMap((c) => c.marker!.supersedes ?? []),
+  );
+  const members = current
+    .filter((c) => !superseded.has(c.number))
+    .sort((a, b) => a.number - b.number);
 
   const repairs: Repair[] = [];
   const successors = (from: number | null) => members.filter((c) => c.marker!.from === from);
@@ -138,17 +146,20 @@ export function resolveTracking(
     chain.push(next);
     level = successors(next.number);
   }
+  // An issue holding entries outside the chain: a second head, or a broken link. Fail closed.
   const head = chain.at(-1);
-  if (!head) return { kind: 'none', repairs };
-
-  // A live issue outside the chain is a second head; fail closed and name both.
   const inChain = new Set(chain.map((c) => c.number));
-  const stray = members.find((c) => !inChain.has(c.number) && c.hasEntries && c.open);
+  const stray = members.find((c) => !inChain.has(c.number) && c.hasEntries);
   if (stray)
     return {
       kind: 'tampered',
-      tampering: [{ kind: 'two-heads', issues: [head.number, stray.number] }],
+      tampering: [
+        stray.marker!.from === null && head
+          ? { kind: 'two-heads', issues: [head.number, stray.number] }
+          : { kind: 'broken-link', issue: stray.number, from: stray.marker!.from ?? 0 },
+      ],
     };
+  if (!head) return { kind: 'none', repairs };
 
   for (const earlier of chain.slice(0, -1).filter((c) => c.open))
     repairs.push({ kind: 'close', issue: earlier.number, head: head.number, why: 'continued' });

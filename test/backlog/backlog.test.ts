@@ -14,6 +14,7 @@ import {
 import {
   planDispatch,
   queueOrder,
+  describeSkip,
   type ConflictPull,
   type PlanInput,
   type PlanSettings,
@@ -164,6 +165,7 @@ const settings: PlanSettings = {
   priorityOrder: ['priority:critical', 'priority:high', 'priority:medium', 'priority:low'],
   complexityOrder: ['complexity:small', 'complexity:large'],
   fallbackFootprint: ['**'],
+  protectedPaths: ['.github/**'],
 };
 
 let created = 0;
@@ -217,7 +219,7 @@ const conflictPull = (extra: Partial<ConflictPull> & { pull: number; issue: numb
 });
 
 const reasons = (plan: ReturnType<typeof planDispatch>) =>
-  Object.fromEntries(plan.skipped.map((s) => [s.issue, s.reason]));
+  Object.fromEntries(plan.skipped.map((s) => [s.issue, describeSkip(s.reason)]));
 
 describe('planning a batch', () => {
   it('orders by priority, then smaller complexity, then age, forced issues first', () => {
@@ -363,6 +365,15 @@ describe('planning a batch', () => {
             costUsd: 2.5,
             at: '2026-11-26T09:30:00Z',
           },
+          // Most attempts were cheap: the estimate (80th percentile) stays under what is left.
+          ...[1, 2, 3, 4].map((k) => ({
+            type: 'release' as const,
+            issue: 9,
+            claim: `c-9-${k}`,
+            outcome: 'merged' as const,
+            costUsd: 0.5,
+            at: '2026-11-26T09:30:00Z',
+          })),
         ]),
       ],
       (who) => sameIdentity(who, bot),
@@ -449,6 +460,8 @@ describe('planning a batch', () => {
         title: 'Add tax',
         epoch: 2,
         footprint: { entries: ['src/cart.ts'], source: 'explicit', hiddenTextIgnored: false },
+        complexity: null,
+        estimate: { usd: 1, basis: 'complexity', samples: 1 },
       },
     ]);
     expect(reasons(plan)).toEqual({
@@ -533,7 +546,7 @@ describe('conflict pull requests', () => {
       30: '#30 was never claimed',
       5: 'not authorised: ai-conflict applied by mallory (read access)',
       6: 'not authorised: no record of who applied ai-conflict',
-      9: 'not reached (waiting for checks)',
+      9: 'not checked this run (lookup limit)',
     });
     expect(plan.needs.permissions).toEqual([carol]);
     expect(plan.picked.map((p) => [p.kind, p.issue, p.pull, p.epoch])).toEqual([
@@ -571,7 +584,7 @@ describe('conflict pull requests', () => {
       ['issue', 1],
       ['issue', 2],
     ]);
-    expect(plan.skipped.find((s) => s.issue === 3)?.reason).toBe(
+    expect(describeSkip(plan.skipped.find((s) => s.issue === 3)!.reason)).toBe(
       'its pull request is in conflict resolution',
     );
   });

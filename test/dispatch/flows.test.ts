@@ -72,9 +72,7 @@ describe('dispatch flows', () => {
       'ledger-writers': 'alice',
     });
     await runDispatch(withAlice.deps);
-    expect(withAlice.summaries[0]).toContain(
-      '| #1 Issue 1 | in progress (claim `x-1-1`, epoch 1) |',
-    );
+    expect(withAlice.summaries[0]).toContain('#1 (in progress (claim `x-1-1`, epoch 1))');
   });
 
   it('ignores a tracking issue opened by someone else, and the claims in it', async () => {
@@ -181,7 +179,7 @@ describe('dispatch flows', () => {
     // The snapshot carries the claim on #1 forward: the next dispatch still sees it.
     const next = twinDeps(twin, { 'github-token': 'ghs_bot', 'dry-run': 'true' });
     await runDispatch(next.deps);
-    expect(next.summaries[0]).toContain('| #1 Issue 1 | in progress (claim `x-1-1`, epoch 1) |');
+    expect(next.summaries[0]).toContain('#1 (in progress (claim `x-1-1`, epoch 1))');
     expect(next.outputs['tracking-issue']).toBe('11');
   });
 
@@ -198,7 +196,7 @@ describe('dispatch flows', () => {
     expect(JSON.parse(outputs['matrix']!).include.map((e: { issue: number }) => e.issue)).toEqual([
       3,
     ]);
-    expect(summaries[0]).toContain('### No capacity (2), in queue order\n\n#1, #2');
+    expect(summaries[0]).toContain('### Waiting (2), in queue order\n\n#1, #2');
     expect(summaries[0]).toContain(
       'Issue #99 was asked for but is not an open issue labelled ai-ready',
     );

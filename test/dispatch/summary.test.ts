@@ -11,8 +11,12 @@ const claimed = (issue: number, title: string, extra: Partial<Claimed> = {}): Cl
   claim: `r1a1-${issue}-e1`,
   lease: '2026-11-26T13:00:00Z',
   footprint: { entries: ['src/cart.ts'], source: 'explicit', hiddenTextIgnored: false },
+  complexity: null,
+  estimate: { usd: 1, basis: 'default', samples: 0 },
   ...extra,
 });
+
+const where = { repository: 'acme/shop', serverUrl: 'https://github.com' };
 
 const report = (extra: Partial<DispatchReport>): DispatchReport => ({
   trackingIssue: 10,
@@ -29,6 +33,8 @@ const report = (extra: Partial<DispatchReport>): DispatchReport => ({
   warnings: [],
   tampering: [],
   recovery: null,
+  dayLeftUsd: 25,
+  written: 1,
   ...extra,
 });
 
@@ -41,21 +47,23 @@ describe('the job summary', () => {
     const summary = renderSummary(
       report({
         claimed: [claimed(1, hostile)],
-        skipped: [{ issue: 2, title: hostile, reason: 'blocked by #1' }],
+        skipped: [{ issue: 2, title: hostile, reason: { kind: 'blocked-by', issue: 1 } }],
       }),
-      'acme/shop',
+      where,
     );
-    const rows = summary.split('\n').filter((line) => line.startsWith('| #'));
+    const rows = summary.split('\n').filter((line) => line.startsWith('| [#'));
     expect(rows).toHaveLength(2);
     for (const row of rows) {
-      const title = row.split(' | ')[0]!;
+      const title = row.split(' | ')[0]!.replace(/^\| \[#\d+\]\([^)]*\) /, '');
       expect(title).not.toMatch(/@[a-z]/i);
       expect(title).not.toMatch(/(^|[^\\])[![<`]/);
       expect(title).not.toContain('https://');
     }
-    // Two columns for the reason table, five for the picked one: no extra pipes.
-    expect(rows[0]!.match(/\|/g)).toHaveLength(6);
-    expect(rows[1]).toMatch(/^\| #2 Ping @\u200Balice .* \| blocked by #1 \|$/);
+    // Two columns for the reason table, six for the picked one: no extra pipes.
+    expect(rows[0]!.match(/\|/g)).toHaveLength(7);
+    expect(rows[1]).toMatch(
+      /^\| \[#2\]\(https:\/\/github\.com\/acme\/shop\/issues\/2\) Ping @\u200Balice .* \| blocked by #1 \|$/,
+    );
     expect(summary).not.toContain('\n## heading');
   });
 
@@ -69,11 +77,13 @@ describe('the job summary', () => {
           }),
         ],
       }),
-      'acme/shop',
+      where,
     );
-    expect(summary).toContain('- #2: hidden text in the issue was ignored');
-    expect(summary).not.toContain('- #1: hidden text');
-    expect(renderSummary(report({ claimed: [claimed(1, 'Visible')] }), 'acme/shop')).not.toContain(
+    expect(summary).toContain(
+      '- [#2](https://github.com/acme/shop/issues/2): hidden text in the issue was ignored',
+    );
+    expect(summary).not.toContain('/issues/1): hidden text');
+    expect(renderSummary(report({ claimed: [claimed(1, 'Visible')] }), where)).not.toContain(
       'hidden text',
     );
   });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { encodeEntries } from '../../src/ledger/codec.js';
 import type { LedgerEntry } from '../../src/ledger/entries.js';
-import type { FixtureInput } from '../../src/twin/fixture.js';
-import { startTwin, type Twin } from '../../src/twin/server.js';
+import { startTwin, type FixtureInput, type Twin } from '../../src/twin/index.js';
 import { runBundle, type BundleResult } from '../support/bundle.js';
+import { withoutLinks } from '../support/dispatch.js';
 import {
   expectOneLiveClaimPerIssue,
   handedOut,
@@ -92,6 +92,7 @@ class Run {
         ...env,
       },
     );
+    result.summary = withoutLinks(result.summary);
     this.handed.push(...handedOut(this.twin, matrix(result), when));
     // Workers start at once: their branches carry the claims' trailers.
     await startWorkers(this.twin, matrix(result));
@@ -126,7 +127,7 @@ const rewrites: [string, (body: string) => string][] = [
   [
     'appends a snapshot that resets the fold',
     (body) =>
-      `${body}\n${encodeEntries([{ type: 'snapshot', from: 1, continues: false, issues: {}, spendByDay: {}, recent: [], at: at(20) }] as LedgerEntry[])}`,
+      `${body}\n${encodeEntries([{ type: 'snapshot', from: 1, continues: false, issues: {}, spendByDay: {}, recent: [], costs: [], at: at(20) }] as LedgerEntry[])}`,
   ],
 ];
 

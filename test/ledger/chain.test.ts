@@ -92,11 +92,20 @@ describe('the chain of ledger comments', () => {
     ]);
   });
 
-  it('detects a ledger comment copied back in out of order', () => {
+  it('voids the same write applied twice, and detects a comment out of order', () => {
     const bodies = log(3);
-    const result = verifyLog(7, comments([...bodies, bodies[0]!]), trusted, genesis(7));
-    expect(result.tampering).toEqual([
-      expect.objectContaining({ kind: 'out-of-order', comment: 4, seq: 1 }),
+    // A write whose answer was lost and which GitHub applied after the read-back: no double count.
+    const twice = verifyLog(7, comments([...bodies, bodies[2]!]), trusted, genesis(7));
+    expect(twice).toMatchObject({ tampering: [], voided: [{ id: 4 }] });
+    expect(twice.accepted.map((c) => c.id)).toEqual([1, 2, 3]);
+    // A comment taking an earlier place in the chain, linked to nothing that held it.
+    const stray = chainedBody(
+      { seq: 1, hash: sha256('another comment') },
+      'late',
+      encodeEntries([claim(9)]),
+    );
+    expect(verifyLog(7, comments([...bodies, stray]), trusted, genesis(7)).tampering).toEqual([
+      expect.objectContaining({ kind: 'out-of-order', comment: 4, seq: 2 }),
     ]);
   });
 

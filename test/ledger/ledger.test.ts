@@ -175,7 +175,7 @@ describe('fold', () => {
       ],
       trusted,
     );
-    const parts = snapshotOf(before, 7, '2026-11-26T10:50:00Z', () => true, 80);
+    const parts = snapshotOf(before, 7, '2026-11-26T10:50:00Z', 80);
     expect(parts.length).toBeGreaterThan(1);
     expect(parts.slice(1).every((part) => part.continues)).toBe(true);
     const after = foldLedger(
@@ -192,8 +192,16 @@ describe('fold', () => {
     expect(effectiveClaim(after, 1, now)?.claim).toBe('r1a1-1-e2');
     expect(after.stats.voidClaims).toBe(1);
     expect(spendOn(after, '2026-11-26')).toBe(2);
-    const pruned = snapshotOf(before, 7, '2026-11-26T10:50:00Z', () => false);
-    expect(Object.keys(pruned[0]!.issues)).toEqual(['1']);
+    // Every record survives a rotation; only an active claim keeps its files.
+    const whole = snapshotOf(before, 7, '2026-11-26T10:50:00Z');
+    expect(Object.keys(whole[0]!.issues).sort()).toEqual(
+      Object.keys(Object.fromEntries(before.issues)).sort(),
+    );
+    expect(
+      Object.values(whole[0]!.issues)
+        .filter((rec) => !rec.active)
+        .every((rec) => rec.lastFiles.length === 0),
+    ).toBe(true);
   });
 });
 

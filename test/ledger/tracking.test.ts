@@ -194,7 +194,7 @@ describe('reading and appending through the port', () => {
     await appendComments(port, ledger, settings, [encodeEntries(entries)], dashboard);
     const full = await openLedger(port, settings);
     // A snapshot in many parts; the run dies after writing the first.
-    const snapshot = snapshotOf(full.state, 1, '2026-11-26T10:30:00Z', () => true, 500);
+    const snapshot = snapshotOf(full.state, 1, '2026-11-26T10:30:00Z', 500);
     expect(snapshot.length).toBeGreaterThan(2);
     let written = 0;
     const post = port.postComment.bind(port);
@@ -271,7 +271,7 @@ describe('reading and appending through the port', () => {
     const tampered = await openLedger(port, settings);
     expect(tampered.tampering).toEqual([expect.objectContaining({ kind: 'edited' })]);
 
-    const time = { at: '2026-11-26T10:30:00Z', lease: '2026-11-26T12:30:00Z' };
+    const time = { at: '2026-11-26T10:30:00Z', lease: '2026-11-26T12:30:00Z', fallback: ['**'] };
     const encode = (parts: readonly LedgerEntry[]) => [encodeEntries(parts)];
     const recovery = await recoverLedger(port, tampered, settings, time, encode, dashboard);
     expect(recovery).toMatchObject({ issue: 2, superseded: [1] });
@@ -282,7 +282,12 @@ describe('reading and appending through the port', () => {
     expect(recovered).toMatchObject({ tampering: [], head: { number: 2 }, predecessor: null });
     expect(recovered.state.issues.get(1)).toMatchObject({ epoch: 1, attempts: 1, spendUsd: 2 });
     // The lost claim stays locked under a fresh lease, and the next claim fences above it.
-    expect(effectiveClaim(recovered.state, 2, now)).toMatchObject({ claim: 'c2', epoch: 1 });
+    // Its files are unknown: it locks what an issue that names no file locks.
+    expect(effectiveClaim(recovered.state, 2, now)).toMatchObject({
+      claim: 'c2',
+      epoch: 1,
+      files: ['**'],
+    });
     expect(recovered.state.issues.get(2)).toMatchObject({ epoch: 1, attempts: 1 });
   });
 });

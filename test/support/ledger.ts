@@ -166,9 +166,11 @@ export class FakeLedgerPort implements LedgerPort {
     return id;
   }
 
-  async findComment(issue: number, nonce: string) {
+  async findComment(issue: number, nonce: string, author: Identity) {
     return (
-      this.issue(issue).comments.find((c) => c.body.includes(`"nonce":"${nonce}"`))?.id ?? null
+      this.issue(issue).comments.find(
+        (c) => sameIdentity(c.author!, author) && c.body.includes(`"nonce":"${nonce}"`),
+      )?.id ?? null
     );
   }
 
