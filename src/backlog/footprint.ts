@@ -150,6 +150,13 @@ export function namedPaths(text: string): { explicit: string[]; mentioned: strin
   return { explicit: [...new Set(explicit)], mentioned: [...new Set(mentioned)] };
 }
 
+/** Every path or glob an issue's visible text names, whether or not the tree has it. */
+export function shownPaths(title: string, body: string): string[] {
+  const text = `${visibleText(title.slice(0, MAX_SCANNED_CHARS)).text}\n${visibleText(body.slice(0, MAX_SCANNED_CHARS)).text}`;
+  const { explicit, mentioned } = namedPaths(text);
+  return [...new Set([...explicit, ...mentioned])];
+}
+
 /**
  * The footprint of an issue: named paths and globs that exist in the tree (or are new files in an
  * existing folder), file names matched to the tree, and otherwise the coarse fallback. Only what a

@@ -9,7 +9,7 @@ import {
 } from '../ledger/fold.js';
 import { identityKey, showIdentity, type Identity } from '../ledger/identity.js';
 import { attemptEstimate, type Estimate } from './admission.js';
-import { estimateFootprint, type Footprint, type RepositoryTree } from './footprint.js';
+import { estimateFootprint, shownPaths, type Footprint, type RepositoryTree } from './footprint.js';
 import {
   canWrite,
   textualDependencies,
@@ -176,6 +176,10 @@ export interface Plan {
   activeClaims: number;
   /** The day's budget left before this batch. */
   dayLeftUsd: number;
+  /** Issues that used up their attempts or budget: labelled failed, once, with why. */
+  exhausted: { issue: number; reason: SkipReason }[];
+  /** Issues a writer gave another round; their attempts count again from this run. */
+  retries: number[];
   /** Lookups needed before the plan is final; empty when it is. */
   needs: { details: number[]; permissions: Identity[]; references: number[] };
 }
@@ -219,6 +223,12 @@ class Planning {
   readonly picked: Picked[] = [];
   readonly skipped: Skipped[] = [];
   readonly needs: Plan['needs'] = { details: [], permissions: [], references: [] };
+  /** Issues out of attempts or budget for the first time: they get the failed label. */
+  readonly exhausted: Plan['exhausted'] = [];
+  /** Issues given another round: a writer applied the ready label again after they failed. */
+  readonly retries: number[] = [];
+  /** Issues that failed and lost their failed label: a retry, if the ready label is newer. */
+  readonly mayRetry = new Set<number>();
   readonly capacity: number;
   readonly activeClaims: number;
   readonly dayLeftUsd: number;
@@ -284,11 +294,15 @@ class Planning {
     return undefined;
   }
 
-  /** A path the footprint names that no AI worker may change (a fallback names nothing). */
-  protectedIn(footprint: Footprint): string | undefined {
-    if (footprint.source === 'fallback' || this.settings.protectedPaths.length === 0)
-      return undefined;
-    for (const entry of footprint.entries) {
+  /**
+   * A path no AI worker may change that the issue names, in its footprint or only in its text
+   * (a file that does not exist yet, `.github/workflows/new.yml`, is still protected).
+   */
+  protectedIn(issue: BacklogIssue): string | undefined {
+    if (this.settings.protectedPaths.length === 0) return undefined;
+    const footprint = this.footprintOf(issue);
+    const entries = footprint.source === 'fallback' ? [] : footprint.entries;
+    for (const entry of [...entries, ...shownPaths(issue.title, issue.body)]) {
       if (this.protectedPath(entry)) return entry;
       const hit = this.input.tree.expand(entry).find(this.protectedPath);
       if (hit) return hit;
@@ -301,11 +315,14 @@ class Planning {
     return { complexity, estimate: attemptEstimate(this.input.ledger.costs, complexity) };
   }
 
-  /** Attempts, the issue's budget and the day's, against what one more attempt should cost. */
-  unaffordable(issue: number, estimate: Estimate): SkipReason | undefined {
+  /**
+   * Attempts, the issue's budget and the day's, against what one more attempt should cost.
+   * Attempts and spend count from the last retry, or from the start for a retry being granted.
+   */
+  unaffordable(issue: number, estimate: Estimate, retrying = false): SkipReason | undefined {
     const record = this.record(issue);
-    const attempts = record?.attempts ?? 0;
-    const spent = record?.spendUsd ?? 0;
+    const attempts = retrying ? 0 : (record?.attempts ?? 0) - (record?.attemptsBefore ?? 0);
+    const spent = retrying ? 0 : (record?.spendUsd ?? 0) - (record?.spendBefore ?? 0);
     const { maxAttempts, issueBudgetUsd, dailyBudgetUsd } = this.settings;
     if (attempts >= maxAttempts) return { kind: 'attempts-used', attempts, max: maxAttempts };
     if (spent >= issueBudgetUsd) return { kind: 'issue-budget', spent, budget: issueBudgetUsd };
@@ -363,6 +380,8 @@ class Planning {
       capacity: this.capacity,
       activeClaims: this.activeClaims,
       dayLeftUsd: this.dayLeftUsd,
+      exhausted: this.exhausted,
+      retries: this.retries,
       needs: {
         details: unique(this.needs.details, String),
         permissions: unique(this.needs.permissions, identityKey),
@@ -405,10 +424,23 @@ const UP_FRONT: readonly Rule[] = [
       ? { kind: 'conflict-label', label: p.settings.labels.conflict }
       : undefined,
   (issue, p) => {
-    const path = p.protectedIn(p.footprintOf(issue));
+    const path = p.protectedIn(issue);
     return path ? { kind: 'protected', path } : undefined;
   },
-  (issue, p) => p.unaffordable(issue.number, p.estimateFor(issue.labels).estimate),
+  (issue, p) => {
+    const refused = p.unaffordable(issue.number, p.estimateFor(issue.labels).estimate);
+    if (refused?.kind !== 'attempts-used' && refused?.kind !== 'issue-budget') return refused;
+    // Out of attempts or budget: the first time, it is labelled failed; once it was, someone
+    // removing that label may be asking for another round, which its ready label tells.
+    const record = p.record(issue.number);
+    if (record?.exhaustedAt === undefined)
+      p.exhausted.push({ issue: issue.number, reason: refused });
+    else if (!hasLabel(issue, p.settings.labels.failed)) {
+      p.mayRetry.add(issue.number);
+      return undefined;
+    }
+    return refused;
+  },
   (issue) =>
     issue.openNativeBlockers > 0
       ? { kind: 'native-blockers', count: issue.openNativeBlockers }
@@ -595,6 +627,19 @@ function planIssues(p: Planning): void {
       continue;
     }
     const { complexity, estimate } = p.estimateFor(issue.labels);
+    if (p.mayRetry.has(issue.number)) {
+      // Another round only when the ready label (by someone authorised) came after the failure.
+      const exhaustedAt = p.record(issue.number)!.exhaustedAt!;
+      const asked = details.readyLabel !== null && details.readyLabel.at > exhaustedAt;
+      const still = asked
+        ? p.unaffordable(issue.number, estimate, true)
+        : p.unaffordable(issue.number, estimate);
+      if (still) {
+        skip(still);
+        continue;
+      }
+      p.retries.push(issue.number);
+    }
     p.pick({
       kind: 'issue',
       issue: issue.number,

@@ -1,8 +1,10 @@
 import { coarsen, RepositoryTree } from '../backlog/footprint.js';
-import type { IssueDetails, Permission } from '../backlog/issue.js';
+import type { BacklogIssue, IssueDetails, Permission } from '../backlog/issue.js';
 import {
+  describeSkip,
   planDispatch,
   type Picked,
+  type Plan,
   type PlanInput,
   type PlanSettings,
   type Skipped,
@@ -10,14 +12,19 @@ import {
 import { describeTampering, newNonce, type Tampering } from '../ledger/chain.js';
 import { encodeEntries, MAX_COMMENT_LENGTH } from '../ledger/codec.js';
 import { renderDashboard, TRACKING_TITLE } from '../ledger/dashboard.js';
-import type { ClaimEntry, ExpireEntry, LedgerEntry } from '../ledger/entries.js';
+import type {
+  ClaimEntry,
+  ExhaustedEntry,
+  ExpireEntry,
+  LedgerEntry,
+  RetryEntry,
+} from '../ledger/entries.js';
 import {
   applyEntry,
   effectiveClaim,
   openClaims,
   snapshotOf,
   type FoldStats,
-  type LedgerState,
 } from '../ledger/fold.js';
 import { identityKey, identityOf, type Identity } from '../ledger/identity.js';
 import {
@@ -38,7 +45,7 @@ import type { LedgerPort } from '../ledger/port.js';
 import { describeRepair } from '../ledger/tracking.js';
 import { ConfigurationError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { DispatchPort } from './port.js';
+import type { DispatchPort, Overview } from './port.js';
 
 export interface DispatchOptions extends PlanSettings {
   leaseMinutes: number;
@@ -86,6 +93,8 @@ export interface DispatchReport {
   dayLeftUsd: number;
   /** Ledger comments this run wrote (claims, expirations, a rotation's snapshot). */
   written: number;
+  /** Issues labelled failed in this run: out of attempts or budget. */
+  failed: number[];
 }
 
 /** Rotate the log to a fresh tracking issue past this many comments, so one read holds it all. */
@@ -147,6 +156,31 @@ export interface DispatchPorts {
   ledger: LedgerPort;
 }
 
+const FAILED_COLOR = 'b60205';
+
+/** What one dispatch works with: its ports, settings, clock and the report it fills in. */
+interface Run {
+  ports: DispatchPorts;
+  options: DispatchOptions;
+  context: RunContext;
+  now: Date;
+  logger: Logger;
+  ledgerSettings: LedgerSettings;
+  ledger: Ledger;
+  report: DispatchReport;
+}
+
+/** What dispatch reads of the repository besides the ledger. */
+interface Repository {
+  overview: Overview;
+  backlog: (BacklogIssue & { nodeId: string })[];
+  tree: RepositoryTree;
+}
+
+/**
+ * One dispatch: open the ledger (or recover it, or stop on tampering), read the repository,
+ * expire what no longer holds, plan with lookups, claim, then label and show.
+ */
 export async function dispatch(
   ports: DispatchPorts,
   options: DispatchOptions,
@@ -154,120 +188,154 @@ export async function dispatch(
   now: Date,
   logger: Logger,
 ): Promise<DispatchReport> {
-  const port = ports.github;
-  const warnings: string[] = [];
-  const labels = options.labels;
   const ledgerSettings: LedgerSettings = {
-    label: labels.coordination,
+    label: options.labels.coordination,
     writers: options.ledgerWriters.map(identityOf),
     title: TRACKING_TITLE,
   };
   const ledger = await openLedger(ports.ledger, ledgerSettings);
-  const state = ledger.state;
-  const report: DispatchReport = {
+  const run: Run = {
+    ports,
+    options,
+    context,
+    now,
+    logger,
+    ledgerSettings,
+    ledger,
+    report: emptyReport(ledger, options),
+  };
+  if (options.recoverLedger && ledger.tampering.length > 0) return recover(run);
+  if (options.recoverLedger)
+    run.report.warnings.push(
+      'recover-ledger is set, but the ledger is intact: there is nothing to recover.',
+    );
+  if (ledger.tampering.length > 0) return stopOnTampering(run);
+  if (ledger.state.stats.untrustedComments > 0)
+    logger.info(
+      `Ignored ${ledger.state.stats.untrustedComments} comment(s) on the tracking issue not written by the ledger's writers.`,
+    );
+
+  const repository = await readRepository(run);
+  await expireClaims(run);
+  const plan = await planWithLookups(run, repository);
+  const claims = claimsOf(run, plan);
+  run.report.claimed = claims;
+  if (options.dryRun) return run.report;
+
+  for (const repair of await applyRepairs(ports.ledger, ledger, ledgerSettings))
+    run.report.warnings.push(describeRepair(repair));
+  await rotateIfLong(run);
+  const entries = ledgerEntries(run, plan, claims);
+  if (entries.length > 0) {
+    const appended = await append(run, entries);
+    if (appended) await confirmClaims(run, claims, appended, entries);
+  }
+  await settleLabels(run, repository, plan);
+  await refreshDashboard(run, repository);
+  return run.report;
+}
+
+function emptyReport(ledger: Ledger, options: DispatchOptions): DispatchReport {
+  return {
     trackingIssue: ledger.head?.number ?? null,
     claimed: [],
     lost: [],
     skipped: [],
     expired: [],
-    ledger: state.stats,
+    ledger: ledger.state.stats,
     capacity: 0,
     activeClaims: 0,
     dryRun: options.dryRun,
     rotatedFrom: null,
     treeFiles: 0,
-    warnings,
+    warnings: [],
     tampering: ledger.tampering,
     recovery: null,
     dayLeftUsd: 0,
     written: 0,
+    failed: [],
   };
-  if (options.recoverLedger) {
-    if (ledger.tampering.length === 0) {
-      warnings.push(
-        'recover-ledger is set, but the ledger is intact: there is nothing to recover.',
-      );
-    } else {
-      await requireMaintainer(ports.ledger, context);
-      if (!options.dryRun) {
-        report.recovery = await recoverLedger(
-          ports.ledger,
-          ledger,
-          ledgerSettings,
-          {
-            at: isoSeconds(now),
-            lease: isoSeconds(leaseEnd(now, options.leaseMinutes)),
-            fallback: options.fallbackFootprint,
-          },
-          commentsFor,
-          renderDashboard({
-            state: ledger.state,
-            now,
-            queue: [],
-            dailyBudgetUsd: options.dailyBudgetUsd,
-          }),
-        );
-        report.trackingIssue = report.recovery.issue;
-      }
-      return report;
-    }
-  }
-  if (ledger.tampering.length > 0) {
-    // Fail closed: nothing is claimed or expired until a maintainer recovers the ledger.
-    for (const t of ledger.tampering) logger.error(`Ledger tampering: ${describeTampering(t)}.`);
-    if (!options.dryRun) await alertTampering(ports.ledger, ledger, now);
-    return report;
-  }
-  if (state.stats.untrustedComments > 0) {
-    logger.info(
-      `Ignored ${state.stats.untrustedComments} comment(s) on the tracking issue not written by the ledger's writers.`,
-    );
-  }
+}
+
+/** A maintainer's recovery of a tampered ledger; in a dry run, only the authority is checked. */
+async function recover(run: Run): Promise<DispatchReport> {
+  const { ports, options, now, ledger, report } = run;
+  await requireMaintainer(ports.ledger, run.context);
+  if (options.dryRun) return report;
+  report.recovery = await recoverLedger(
+    ports.ledger,
+    ledger,
+    run.ledgerSettings,
+    {
+      at: isoSeconds(now),
+      lease: isoSeconds(leaseEnd(now, options.leaseMinutes)),
+      fallback: options.fallbackFootprint,
+    },
+    commentsFor,
+    renderDashboard({
+      state: ledger.state,
+      now,
+      queue: [],
+      dailyBudgetUsd: options.dailyBudgetUsd,
+    }),
+  );
+  report.trackingIssue = report.recovery.issue;
+  return report;
+}
+
+/** Fail closed: nothing is claimed or expired until a maintainer recovers the ledger. */
+async function stopOnTampering(run: Run): Promise<DispatchReport> {
+  for (const t of run.ledger.tampering)
+    run.logger.error(`Ledger tampering: ${describeTampering(t)}.`);
+  if (!run.options.dryRun) await alertTampering(run.ports.ledger, run.ledger, run.now);
+  return run.report;
+}
+
+async function readRepository(run: Run): Promise<Repository> {
+  const { labels } = run.options;
+  const port = run.ports.github;
   const overview = await port.overview({
     conflict: labels.conflict,
     inProgress: labels.inProgress,
+    failed: labels.failed,
   });
   const backlog = await port.backlog(labels.ready);
   const { paths, truncated } = await port.tree(overview.defaultBranch);
   if (truncated)
-    warnings.push(
+    run.report.warnings.push(
       'The repository tree was truncated by GitHub; footprints only see the files listed.',
     );
   const tree = new RepositoryTree(paths);
-  report.treeFiles = tree.size;
+  run.report.treeFiles = tree.size;
+  return { overview, backlog, tree };
+}
 
-  // Claims that no longer hold: the lease passed, or the run holding them is over.
+/** Claims that no longer hold: the lease passed, or the run holding them is over. */
+async function expireClaims(run: Run): Promise<void> {
+  const { now, context, report } = run;
+  const state = run.ledger.state;
   const at = isoSeconds(now);
-  const expired = report.expired;
   const open = openClaims(state);
-  for (const claim of open.filter((c) => Date.parse(c.lease) <= now.getTime())) {
-    expired.push({
-      type: 'expire',
-      issue: claim.issue,
-      claim: claim.claim,
-      reason: 'lease-passed',
-      at,
-    });
-  }
+  const expire = (claim: ClaimEntry, reason: ExpireEntry['reason']) =>
+    report.expired.push({ type: 'expire', issue: claim.issue, claim: claim.claim, reason, at });
+  for (const claim of open.filter((c) => Date.parse(c.lease) <= now.getTime()))
+    expire(claim, 'lease-passed');
   const others = open.filter((c) => Date.parse(c.lease) > now.getTime() && c.run !== context.runId);
   if (others.length > 0) {
     // A run starts before it claims; two days back also covers a re-run of an older run.
     const earliest = Date.parse(others.map((c) => c.at).sort()[0]!);
     const since = new Date(earliest - 2 * 86_400_000).toISOString().slice(0, 10);
-    const finished = await port.finishedRuns(since);
-    for (const claim of others.filter((c) => finished.has(c.run))) {
-      expired.push({
-        type: 'expire',
-        issue: claim.issue,
-        claim: claim.claim,
-        reason: 'run-finished',
-        at,
-      });
-    }
+    const finished = await run.ports.github.finishedRuns(since);
+    for (const claim of others.filter((c) => finished.has(c.run))) expire(claim, 'run-finished');
   }
-  for (const entry of expired) applyEntry(state, entry);
+  for (const entry of report.expired) applyEntry(state, entry);
+}
 
-  // Plan, looking up details and permissions only for the issues it may reach.
+/** Plans, looking up details and permissions only for the issues the batch may reach. */
+async function planWithLookups(run: Run, repository: Repository): Promise<Plan> {
+  const { options, now, report } = run;
+  const port = run.ports.github;
+  const { overview, backlog, tree } = repository;
   const details = new Map<number, IssueDetails>();
   const referenced = new Map<number, boolean>();
   const permissions = new Map<string, Permission>();
@@ -280,28 +348,26 @@ export async function dispatch(
     return overview.collaborators && !identity.bot ? 'read' : undefined;
   };
   // The lookup maps fill in place between rounds; the input object is the same each time.
-  const planInput: PlanInput = {
+  const input: PlanInput = {
     backlog,
     conflicts: overview.conflicts,
-    ledger: state,
+    ledger: run.ledger.state,
     now,
     tree,
     details,
     permission,
-    trusted: ledger.trusted,
+    trusted: run.ledger.trusted,
     referenced,
   };
-  let plan = planDispatch(planInput, options);
+  let plan = planDispatch(input, options);
   for (let round = 0; round < LOOKUP_ROUNDS; round++) {
     const { needs } = plan;
     const wantedDetails = needs.details.filter((n) => !details.has(n));
     const wantedReferences = needs.references.filter((n) => !referenced.has(n));
-    const wantedPermissions = needs.permissions.filter(
-      (identity) => !permissions.has(identityKey(identity)),
-    );
+    const wantedPermissions = needs.permissions.filter((who) => !permissions.has(identityKey(who)));
     if (wantedDetails.length + wantedReferences.length + wantedPermissions.length === 0) break;
     if (wantedDetails.length + wantedReferences.length > 0) {
-      const found = await port.details(wantedDetails, wantedReferences, labels.ready);
+      const found = await port.details(wantedDetails, wantedReferences, options.labels.ready);
       for (const n of wantedDetails)
         details.set(n, found.details.get(n) ?? { readyLabel: null, edits: [], parent: null });
       // A reference that does not resolve (deleted, or never existed) blocks nothing.
@@ -309,35 +375,73 @@ export async function dispatch(
     }
     if (wantedPermissions.length > 0) {
       const found = await port.permissions(wantedPermissions);
-      for (const identity of wantedPermissions)
-        permissions.set(identityKey(identity), found.get(identityKey(identity)) ?? 'none');
+      for (const who of wantedPermissions)
+        permissions.set(identityKey(who), found.get(identityKey(who)) ?? 'none');
     }
-    plan = planDispatch(planInput, options);
+    plan = planDispatch(input, options);
   }
-  for (const forced of options.forcedIssues.filter(
-    (n) => !backlog.some((issue) => issue.number === n),
-  )) {
-    warnings.push(
-      `Issue #${forced} was asked for but is not an open issue labelled ${labels.ready}; it was not dispatched.`,
+  for (const forced of options.forcedIssues.filter((n) => !backlog.some((i) => i.number === n)))
+    report.warnings.push(
+      `Issue #${forced} was asked for but is not an open issue labelled ${options.labels.ready}; it was not dispatched.`,
     );
-  }
   report.skipped = plan.skipped;
   report.dayLeftUsd = plan.dayLeftUsd;
   report.capacity = plan.capacity;
   report.activeClaims = plan.activeClaims;
+  return plan;
+}
 
-  const lease = isoSeconds(leaseEnd(now, options.leaseMinutes));
+function claimsOf(run: Run, plan: Plan): Claimed[] {
+  const lease = isoSeconds(leaseEnd(run.now, run.options.leaseMinutes));
   const invocation = newNonce(4);
-  const claims: Claimed[] = plan.picked.map((picked) => ({
+  return plan.picked.map((picked) => ({
     ...picked,
-    claim: claimIdFor(context, picked.issue, picked.epoch, invocation),
+    claim: claimIdFor(run.context, picked.issue, picked.epoch, invocation),
     lease,
   }));
-  report.claimed = claims;
-  if (options.dryRun) return report;
+}
 
-  for (const repair of await applyRepairs(ports.ledger, ledger, ledgerSettings))
-    warnings.push(describeRepair(repair));
+/**
+ * A long log moves to a fresh tracking issue first, starting with a snapshot of this one; a log
+ * flooded by others moves on the run that finds it, even with nothing else to write.
+ */
+async function rotateIfLong(run: Run): Promise<void> {
+  const { ledger, report } = run;
+  if (!ledger.head || ledger.commentCount < ROTATE_AT) return;
+  const snapshot = snapshotOf(ledger.state, ledger.head.number, isoSeconds(run.now));
+  const dashboard = (continues: number) =>
+    renderDashboard({
+      state: ledger.state,
+      now: run.now,
+      queue: [],
+      dailyBudgetUsd: run.options.dailyBudgetUsd,
+      continues,
+    });
+  report.rotatedFrom = await rotateLedger(
+    run.ports.ledger,
+    ledger,
+    run.ledgerSettings,
+    snapshot,
+    commentsFor,
+    dashboard,
+  );
+  report.written += commentsFor(snapshot).length;
+  report.trackingIssue = ledger.head.number;
+}
+
+/** Expirations, failures, retries and claims, in the order they apply. */
+function ledgerEntries(run: Run, plan: Plan, claims: readonly Claimed[]): LedgerEntry[] {
+  const at = isoSeconds(run.now);
+  const state = run.ledger.state;
+  const exhausted: ExhaustedEntry[] = plan.exhausted.map(({ issue }) => ({
+    type: 'exhausted',
+    issue,
+    attempts: state.issues.get(issue)?.attempts ?? 0,
+    at,
+  }));
+  const retries: RetryEntry[] = plan.retries
+    .filter((issue) => claims.some((c) => c.issue === issue))
+    .map((issue) => ({ type: 'retry', issue, at }));
   const claimEntries: ClaimEntry[] = claims.map((c) => ({
     type: 'claim',
     issue: c.issue,
@@ -345,63 +449,55 @@ export async function dispatch(
     epoch: c.epoch,
     kind: c.kind,
     files: c.footprint.entries.slice(0, 1000),
-    run: context.runId,
+    run: run.context.runId,
     lease: c.lease,
     at,
     ...(c.pull ? { pr: c.pull } : {}),
     ...(c.complexity ? { complexity: c.complexity } : {}),
   }));
-  const entries: LedgerEntry[] = [...expired, ...claimEntries];
-  const dashboard = (continues?: number) =>
-    renderDashboard({
-      state,
-      now,
+  return [...run.report.expired, ...exhausted, ...retries, ...claimEntries];
+}
+
+/** Appends the entries, or learns that a concurrent run opened the first tracking issue. */
+async function append(run: Run, entries: LedgerEntry[]): Promise<number[] | undefined> {
+  const { ledger, report } = run;
+  try {
+    const dashboard = renderDashboard({
+      state: ledger.state,
+      now: run.now,
       queue: [],
-      dailyBudgetUsd: options.dailyBudgetUsd,
-      ...(continues ? { continues } : {}),
+      dailyBudgetUsd: run.options.dailyBudgetUsd,
     });
-  // A long log moves to a fresh tracking issue first, starting with a snapshot of this one; a
-  // log flooded by others moves on the run that finds it, even with nothing else to write.
-  if (ledger.head && ledger.commentCount >= ROTATE_AT) {
-    const snapshot = snapshotOf(state, ledger.head.number, at);
-    report.rotatedFrom = await rotateLedger(
-      ports.ledger,
+    const appended = await appendComments(
+      run.ports.ledger,
       ledger,
-      ledgerSettings,
-      snapshot,
-      commentsFor,
+      run.ledgerSettings,
+      commentsFor(entries),
       dashboard,
     );
-    report.written += commentsFor(snapshot).length;
-    report.trackingIssue = ledger.head.number;
-  }
-  // Nothing to write: a first run with nothing to claim opens no tracking issue.
-  if (entries.length === 0) {
-    await refreshDashboard(ports.ledger, ledger, state, now, report.skipped, options, warnings);
-    return report;
-  }
-  let appended: number[];
-  try {
-    appended = await appendComments(
-      ports.ledger,
-      ledger,
-      ledgerSettings,
-      commentsFor(entries),
-      dashboard(),
-    );
+    report.written += appended.length;
+    report.trackingIssue = ledger.head!.number;
+    return appended;
   } catch (error) {
     if (!(error instanceof LostRace)) throw error;
-    report.lost = claims;
+    report.lost = report.claimed;
     report.claimed = [];
-    warnings.push(`Claimed nothing: ${error.message}.`);
-    return report;
+    report.warnings.push(`Claimed nothing: ${error.message}.`);
+    return undefined;
   }
-  report.written += appended.length;
-  report.trackingIssue = ledger.head!.number;
+}
 
-  // Read the log back: an append that lost its place in the chain to a concurrent one is void.
+/** Reads the log back: an append that lost its place in the chain to a concurrent one is void. */
+async function confirmClaims(
+  run: Run,
+  claims: readonly Claimed[],
+  appended: readonly number[],
+  entries: readonly LedgerEntry[],
+): Promise<void> {
+  const { report, now } = run;
+  const state = run.ledger.state;
   if (claims.length > 0) {
-    const after = await rereadLedger(ports.ledger, ledger);
+    const after = await rereadLedger(run.ports.ledger, run.ledger);
     const accepted = new Set(after.log?.accepted.map((c) => c.id));
     const holds = (c: Claimed) =>
       after.tampering.length === 0 &&
@@ -409,35 +505,85 @@ export async function dispatch(
       effectiveClaim(after.state, c.issue, now)?.claim === c.claim;
     report.claimed = claims.filter(holds);
     report.lost = claims.filter((c) => !holds(c));
-    if (report.lost.length > 0) {
-      warnings.push(
+    if (report.lost.length > 0)
+      report.warnings.push(
         `${report.lost.length} claim(s) lost to a concurrent ledger write and were left out of the matrix.`,
       );
-    }
   }
-  for (const entry of claimEntries)
-    if (report.claimed.some((c) => c.claim === entry.claim)) applyEntry(state, entry);
+  // The state the dashboard shows: what was written and held.
+  for (const entry of entries)
+    if (
+      entry.type !== 'expire' &&
+      (entry.type !== 'claim' || report.claimed.some((c) => c.claim === entry.claim))
+    )
+      applyEntry(state, entry);
+}
 
-  // Labels and the dashboard are views: a failure there is reported, the claims stand.
-  const toLabel = report.claimed
+/**
+ * Labels are views, written in one request: the batch gets the in-progress label, an expired
+ * claim's issue loses it, and an issue out of attempts or budget gets the failed label with one
+ * comment saying why and how to retry. A failure here is reported; the ledger stands.
+ */
+async function settleLabels(run: Run, repository: Repository, plan: Plan): Promise<void> {
+  const { options, report } = run;
+  const { labels } = options;
+  const port = run.ports.github;
+  const nodeOf = (issue: number) =>
+    repository.backlog.find((candidate) => candidate.number === issue)?.nodeId;
+  const claimedIssues = new Set(report.claimed.map((c) => c.issue));
+  const start = report.claimed
     .filter((c) => c.kind === 'issue')
-    .flatMap((c) => backlog.find((issue) => issue.number === c.issue)?.nodeId ?? []);
-  if (toLabel.length > 0) {
-    try {
-      const labelId =
-        overview.inProgressLabelId ??
-        (await port.createLabel(
-          labels.inProgress,
-          IN_PROGRESS_COLOR,
-          'An AI worker holds a claim on this issue',
-        ));
-      await port.addLabel(labelId, toLabel);
-    } catch (error) {
-      warnings.push(`Could not label the batch ${labels.inProgress}: ${String(error)}`);
-    }
+    .flatMap((c) => nodeOf(c.issue) ?? []);
+  const stop = report.expired
+    .filter((e) => !claimedIssues.has(e.issue))
+    .flatMap((e) => nodeOf(e.issue) ?? []);
+  const fail = plan.exhausted.flatMap(({ issue, reason }) => {
+    const nodeId = nodeOf(issue);
+    return nodeId ? [{ issue, nodeId, comment: failureComment(describeSkip(reason), labels) }] : [];
+  });
+  if (start.length + stop.length + fail.length === 0) return;
+  try {
+    const label = async (known: string | null, name: string, color: string, description: string) =>
+      known ?? (await port.createLabel(name, color, description));
+    const inProgress =
+      start.length + stop.length > 0
+        ? await label(
+            repository.overview.inProgressLabelId,
+            labels.inProgress,
+            IN_PROGRESS_COLOR,
+            'An AI worker holds a claim on this issue',
+          )
+        : '';
+    const failed =
+      fail.length > 0
+        ? await label(
+            repository.overview.failedLabelId,
+            labels.failed,
+            FAILED_COLOR,
+            'AI workers used up their attempts or budget on this issue',
+          )
+        : '';
+    await port.settle({
+      add: [
+        ...start.map((nodeId) => ({ nodeId, labelId: inProgress })),
+        ...fail.map(({ nodeId }) => ({ nodeId, labelId: failed })),
+      ],
+      remove: stop.map((nodeId) => ({ nodeId, labelId: inProgress })),
+      comment: fail.map(({ nodeId, comment }) => ({ nodeId, body: comment })),
+    });
+    report.failed = fail.map(({ issue }) => issue);
+  } catch (error) {
+    report.warnings.push(`Could not update the issues' labels: ${String(error)}`);
   }
-  await refreshDashboard(ports.ledger, ledger, state, now, report.skipped, options, warnings);
-  return report;
+}
+
+/** The one comment an issue gets when it is labelled failed. */
+export function failureComment(why: string, labels: { ready: string; failed: string }): string {
+  return [
+    `**AI Scrum Master:** no AI worker will take this issue again as it stands: ${why}.`,
+    '',
+    `To give it another round, someone with write access removes the \`${labels.failed}\` label and applies \`${labels.ready}\` again (removing it first: only a new application counts); its attempts and budget then count afresh. What was tried is on the tracking issue and in this issue's pull requests.`,
+  ].join('\n');
 }
 
 const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -461,33 +607,29 @@ async function requireMaintainer(port: LedgerPort, context: RunContext): Promise
   }
 }
 
-async function refreshDashboard(
-  port: LedgerPort,
-  ledger: Ledger,
-  state: LedgerState,
-  now: Date,
-  skipped: readonly Skipped[],
-  options: DispatchOptions,
-  warnings: string[],
-): Promise<void> {
+async function refreshDashboard(run: Run, repository: Repository): Promise<void> {
+  const { ledger, report } = run;
   if (!ledger.head) return;
   // The queue: issues that wait for capacity or for a lock, in queue order.
-  const queue = skipped
+  const queue = report.skipped
     .filter((s) => ['no-capacity', 'locked', 'fallback-busy'].includes(s.reason.kind))
     .map((s) => ({ issue: s.issue, title: s.title }));
   const body = trackingBody(
     renderDashboard({
-      state,
-      now,
+      state: ledger.state,
+      now: run.now,
       queue,
-      dailyBudgetUsd: options.dailyBudgetUsd,
+      dailyBudgetUsd: run.options.dailyBudgetUsd,
+      titles: new Map(repository.backlog.map((issue) => [issue.number, issue.title])),
       ...(ledger.predecessor ? { continues: ledger.predecessor } : {}),
     }),
     // The chain's length so far: a later deletion of its last comments then shows.
     { ...ledger.head.marker, seq: ledger.chain.seq },
   );
   if (body === ledger.head.body) return;
-  await port
+  await run.ports.ledger
     .updateBody(ledger.head.number, body)
-    .catch((error: unknown) => warnings.push(`Could not update the dashboard: ${String(error)}`));
+    .catch((error: unknown) =>
+      report.warnings.push(`Could not update the dashboard: ${String(error)}`),
+    );
 }

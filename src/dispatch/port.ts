@@ -7,8 +7,9 @@ import type { Identity } from '../ledger/identity.js';
 export interface Overview {
   defaultBranch: string;
   conflicts: ConflictPull[];
-  /** The in-progress label's node id, null when the label does not exist yet. */
+  /** The in-progress and failed labels' node ids, null when the label does not exist yet. */
   inProgressLabelId: string | null;
+  failedLabelId: string | null;
   /** Collaborators by lower-cased login, or null when the list was not complete or readable. */
   collaborators: Map<string, Permission> | null;
 }
@@ -20,7 +21,7 @@ export interface Details {
 }
 
 export interface DispatchPort {
-  overview(labels: { conflict: string; inProgress: string }): Promise<Overview>;
+  overview(labels: { conflict: string; inProgress: string; failed: string }): Promise<Overview>;
   /** Open issues (not pull requests) carrying the label, oldest first, with their node ids. */
   backlog(readyLabel: string): Promise<(BacklogIssue & { nodeId: string })[]>;
   tree(branch: string): Promise<{ paths: string[]; truncated: boolean }>;
@@ -33,5 +34,12 @@ export interface DispatchPort {
   ): Promise<Details>;
   permissions(identities: readonly Identity[]): Promise<Map<string, Permission>>;
   createLabel(name: string, color: string, description: string): Promise<string>;
-  addLabel(labelId: string, nodeIds: readonly string[]): Promise<void>;
+  /** Labels added and removed, and comments, on issues by node id: in one request. */
+  settle(changes: IssueChanges): Promise<void>;
+}
+
+export interface IssueChanges {
+  add: { nodeId: string; labelId: string }[];
+  remove: { nodeId: string; labelId: string }[];
+  comment: { nodeId: string; body: string }[];
 }

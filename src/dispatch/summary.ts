@@ -174,6 +174,14 @@ export function renderSummary(report: DispatchReport, where: SummaryContext): st
       '',
     );
   }
+  if (report.failed.length > 0) {
+    lines.push(
+      '### Labelled failed',
+      '',
+      `${report.failed.map(link).join(', ')}: out of attempts or budget; each got one comment saying how to retry.`,
+      '',
+    );
+  }
   if (report.expired.length > 0) {
     lines.push(
       '### Expired claims',

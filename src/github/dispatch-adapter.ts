@@ -1,15 +1,15 @@
 import { GraphqlResponseError } from '@octokit/graphql';
 import { RequestError } from '@octokit/request-error';
 import type { BacklogIssue, IssueDetails, Permission } from '../backlog/issue.js';
-import type { DispatchPort, Overview } from '../dispatch/port.js';
+import type { DispatchPort, IssueChanges, Overview } from '../dispatch/port.js';
 import { identityKey, type Identity } from '../ledger/identity.js';
 import type { GitHubClient } from './client.js';
 import {
-  addLabelMutation,
   collaboratorPermissionsQuery,
   DISPATCH_OVERVIEW_QUERY,
   issueDetailsQuery,
   LABEL_QUERY,
+  settleMutation,
 } from './graphql.js';
 import { actorIdentity as identity } from './ledger-adapter.js';
 import { ROUTES } from './routes.js';
@@ -46,11 +46,16 @@ export class GitHubDispatchAdapter implements DispatchPort {
     return { owner: this.repo.owner, name: this.repo.repo };
   }
 
-  async overview(labels: { conflict: string; inProgress: string }): Promise<Overview> {
+  async overview(labels: {
+    conflict: string;
+    inProgress: string;
+    failed: string;
+  }): Promise<Overview> {
     type Data = {
       repository: {
         defaultBranchRef: { name: string } | null;
         label: { id: string } | null;
+        failedLabel: { id: string } | null;
         conflicts: {
           nodes: {
             number: number;
@@ -103,6 +108,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
         ];
       }),
       inProgressLabelId: repository.label?.id ?? null,
+      failedLabelId: repository.failedLabel?.id ?? null,
       collaborators:
         collaborators && collaborators.totalCount <= collaborators.edges.length
           ? new Map(
@@ -296,12 +302,27 @@ export class GitHubDispatchAdapter implements DispatchPort {
     }
   }
 
-  async addLabel(labelId: string, nodeIds: readonly string[]): Promise<void> {
-    // A whole batch (at most 256, the matrix limit) is labelled in one request.
-    for (const batch of chunks(nodeIds, 256)) {
-      const variables: Record<string, unknown> = { label: labelId };
-      batch.forEach((id, i) => (variables[`i${i}`] = id));
-      await this.github.graphql(addLabelMutation(batch.length), variables);
-    }
+  async settle(changes: IssueChanges): Promise<void> {
+    // A whole batch (at most 256 claims, the matrix limit) is settled in one request; the
+    // comments in it are content, so the request is not repeated blindly after a lost answer
+    // (the ledger's `exhausted` entry keeps a second comment from being written later).
+    const variables: Record<string, unknown> = {};
+    changes.add.forEach((c, i) =>
+      Object.assign(variables, { [`a${i}`]: c.nodeId, [`al${i}`]: c.labelId }),
+    );
+    changes.remove.forEach((c, i) =>
+      Object.assign(variables, { [`r${i}`]: c.nodeId, [`rl${i}`]: c.labelId }),
+    );
+    changes.comment.forEach((c, i) =>
+      Object.assign(variables, { [`c${i}`]: c.nodeId, [`cb${i}`]: c.body }),
+    );
+    await this.github.graphql(
+      settleMutation({
+        add: changes.add.length,
+        remove: changes.remove.length,
+        comment: changes.comment.length,
+      }),
+      { ...variables, request: { retries: 0 } },
+    );
   }
 }

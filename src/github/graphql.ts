@@ -28,12 +28,16 @@ export const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
     $name: String!
     $conflict: String!
     $inProgress: String!
+    $failed: String!
   ) {
     repository(owner: $owner, name: $name) {
       defaultBranchRef {
         name
       }
       label(name: $inProgress) {
+        id
+      }
+      failedLabel: label(name: $failed) {
         id
       }
       conflicts: pullRequests(first: 50, states: OPEN, labels: [$conflict]) {
@@ -338,17 +342,33 @@ ${lookups.join('\n')}
 `;
 }
 
-/** One label added to many issues or pull requests in a single request. */
-export function addLabelMutation(count: number): string {
-  const variables = Array.from({ length: count }, (_, i) => `$i${i}: ID!`).join(', ');
-  const additions = Array.from(
-    { length: count },
-    (_, i) => `  a${i}: addLabelsToLabelable(input: { labelableId: $i${i}, labelIds: [$label] }) {
+/**
+ * Labels added and removed and comments written on many issues in one request. Each change is
+ * its own aliased mutation; they apply in order, so a comment never lands without its label.
+ */
+export function settleMutation(counts: { add: number; remove: number; comment: number }): string {
+  const variables: string[] = [];
+  const fields: string[] = [];
+  for (let i = 0; i < counts.add; i++) {
+    variables.push(`$a${i}: ID!`, `$al${i}: ID!`);
+    fields.push(`  a${i}: addLabelsToLabelable(input: { labelableId: $a${i}, labelIds: [$al${i}] }) {
     clientMutationId
-  }`,
-  );
-  return `mutation AddLabel($label: ID!, ${variables}) {
-${additions.join('\n')}
+  }`);
+  }
+  for (let i = 0; i < counts.remove; i++) {
+    variables.push(`$r${i}: ID!`, `$rl${i}: ID!`);
+    fields.push(`  r${i}: removeLabelsFromLabelable(input: { labelableId: $r${i}, labelIds: [$rl${i}] }) {
+    clientMutationId
+  }`);
+  }
+  for (let i = 0; i < counts.comment; i++) {
+    variables.push(`$c${i}: ID!`, `$cb${i}: String!`);
+    fields.push(`  c${i}: addComment(input: { subjectId: $c${i}, body: $cb${i} }) {
+    clientMutationId
+  }`);
+  }
+  return `mutation Settle(${variables.join(', ')}) {
+${fields.join('\n')}
 }
 `;
 }
@@ -362,5 +382,5 @@ export const GRAPHQL_DOCUMENTS: Readonly<Record<string, string>> = {
   LABEL_QUERY,
   issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
   collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
-  addLabelMutation: addLabelMutation(2),
+  settleMutation: settleMutation({ add: 2, remove: 1, comment: 1 }),
 };

@@ -22,6 +22,10 @@ function describe(entry: LedgerEntry): string {
       return `🔓 release #${entry.issue} — \`${entry.claim}\`: ${entry.outcome}${entry.pr ? ` (#${entry.pr})` : ''}, $${entry.costUsd.toFixed(2)}${entry.reason ? ` — ${entry.reason.replace(/[\r\n<>`]/g, ' ')}` : ''}`;
     case 'expire':
       return `⌛ expire #${entry.issue} — \`${entry.claim}\`: ${entry.reason}`;
+    case 'exhausted':
+      return `⛔ #${entry.issue} used its ${entry.attempts} attempts: labelled failed`;
+    case 'retry':
+      return `🔁 #${entry.issue}: another round asked for; attempts count again`;
     case 'snapshot':
       return `📸 snapshot of #${entry.from}: ${Object.keys(entry.issues).length} issues`;
   }
@@ -43,7 +47,8 @@ export function encodeEntries(
 /** The short line for people, used when a large batch must fit one comment. */
 function brief(entry: LedgerEntry): string {
   if (entry.type === 'snapshot') return `📸 #${entry.from}`;
-  const symbol = entry.type === 'claim' ? '🔒' : entry.type === 'release' ? '🔓' : '⌛';
+  const symbols = { claim: '🔒', release: '🔓', expire: '⌛', exhausted: '⛔', retry: '🔁' };
+  const symbol = symbols[entry.type];
   return `${symbol} ${entry.type} #${entry.issue}${entry.type === 'claim' ? ` e${entry.epoch}` : ''}`;
 }
 

@@ -12,6 +12,8 @@ export interface DashboardInput {
   /** The next issues in line, in order. */
   queue: { issue: number; title: string }[];
   dailyBudgetUsd: number;
+  /** Titles of the issues dispatch read, for the active claims. */
+  titles?: ReadonlyMap<number, string>;
   /** Set when this issue replaced an earlier tracking issue. */
   continues?: number;
 }
@@ -24,6 +26,10 @@ const cell = (text: string) =>
 
 export function renderDashboard(input: DashboardInput): string {
   const { state, now } = input;
+  const titled = (issue: number) => {
+    const title = input.titles?.get(issue);
+    return title ? ` ${safeInline(title, 80)}` : '';
+  };
   const claims = effectiveClaims(state, now).sort((a, b) => a.issue - b.issue);
   const paths = claims.flatMap((claim) =>
     claim.files.map((file) => ({ file, issue: claim.issue })),
@@ -48,7 +54,7 @@ export function renderDashboard(input: DashboardInput): string {
     );
     for (const claim of claims) {
       lines.push(
-        `| #${claim.issue} | \`${claim.claim}\` | ${claim.epoch} | ${claim.kind} | ${claim.lease} | ${claim.files.length} |`,
+        `| #${claim.issue}${titled(claim.issue)} | \`${claim.claim}\` | ${claim.epoch} | ${claim.kind} | ${claim.lease} | ${claim.files.length} |`,
       );
     }
   }

@@ -49,6 +49,24 @@ export const expireEntry = z.strictObject({
   at: isoDate,
 });
 
+/** Dispatch labelled the issue failed: it used all its attempts. */
+export const exhaustedEntry = z.strictObject({
+  type: z.literal('exhausted'),
+  issue: issueNumber,
+  attempts: z.number().int().nonnegative(),
+  at: isoDate,
+});
+
+/**
+ * A writer asked for another round (removed the failed label, applied the ready label again):
+ * attempts and the issue's spend count again from here. The totals never go down.
+ */
+export const retryEntry = z.strictObject({
+  type: z.literal('retry'),
+  issue: issueNumber,
+  at: isoDate,
+});
+
 const issueRecord = z.strictObject({
   epoch: z.number().int().nonnegative(),
   attempts: z.number().int().nonnegative(),
@@ -56,6 +74,11 @@ const issueRecord = z.strictObject({
   lastFiles: z.array(z.string()).max(1000).default([]),
   active: claimEntry.optional(),
   complexity: z.string().max(100).optional(),
+  /** Attempts and spend before the last retry: the limits apply to what came after. */
+  attemptsBefore: z.number().int().nonnegative().default(0),
+  spendBefore: z.number().min(0).default(0),
+  /** When dispatch labelled it failed, until a retry. */
+  exhaustedAt: isoDate.optional(),
 });
 
 /** What one released attempt cost, by the complexity label its issue had when claimed. */
@@ -97,12 +120,16 @@ export const ledgerEntry = z.discriminatedUnion('type', [
   claimEntry,
   releaseEntry,
   expireEntry,
+  exhaustedEntry,
+  retryEntry,
   snapshotEntry,
 ]);
 
 export type ClaimEntry = z.output<typeof claimEntry>;
 export type ReleaseEntry = z.output<typeof releaseEntry>;
 export type ExpireEntry = z.output<typeof expireEntry>;
+export type ExhaustedEntry = z.output<typeof exhaustedEntry>;
+export type RetryEntry = z.output<typeof retryEntry>;
 export type SnapshotEntry = z.output<typeof snapshotEntry>;
 export type LedgerEntry = z.output<typeof ledgerEntry>;
 export type IssueRecord = z.output<typeof issueRecord>;

@@ -68,10 +68,15 @@ function emptyState(): LedgerState {
   };
 }
 
+/** An issue the ledger has not seen yet. */
+export function newRecord(): IssueRecord {
+  return { epoch: 0, attempts: 0, spendUsd: 0, lastFiles: [], attemptsBefore: 0, spendBefore: 0 };
+}
+
 function record(state: LedgerState, issue: number): IssueRecord {
   let found = state.issues.get(issue);
   if (!found) {
-    found = { epoch: 0, attempts: 0, spendUsd: 0, lastFiles: [] };
+    found = newRecord();
     state.issues.set(issue, found);
   }
   return found;
@@ -148,6 +153,16 @@ export function applyEntry(state: LedgerState, entry: LedgerEntry): void {
         outcome: `expired (${entry.reason})`,
         at: entry.at,
       });
+      return;
+    }
+    case 'exhausted':
+      record(state, entry.issue).exhaustedAt = entry.at;
+      return;
+    case 'retry': {
+      const rec = record(state, entry.issue);
+      rec.attemptsBefore = rec.attempts;
+      rec.spendBefore = rec.spendUsd;
+      delete rec.exhaustedAt;
       return;
     }
     case 'snapshot':
@@ -227,15 +242,7 @@ export function snapshotOf(
   const days = [...state.spendByDay.keys()].sort().slice(-7);
   const kept = [...state.issues.entries()].map(([issue, rec]): [string, IssueRecord] => [
     String(issue),
-    rec.active
-      ? structuredClone(rec)
-      : {
-          epoch: rec.epoch,
-          attempts: rec.attempts,
-          spendUsd: rec.spendUsd,
-          lastFiles: [],
-          ...(rec.complexity ? { complexity: rec.complexity } : {}),
-        },
+    rec.active ? structuredClone(rec) : { ...structuredClone(rec), lastFiles: [] },
   ]);
   const parts: SnapshotEntry[] = [];
   let current: [string, IssueRecord][] = [];

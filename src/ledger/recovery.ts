@@ -1,4 +1,4 @@
-import type { LedgerState } from './fold.js';
+import { newRecord, type LedgerState } from './fold.js';
 import type { WorkEvidence } from './port.js';
 
 /**
@@ -22,12 +22,7 @@ export function recoveredState(
     recent: [...kept.recent],
   };
   for (const work of evidence) {
-    const rec = state.issues.get(work.issue) ?? {
-      epoch: 0,
-      attempts: 0,
-      spendUsd: 0,
-      lastFiles: [],
-    };
+    const rec = state.issues.get(work.issue) ?? newRecord();
     // A branch without a readable epoch still shows one attempt at least. Anyone who can push
     // can write a trailer, so an epoch is believed only within reason.
     const epoch = Math.min(Math.max(work.epoch ?? 1, 1), rec.epoch + MAX_EPOCH_JUMP);

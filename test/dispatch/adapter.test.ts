@@ -41,6 +41,7 @@ describe('the GitHub dispatch adapter against the twin', () => {
     const overview = await adapter.overview({
       conflict: 'ai-conflict',
       inProgress: 'ai-in-progress',
+      failed: 'ai-failed',
     });
     expect(overview.defaultBranch).toBe('main');
     expect(overview.inProgressLabelId).toBeNull();
@@ -117,6 +118,7 @@ it('still reads the overview when the token may not list collaborators', async (
   const overview = await readOnly.overview({
     conflict: 'ai-conflict',
     inProgress: 'ai-in-progress',
+    failed: 'ai-failed',
   });
   expect(overview.collaborators).toBeNull();
   expect(overview.defaultBranch).toBe('main');

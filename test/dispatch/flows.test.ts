@@ -4,6 +4,7 @@ import type { LedgerEntry } from '../../src/ledger/entries.js';
 import { startTwin, type FixtureInput, type Twin } from '../../src/twin/index.js';
 import { twinDeps } from '../support/dispatch.js';
 import { ledgerIssue, type FixtureComment } from '../support/ledger.js';
+import { readLedger } from '../support/invariants.js';
 import { client } from '../support/twin.js';
 
 let twin: Twin | undefined;
@@ -259,5 +260,121 @@ describe('dispatch flows', () => {
     await runDispatch(deps);
     expect(outputs['count']).toBe('0');
     expect(summaries[0]).toContain('| #1 Issue 1 | daily budget reached ($25) |');
+  });
+});
+
+describe('nothing stuck for good', () => {
+  const attemptEntries = (epochs: number, lastLease: string): LedgerEntry[] =>
+    Array.from({ length: epochs }, (_, k) => k + 1).flatMap((epoch): LedgerEntry[] => [
+      {
+        type: 'claim',
+        issue: 1,
+        claim: `old-${epoch}`,
+        epoch,
+        kind: 'issue',
+        files: ['src/a.ts'],
+        run: 7,
+        lease: epoch === epochs ? lastLease : '2026-11-20T00:00:00Z',
+        at: '2026-11-19T00:00:00Z',
+      },
+      ...(epoch === epochs
+        ? []
+        : [
+            {
+              type: 'expire' as const,
+              issue: 1,
+              claim: `old-${epoch}`,
+              reason: 'lease-passed' as const,
+              at: '2026-11-20T00:00:00Z',
+            },
+          ]),
+    ]);
+
+  it('takes ai-in-progress off an issue whose claim expired', async () => {
+    const fixture = base();
+    fixture.issues![1]!.labels!.push({
+      name: 'ai-in-progress',
+      by: 'github-actions[bot]',
+      at: at(6),
+    });
+    const stale: LedgerEntry = {
+      type: 'claim',
+      issue: 2,
+      claim: 'old-2',
+      epoch: 1,
+      kind: 'issue',
+      files: ['src/b.ts'],
+      run: 7,
+      lease: '2026-11-20T00:00:00Z',
+      at: '2026-11-19T00:00:00Z',
+    };
+    fixture.issues!.push(
+      tracking([{ author: 'github-actions[bot]', entries: [stale], at: at(6) }]),
+    );
+    twin = await startTwin(fixture);
+    // Only #1 fits: #2's expired attempt was its last.
+    const { deps, outputs } = twinDeps(twin, { 'github-token': 'ghs_bot', 'max-attempts': '1' });
+    await runDispatch(deps);
+    expect(
+      JSON.parse(outputs['matrix']!).include.map((e: { issue: number }) => e.issue),
+    ).not.toContain(2);
+    expect(twin.state.item(2).labels).not.toContain('ai-in-progress');
+  });
+
+  it('labels an issue out of attempts failed once, says how to retry, and a writer can give it another round', async () => {
+    const fixture = base();
+    fixture.issues![0]!.labels!.push({
+      name: 'ai-in-progress',
+      by: 'github-actions[bot]',
+      at: at(6),
+    });
+    fixture.issues!.push(
+      tracking([
+        {
+          author: 'github-actions[bot]',
+          entries: attemptEntries(3, '2026-11-20T00:00:00Z'),
+          at: at(19),
+        },
+      ]),
+    );
+    twin = await startTwin(fixture);
+    const run = async () => {
+      const { deps, outputs, summaries } = twinDeps(twin!, { 'github-token': 'ghs_bot' });
+      twin!.resetStats();
+      await runDispatch(deps);
+      return {
+        matrix: JSON.parse(outputs['matrix']!).include as { issue: number; epoch: number }[],
+        summary: summaries[0]!,
+        stats: twin!.stats(),
+      };
+    };
+    const first = await run();
+    expect(first.matrix.map((e) => e.issue)).not.toContain(1);
+    expect(twin.state.item(1).labels).toContain('ai-failed');
+    expect(twin.state.item(1).labels).not.toContain('ai-in-progress');
+    const botComments = () =>
+      twin!.state.comments.filter((c) => c.issue === 1 && c.author === 'github-actions[bot]');
+    expect(botComments()).toHaveLength(1);
+    expect(botComments()[0]!.body).toContain('attempts used (3 of 3)');
+    expect(botComments()[0]!.body).toContain(
+      'removes the `ai-failed` label and applies `ai-ready` again',
+    );
+    expect(first.summary).toContain('### Labelled failed');
+    // Labels and the comment went in the batch's one GraphQL mutation.
+    expect(first.stats.contentCreating).toBeLessThanOrEqual(4);
+
+    const second = await run();
+    expect(second.summary).toContain('| #1 Issue 1 | labelled ai-failed |');
+    expect(botComments()).toHaveLength(1);
+
+    // A maintainer asks for another round: failed off, ready applied anew.
+    const api = client(twin, 'ghp_alice');
+    await api.request('DELETE', '/repos/acme/shop/issues/1/labels/ai-failed');
+    await api.request('DELETE', '/repos/acme/shop/issues/1/labels/ai-ready');
+    await api.request('POST', '/repos/acme/shop/issues/1/labels', { labels: ['ai-ready'] });
+    const third = await run();
+    expect(third.matrix.find((e) => e.issue === 1)).toMatchObject({ epoch: 4 });
+    const ledger = await readLedger(twin);
+    expect(ledger.state.issues.get(1)).toMatchObject({ attempts: 4, attemptsBefore: 3 });
   });
 });

@@ -35,6 +35,7 @@ const report = (extra: Partial<DispatchReport>): DispatchReport => ({
   recovery: null,
   dayLeftUsd: 25,
   written: 1,
+  failed: [],
   ...extra,
 });
 
