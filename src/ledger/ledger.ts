@@ -118,7 +118,12 @@ export async function openLedger(port: LedgerPort, settings: LedgerSettings): Pr
       start = { seq: link.seq - 1, hash: link.prev };
     }
     const log = verifyLog(head.number, comments, trusted, start, deletions);
-    if (head.marker!.seq !== undefined && log.head.seq < head.marker!.seq)
+    // Only an otherwise intact chain can be short: a break already stops it before its end.
+    if (
+      log.tampering.length === 0 &&
+      head.marker!.seq !== undefined &&
+      log.head.seq < head.marker!.seq
+    )
       log.tampering.push({
         kind: 'truncated',
         issue: head.number,

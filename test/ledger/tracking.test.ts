@@ -121,6 +121,24 @@ describe('finding the head of the chain of tracking issues', () => {
     });
   });
 
+  it('does not believe an abandoned or superseding mark someone else wrote', () => {
+    const lastEdit = { by: alice, at: '2026-11-26T09:00:00Z' };
+    for (const marker of [
+      { nonce: 'a', from: null, abandoned: true as const },
+      { nonce: 'a', from: null, supersedes: [3] },
+    ])
+      expect(resolveTracking([candidate(3, { marker, lastEdit })], trusted)).toMatchObject({
+        kind: 'tampered',
+        tampering: [{ kind: 'body-edited', issue: 3 }],
+      });
+  });
+
+  it('fails closed on an issue holding entries that no chain reaches', () => {
+    expect(
+      resolveTracking([candidate(3), candidate(5, { marker: { nonce: 'x', from: 4 } })], trusted),
+    ).toMatchObject({ kind: 'tampered', tampering: [{ kind: 'broken-link', issue: 5, from: 4 }] });
+  });
+
   it('fails closed when someone else rewrote a tracking issue’s description', () => {
     const lastEdit = { by: alice, at: '2026-11-26T09:00:00Z' };
     expect(resolveTracking([candidate(3, { lastEdit })], trusted)).toEqual({
@@ -236,6 +254,19 @@ describe('reading and appending through the port', () => {
     const after = await openLedger(port, settings);
     expect(after).toMatchObject({ tampering: [], head: { number: 1 } });
     expect(after.repairs).toEqual([]);
+  });
+
+  it('notices the last comments deleted, from the chain length kept in the marker', async () => {
+    const port = new FakeLedgerPort();
+    const ledger = await openLedger(port, settings);
+    await appendComments(port, ledger, settings, [encodeEntries([claim(1)])], dashboard);
+    await appendComments(port, ledger, settings, [encodeEntries([claim(2)])], dashboard);
+    const marker = readTrackingMarker(port.issue(1).body)!;
+    port.issue(1).body = trackingBody(dashboard, { ...marker, seq: 2 });
+    port.issue(1).comments.pop();
+    expect((await openLedger(port, settings)).tampering).toEqual([
+      { kind: 'truncated', issue: 1, expected: 2, found: 1 },
+    ]);
   });
 
   it('stops on a hand-edited description of the tracking issue', async () => {
