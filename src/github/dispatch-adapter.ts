@@ -10,7 +10,7 @@ import {
   issueDetailsQuery,
   LABEL_QUERY,
   settleMutation,
-} from './graphql.js';
+} from './graphql/dispatch.js';
 import { actorIdentity as identity } from './ledger-adapter.js';
 import { ROUTES } from './routes.js';
 

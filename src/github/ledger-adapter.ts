@@ -8,7 +8,7 @@ import {
 } from '../ledger/port.js';
 import { readTrackingMarker, type Change, type TrackingCandidate } from '../ledger/tracking.js';
 import type { GitHubClient } from './client.js';
-import { LEDGER_LOG_QUERY, TRACKING_CANDIDATES_QUERY, VIEWER_QUERY } from './graphql.js';
+import { LEDGER_LOG_QUERY, TRACKING_CANDIDATES_QUERY, VIEWER_QUERY } from './graphql/ledger.js';
 import { ROUTES } from './routes.js';
 
 interface Actor {
