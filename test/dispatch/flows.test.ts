@@ -378,3 +378,42 @@ describe('nothing stuck for good', () => {
     expect(ledger.state.issues.get(1)).toMatchObject({ attempts: 4, attemptsBefore: 3 });
   });
 });
+
+it('rotates a tracking issue flooded by others on the run that finds it, with nothing else to write', async () => {
+  const fixture = base();
+  const held: LedgerEntry = {
+    type: 'claim',
+    issue: 1,
+    claim: 'held-1',
+    epoch: 1,
+    kind: 'issue',
+    files: ['src/a.ts'],
+    run: 7,
+    lease: future(),
+    at: new Date().toISOString(),
+  };
+  fixture.issues!.push(
+    tracking([
+      { author: 'github-actions[bot]', entries: [held], at: at(6) },
+      ...Array.from({ length: 150 }, (_, i) => ({
+        author: 'mallory',
+        body: `spam ${i}`,
+        at: at(7),
+      })),
+    ]),
+  );
+  twin = await startTwin(fixture);
+  // One worker, busy: nothing to claim, yet the flood is moved out of the way now.
+  const first = twinDeps(twin, { 'github-token': 'ghs_bot', 'max-workers': '1' });
+  await runDispatch(first.deps);
+  expect(first.outputs['count']).toBe('0');
+  expect(first.outputs['tracking-issue']).toBe('11');
+  expect(first.summaries[0]).toContain('Rotated from #10.');
+  // The next run reads the fresh issue's short log in the request that finds it.
+  const second = twinDeps(twin, { 'github-token': 'ghs_bot', 'max-workers': '1' });
+  twin.resetStats();
+  await runDispatch(second.deps);
+  expect(second.outputs['tracking-issue']).toBe('11');
+  expect(second.summaries[0]).toContain('#1 (in progress (claim `held-1`, epoch 1))');
+  expect(twin.stats().byRoute['POST /graphql']).toBeLessThanOrEqual(3);
+});
