@@ -628,9 +628,11 @@ function planIssues(p: Planning): void {
     }
     const { complexity, estimate } = p.estimateFor(issue.labels);
     if (p.mayRetry.has(issue.number)) {
-      // Another round only when the ready label (by someone authorised) came after the failure.
+      // Another round only when the ready label (by someone authorised) came after the failure
+      // (GitHub times events to the second: the same second counts as after).
       const exhaustedAt = p.record(issue.number)!.exhaustedAt!;
-      const asked = details.readyLabel !== null && details.readyLabel.at > exhaustedAt;
+      const asked =
+        details.readyLabel !== null && Date.parse(details.readyLabel.at) >= Date.parse(exhaustedAt);
       const still = asked
         ? p.unaffordable(issue.number, estimate, true)
         : p.unaffordable(issue.number, estimate);

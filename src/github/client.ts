@@ -5,9 +5,13 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck/light.js';
 import type { Logger } from '../logger.js';
+import { isPermanentConnectionFailure } from './api-errors.js';
 import { USER_AGENT } from '../version.js';
+import { DEFAULT_API_URL, defaultGraphqlUrl } from './endpoints.js';
 
-export const DEFAULT_API_URL = 'https://api.github.com';
+// The endpoints live in endpoints.ts so that an entry point can check them before this module, and
+// @actions/github (which reads GITHUB_API_URL and GITHUB_EVENT_PATH as it loads), is imported.
+export { defaultGraphqlUrl, endpointsFromEnv } from './endpoints.js';
 
 export interface GitHubClientOptions {
   token: string;
@@ -33,20 +37,6 @@ export interface GitHubClientOptions {
   requestTimeoutMs?: number;
 }
 
-/** Connection settings as a runner provides them; the twin sets the same variables. */
-export function endpointsFromEnv(env: Readonly<Record<string, string | undefined>>): {
-  apiUrl: string;
-  graphqlUrl: string;
-} {
-  const apiUrl = (env['GITHUB_API_URL'] || DEFAULT_API_URL).replace(/\/+$/, '');
-  return { apiUrl, graphqlUrl: env['GITHUB_GRAPHQL_URL'] || defaultGraphqlUrl(apiUrl) };
-}
-
-/** api.github.com → /graphql; GitHub Enterprise Server's /api/v3 → /api/graphql. */
-export function defaultGraphqlUrl(apiUrl: string): string {
-  return `${apiUrl.replace(/\/+$/, '').replace(/\/api\/v3$/, '/api')}/graphql`;
-}
-
 export type RestClient = ReturnType<typeof getOctokit>;
 
 export interface GitHubClient {
@@ -69,10 +59,17 @@ function requestTimeout(timeoutMs: number) {
       try {
         return await request(options);
       } catch (error) {
-        if (!signal.aborted) throw error;
+        if (!signal.aborted) {
+          // Tried again, it would fail the same way at once (a blocked port, an untrusted
+          // certificate): the retry plugin reads this option from the same options object.
+          if (isPermanentConnectionFailure(error))
+            options.request = { ...options.request, retries: 0 };
+          throw error;
+        }
+        // As Octokit's own errors do, it carries the request as sent, with its full URL.
         throw new RequestError(`No answer within ${timeoutMs} ms`, 504, {
-          request: { ...options, headers: options.headers ?? {}, url: String(options.url) },
-        } as ConstructorParameters<typeof RequestError>[2]);
+          request: octokit.request.endpoint.parse(options),
+        });
       }
     });
   };

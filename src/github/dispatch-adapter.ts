@@ -1,11 +1,13 @@
 import { GraphqlResponseError } from '@octokit/graphql';
 import { RequestError } from '@octokit/request-error';
 import type { BacklogIssue, IssueDetails, Permission } from '../backlog/issue.js';
+import type { ConflictPull } from '../backlog/plan.js';
 import type { DispatchPort, IssueChanges, Overview } from '../dispatch/port.js';
 import { identityKey, type Identity } from '../ledger/identity.js';
 import type { GitHubClient } from './client.js';
 import {
   collaboratorPermissionsQuery,
+  CONFLICT_PULLS_QUERY,
   DISPATCH_OVERVIEW_QUERY,
   issueDetailsQuery,
   LABEL_QUERY,
@@ -17,6 +19,18 @@ import { ROUTES } from './routes.js';
 interface Actor {
   __typename: string;
   login: string;
+}
+
+interface ConflictPage {
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: {
+    number: number;
+    title: string;
+    headRefName: string;
+    isCrossRepository: boolean;
+    author: Actor | null;
+    timelineItems: { nodes: ({ actor?: Actor | null; label?: { name: string } } | null)[] };
+  }[];
 }
 
 const PERMISSIONS: Record<string, Permission> = {
@@ -56,18 +70,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
         defaultBranchRef: { name: string } | null;
         label: { id: string } | null;
         failedLabel: { id: string } | null;
-        conflicts: {
-          nodes: {
-            number: number;
-            title: string;
-            headRefName: string;
-            isCrossRepository: boolean;
-            author: Actor | null;
-            timelineItems: {
-              nodes: ({ actor?: Actor | null; label?: { name: string } } | null)[];
-            };
-          }[];
-        };
+        conflicts: ConflictPage;
         collaborators: {
           totalCount: number;
           edges: { permission: string; node: { login: string } }[];
@@ -90,23 +93,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
     const collaborators = repository.collaborators;
     return {
       defaultBranch: repository.defaultBranchRef?.name ?? 'main',
-      conflicts: repository.conflicts.nodes.flatMap((pull) => {
-        const match = /^ai-feature\/issue-(\d+)$/.exec(pull.headRefName);
-        if (!match) return [];
-        const labelled = pull.timelineItems.nodes
-          .filter((e) => e?.label?.name.toLowerCase() === labels.conflict.toLowerCase())
-          .at(-1);
-        return [
-          {
-            pull: pull.number,
-            issue: Number(match[1]),
-            title: pull.title,
-            author: identity(pull.author),
-            fromFork: pull.isCrossRepository,
-            labelledBy: identity(labelled?.actor),
-          },
-        ];
-      }),
+      conflicts: await this.conflictPulls(repository.conflicts, labels.conflict),
       inProgressLabelId: repository.label?.id ?? null,
       failedLabelId: repository.failedLabel?.id ?? null,
       collaborators:
@@ -119,6 +106,36 @@ export class GitHubDispatchAdapter implements DispatchPort {
             )
           : null,
     };
+  }
+
+  /** Every page of them: a triager labelling many pull requests must not hide the toolkit's. */
+  private async conflictPulls(first: ConflictPage, label: string): Promise<ConflictPull[]> {
+    const pulls = [...first.nodes];
+    for (let page = first.pageInfo; page.hasNextPage && page.endCursor;) {
+      const data: { repository: { conflicts: ConflictPage } } = await this.github.graphql(
+        CONFLICT_PULLS_QUERY,
+        { ...this.names, conflict: label, cursor: page.endCursor },
+      );
+      pulls.push(...data.repository.conflicts.nodes);
+      page = data.repository.conflicts.pageInfo;
+    }
+    return pulls.flatMap((pull) => {
+      const match = /^ai-feature\/issue-(\d+)$/.exec(pull.headRefName);
+      if (!match) return [];
+      const labelled = pull.timelineItems.nodes
+        .filter((e) => e?.label?.name.toLowerCase() === label.toLowerCase())
+        .at(-1);
+      return [
+        {
+          pull: pull.number,
+          issue: Number(match[1]),
+          title: pull.title,
+          author: identity(pull.author),
+          fromFork: pull.isCrossRepository,
+          labelledBy: identity(labelled?.actor),
+        },
+      ];
+    });
   }
 
   async backlog(readyLabel: string): Promise<(BacklogIssue & { nodeId: string })[]> {

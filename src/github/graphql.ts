@@ -5,6 +5,7 @@
  */
 import {
   collaboratorPermissionsQuery,
+  CONFLICT_PULLS_QUERY,
   DISPATCH_OVERVIEW_QUERY,
   issueDetailsQuery,
   LABEL_QUERY,
@@ -22,6 +23,7 @@ export const GRAPHQL_DOCUMENTS: Readonly<Record<string, string>> = {
   TRACKING_CANDIDATES_QUERY,
   LEDGER_LOG_QUERY,
   LABEL_QUERY,
+  CONFLICT_PULLS_QUERY,
   issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
   collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
   settleMutation: settleMutation({ add: 2, remove: 1, comment: 1 }),

@@ -1,5 +1,38 @@
 /** Dispatch's GraphQL documents: what it reads besides the ledger, and how it labels. */
 
+/** Pull requests labelled for conflict resolution: whose, from where, and who labelled them. */
+const CONFLICT_PULLS_FRAGMENT = /* GraphQL */ `
+  fragment ConflictPulls on PullRequestConnection {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    nodes {
+      number
+      title
+      headRefName
+      isCrossRepository
+      author {
+        __typename
+        login
+      }
+      timelineItems(last: 10, itemTypes: [LABELED_EVENT]) {
+        nodes {
+          ... on LabeledEvent {
+            actor {
+              __typename
+              login
+            }
+            label {
+              name
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
 /**
  * What dispatch reads first, in one request: pull requests handed back for conflict resolution,
  * the in-progress label's id and the repository's collaborators with their permission.
@@ -23,29 +56,7 @@ export const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
         id
       }
       conflicts: pullRequests(first: 50, states: OPEN, labels: [$conflict]) {
-        nodes {
-          number
-          title
-          headRefName
-          isCrossRepository
-          author {
-            __typename
-            login
-          }
-          timelineItems(last: 10, itemTypes: [LABELED_EVENT]) {
-            nodes {
-              ... on LabeledEvent {
-                actor {
-                  __typename
-                  login
-                }
-                label {
-                  name
-                }
-              }
-            }
-          }
-        }
+        ...ConflictPulls
       }
       collaborators(first: 100) {
         totalCount
@@ -62,6 +73,21 @@ export const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
       remaining
     }
   }
+
+  ${CONFLICT_PULLS_FRAGMENT}
+`;
+
+/** The next page of conflict pull requests: anyone who can label may add many. */
+export const CONFLICT_PULLS_QUERY = /* GraphQL */ `
+  query ConflictPulls($owner: String!, $name: String!, $conflict: String!, $cursor: String!) {
+    repository(owner: $owner, name: $name) {
+      conflicts: pullRequests(first: 50, after: $cursor, states: OPEN, labels: [$conflict]) {
+        ...ConflictPulls
+      }
+    }
+  }
+
+  ${CONFLICT_PULLS_FRAGMENT}
 `;
 
 /** A label's node id, read back when creating it may or may not have happened. */
