@@ -56,6 +56,7 @@ interface LogNode {
       lastEditedAt: string | null;
       editor: Actor | null;
       author: Actor | null;
+      original: { nodes: ({ diff: string | null } | null)[] } | null;
     }[];
   };
   timelineItems: {
@@ -77,7 +78,12 @@ function logPage(node: LogNode): TrackingLog {
       body: comment.body,
       createdAt: comment.createdAt,
       edited: comment.lastEditedAt
-        ? { by: actorIdentity(comment.editor), at: comment.lastEditedAt }
+        ? {
+            by: actorIdentity(comment.editor),
+            at: comment.lastEditedAt,
+            // GitHub keeps the edit history; its oldest revision is the body as written.
+            original: comment.original?.nodes[0]?.diff ?? null,
+          }
         : null,
     })),
     deletions: node.timelineItems.nodes.flatMap((event) =>

@@ -68,7 +68,12 @@ export interface LogComment {
   body: string;
   createdAt: string;
   /** Set when GitHub says the comment changed after it was written. */
-  edited: { by: Identity | null; at: string } | null;
+  edited: {
+    by: Identity | null;
+    at: string;
+    /** The body as first written, from GitHub's edit history, when it has it. */
+    original?: string | null;
+  } | null;
 }
 
 /** A comment GitHub says was deleted, from the issue's timeline. */
@@ -164,7 +169,17 @@ export function verifyLog(
     result.tampering.push(t);
     broken = true;
   };
-  for (const comment of [...comments].sort((a, b) => a.id - b.id)) {
+  const ordered = [...comments].sort((a, b) => a.id - b.id);
+  // The link of the next trusted chained comment after position i, which vouches for comment i.
+  const nextLink = (i: number): ChainLink | null => {
+    for (const later of ordered.slice(i + 1)) {
+      if (!trusted(later.author)) continue;
+      const link = readLink(later.edited?.original ?? later.body);
+      if (link) return link;
+    }
+    return null;
+  };
+  for (const [index, comment] of ordered.entries()) {
     if (!trusted(comment.author)) {
       result.untrusted++;
       continue;
@@ -181,7 +196,23 @@ export function verifyLog(
       continue;
     }
     if (comment.edited) {
-      brk({ kind: 'edited', issue, comment: comment.id, ...comment.edited });
+      const { by, at: editedAt, original } = comment.edited;
+      brk({ kind: 'edited', issue, comment: comment.id, by, at: editedAt });
+      // What was written first still counts for a recovery when both its neighbours in the chain
+      // vouch for it: it links to the one before, and the one after links to its hash.
+      const first = original ? readLink(original) : null;
+      if (
+        first &&
+        first.seq === resumed.seq + 1 &&
+        first.prev === resumed.hash &&
+        nextLink(index)?.prev === sha256(original!)
+      ) {
+        nonces.add(first.nonce);
+        resumed = { seq: first.seq, hash: sha256(original!) };
+        result.salvaged.push({ ...comment, body: original!, edited: null });
+        skipped = 0;
+        continue;
+      }
       skipped++;
       continue;
     }

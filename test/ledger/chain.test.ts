@@ -70,6 +70,23 @@ describe('the chain of ledger comments', () => {
     );
   });
 
+  it('keeps an edited comment’s first revision for a recovery when it holds its place', () => {
+    const bodies = log(3);
+    const list = comments(bodies);
+    const forged = bodies[1]!.replace('"issue":2', '"issue":99');
+    list[1] = {
+      ...list[1]!,
+      body: forged,
+      edited: { by: alice, at: '2026-11-26T11:00:00Z', original: bodies[1]! },
+    };
+    const result = verifyLog(7, list, trusted, genesis(7));
+    expect(result.tampering).toEqual([expect.objectContaining({ kind: 'edited', comment: 2 })]);
+    expect(result.salvaged.map((c) => c.body)).toEqual(bodies);
+    // A "first revision" that does not chain is not believed.
+    list[1] = { ...list[1]!, edited: { by: alice, at: 'x', original: forged } };
+    expect(verifyLog(7, list, trusted, genesis(7)).salvaged.map((c) => c.id)).toEqual([1, 3]);
+  });
+
   it('detects a deleted comment as a gap, whatever the timeline says', () => {
     const list = comments(log(3)).filter((c) => c.id !== 2);
     const result = verifyLog(7, list, trusted, genesis(7));

@@ -163,16 +163,25 @@ class World {
   }
 
   /**
-   * A writer edits or deletes one of dispatch's claim comments. Money recorded only in an edited
-   * or deleted release or snapshot cannot be recovered (docs/ledger.md), so those are left alone.
+   * A writer edits one of the toolkit's ledger comments, or deletes one of its claim comments.
+   * Money recorded only in a deleted release or snapshot, or in an edited one that no later
+   * comment vouches for (the last of its chain), cannot be recovered (docs/ledger.md); those are
+   * left alone. Any other edited comment is recovered from GitHub's edit history.
    */
   async tamper(kind: 'edit' | 'delete') {
-    const targets = this.twin.state.comments.filter(
-      (c) =>
-        c.author === 'github-actions[bot]' &&
-        readLink(c.body) &&
-        c.body.includes('"type":"claim"') &&
-        !/"type":"(release|snapshot)"/.test(c.body),
+    const chained = this.twin.state.comments.filter(
+      (c) => c.author === 'github-actions[bot]' && readLink(c.body),
+    );
+    const last = new Set(
+      [...new Set(chained.map((c) => c.issue))].map(
+        (issue) => chained.filter((c) => c.issue === issue).at(-1)!.id,
+      ),
+    );
+    const carriesMoney = (body: string) => /"type":"(release|snapshot)"/.test(body);
+    const targets = chained.filter((c) =>
+      kind === 'edit'
+        ? !(last.has(c.id) && carriesMoney(c.body))
+        : c.body.includes('"type":"claim"') && !carriesMoney(c.body),
     );
     if (targets.length === 0) return;
     const target = this.pick(targets);
@@ -180,7 +189,9 @@ class World {
     const answer =
       kind === 'edit'
         ? await api.request('PATCH', `/repos/acme/shop/issues/comments/${target.id}`, {
-            body: target.body.replace(/"files":\[[^\]]*\]/g, '"files":[]'),
+            body: target.body
+              .replace(/"files":\[[^\]]*\]/g, '"files":[]')
+              .replace(/"costUsd":[\d.]+/g, '"costUsd":0'),
           })
         : await api.request('DELETE', `/repos/acme/shop/issues/comments/${target.id}`);
     expect([200, 204]).toContain(answer.status);

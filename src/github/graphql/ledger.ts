@@ -37,6 +37,11 @@ const LEDGER_LOG_FRAGMENT = /* GraphQL */ `
           __typename
           login
         }
+        original: userContentEdits(last: 1) {
+          nodes {
+            diff
+          }
+        }
       }
     }
     timelineItems(last: 50, itemTypes: [COMMENT_DELETED_EVENT]) {
