@@ -5,6 +5,7 @@ import { startTwin, type FixtureInput, type Twin } from '../../src/twin/index.js
 import { twinDeps } from '../support/dispatch.js';
 import { ledgerIssue, type FixtureComment } from '../support/ledger.js';
 import { readLedger } from '../support/invariants.js';
+import { openFeaturePull } from '../support/worker.js';
 import { client } from '../support/twin.js';
 
 let twin: Twin | undefined;
@@ -117,31 +118,7 @@ describe('dispatch flows', () => {
     );
     twin = await startTwin(fixture);
     const api = client(twin);
-    const main = (await api.request('GET', '/repos/acme/shop/git/ref/heads/main')).body.object.sha;
-    await api.request('POST', '/repos/acme/shop/git/refs', {
-      ref: 'refs/heads/ai-feature/issue-3',
-      sha: main,
-    });
-    await api.graphql(
-      'mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }',
-      {
-        input: {
-          branch: { repositoryNameWithOwner: 'acme/shop', branchName: 'ai-feature/issue-3' },
-          expectedHeadOid: main,
-          message: { headline: 'Change c' },
-          fileChanges: {
-            additions: [{ path: 'src/c.ts', contents: Buffer.from('c2\n').toString('base64') }],
-          },
-        },
-      },
-    );
-    const pull = (
-      await api.request('POST', '/repos/acme/shop/pulls', {
-        title: 'Issue 3',
-        head: 'ai-feature/issue-3',
-        base: 'main',
-      })
-    ).body;
+    const pull = await openFeaturePull(api, 3, { path: 'src/c.ts', contents: 'c2\n' });
     await api.request('POST', `/repos/acme/shop/issues/${pull.number}/labels`, {
       labels: ['ai-conflict'],
     });

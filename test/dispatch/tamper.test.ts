@@ -14,7 +14,7 @@ import {
 } from '../support/invariants.js';
 import { ledgerIssue } from '../support/ledger.js';
 import { client } from '../support/twin.js';
-import { startWorkers } from '../support/worker.js';
+import { openFeaturePull, startWorkers } from '../support/worker.js';
 
 /**
  * Dispatch against people who can change what it reads: every way the ledger was once broken,
@@ -368,32 +368,7 @@ describe('work that needs authority', () => {
       }),
     );
     const writer = client(twin, 'ghp_bob');
-    const main = (await writer.request('GET', '/repos/acme/shop/git/ref/heads/main')).body.object
-      .sha;
-    await writer.request('POST', '/repos/acme/shop/git/refs', {
-      ref: 'refs/heads/ai-feature/issue-7',
-      sha: main,
-    });
-    await writer.graphql(
-      'mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }',
-      {
-        input: {
-          branch: { repositoryNameWithOwner: 'acme/shop', branchName: 'ai-feature/issue-7' },
-          expectedHeadOid: main,
-          message: { headline: 'Everything' },
-          fileChanges: {
-            additions: [{ path: 'src/z.ts', contents: Buffer.from('z\n').toString('base64') }],
-          },
-        },
-      },
-    );
-    const pull = (
-      await writer.request('POST', '/repos/acme/shop/pulls', {
-        title: 'Old',
-        head: 'ai-feature/issue-7',
-        base: 'main',
-      })
-    ).body;
+    const pull = await openFeaturePull(writer, 7, { path: 'src/z.ts', contents: 'z\n' });
     await client(twin, 'ghp_trudy').request(
       'POST',
       `/repos/acme/shop/issues/${pull.number}/labels`,
