@@ -109,6 +109,7 @@ function measurePlanning(issues, locks) {
     priorityOrder: ['priority:critical', 'priority:high'],
     complexityOrder: [],
     fallbackFootprint: ['**'],
+    protectedPaths: ['.github/**'],
   };
   const times = [];
   let plan;

@@ -89,6 +89,8 @@ export interface Footprint {
   source: 'explicit' | 'names' | 'fallback';
   /** Text a reader of the issue does not see (a comment, say) named files that were not locked. */
   hiddenTextIgnored: boolean;
+  /** Every path or glob the visible text names, in the tree or not (for protected paths). */
+  named?: string[];
 }
 
 const PATHLIKE = /^(?:\.\/)?[\w@.+-]+(?:\/[\w@.+*?[\]{}-]+)*\/?$|^[\w@.+*?[\]{}-]+\.[\w*{}]+$/;
@@ -150,13 +152,6 @@ export function namedPaths(text: string): { explicit: string[]; mentioned: strin
   return { explicit: [...new Set(explicit)], mentioned: [...new Set(mentioned)] };
 }
 
-/** Every path or glob an issue's visible text names, whether or not the tree has it. */
-export function shownPaths(title: string, body: string): string[] {
-  const text = `${visibleText(title.slice(0, MAX_SCANNED_CHARS)).text}\n${visibleText(body.slice(0, MAX_SCANNED_CHARS)).text}`;
-  const { explicit, mentioned } = namedPaths(text);
-  return [...new Set([...explicit, ...mentioned])];
-}
-
 /**
  * The footprint of an issue: named paths and globs that exist in the tree (or are new files in an
  * existing folder), file names matched to the tree, and otherwise the coarse fallback. Only what a
@@ -172,7 +167,8 @@ export function estimateFootprint(
   const shownTitle = visibleText(title.slice(0, MAX_SCANNED_CHARS));
   const shownBody = visibleText(body.slice(0, MAX_SCANNED_CHARS));
   const shown = namedPaths(`${shownTitle.text}\n${shownBody.text}`);
-  const footprint = footprintFrom(shown, tree, fallback);
+  const named = [...new Set([...shown.explicit, ...shown.mentioned])];
+  const footprint = { ...footprintFrom(shown, tree, fallback), named };
   const hidden = [...shownTitle.hidden, ...shownBody.hidden];
   if (hidden.length === 0) return { ...footprint, hiddenTextIgnored: false };
   // Said when counting the hidden text would have changed the footprint, not for every comment.

@@ -9,7 +9,7 @@ import {
 } from '../ledger/fold.js';
 import { identityKey, showIdentity, type Identity } from '../ledger/identity.js';
 import { attemptEstimate, type Estimate } from './admission.js';
-import { estimateFootprint, shownPaths, type Footprint, type RepositoryTree } from './footprint.js';
+import { estimateFootprint, type Footprint, type RepositoryTree } from './footprint.js';
 import {
   canWrite,
   textualDependencies,
@@ -302,7 +302,7 @@ class Planning {
     if (this.settings.protectedPaths.length === 0) return undefined;
     const footprint = this.footprintOf(issue);
     const entries = footprint.source === 'fallback' ? [] : footprint.entries;
-    for (const entry of [...entries, ...shownPaths(issue.title, issue.body)]) {
+    for (const entry of [...entries, ...(footprint.named ?? [])]) {
       if (this.protectedPath(entry)) return entry;
       const hit = this.input.tree.expand(entry).find(this.protectedPath);
       if (hit) return hit;
@@ -424,10 +424,6 @@ const UP_FRONT: readonly Rule[] = [
       ? { kind: 'conflict-label', label: p.settings.labels.conflict }
       : undefined,
   (issue, p) => {
-    const path = p.protectedIn(issue);
-    return path ? { kind: 'protected', path } : undefined;
-  },
-  (issue, p) => {
     const refused = p.unaffordable(issue.number, p.estimateFor(issue.labels).estimate);
     if (refused?.kind !== 'attempts-used' && refused?.kind !== 'issue-budget') return refused;
     // Out of attempts or budget: the first time, it is labelled failed; once it was, someone
@@ -451,8 +447,13 @@ const UP_FRONT: readonly Rule[] = [
     const blocker = openDependency(issue, p);
     return blocker !== undefined ? { kind: 'blocked-by', issue: blocker } : undefined;
   },
-  (issue, p) => p.clash(issue.number, p.footprintOf(issue)),
+  // Capacity before footprints: past a full batch, no issue's text needs reading this run.
   (_issue, p) => (p.full() ? { kind: 'no-capacity' } : undefined),
+  (issue, p) => {
+    const path = p.protectedIn(issue);
+    return path ? { kind: 'protected', path } : undefined;
+  },
+  (issue, p) => p.clash(issue.number, p.footprintOf(issue)),
 ];
 
 /** Rules that need the issue's details: who labelled and edited it, and its place among siblings. */

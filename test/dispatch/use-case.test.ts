@@ -73,7 +73,8 @@ function world() {
 describe('dispatch against fakes of its ports', () => {
   it('claims a conflict-free batch in one ledger comment and labels it in one change', async () => {
     const ports = world();
-    const report = await dispatch(ports, options, context, now, new RecordingLogger());
+    const wide = { ...options, maxWorkers: 3 };
+    const report = await dispatch(ports, wide, context, now, new RecordingLogger());
     expect(report.claimed.map((c) => c.issue)).toEqual([1, 2]);
     expect(report.skipped.map((s) => [s.issue, s.reason.kind])).toEqual([[3, 'locked']]);
     expect(ports.ledger.issues).toHaveLength(1);
@@ -89,13 +90,7 @@ describe('dispatch against fakes of its ports', () => {
       },
     ]);
     // A second run sees the claims: nothing new fits.
-    const again = await dispatch(
-      ports,
-      options,
-      { ...context, runId: 8 },
-      now,
-      new RecordingLogger(),
-    );
+    const again = await dispatch(ports, wide, { ...context, runId: 8 }, now, new RecordingLogger());
     expect(again.claimed).toEqual([]);
     expect(again.activeClaims).toBe(2);
   });
