@@ -11,6 +11,13 @@ export class NotImplementedError extends Error {
   }
 }
 
+/** The message of anything thrown; Node's own errors may come from another realm than our Error. */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? message : String(error);
+}
+
+/** Text on one line, as a workflow annotation shows it. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
 }

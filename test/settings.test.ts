@@ -183,3 +183,74 @@ describe('parseMergeGateSettings', () => {
     );
   });
 });
+
+describe('logins and ordered label lists', () => {
+  const dispatch = (values: Record<string, string>) =>
+    parseDispatchSettings(from({ 'github-token': 't', ...values }));
+
+  it('accepts users and apps’ bots, separated by commas or new lines', () => {
+    expect(dispatch({ 'ledger-writers': 'alice,\n  my-app[bot]\nBob-2' }).ledgerWriters).toEqual([
+      'alice',
+      'my-app[bot]',
+      'Bob-2',
+    ]);
+    expect(dispatch({ 'ledger-writers': `a${'b'.repeat(38)}` }).ledgerWriters).toHaveLength(1);
+  });
+
+  it.each([
+    ['alice, bad login', '"bad login" is not one'],
+    ['-alice', '"-alice" is not one'],
+    ['alice@example.com', '"alice@example.com" is not one'],
+    [`a${'b'.repeat(39)}`, `"a${'b'.repeat(39)}" is not one`],
+    ['my-app[robot]', '"my-app[robot]" is not one'],
+  ])('rejects ledger-writers %p, naming the input and the entry', (value, why) => {
+    expect(() => dispatch({ 'ledger-writers': value })).toThrow(
+      new ConfigurationError(
+        `Invalid input 'ledger-writers': ${JSON.stringify(value)}. Expected GitHub logins separated by commas or new lines; ${why}.`,
+      ),
+    );
+  });
+
+  it('rejects an empty entry among ledger-writers', () => {
+    expect(() => dispatch({ 'ledger-writers': 'alice,,bob' })).toThrow(
+      `Invalid input 'ledger-writers': "alice,,bob". Expected GitHub logins separated by commas or new lines, none of them empty.`,
+    );
+  });
+
+  it('worker and merge-gate check ledger-writers too', () => {
+    const worker = { 'github-token': 't', issue: '1', claim: 'c-1-1', epoch: '1' };
+    const invalid = /Invalid input 'ledger-writers': "a b"\. Expected GitHub logins/;
+    expect(() => parseWorkerSettings(from({ ...worker, 'ledger-writers': 'a b' }))).toThrow(
+      invalid,
+    );
+    expect(() =>
+      parseMergeGateSettings(from({ 'github-token': 't', 'ledger-writers': 'a b' })),
+    ).toThrow(invalid);
+    expect(
+      parseWorkerSettings(from({ ...worker, 'ledger-writers': 'x[bot]' })).ledgerWriters,
+    ).toEqual(['x[bot]']);
+  });
+
+  it('reads an order with commas, line breaks or both', () => {
+    expect(
+      dispatch({ 'priority-order': 'p:1,\n p:2\n\np:3 , p:4', 'complexity-order': 'small' }),
+    ).toMatchObject({ priorityOrder: ['p:1', 'p:2', 'p:3', 'p:4'], complexityOrder: ['small'] });
+    expect(dispatch({}).priorityOrder).toEqual([
+      'priority:critical',
+      'priority:high',
+      'priority:medium',
+      'priority:low',
+    ]);
+  });
+
+  it.each([
+    ['priority-order', 'priority:high,,priority:low'],
+    ['priority-order', 'priority:high,'],
+    ['complexity-order', ',complexity:xs'],
+    ['complexity-order', `complexity:${'x'.repeat(50)}`],
+  ])('rejects %s %p, naming the input', (name, value) => {
+    expect(() => dispatch({ [name]: value })).toThrow(
+      `Invalid input '${name}': ${JSON.stringify(value)}. Expected label names of up to 50 characters separated by commas or new lines, none of them empty.`,
+    );
+  });
+});

@@ -17,6 +17,7 @@ export interface DispatchSettings {
   priorityOrder: string[];
   complexityOrder: string[];
   fallbackFootprint: string[];
+  protectedPaths: string[];
   labels: LabelNames;
 }
 
@@ -35,11 +36,12 @@ export function parseDispatchSettings(source: InputSource): DispatchSettings {
     issueBudgetUsd: inputs.number('issue-budget-usd', { min: 0, max: 1_000_000 }),
     forcedIssues: inputs.issueNumbers('issues'),
     dryRun: inputs.boolean('dry-run'),
-    ledgerWriters: inputs.list('ledger-writers'),
+    ledgerWriters: inputs.logins('ledger-writers'),
     recoverLedger: inputs.boolean('recover-ledger'),
-    priorityOrder: inputs.list('priority-order'),
-    complexityOrder: inputs.list('complexity-order'),
+    priorityOrder: inputs.labelList('priority-order'),
+    complexityOrder: inputs.labelList('complexity-order'),
     fallbackFootprint: nonEmpty(inputs.list('fallback-footprint'), 'fallback-footprint'),
+    protectedPaths: inputs.list('protected-paths'),
     labels: readLabelNames(inputs),
   };
 }

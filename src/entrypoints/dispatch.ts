@@ -1,4 +1,8 @@
-import { runDispatch } from '../dispatch/run.js';
 import { runAction } from './run-action.js';
 
-await runAction('ai-scrum-master/dispatch', runDispatch);
+// The action's code (and @actions/github with it) loads only once runAction has checked the
+// runner's environment; see run-action.ts.
+await runAction('ai-scrum-master/dispatch', async (deps) => {
+  const { runDispatch } = await import(/* webpackMode: "eager" */ '../dispatch/run.js');
+  await runDispatch(deps);
+});

@@ -1,4 +1,7 @@
-import { runMergeGate } from '../merge-gate/run.js';
 import { runAction } from './run-action.js';
 
-await runAction('ai-scrum-master/merge-gate', runMergeGate);
+// The action's code loads only once runAction has checked the runner's environment.
+await runAction('ai-scrum-master/merge-gate', async (deps) => {
+  const { runMergeGate } = await import(/* webpackMode: "eager" */ '../merge-gate/run.js');
+  await runMergeGate(deps);
+});

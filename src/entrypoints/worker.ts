@@ -1,4 +1,7 @@
-import { runWorker } from '../worker/run.js';
 import { runAction } from './run-action.js';
 
-await runAction('ai-scrum-master/worker', runWorker);
+// The action's code loads only once runAction has checked the runner's environment.
+await runAction('ai-scrum-master/worker', async (deps) => {
+  const { runWorker } = await import(/* webpackMode: "eager" */ '../worker/run.js');
+  await runWorker(deps);
+});

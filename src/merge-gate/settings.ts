@@ -35,7 +35,7 @@ export function parseMergeGateSettings(source: InputSource): MergeGateSettings {
     protectedPaths: inputs.list('protected-paths'),
     reviewLabels: inputs.list('review-labels'),
     mergeMethod: inputs.oneOf('merge-method', MERGE_METHODS),
-    ledgerWriters: inputs.list('ledger-writers'),
+    ledgerWriters: inputs.logins('ledger-writers'),
     dryRun: inputs.boolean('dry-run'),
     labels: readLabelNames(inputs),
   };

@@ -70,6 +70,44 @@ export class Inputs<Name extends string> {
       .filter((item) => item !== '');
   }
 
+  /**
+   * Label names in order, separated by commas or new lines. An empty entry (`a,,b`) is refused
+   * rather than dropped: it is more likely a slip than a meaning.
+   */
+  labelList(name: Name): string[] {
+    const value = this.raw(name);
+    const items = entries(value);
+    if (items.some((item) => item === '' || item.length > 50)) {
+      throw invalid(
+        name,
+        value,
+        'label names of up to 50 characters separated by commas or new lines, none of them empty',
+      );
+    }
+    return items;
+  }
+
+  /** GitHub logins (`alice`, `my-app[bot]`) separated by commas or new lines. */
+  logins(name: Name): string[] {
+    const value = this.raw(name);
+    const wrong = entries(value).find((item) => !GITHUB_LOGIN.test(item));
+    if (wrong === '') {
+      throw invalid(
+        name,
+        value,
+        'GitHub logins separated by commas or new lines, none of them empty',
+      );
+    }
+    if (wrong !== undefined) {
+      throw invalid(
+        name,
+        value,
+        `GitHub logins separated by commas or new lines; ${JSON.stringify(wrong)} is not one`,
+      );
+    }
+    return entries(value);
+  }
+
   /** Issue or pull request numbers such as `12, #14 15`. */
   issueNumbers(name: Name): number[] {
     const value = this.raw(name);
@@ -97,6 +135,14 @@ export class Inputs<Name extends string> {
     }
     return value;
   }
+}
+
+/** A GitHub login: a user's, or an app's bot as REST names it (`my-app[bot]`). */
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+
+/** The entries of a list input; a comma followed by a line break is one separator. */
+function entries(value: string): string[] {
+  return value === '' ? [] : value.split(/\s*,\s*|\s*\n\s*/);
 }
 
 function invalid(name: string, value: string, expected: string): ConfigurationError {

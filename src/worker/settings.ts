@@ -41,7 +41,7 @@ export function parseWorkerSettings(source: InputSource): WorkerSettings {
     testCommand: inputs.string('test-command'),
     coverageReport: inputs.string('coverage-report'),
     protectedPaths: inputs.list('protected-paths'),
-    ledgerWriters: inputs.list('ledger-writers'),
+    ledgerWriters: inputs.logins('ledger-writers'),
     labels: readLabelNames(inputs),
   };
 }

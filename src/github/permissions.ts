@@ -1,0 +1,88 @@
+import type { RouteName } from './routes.js';
+
+/**
+ * The repository permissions a token can hold, spelled as a workflow's `permissions:` block spells
+ * them. `metadata` is never written there: every GITHUB_TOKEN can read it.
+ */
+export type Scope =
+  'actions' | 'checks' | 'contents' | 'issues' | 'metadata' | 'pull-requests' | 'statuses';
+export type Permission = `${Scope}: ${'read' | 'write'}`;
+
+/** Every GraphQL operation the toolkit sends, by the name its document gives it. */
+export type GraphqlOperation =
+  | 'Viewer'
+  | 'DispatchOverview'
+  | 'ConflictPulls'
+  | 'TrackingCandidates'
+  | 'LedgerLog'
+  | 'Label'
+  | 'IssueDetails'
+  | 'CollaboratorPermissions'
+  | 'Settle';
+
+/**
+ * The permission each request needs, by REST route (its name in ROUTES) or GraphQL operation: the
+ * one table a refusal is explained from and docs/permissions.md is checked against. REST entries
+ * follow GitHub's "Permissions required for GitHub Apps"; where GitHub accepts either of two
+ * (labels and comments work with `issues` or `pull-requests`), the one our use needs is given.
+ * GraphQL entries follow the objects each operation reads or changes.
+ */
+export const PERMISSION_NEEDED: Readonly<Record<RouteName | GraphqlOperation, Permission>> = {
+  getRepository: 'metadata: read',
+  getTree: 'contents: read',
+  getRef: 'contents: read',
+  listMatchingRefs: 'contents: read',
+  getGitCommit: 'contents: read',
+  createRef: 'contents: write',
+  updateRef: 'contents: write',
+  deleteRef: 'contents: write',
+  getCollaboratorPermission: 'metadata: read',
+  createIssue: 'issues: write',
+  getIssue: 'issues: read',
+  updateIssue: 'issues: write',
+  listIssues: 'issues: read',
+  listIssueComments: 'issues: read',
+  createIssueComment: 'issues: write',
+  updateIssueComment: 'issues: write',
+  addLabels: 'issues: write',
+  removeLabel: 'issues: write',
+  createLabel: 'issues: write',
+  listBlockedBy: 'issues: read',
+  createPullRequest: 'pull-requests: write',
+  getPullRequest: 'pull-requests: read',
+  updatePullRequest: 'pull-requests: write',
+  listPullRequests: 'pull-requests: read',
+  listPullRequestFiles: 'pull-requests: read',
+  mergePullRequest: 'contents: write',
+  updatePullRequestBranch: 'pull-requests: write',
+  listReviews: 'pull-requests: read',
+  getCombinedStatus: 'statuses: read',
+  listCheckRunsForRef: 'checks: read',
+  createCommitStatus: 'statuses: write',
+  getWorkflowRun: 'actions: read',
+  listWorkflowRuns: 'actions: read',
+
+  Viewer: 'metadata: read',
+  // Its conflict pull requests; the collaborators in it need push access, and are optional.
+  DispatchOverview: 'pull-requests: read',
+  ConflictPulls: 'pull-requests: read',
+  TrackingCandidates: 'issues: read',
+  LedgerLog: 'issues: read',
+  Label: 'issues: read',
+  IssueDetails: 'issues: read',
+  CollaboratorPermissions: 'metadata: read',
+  // Labels added and removed, comments written: on issues, and on pull requests as issues.
+  Settle: 'issues: write',
+};
+
+/** The name a GraphQL document gives its operation: Viewer for the viewer query. */
+export function operationName(document: string): string | undefined {
+  return /\b(?:query|mutation)\s+(\w+)/.exec(document)?.[1];
+}
+
+/** The permission a request needs: a route name or an operation name; undefined for any other. */
+export function permissionNeeded(name: string): Permission | undefined {
+  return Object.hasOwn(PERMISSION_NEEDED, name)
+    ? PERMISSION_NEEDED[name as RouteName | GraphqlOperation]
+    : undefined;
+}
