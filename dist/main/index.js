@@ -33259,6 +33259,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
 
 /***/ }),
 
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+
+/***/ }),
+
 /***/ 8611:
 /***/ ((module) => {
 
@@ -33420,6 +33427,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
 /***/ 3193:
 /***/ ((module) => {
 
@@ -33445,18 +33459,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _router_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8823);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8123);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2862);
 
-
-await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .C)('ai-scrum-master', _router_js__WEBPACK_IMPORTED_MODULE_0__/* .runCommand */ .d);
+// The actions' code loads only once runAction has checked the runner's environment.
+await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)('ai-scrum-master', async (deps) => {
+    const { runCommand } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6431));
+    await runCommand(deps);
+});
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 8123:
+/***/ 2862:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33513,8 +33529,8 @@ __nccwpck_require__.d(core_namespaceObject, {
   warning: () => (warning)
 });
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -33589,7 +33605,7 @@ function toCommandProperties(annotationProperties) {
  */
 function issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function issue(name, message = '') {
     issueCommand(name, {}, message);
@@ -33645,8 +33661,8 @@ function escapeProperty(s) {
 //# sourceMappingURL=command.js.map
 ;// CONCATENATED MODULE: external "crypto"
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -33660,10 +33676,10 @@ function issueFileCommand(command, message) {
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
+    if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_namespaceObject.appendFileSync(filePath, `${toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
@@ -33679,7 +33695,7 @@ function prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
@@ -34644,7 +34660,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const { access, appendFile, writeFile } = external_fs_.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -34667,7 +34683,7 @@ class Summary {
                 throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
             }
             try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
             }
             catch (_a) {
                 throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
@@ -34763,7 +34779,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
+        return this.addRaw(external_os_.EOL);
     }
     /**
      * Adds an HTML codeblock to the summary buffer
@@ -34967,7 +34983,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -34994,7 +35010,7 @@ function readlink(fsPath) {
 }
 // See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
 const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+const READONLY = external_fs_.constants.O_RDONLY;
 function exists(fsPath) {
     return io_util_awaiter(this, void 0, void 0, function* () {
         try {
@@ -35487,13 +35503,13 @@ class ToolRunner extends external_events_.EventEmitter {
     _processLineBuffer(data, strBuffer, onLine) {
         try {
             let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
+            let n = s.indexOf(external_os_.EOL);
             while (n > -1) {
                 const line = s.substring(0, n);
                 onLine(line);
                 // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
             }
             return s;
         }
@@ -35784,7 +35800,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 }
                 const optionsNonNull = this._cloneExecOptions(this.options);
                 if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
                 }
                 const state = new ExecState(optionsNonNull, this.toolPath);
                 state.on('debug', (message) => {
@@ -36123,8 +36139,8 @@ const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
         version
     };
 });
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
+const platform = external_os_.platform();
+const arch = external_os_.arch();
 const isWindows = platform === 'win32';
 const isMacOS = platform === 'darwin';
 const isLinux = platform === 'linux';
@@ -36305,7 +36321,7 @@ function setOutput(name, value) {
     if (filePath) {
         return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(external_os_namespaceObject.EOL);
+    process.stdout.write(external_os_.EOL);
     issueCommand('set-output', { name }, toCommandValue(value));
 }
 /**
@@ -36373,7 +36389,7 @@ function notice(message, properties = {}) {
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + external_os_.EOL);
 }
 /**
  * Begin an output group.
@@ -36460,8 +36476,504 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: ./build/errors.js
 var errors = __nccwpck_require__(9473);
+// EXTERNAL MODULE: ./build/github/api-errors.js + 1 modules
+var api_errors = __nccwpck_require__(1828);
+// EXTERNAL MODULE: ./build/github/endpoints.js
+var github_endpoints = __nccwpck_require__(5520);
+// EXTERNAL MODULE: ./build/github/graphql/dispatch.js
+var dispatch = __nccwpck_require__(4056);
+// EXTERNAL MODULE: ./build/github/graphql/ledger.js
+var ledger = __nccwpck_require__(8419);
+;// CONCATENATED MODULE: ./build/github/graphql.js
+/**
+ * Every GraphQL document the toolkit sends, as named constants, one module per action under
+ * graphql/. A contract test validates each one against GitHub's published schema, and fails when
+ * a document appears anywhere else in src/.
+ */
+
+
+
+
+/** Every document, with the generated ones in a representative instance, for the contract test. */
+const GRAPHQL_DOCUMENTS = {
+    VIEWER_QUERY: ledger/* VIEWER_QUERY */.Y3,
+    DISPATCH_OVERVIEW_QUERY: dispatch/* DISPATCH_OVERVIEW_QUERY */.SO,
+    TRACKING_CANDIDATES_QUERY: ledger/* TRACKING_CANDIDATES_QUERY */.Yl,
+    LEDGER_LOG_QUERY: ledger/* LEDGER_LOG_QUERY */.qP,
+    LABEL_QUERY: dispatch/* LABEL_QUERY */.Cl,
+    CONFLICT_PULLS_QUERY: dispatch/* CONFLICT_PULLS_QUERY */.bo,
+    issueDetailsQuery: (0,dispatch/* issueDetailsQuery */.CZ)([1, 2], [3]),
+    collaboratorPermissionsQuery: (0,dispatch/* collaboratorPermissionsQuery */.vH)(['alice', 'bob']),
+    settleMutation: (0,dispatch/* settleMutation */.Z8)({ add: 2, remove: 1, comment: 1 }),
+};
+
+;// CONCATENATED MODULE: ./build/entrypoints/run-action.js
+
+
+
+
+
+
+function actionsLogger(core) {
+    return {
+        debug: (message) => core.debug(message),
+        info: (message) => core.info(message),
+        warning: (message) => core.warning(message),
+        error: (message) => core.error(message),
+    };
+}
+/**
+ * Runs one action with real adapters. The runner's environment is checked first; any error then
+ * fails the step with one line naming the action, and for GitHub's refusals and unreachable
+ * endpoints, what to change.
+ */
+async function runAction(name, run, core = core_namespaceObject, env = process.env) {
+    const logger = actionsLogger(core);
+    let endpoints;
+    let connect;
+    const tokens = new Set();
+    try {
+        checkEventFile(env);
+        endpoints = (0,github_endpoints/* endpointsFromEnv */.k3)(env);
+        // Loaded only now: @actions/github reads GITHUB_EVENT_PATH and GITHUB_API_URL as it loads and
+        // throws on a malformed one, before any message of ours. Eager: no separate bundle chunk.
+        const { createGitHubClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9199));
+        connect = createGitHubClient;
+        const options = { ...endpoints, logger };
+        await run({
+            input: (input) => core.getInput(input),
+            env,
+            logger,
+            setOutput: (output, value) => core.setOutput(output, value),
+            writeSummary: async (markdown) => {
+                if (env['GITHUB_STEP_SUMMARY'])
+                    await core.summary.addRaw(markdown, true).write();
+            },
+            github: (token) => {
+                tokens.add(token);
+                return createGitHubClient({
+                    token,
+                    ...options,
+                    // Content-creating requests are spaced 1 s apart as GitHub asks; against the local twin
+                    // a test may shorten that.
+                    ...(env['AI_SCRUM_WRITE_INTERVAL_MS']
+                        ? { writeIntervalMs: Number(env['AI_SCRUM_WRITE_INTERVAL_MS']) }
+                        : {}),
+                });
+            },
+            now: () => new Date(),
+        });
+    }
+    catch (error) {
+        const at = endpoints;
+        const explained = at &&
+            (await (0,api_errors/* describeGitHubFailure */.Po)(error, {
+                endpoints: at,
+                env,
+                identify: async () => {
+                    // With one token there is no doubt whose request was refused.
+                    const [token] = tokens;
+                    if (!connect || !token || tokens.size > 1)
+                        return undefined;
+                    return identity(connect({ token, ...at, ...PROMPTLY }));
+                },
+            }));
+        core.setFailed(`${name} failed: ${(0,errors/* oneLine */.TN)(explained || (0,errors/* errorMessage */.gJ)(error))}`);
+    }
+}
+/** A failure message must not wait long on the question of who the token is. */
+const PROMPTLY = { requestTimeoutMs: 10_000, maxRetries: 0, maxRateLimitRetries: 0 };
+async function identity(client) {
+    try {
+        return (await client.graphql(ledger/* VIEWER_QUERY */.Y3)).viewer.login;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The runner writes the triggering event to GITHUB_EVENT_PATH. No action reads it yet, but
+ * @actions/github parses it as it loads, so a missing or malformed file is reported here, by name.
+ */
+function checkEventFile(env) {
+    const path = env['GITHUB_EVENT_PATH'];
+    if (!path)
+        return;
+    const named = `GITHUB_EVENT_PATH is ${JSON.stringify(path)}, which`;
+    let text;
+    try {
+        text = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+    }
+    catch (error) {
+        throw new errors/* ConfigurationError */.j1(error.code === 'ENOENT'
+            ? `${named} does not exist; the runner writes the triggering event there.`
+            : `${named} cannot be read (${(0,errors/* errorMessage */.gJ)(error)}).`);
+    }
+    let event;
+    try {
+        event = JSON.parse(text);
+    }
+    catch (error) {
+        throw new errors/* ConfigurationError */.j1(`${named} is not JSON (${(0,errors/* errorMessage */.gJ)(error)}).`);
+    }
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+        throw new errors/* ConfigurationError */.j1(`${named} holds no JSON object.`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 9473:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EH: () => (/* binding */ NotImplementedError),
+/* harmony export */   TN: () => (/* binding */ oneLine),
+/* harmony export */   gJ: () => (/* binding */ errorMessage),
+/* harmony export */   j1: () => (/* binding */ ConfigurationError)
+/* harmony export */ });
+/** Something the user must fix (an input, a workflow setting), as opposed to a bug of ours. */
+class ConfigurationError extends Error {
+    name = 'ConfigurationError';
+}
+/** An action or command that a later release implements; it must never pretend to succeed. */
+class NotImplementedError extends Error {
+    name = 'NotImplementedError';
+    constructor(what) {
+        super(`${what} is not implemented yet in ai-scrum-master; nothing was changed.`);
+    }
+}
+/** The message of anything thrown; Node's own errors may come from another realm than our Error. */
+function errorMessage(error) {
+    const message = error?.message;
+    return typeof message === 'string' ? message : String(error);
+}
+/** Text on one line, as a workflow annotation shows it. */
+function oneLine(text) {
+    return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+
+/***/ }),
+
+/***/ 1828:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Po: () => (/* binding */ describeGitHubFailure),
+  FC: () => (/* binding */ isPermanentConnectionFailure)
+});
+
+// UNUSED EXPORTS: ERROR_AUTO_MERGE_DISALLOWED, ERROR_BLOCKER_NOT_ISSUE, ERROR_CLEAN_STATUS, ERROR_CONTENT_CREATION_LIMIT, ERROR_HEAD_MODIFIED, ERROR_MERGE_QUEUE_REQUIRED, ERROR_NOT_ACCESSIBLE, ERROR_NOT_FAST_FORWARD, ERROR_NOT_FOUND, ERROR_NOT_MERGEABLE, ERROR_NO_COMMITS_BETWEEN_PREFIX, ERROR_NO_NEW_BASE_COMMITS, ERROR_PR_EXISTS_PREFIX, ERROR_REFERENCE_EXISTS, ERROR_REFERENCE_MISSING, ERROR_RULE_VIOLATIONS, ERROR_SECONDARY_RATE_LIMIT, ERROR_UNSTABLE_STATUS, ERROR_VALIDATION_FAILED, apiError, isApiError, refusalOf, unreachableOf
+
+// EXTERNAL MODULE: ./build/github/endpoints.js
+var endpoints = __nccwpck_require__(5520);
+;// CONCATENATED MODULE: ./build/github/permissions.js
+/**
+ * The permission each request needs, by REST route (its name in ROUTES) or GraphQL operation: the
+ * one table a refusal is explained from and docs/permissions.md is checked against. REST entries
+ * follow GitHub's "Permissions required for GitHub Apps"; where GitHub accepts either of two
+ * (labels and comments work with `issues` or `pull-requests`), the one our use needs is given.
+ * GraphQL entries follow the objects each operation reads or changes.
+ */
+const PERMISSION_NEEDED = {
+    getRepository: 'metadata: read',
+    getTree: 'contents: read',
+    getRef: 'contents: read',
+    listMatchingRefs: 'contents: read',
+    getGitCommit: 'contents: read',
+    createRef: 'contents: write',
+    updateRef: 'contents: write',
+    deleteRef: 'contents: write',
+    getCollaboratorPermission: 'metadata: read',
+    createIssue: 'issues: write',
+    getIssue: 'issues: read',
+    updateIssue: 'issues: write',
+    listIssues: 'issues: read',
+    listIssueComments: 'issues: read',
+    createIssueComment: 'issues: write',
+    updateIssueComment: 'issues: write',
+    addLabels: 'issues: write',
+    removeLabel: 'issues: write',
+    createLabel: 'issues: write',
+    listBlockedBy: 'issues: read',
+    createPullRequest: 'pull-requests: write',
+    getPullRequest: 'pull-requests: read',
+    updatePullRequest: 'pull-requests: write',
+    listPullRequests: 'pull-requests: read',
+    listPullRequestFiles: 'pull-requests: read',
+    mergePullRequest: 'contents: write',
+    updatePullRequestBranch: 'pull-requests: write',
+    listReviews: 'pull-requests: read',
+    getCombinedStatus: 'statuses: read',
+    listCheckRunsForRef: 'checks: read',
+    createCommitStatus: 'statuses: write',
+    getWorkflowRun: 'actions: read',
+    listWorkflowRuns: 'actions: read',
+    Viewer: 'metadata: read',
+    // Its conflict pull requests; the collaborators in it need push access, and are optional.
+    DispatchOverview: 'pull-requests: read',
+    ConflictPulls: 'pull-requests: read',
+    TrackingCandidates: 'issues: read',
+    LedgerLog: 'issues: read',
+    Label: 'issues: read',
+    IssueDetails: 'issues: read',
+    CollaboratorPermissions: 'metadata: read',
+    // Labels added and removed, comments written: on issues, and on pull requests as issues.
+    Settle: 'issues: write',
+};
+/** The name a GraphQL document gives its operation: Viewer for the viewer query. */
+function operationName(document) {
+    return /\b(?:query|mutation)\s+(\w+)/.exec(document)?.[1];
+}
+/** The permission a request needs: a route name or an operation name; undefined for any other. */
+function permissionNeeded(name) {
+    return Object.hasOwn(PERMISSION_NEEDED, name)
+        ? PERMISSION_NEEDED[name]
+        : undefined;
+}
+
+// EXTERNAL MODULE: ./build/github/routes.js
+var routes = __nccwpck_require__(5702);
+;// CONCATENATED MODULE: ./build/github/api-errors.js
+
+
+
+/**
+ * GitHub's answers that the toolkit treats as outcomes rather than failures, word for word, so
+ * "already exists" is a branch of logic and not a crash. The twin answers with the same texts.
+ */
+const ERROR_REFERENCE_EXISTS = 'Reference already exists';
+const ERROR_NOT_FAST_FORWARD = 'Update is not a fast forward';
+const ERROR_REFERENCE_MISSING = 'Reference does not exist';
+const ERROR_NOT_FOUND = 'Not Found';
+const ERROR_HEAD_MODIFIED = 'Head branch was modified. Review and try the merge again.';
+const ERROR_NOT_MERGEABLE = 'Pull Request is not mergeable';
+const ERROR_MERGE_QUEUE_REQUIRED = 'Changes must be made through the merge queue.';
+const ERROR_RULE_VIOLATIONS = 'Repository rule violations found';
+const ERROR_NOT_ACCESSIBLE = 'Resource not accessible by integration';
+const ERROR_PR_EXISTS_PREFIX = 'A pull request already exists for';
+const ERROR_NO_COMMITS_BETWEEN_PREFIX = 'No commits between';
+const ERROR_NO_NEW_BASE_COMMITS = 'There are no new commits on the base branch.';
+const ERROR_AUTO_MERGE_DISALLOWED = 'Auto merge is not allowed for this repository';
+const ERROR_CLEAN_STATUS = 'Pull request Pull request is in clean status';
+const ERROR_UNSTABLE_STATUS = 'Pull request Pull request is in unstable status';
+const ERROR_BLOCKER_NOT_ISSUE = 'Target issue may only be an issue';
+const ERROR_SECONDARY_RATE_LIMIT = 'You have exceeded a secondary rate limit';
+const ERROR_CONTENT_CREATION_LIMIT = 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.';
+const ERROR_VALIDATION_FAILED = 'Validation Failed';
+/** The status and message of an Octokit request error, or undefined for anything else. */
+function apiError(error) {
+    if (typeof error !== 'object' || error === null)
+        return undefined;
+    const { status, message } = error;
+    if (typeof status !== 'number' || typeof message !== 'string')
+        return undefined;
+    return { status, message };
+}
+/** True when a request failed with this status and its message contains the given text. */
+function isApiError(error, status, text) {
+    const found = apiError(error);
+    return found !== undefined && found.status === status && found.message.includes(text);
+}
+/** The request an Octokit error (REST, GraphQL over HTTP, or GraphQL errors) came from. */
+function failedRequest(error) {
+    const request = error?.request;
+    if (typeof request !== 'object' || request === null)
+        return undefined;
+    const body = request['body'];
+    const query = typeof request['query'] === 'string' ? request['query'] : body?.query;
+    const url = typeof request['url'] === 'string' ? request['url'] : undefined;
+    if (typeof query === 'string') {
+        return { kind: 'graphql', url, operation: operationName(query), document: query };
+    }
+    const method = typeof request['method'] === 'string' ? request['method'] : undefined;
+    if (method === undefined || url === undefined)
+        return undefined;
+    return { kind: 'rest', method, url, route: routeOf(method, url) };
+}
+/** A request as the docs name it: its REST route (not the URL it went to), or GraphQL operation. */
+function describeRequest(request) {
+    if (request.kind === 'graphql') {
+        const type = /\bmutation\b/.test(request.document.split('{')[0] ?? '') ? 'mutation' : 'query';
+        return `the GraphQL ${type} ${request.operation ?? '(unnamed)'}`;
+    }
+    if (request.route)
+        return routes/* ROUTES */.b[request.route];
+    return `${request.method} ${new URL(request.url, UNKNOWN_BASE).pathname}`;
+}
+const UNKNOWN_BASE = 'http://github.invalid';
+function routeOf(method, url) {
+    const pathname = new URL(url, UNKNOWN_BASE).pathname;
+    // Whatever the base (api.github.com, GHES's /api/v3, the twin), every route starts at /repos/.
+    const path = pathname.slice(Math.max(0, pathname.indexOf('/repos/')));
+    return Object.keys(routes/* ROUTES */.b).find((name) => {
+        const [routeMethod, template] = routes/* ROUTES */.b[name].split(' ');
+        const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
+        return routeMethod === method.toUpperCase() && new RegExp(`^${pattern}$`).test(path);
+    });
+}
+const NOT_ACCESSIBLE = /^Resource not accessible by (integration|personal access token)/;
+function refusalOf(error) {
+    const request = failedRequest(error);
+    if (request === undefined)
+        return undefined;
+    const forbidden = graphqlErrors(error).find((e) => e.type === 'FORBIDDEN');
+    if (forbidden) {
+        return {
+            request,
+            kind: NOT_ACCESSIBLE.test(forbidden.message) ? 'permission' : 'access',
+            answer: 'FORBIDDEN',
+            message: forbidden.message,
+            path: forbidden.path?.join('.'),
+        };
+    }
+    const status = apiError(error)?.status;
+    if (status !== 401 && status !== 403)
+        return undefined;
+    const message = answerMessage(error);
+    // A 403 is also how GitHub answers a rate limit; that is no refusal.
+    if (status === 403 && /rate limit/i.test(message))
+        return undefined;
+    const kind = status === 401 ? 'credentials' : NOT_ACCESSIBLE.test(message) ? 'permission' : 'access';
+    return { request, kind, answer: String(status), message, path: undefined };
+}
+function unreachableOf(error) {
+    const request = failedRequest(error);
+    const found = apiError(error);
+    const answered = error.response !== undefined;
+    if (request?.url === undefined || found === undefined || answered)
+        return undefined;
+    // Octokit reports a failed connection as a 500 without an answer; our request timeout as a 504.
+    if (found.status !== 500 && found.status !== 504)
+        return undefined;
+    return { request, url: request.url, reason: connectionFailure(error) ?? found.message };
+}
+/** Why a connection failed, in words, from the cause Node's fetch gives. */
+function connectionFailure(error) {
+    for (let cause = error.cause; cause;) {
+        const { code, message } = cause;
+        if (typeof code === 'string' && CONNECTION_CODES[code])
+            return CONNECTION_CODES[code];
+        if (typeof code === 'string' && /CERT|SSL|TLS/.test(code)) {
+            return `its TLS certificate is not trusted: ${code}`;
+        }
+        if (message === 'bad port')
+            return 'the port is one that fetch refuses to connect to';
+        cause = cause.cause;
+    }
+    return undefined;
+}
+const CONNECTION_CODES = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'no such host',
+    EAI_AGAIN: 'the host name could not be resolved',
+    ETIMEDOUT: 'the connection timed out',
+    UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+    ECONNRESET: 'the connection was reset',
+    EHOSTUNREACH: 'no route to the host',
+    ENETUNREACH: 'the network is unreachable',
+};
+/** Failures a retry cannot mend: the same request would fail the same way at once. */
+function isPermanentConnectionFailure(error) {
+    const reason = connectionFailure(error);
+    return reason !== undefined && (reason.includes('fetch refuses') || reason.includes('TLS'));
+}
+function graphqlErrors(error) {
+    const errors = error?.errors;
+    return Array.isArray(errors) ? errors : [];
+}
+/** GitHub's own message, without the documentation link Octokit appends. */
+function answerMessage(error) {
+    const data = error.response?.data;
+    if (typeof data?.message === 'string')
+        return data.message;
+    return (apiError(error)?.message ?? '').replace(/ - https:\/\/\S+$/, '');
+}
+/**
+ * A failure to talk to GitHub that the user can fix, as one line saying what to change; undefined
+ * for any other error.
+ */
+async function describeGitHubFailure(error, context) {
+    const refusal = refusalOf(error);
+    if (refusal) {
+        const identity = refusal.kind === 'credentials' ? undefined : await context.identify();
+        return describeRefusal(refusal, identity, context);
+    }
+    const unreachable = unreachableOf(error);
+    if (unreachable) {
+        const reason = unreachable.reason.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase());
+        const where = (0,endpoints/* describeEndpoint */.N2)(unreachable.url, context.endpoints, context.env);
+        return `Cannot reach GitHub at ${where} for ${describeRequest(unreachable.request)}: ${reason}.`;
+    }
+    return undefined;
+}
+const GITHUB_TOKEN_LOGIN = 'github-actions[bot]';
+const SEE = 'see docs/permissions.md';
+function describeRefusal(refusal, identity, context) {
+    const what = describeRequest(refusal.request) + (refusal.path ? ` (at ${refusal.path})` : '');
+    const answer = `${refusal.answer} ${refusal.message.replace(/\.$/, '')}`;
+    if (refusal.kind === 'credentials') {
+        const where = refusal.request.url
+            ? ` at ${(0,endpoints/* describeEndpoint */.N2)(refusal.request.url, context.endpoints, context.env)}`
+            : '';
+        return (`GitHub did not accept the token (${answer}) for ${what}${where}: the github-token input ` +
+            'is not a valid token there (mistyped, expired or revoked, or from another GitHub).');
+    }
+    const who = identity === GITHUB_TOKEN_LOGIN
+        ? `GITHUB_TOKEN (${GITHUB_TOKEN_LOGIN})`
+        : identity
+            ? `the token of ${identity}`
+            : 'the token';
+    const refused = `GitHub refused ${what} to ${who}: ${answer}.`;
+    if (refusal.kind === 'access') {
+        const whose = identity ?? "The token's identity";
+        return `${refused} ${whose} needs more access to the repository (${SEE}).`;
+    }
+    const request = refusal.request;
+    const needed = permissionNeeded((request.kind === 'rest' ? request.route : request.operation) ?? '');
+    if (needed === undefined)
+        return `${refused} See docs/permissions.md.`;
+    if (needed.startsWith('metadata')) {
+        return (`${refused} It needs read access to this repository, which GITHUB_TOKEN always has; ` +
+            `another token must be granted this repository (${SEE}).`);
+    }
+    if (identity === GITHUB_TOKEN_LOGIN) {
+        return `${refused} It needs \`${needed}\`: add it under \`permissions:\` in the workflow (${SEE}).`;
+    }
+    if (identity) {
+        return (`${refused} It needs \`${needed}\`: grant it to that token (a workflow's \`permissions:\` ` +
+            `applies only to GITHUB_TOKEN; ${SEE}).`);
+    }
+    return (`${refused} It needs \`${needed}\`: for GITHUB_TOKEN add it under \`permissions:\` in the ` +
+        `workflow; any other token must be granted it (${SEE}).`);
+}
+
+
+/***/ }),
+
+/***/ 9199:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  createGitHubClient: () => (/* binding */ createGitHubClient)
+});
+
+// UNUSED EXPORTS: defaultGraphqlUrl, endpointsFromEnv
+
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
@@ -36473,12 +36985,12 @@ class Context {
         var _a, _b, _c;
         this.payload = {};
         if (process.env.GITHUB_EVENT_PATH) {
-            if ((0,external_fs_namespaceObject.existsSync)(process.env.GITHUB_EVENT_PATH)) {
-                this.payload = JSON.parse((0,external_fs_namespaceObject.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
+            if ((0,external_fs_.existsSync)(process.env.GITHUB_EVENT_PATH)) {
+                this.payload = JSON.parse((0,external_fs_.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
             }
             else {
                 const path = process.env.GITHUB_EVENT_PATH;
-                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_namespaceObject.EOL}`);
+                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_.EOL}`);
             }
         }
         this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -36517,8 +37029,10 @@ class Context {
 //# sourceMappingURL=context.js.map
 // EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(9659);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
-var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -36548,7 +37062,7 @@ function getProxyAgentDispatcher(destinationUrl) {
 }
 function getProxyFetch(destinationUrl) {
     const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
-    const proxyFetch = (url, opts) => utils_awaiter(this, void 0, void 0, function* () {
+    const proxyFetch = (url, opts) => __awaiter(this, void 0, void 0, function* () {
         return (0,undici.fetch)(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
     });
     return proxyFetch;
@@ -40162,11 +40676,15 @@ throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
 throttling.triggersNotification = triggersNotification;
 
 
+// EXTERNAL MODULE: ./build/github/api-errors.js + 1 modules
+var api_errors = __nccwpck_require__(1828);
 ;// CONCATENATED MODULE: ./build/version.js
 /** The toolkit's version; a test keeps it equal to package.json's. */
 const build_version_VERSION = '0.1.0';
 const USER_AGENT = `ai-scrum-master/${build_version_VERSION}`;
 
+// EXTERNAL MODULE: ./build/github/endpoints.js
+var endpoints = __nccwpck_require__(5520);
 ;// CONCATENATED MODULE: ./build/github/client.js
 
 
@@ -40174,16 +40692,11 @@ const USER_AGENT = `ai-scrum-master/${build_version_VERSION}`;
 
 
 
-const DEFAULT_API_URL = 'https://api.github.com';
-/** Connection settings as a runner provides them; the twin sets the same variables. */
-function endpointsFromEnv(env) {
-    const apiUrl = (env['GITHUB_API_URL'] || DEFAULT_API_URL).replace(/\/+$/, '');
-    return { apiUrl, graphqlUrl: env['GITHUB_GRAPHQL_URL'] || defaultGraphqlUrl(apiUrl) };
-}
-/** api.github.com → /graphql; GitHub Enterprise Server's /api/v3 → /api/graphql. */
-function defaultGraphqlUrl(apiUrl) {
-    return `${apiUrl.replace(/\/+$/, '').replace(/\/api\/v3$/, '/api')}/graphql`;
-}
+
+
+// The endpoints live in endpoints.ts so that an entry point can check them before this module, and
+// @actions/github (which reads GITHUB_API_URL and GITHUB_EVENT_PATH as it loads), is imported.
+
 /**
  * Every request our code sends passes this timeout, innermost, so each attempt gets its own clock
  * and a timeout becomes a retryable error like a 5xx answer. Octokit's hooks share one options
@@ -40199,18 +40712,24 @@ function requestTimeout(timeoutMs) {
                 return await request(options);
             }
             catch (error) {
-                if (!signal.aborted)
+                if (!signal.aborted) {
+                    // Tried again, it would fail the same way at once (a blocked port, an untrusted
+                    // certificate): the retry plugin reads this option from the same options object.
+                    if ((0,api_errors/* isPermanentConnectionFailure */.FC)(error))
+                        options.request = { ...options.request, retries: 0 };
                     throw error;
+                }
+                // As Octokit's own errors do, it carries the request as sent, with its full URL.
                 throw new dist_src/* RequestError */.G(`No answer within ${timeoutMs} ms`, 504, {
-                    request: { ...options, headers: options.headers ?? {}, url: String(options.url) },
+                    request: octokit.request.endpoint.parse(options),
                 });
             }
         });
     };
 }
 function createGitHubClient(options) {
-    const apiUrl = (options.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, '');
-    const graphqlUrl = options.graphqlUrl ?? defaultGraphqlUrl(apiUrl);
+    const apiUrl = (options.apiUrl ?? endpoints/* DEFAULT_API_URL */.rK).replace(/\/+$/, '');
+    const graphqlUrl = options.graphqlUrl ?? (0,endpoints/* defaultGraphqlUrl */.sd)(apiUrl);
     const logger = options.logger;
     const maxWait = options.maxRateLimitWaitSeconds ?? 120;
     const maxRateLimitRetries = options.maxRateLimitRetries ?? 2;
@@ -40255,220 +40774,114 @@ function createGitHubClient(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./build/entrypoints/run-action.js
-
-
-
-function actionsLogger(core) {
-    return {
-        debug: (message) => core.debug(message),
-        info: (message) => core.info(message),
-        warning: (message) => core.warning(message),
-        error: (message) => core.error(message),
-    };
-}
-/** Runs one action with real adapters; any error fails the step with a message naming the action. */
-async function runAction(name, run, core = core_namespaceObject, env = process.env) {
-    const logger = actionsLogger(core);
-    try {
-        await run({
-            input: (input) => core.getInput(input),
-            env,
-            logger,
-            setOutput: (output, value) => core.setOutput(output, value),
-            writeSummary: async (markdown) => {
-                if (env['GITHUB_STEP_SUMMARY'])
-                    await core.summary.addRaw(markdown, true).write();
-            },
-            github: (token) => createGitHubClient({
-                token,
-                ...endpointsFromEnv(env),
-                logger,
-                // Content-creating requests are spaced 1 s apart as GitHub asks; against the local twin
-                // a test may shorten that.
-                ...(env['AI_SCRUM_WRITE_INTERVAL_MS']
-                    ? { writeIntervalMs: Number(env['AI_SCRUM_WRITE_INTERVAL_MS']) }
-                    : {}),
-            }),
-            now: () => new Date(),
-        });
-    }
-    catch (error) {
-        core.setFailed(`${name} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
-    }
-}
-
 
 /***/ }),
 
-/***/ 9473:
+/***/ 5520:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   EH: () => (/* binding */ NotImplementedError),
-/* harmony export */   gJ: () => (/* binding */ errorMessage),
-/* harmony export */   j1: () => (/* binding */ ConfigurationError)
+/* harmony export */   N2: () => (/* binding */ describeEndpoint),
+/* harmony export */   k3: () => (/* binding */ endpointsFromEnv),
+/* harmony export */   rK: () => (/* binding */ DEFAULT_API_URL),
+/* harmony export */   sd: () => (/* binding */ defaultGraphqlUrl)
 /* harmony export */ });
-/** Something the user must fix (an input, a workflow setting), as opposed to a bug of ours. */
-class ConfigurationError extends Error {
-    name = 'ConfigurationError';
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9473);
+
+const DEFAULT_API_URL = 'https://api.github.com';
+/**
+ * Connection settings as a runner provides them; the twin sets the same variables. A value that is
+ * not an http(s) URL fails here, naming its variable, before any request is tried.
+ */
+function endpointsFromEnv(env) {
+    const apiUrl = checkedUrl('GITHUB_API_URL', env['GITHUB_API_URL'] || DEFAULT_API_URL).replace(/\/+$/, '');
+    const graphql = env['GITHUB_GRAPHQL_URL'];
+    return {
+        apiUrl,
+        graphqlUrl: graphql ? checkedUrl('GITHUB_GRAPHQL_URL', graphql) : defaultGraphqlUrl(apiUrl),
+    };
 }
-/** An action or command that a later release implements; it must never pretend to succeed. */
-class NotImplementedError extends Error {
-    name = 'NotImplementedError';
-    constructor(what) {
-        super(`${what} is not implemented yet in ai-scrum-master; nothing was changed.`);
+/** api.github.com → /graphql; GitHub Enterprise Server's /api/v3 → /api/graphql. */
+function defaultGraphqlUrl(apiUrl) {
+    return `${apiUrl.replace(/\/+$/, '').replace(/\/api\/v3$/, '/api')}/graphql`;
+}
+/**
+ * Where a request went, named the way the user set it: `GITHUB_API_URL http://…`, or for a URL
+ * nobody set, where it came from.
+ */
+function describeEndpoint(url, endpoints, env) {
+    if (url.startsWith(endpoints.graphqlUrl)) {
+        return env['GITHUB_GRAPHQL_URL']
+            ? `GITHUB_GRAPHQL_URL ${endpoints.graphqlUrl}`
+            : `${endpoints.graphqlUrl} (the GraphQL URL derived from ${describeApiUrl(endpoints, env)})`;
     }
+    return describeApiUrl(endpoints, env);
 }
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
+function describeApiUrl(endpoints, env) {
+    return env['GITHUB_API_URL']
+        ? `GITHUB_API_URL ${endpoints.apiUrl}`
+        : `${endpoints.apiUrl} (GITHUB_API_URL is not set)`;
+}
+function checkedUrl(variable, value) {
+    const expected = 'expected an http(s) URL such as https://api.github.com';
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${variable} is ${JSON.stringify(value)}, not a URL; ${expected}.`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${variable} is ${JSON.stringify(value)}, not an http(s) URL; ${expected}.`);
+    }
+    return value;
 }
 
 
 /***/ }),
 
-/***/ 8823:
+/***/ 4056:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  d: () => (/* binding */ runCommand)
-});
-
-// UNUSED EXPORTS: ACTION_RUNS
-
-;// CONCATENATED MODULE: ./build/action-io.js
-/**
- * The inputs and outputs of every action, by name with their defaults. The action.yml files are
- * written by hand for users to read; a test fails when one of them disagrees with this file.
- */
-const GITHUB_TOKEN_DEFAULT = '${{ github.token }}';
-const LABEL_DEFAULTS = {
-    'ready-label': 'ai-ready',
-    'in-progress-label': 'ai-in-progress',
-    'completed-label': 'ai-completed',
-    'failed-label': 'ai-failed',
-    'conflict-label': 'ai-conflict',
-    'coordination-label': 'ai-coordination',
-};
-const DISPATCH_INPUTS = {
-    'github-token': GITHUB_TOKEN_DEFAULT,
-    'max-workers': '5',
-    'lease-minutes': '120',
-    'max-attempts': '3',
-    'daily-budget-usd': '25',
-    'issue-budget-usd': '5',
-    issues: '',
-    'dry-run': 'false',
-    'ledger-writers': '',
-    'recover-ledger': 'false',
-    'priority-order': 'priority:critical,priority:high,priority:medium,priority:low',
-    'complexity-order': 'complexity:xs,complexity:small,complexity:medium,complexity:large,complexity:xl',
-    'fallback-footprint': '**',
-    ...LABEL_DEFAULTS,
-};
-const DISPATCH_OUTPUTS = ['matrix', 'count', 'has-work', 'tracking-issue'];
-const WORKER_INPUTS = {
-    'github-token': GITHUB_TOKEN_DEFAULT,
-    'anthropic-api-key': '',
-    issue: '',
-    claim: '',
-    epoch: '',
-    kind: 'issue',
-    model: 'claude-sonnet-5-5',
-    'max-revisions': '3',
-    'issue-budget-usd': '5',
-    'test-command': '',
-    'coverage-report': '',
-    'protected-paths': '.github/**',
-    'ledger-writers': '',
-    ...LABEL_DEFAULTS,
-};
-const WORKER_OUTPUTS = ['outcome', 'pull-request', 'cost-usd'];
-const MERGE_GATE_INPUTS = {
-    'github-token': GITHUB_TOKEN_DEFAULT,
-    'pull-request': '',
-    'coverage-report': '',
-    'coverage-threshold': '70',
-    'coverage-max-drop': '0.5',
-    'patch-coverage-threshold': '80',
-    'protected-paths': '.github/**',
-    'review-labels': 'priority:critical,complexity:large',
-    'merge-method': 'squash',
-    'ledger-writers': '',
-    'dry-run': 'false',
-    ...LABEL_DEFAULTS,
-};
-const MERGE_GATE_OUTPUTS = ['verdict', 'reasons'];
-const COMMANDS = ['dispatch', 'worker', 'merge-gate'];
-/** The root action takes `command` plus every input of the three actions. */
-const ROOT_INPUTS = {
-    command: '',
-    ...DISPATCH_INPUTS,
-    ...WORKER_INPUTS,
-    ...MERGE_GATE_INPUTS,
-};
-const ROOT_OUTPUTS = [
-    ...new Set([...DISPATCH_OUTPUTS, ...WORKER_OUTPUTS, ...MERGE_GATE_OUTPUTS]),
-];
-/** Where each action.yml lives, relative to the repository root, and what it must declare. */
-const ACTION_FILES = {
-    'action.yml': { inputs: ROOT_INPUTS, outputs: ROOT_OUTPUTS },
-    'actions/dispatch/action.yml': { inputs: DISPATCH_INPUTS, outputs: DISPATCH_OUTPUTS },
-    'actions/worker/action.yml': { inputs: WORKER_INPUTS, outputs: WORKER_OUTPUTS },
-    'actions/merge-gate/action.yml': { inputs: MERGE_GATE_INPUTS, outputs: MERGE_GATE_OUTPUTS },
-};
-
-// EXTERNAL MODULE: ./build/errors.js
-var errors = __nccwpck_require__(9473);
-// EXTERNAL MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
-var dist_bundle = __nccwpck_require__(9964);
-// EXTERNAL MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
-var dist_src = __nccwpck_require__(1015);
-;// CONCATENATED MODULE: ./build/ledger/identity.js
-/** `alice`, `my-app[bot]`: how people write logins in inputs and REST answers, as an identity. */
-function identity_identityOf(login) {
-    const bot = /\[bot\]$/i.test(login);
-    return { login: login.replace(/\[bot\]$/i, '').toLowerCase(), bot };
-}
-/** The one key of an identity, for maps and sets. */
-function identityKey(identity) {
-    return `${identity.login.toLowerCase()}:${identity.bot ? 'bot' : 'user'}`;
-}
-function sameIdentity(a, b) {
-    return identityKey(a) === identityKey(b);
-}
-/** The login as REST writes it (`my-app[bot]`), which is also what GitHub's `createdBy` filter takes. */
-function restLogin(identity) {
-    return identity.bot ? `${identity.login}[bot]` : identity.login;
-}
-/** For people: `alice`, `my-app[bot]`, or a deleted account. */
-function showIdentity(identity) {
-    return identity ? restLogin(identity) : 'a deleted account';
-}
-/** The identities whose ledger comments count: the dispatching identity and the ledger's writers. */
-function trustOf(identities) {
-    const keys = new Set(identities.map(identityKey));
-    return (who) => who !== null && keys.has(identityKey(who));
-}
-
-;// CONCATENATED MODULE: ./build/github/graphql.js
-/**
- * Every GraphQL document the toolkit sends, as named constants. A contract test validates each one
- * against GitHub's published schema, and fails when a document appears anywhere else in src/.
- */
-/** Who the token acts as, and what the call cost: the cheapest possible probe. */
-const VIEWER_QUERY = /* GraphQL */ `
-  query Viewer {
-    viewer {
-      login
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CZ: () => (/* binding */ issueDetailsQuery),
+/* harmony export */   Cl: () => (/* binding */ LABEL_QUERY),
+/* harmony export */   SO: () => (/* binding */ DISPATCH_OVERVIEW_QUERY),
+/* harmony export */   Z8: () => (/* binding */ settleMutation),
+/* harmony export */   bo: () => (/* binding */ CONFLICT_PULLS_QUERY),
+/* harmony export */   vH: () => (/* binding */ collaboratorPermissionsQuery)
+/* harmony export */ });
+/* unused harmony export ISSUE_DETAILS_FRAGMENT */
+/** Dispatch's GraphQL documents: what it reads besides the ledger, and how it labels. */
+/** Pull requests labelled for conflict resolution: whose, from where, and who labelled them. */
+const CONFLICT_PULLS_FRAGMENT = /* GraphQL */ `
+  fragment ConflictPulls on PullRequestConnection {
+    pageInfo {
+      hasNextPage
+      endCursor
     }
-    rateLimit {
-      cost
-      limit
-      remaining
-      resetAt
+    nodes {
+      number
+      title
+      headRefName
+      isCrossRepository
+      author {
+        __typename
+        login
+      }
+      timelineItems(last: 10, itemTypes: [LABELED_EVENT]) {
+        nodes {
+          ... on LabeledEvent {
+            actor {
+              __typename
+              login
+            }
+            label {
+              name
+            }
+          }
+        }
+      }
     }
   }
 `;
@@ -40482,6 +40895,7 @@ const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
     $name: String!
     $conflict: String!
     $inProgress: String!
+    $failed: String!
   ) {
     repository(owner: $owner, name: $name) {
       defaultBranchRef {
@@ -40490,30 +40904,11 @@ const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
       label(name: $inProgress) {
         id
       }
+      failedLabel: label(name: $failed) {
+        id
+      }
       conflicts: pullRequests(first: 50, states: OPEN, labels: [$conflict]) {
-        nodes {
-          number
-          title
-          headRefName
-          isCrossRepository
-          author {
-            __typename
-            login
-          }
-          timelineItems(last: 10, itemTypes: [LABELED_EVENT]) {
-            nodes {
-              ... on LabeledEvent {
-                actor {
-                  __typename
-                  login
-                }
-                label {
-                  name
-                }
-              }
-            }
-          }
-        }
+        ...ConflictPulls
       }
       collaborators(first: 100) {
         totalCount
@@ -40528,6 +40923,175 @@ const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
     rateLimit {
       cost
       remaining
+    }
+  }
+
+  ${CONFLICT_PULLS_FRAGMENT}
+`;
+/** The next page of conflict pull requests: anyone who can label may add many. */
+const CONFLICT_PULLS_QUERY = /* GraphQL */ `
+  query ConflictPulls($owner: String!, $name: String!, $conflict: String!, $cursor: String!) {
+    repository(owner: $owner, name: $name) {
+      conflicts: pullRequests(first: 50, after: $cursor, states: OPEN, labels: [$conflict]) {
+        ...ConflictPulls
+      }
+    }
+  }
+
+  ${CONFLICT_PULLS_FRAGMENT}
+`;
+/** A label's node id, read back when creating it may or may not have happened. */
+const LABEL_QUERY = /* GraphQL */ `
+  query Label($owner: String!, $name: String!, $label: String!) {
+    repository(owner: $owner, name: $name) {
+      label(name: $label) {
+        id
+      }
+    }
+  }
+`;
+/** Who applied labels and renamed an issue, every edit of its text, and its place among siblings. */
+const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
+  fragment IssueDetails on Issue {
+    number
+    lastEditedAt
+    editor {
+      __typename
+      login
+    }
+    userContentEdits(last: 50) {
+      nodes {
+        editedAt
+        editor {
+          __typename
+          login
+        }
+      }
+    }
+    timelineItems(last: 25, itemTypes: [LABELED_EVENT, RENAMED_TITLE_EVENT]) {
+      nodes {
+        __typename
+        ... on LabeledEvent {
+          createdAt
+          actor {
+            __typename
+            login
+          }
+          label {
+            name
+          }
+        }
+        ... on RenamedTitleEvent {
+          createdAt
+          actor {
+            __typename
+            login
+          }
+        }
+      }
+    }
+    parent {
+      number
+      subIssues(first: 50) {
+        nodes {
+          number
+          state
+        }
+      }
+    }
+  }
+`;
+/** Details of several issues and the state of issues they reference, in one request. */
+function issueDetailsQuery(issues, references) {
+    const details = issues.map((n) => `    i${n}: issue(number: ${Math.trunc(n)}) {
+      ...IssueDetails
+    }`);
+    const states = references.map((n) => `    r${n}: issueOrPullRequest(number: ${Math.trunc(n)}) {
+      ... on Issue {
+        issueState: state
+      }
+      ... on PullRequest {
+        pullState: state
+      }
+    }`);
+    return `query IssueDetails($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+${[...details, ...states].join('\n')}
+  }
+}
+${ISSUE_DETAILS_FRAGMENT}`;
+}
+/** The permission of several logins, in one request; a login that is no collaborator has no edge. */
+function collaboratorPermissionsQuery(logins) {
+    const lookups = logins.map((login, i) => `    c${i}: collaborators(first: 1, login: ${JSON.stringify(login)}) {
+      edges {
+        permission
+        node {
+          login
+        }
+      }
+    }`);
+    return `query CollaboratorPermissions($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+${lookups.join('\n')}
+  }
+}
+`;
+}
+/**
+ * Labels added and removed and comments written on many issues in one request. Each change is
+ * its own aliased mutation; they apply in order, so a comment never lands without its label.
+ */
+function settleMutation(counts) {
+    const variables = [];
+    const fields = [];
+    for (let i = 0; i < counts.add; i++) {
+        variables.push(`$a${i}: ID!`, `$al${i}: ID!`);
+        fields.push(`  a${i}: addLabelsToLabelable(input: { labelableId: $a${i}, labelIds: [$al${i}] }) {
+    clientMutationId
+  }`);
+    }
+    for (let i = 0; i < counts.remove; i++) {
+        variables.push(`$r${i}: ID!`, `$rl${i}: ID!`);
+        fields.push(`  r${i}: removeLabelsFromLabelable(input: { labelableId: $r${i}, labelIds: [$rl${i}] }) {
+    clientMutationId
+  }`);
+    }
+    for (let i = 0; i < counts.comment; i++) {
+        variables.push(`$c${i}: ID!`, `$cb${i}: String!`);
+        fields.push(`  c${i}: addComment(input: { subjectId: $c${i}, body: $cb${i} }) {
+    clientMutationId
+  }`);
+    }
+    return `mutation Settle(${variables.join(', ')}) {
+${fields.join('\n')}
+}
+`;
+}
+
+
+/***/ }),
+
+/***/ 8419:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Y3: () => (/* binding */ VIEWER_QUERY),
+/* harmony export */   Yl: () => (/* binding */ TRACKING_CANDIDATES_QUERY),
+/* harmony export */   qP: () => (/* binding */ LEDGER_LOG_QUERY)
+/* harmony export */ });
+/** The ledger's GraphQL documents: who the token is, the tracking issues, their logs. */
+/** Who the token acts as, and what the call cost: the cheapest possible probe. */
+const VIEWER_QUERY = /* GraphQL */ `
+  query Viewer {
+    viewer {
+      login
+    }
+    rateLimit {
+      cost
+      limit
+      remaining
+      resetAt
     }
   }
 `;
@@ -40552,6 +41116,11 @@ const LEDGER_LOG_FRAGMENT = /* GraphQL */ `
         author {
           __typename
           login
+        }
+        original: userContentEdits(last: 1) {
+          nodes {
+            diff
+          }
         }
       }
     }
@@ -40677,243 +41246,16 @@ const LEDGER_LOG_QUERY = /* GraphQL */ `
 
   ${LEDGER_LOG_FRAGMENT}
 `;
-/** A label's node id, read back when creating it may or may not have happened. */
-const LABEL_QUERY = /* GraphQL */ `
-  query Label($owner: String!, $name: String!, $label: String!) {
-    repository(owner: $owner, name: $name) {
-      label(name: $label) {
-        id
-      }
-    }
-  }
-`;
-/** Who applied labels and renamed an issue, every edit of its text, and its place among siblings. */
-const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
-  fragment IssueDetails on Issue {
-    number
-    lastEditedAt
-    editor {
-      __typename
-      login
-    }
-    userContentEdits(last: 50) {
-      nodes {
-        editedAt
-        editor {
-          __typename
-          login
-        }
-      }
-    }
-    timelineItems(last: 25, itemTypes: [LABELED_EVENT, RENAMED_TITLE_EVENT]) {
-      nodes {
-        __typename
-        ... on LabeledEvent {
-          createdAt
-          actor {
-            __typename
-            login
-          }
-          label {
-            name
-          }
-        }
-        ... on RenamedTitleEvent {
-          createdAt
-          actor {
-            __typename
-            login
-          }
-        }
-      }
-    }
-    parent {
-      number
-      subIssues(first: 50) {
-        nodes {
-          number
-          state
-        }
-      }
-    }
-  }
-`;
-/** Details of several issues and the state of issues they reference, in one request. */
-function issueDetailsQuery(issues, references) {
-    const details = issues.map((n) => `    i${n}: issue(number: ${Math.trunc(n)}) {
-      ...IssueDetails
-    }`);
-    const states = references.map((n) => `    r${n}: issueOrPullRequest(number: ${Math.trunc(n)}) {
-      ... on Issue {
-        issueState: state
-      }
-      ... on PullRequest {
-        pullState: state
-      }
-    }`);
-    return `query IssueDetails($owner: String!, $name: String!) {
-  repository(owner: $owner, name: $name) {
-${[...details, ...states].join('\n')}
-  }
-}
-${ISSUE_DETAILS_FRAGMENT}`;
-}
-/** The permission of several logins, in one request; a login that is no collaborator has no edge. */
-function collaboratorPermissionsQuery(logins) {
-    const lookups = logins.map((login, i) => `    c${i}: collaborators(first: 1, login: ${JSON.stringify(login)}) {
-      edges {
-        permission
-        node {
-          login
-        }
-      }
-    }`);
-    return `query CollaboratorPermissions($owner: String!, $name: String!) {
-  repository(owner: $owner, name: $name) {
-${lookups.join('\n')}
-  }
-}
-`;
-}
-/** One label added to many issues or pull requests in a single request. */
-function addLabelMutation(count) {
-    const variables = Array.from({ length: count }, (_, i) => `$i${i}: ID!`).join(', ');
-    const additions = Array.from({ length: count }, (_, i) => `  a${i}: addLabelsToLabelable(input: { labelableId: $i${i}, labelIds: [$label] }) {
-    clientMutationId
-  }`);
-    return `mutation AddLabel($label: ID!, ${variables}) {
-${additions.join('\n')}
-}
-`;
-}
-/** Every document, with the generated ones in a representative instance, for the contract test. */
-const GRAPHQL_DOCUMENTS = {
-    VIEWER_QUERY,
-    DISPATCH_OVERVIEW_QUERY,
-    TRACKING_CANDIDATES_QUERY,
-    LEDGER_LOG_QUERY,
-    LABEL_QUERY,
-    issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
-    collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
-    addLabelMutation: addLabelMutation(2),
-};
 
-;// CONCATENATED MODULE: ./build/ledger/port.js
-/** The GitHub reads and writes the ledger needs: dispatch, worker and merge gate share it. */
-/**
- * A write whose outcome is unknown: GitHub answered 5xx, timed out or dropped the connection,
- * and it may have been applied. The caller reads back before trying again.
- */
-class UncertainWrite extends Error {
-    constructor(message, options) {
-        super(message, options);
-        this.name = 'UncertainWrite';
-    }
-}
 
-;// CONCATENATED MODULE: ./build/ledger/tracking.js
+/***/ }),
 
-const MARKER = /<!-- ai-scrum-tracking v1 (\{[^\n]*?\}) -->/;
-function trackingMarker(marker) {
-    return `<!-- ai-scrum-tracking v1 ${JSON.stringify(marker)} -->`;
-}
-function readTrackingMarker(body) {
-    const match = MARKER.exec(body);
-    if (!match)
-        return null;
-    try {
-        const value = JSON.parse(match[1]);
-        const from = value.from ?? null;
-        const supersedes = Array.isArray(value.supersedes)
-            ? value.supersedes.filter((n) => Number.isInteger(n))
-            : [];
-        if (typeof value.nonce === 'string' && (from === null || Number.isInteger(from)))
-            return {
-                nonce: value.nonce,
-                from,
-                ...(value.abandoned === true ? { abandoned: true } : {}),
-                ...(supersedes.length > 0 ? { supersedes } : {}),
-            };
-    }
-    catch {
-        // A malformed marker is no marker.
-    }
-    return null;
-}
-function describeRepair(repair) {
-    switch (repair.kind) {
-        case 'reopen':
-            return `Tracking issue #${repair.issue} was closed${repair.change ? ` by ${showIdentity(repair.change.by)} at ${repair.change.at}` : ''}; reopened it.`;
-        case 'relabel':
-            return `Tracking issue #${repair.issue} lost its label${repair.change ? ` (removed by ${showIdentity(repair.change.by)} at ${repair.change.at})` : ''}; labelled it again.`;
-        case 'close':
-            return repair.why === 'empty'
-                ? `Tracking issue #${repair.issue} holds no entries; closed it in favour of #${repair.head}.`
-                : `Tracking issue #${repair.issue} is continued by #${repair.head}; closed it.`;
-    }
-}
-/** Finds the chain's head among the candidates (all opened by trusted identities). */
-function resolveTracking(candidates, trusted) {
-    const marked = candidates.filter((c) => trusted(c.author) && c.marker !== null && !c.marker.abandoned);
-    // A recovered ledger replaces the issues it names, from the moment it holds entries.
-    const superseded = new Set(marked.filter((c) => c.hasEntries).flatMap((c) => c.marker.supersedes ?? []));
-    const members = marked
-        .filter((c) => !superseded.has(c.number))
-        .sort((a, b) => a.number - b.number);
-    // Only dispatch writes a tracking issue's description; anyone else could rewire the chain.
-    const tampering = members
-        .filter((c) => c.lastEdit && !trusted(c.lastEdit.by))
-        .map((c) => ({ kind: 'body-edited', issue: c.number, ...c.lastEdit }));
-    if (tampering.length > 0)
-        return { kind: 'tampered', tampering };
-    const repairs = [];
-    const successors = (from) => members.filter((c) => c.marker.from === from);
-    const chain = [];
-    let level = successors(null);
-    while (level.length > 0) {
-        const live = level.filter((c) => c.hasEntries);
-        if (live.length > 1)
-            return {
-                kind: 'tampered',
-                tampering: [{ kind: 'two-heads', issues: [live[0].number, live[1].number] }],
-            };
-        // With no live one yet, the oldest empty first issue is the ledger-to-be.
-        const next = live[0] ?? (chain.length === 0 ? level[0] : undefined);
-        const head = next ?? chain.at(-1);
-        for (const empty of level.filter((c) => c !== next && !c.hasEntries && c.open))
-            repairs.push({ kind: 'close', issue: empty.number, head: head.number, why: 'empty' });
-        if (!next)
-            break;
-        chain.push(next);
-        level = successors(next.number);
-    }
-    const head = chain.at(-1);
-    if (!head)
-        return { kind: 'none', repairs };
-    // A live issue outside the chain is a second head; fail closed and name both.
-    const inChain = new Set(chain.map((c) => c.number));
-    const stray = members.find((c) => !inChain.has(c.number) && c.hasEntries && c.open);
-    if (stray)
-        return {
-            kind: 'tampered',
-            tampering: [{ kind: 'two-heads', issues: [head.number, stray.number] }],
-        };
-    for (const earlier of chain.slice(0, -1).filter((c) => c.open))
-        repairs.push({ kind: 'close', issue: earlier.number, head: head.number, why: 'continued' });
-    if (!head.open)
-        repairs.push({ kind: 'reopen', issue: head.number, change: head.closed });
-    if (!head.labelled)
-        repairs.push({ kind: 'relabel', issue: head.number, change: head.unlabelled });
-    return {
-        kind: 'head',
-        head: head.number,
-        predecessor: chain.at(-2)?.number ?? null,
-        chain: chain.map((c) => c.number),
-        repairs,
-    };
-}
+/***/ 5702:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-;// CONCATENATED MODULE: ./build/github/routes.js
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   b: () => (/* binding */ ROUTES)
+/* harmony export */ });
 /**
  * Every REST route the toolkit calls, in Octokit's `METHOD /path` form. Code calls
  * `rest.request(ROUTES.name, parameters)`; a contract test checks each route against GitHub's
@@ -40955,6 +41297,266 @@ const ROUTES = {
     listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
 };
 
+
+/***/ }),
+
+/***/ 6431:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  runCommand: () => (/* binding */ runCommand)
+});
+
+// UNUSED EXPORTS: ACTION_RUNS
+
+;// CONCATENATED MODULE: ./build/action-io.js
+/**
+ * The inputs and outputs of every action, by name with their defaults. The action.yml files are
+ * written by hand for users to read; a test fails when one of them disagrees with this file.
+ */
+const GITHUB_TOKEN_DEFAULT = '${{ github.token }}';
+const LABEL_DEFAULTS = {
+    'ready-label': 'ai-ready',
+    'in-progress-label': 'ai-in-progress',
+    'completed-label': 'ai-completed',
+    'failed-label': 'ai-failed',
+    'conflict-label': 'ai-conflict',
+    'coordination-label': 'ai-coordination',
+};
+const DISPATCH_INPUTS = {
+    'github-token': GITHUB_TOKEN_DEFAULT,
+    'max-workers': '5',
+    'lease-minutes': '120',
+    'max-attempts': '3',
+    'daily-budget-usd': '25',
+    'issue-budget-usd': '5',
+    issues: '',
+    'dry-run': 'false',
+    'ledger-writers': '',
+    'recover-ledger': 'false',
+    'priority-order': 'priority:critical,priority:high,priority:medium,priority:low',
+    'complexity-order': 'complexity:xs,complexity:small,complexity:medium,complexity:large,complexity:xl',
+    'fallback-footprint': '**',
+    'protected-paths': '.github/**',
+    ...LABEL_DEFAULTS,
+};
+const DISPATCH_OUTPUTS = ['matrix', 'count', 'has-work', 'tracking-issue'];
+const WORKER_INPUTS = {
+    'github-token': GITHUB_TOKEN_DEFAULT,
+    'anthropic-api-key': '',
+    issue: '',
+    claim: '',
+    epoch: '',
+    kind: 'issue',
+    model: 'claude-sonnet-5-5',
+    'max-revisions': '3',
+    'issue-budget-usd': '5',
+    'test-command': '',
+    'coverage-report': '',
+    'protected-paths': '.github/**',
+    'ledger-writers': '',
+    ...LABEL_DEFAULTS,
+};
+const WORKER_OUTPUTS = ['outcome', 'pull-request', 'cost-usd'];
+const MERGE_GATE_INPUTS = {
+    'github-token': GITHUB_TOKEN_DEFAULT,
+    'pull-request': '',
+    'coverage-report': '',
+    'coverage-threshold': '70',
+    'coverage-max-drop': '0.5',
+    'patch-coverage-threshold': '80',
+    'protected-paths': '.github/**',
+    'review-labels': 'priority:critical,complexity:large',
+    'merge-method': 'squash',
+    'ledger-writers': '',
+    'dry-run': 'false',
+    ...LABEL_DEFAULTS,
+};
+const MERGE_GATE_OUTPUTS = ['verdict', 'reasons'];
+const COMMANDS = ['dispatch', 'worker', 'merge-gate'];
+/** The root action takes `command` plus every input of the three actions. */
+const ROOT_INPUTS = {
+    command: '',
+    ...DISPATCH_INPUTS,
+    ...WORKER_INPUTS,
+    ...MERGE_GATE_INPUTS,
+};
+const ROOT_OUTPUTS = [
+    ...new Set([...DISPATCH_OUTPUTS, ...WORKER_OUTPUTS, ...MERGE_GATE_OUTPUTS]),
+];
+/** Where each action.yml lives, relative to the repository root, and what it must declare. */
+const ACTION_FILES = {
+    'action.yml': { inputs: ROOT_INPUTS, outputs: ROOT_OUTPUTS },
+    'actions/dispatch/action.yml': { inputs: DISPATCH_INPUTS, outputs: DISPATCH_OUTPUTS },
+    'actions/worker/action.yml': { inputs: WORKER_INPUTS, outputs: WORKER_OUTPUTS },
+    'actions/merge-gate/action.yml': { inputs: MERGE_GATE_INPUTS, outputs: MERGE_GATE_OUTPUTS },
+};
+
+// EXTERNAL MODULE: ./build/errors.js
+var errors = __nccwpck_require__(9473);
+// EXTERNAL MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
+var dist_bundle = __nccwpck_require__(9964);
+// EXTERNAL MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+var dist_src = __nccwpck_require__(1015);
+;// CONCATENATED MODULE: ./build/ledger/identity.js
+/** `alice`, `my-app[bot]`: how people write logins in inputs and REST answers, as an identity. */
+function identity_identityOf(login) {
+    const bot = /\[bot\]$/i.test(login);
+    return { login: login.replace(/\[bot\]$/i, '').toLowerCase(), bot };
+}
+/** The one key of an identity, for maps and sets. */
+function identityKey(identity) {
+    return `${identity.login.toLowerCase()}:${identity.bot ? 'bot' : 'user'}`;
+}
+function sameIdentity(a, b) {
+    return identityKey(a) === identityKey(b);
+}
+/** The login as REST writes it (`my-app[bot]`), which is also what GitHub's `createdBy` filter takes. */
+function restLogin(identity) {
+    return identity.bot ? `${identity.login}[bot]` : identity.login;
+}
+/** For people: `alice`, `my-app[bot]`, or a deleted account. */
+function showIdentity(identity) {
+    return identity ? restLogin(identity) : 'a deleted account';
+}
+/** The identities whose ledger comments count: the dispatching identity and the ledger's writers. */
+function trustOf(identities) {
+    const keys = new Set(identities.map(identityKey));
+    return (who) => who !== null && keys.has(identityKey(who));
+}
+
+// EXTERNAL MODULE: ./build/github/graphql/dispatch.js
+var dispatch = __nccwpck_require__(4056);
+;// CONCATENATED MODULE: ./build/ledger/port.js
+/** The GitHub reads and writes the ledger needs: dispatch, worker and merge gate share it. */
+/**
+ * A write whose outcome is unknown: GitHub answered 5xx, timed out or dropped the connection,
+ * and it may have been applied. The caller reads back before trying again.
+ */
+class UncertainWrite extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'UncertainWrite';
+    }
+}
+
+;// CONCATENATED MODULE: ./build/ledger/tracking.js
+
+/** At the very start of the description, where dispatch writes it. */
+const MARKER = /^<!-- ai-scrum-tracking v1 (\{[^\n]*?\}) -->/;
+function trackingMarker(marker) {
+    return `<!-- ai-scrum-tracking v1 ${JSON.stringify(marker)} -->`;
+}
+function readTrackingMarker(body) {
+    const match = MARKER.exec(body);
+    if (!match)
+        return null;
+    try {
+        const value = JSON.parse(match[1]);
+        const from = value.from ?? null;
+        const supersedes = Array.isArray(value.supersedes)
+            ? value.supersedes.filter((n) => Number.isInteger(n))
+            : [];
+        if (typeof value.nonce === 'string' && (from === null || Number.isInteger(from)))
+            return {
+                nonce: value.nonce,
+                from,
+                ...(value.abandoned === true ? { abandoned: true } : {}),
+                ...(supersedes.length > 0 ? { supersedes } : {}),
+                ...(Number.isInteger(value.seq) && value.seq > 0 ? { seq: value.seq } : {}),
+            };
+    }
+    catch {
+        // A malformed marker is no marker.
+    }
+    return null;
+}
+function describeRepair(repair) {
+    switch (repair.kind) {
+        case 'reopen':
+            return `Tracking issue #${repair.issue} was closed${repair.change ? ` by ${showIdentity(repair.change.by)} at ${repair.change.at}` : ''}; reopened it.`;
+        case 'relabel':
+            return `Tracking issue #${repair.issue} lost its label${repair.change ? ` (removed by ${showIdentity(repair.change.by)} at ${repair.change.at})` : ''}; labelled it again.`;
+        case 'close':
+            return repair.why === 'empty'
+                ? `Tracking issue #${repair.issue} holds no complete ledger; closed it${repair.head ? ` in favour of #${repair.head}` : ''}.`
+                : `Tracking issue #${repair.issue} is continued by #${repair.head}; closed it.`;
+    }
+}
+/** Finds the chain's head among the candidates (all opened by trusted identities). */
+function resolveTracking(candidates, trusted) {
+    const marked = candidates.filter((c) => trusted(c.author) && c.marker !== null);
+    // Only dispatch writes a tracking issue's description: anyone else could rewire the chain, or
+    // mark an issue abandoned or superseded. So every marked issue is checked, before its marker
+    // is believed.
+    const tampering = marked
+        .filter((c) => c.lastEdit && !trusted(c.lastEdit.by))
+        .map((c) => ({ kind: 'body-edited', issue: c.number, ...c.lastEdit }));
+    if (tampering.length > 0)
+        return { kind: 'tampered', tampering };
+    const current = marked.filter((c) => !c.marker.abandoned);
+    // A recovered ledger replaces the issues it names, from the moment it holds entries.
+    const superseded = new Set(current.filter((c) => c.hasEntries).flatMap((c) => c.marker.supersedes ?? []));
+    const members = current
+        .filter((c) => !superseded.has(c.number))
+        .sort((a, b) => a.number - b.number);
+    const repairs = [];
+    const successors = (from) => members.filter((c) => c.marker.from === from);
+    const chain = [];
+    let level = successors(null);
+    while (level.length > 0) {
+        const live = level.filter((c) => c.hasEntries);
+        if (live.length > 1)
+            return {
+                kind: 'tampered',
+                tampering: [{ kind: 'two-heads', issues: [live[0].number, live[1].number] }],
+            };
+        // With no live one yet, the oldest empty first issue is the ledger-to-be.
+        const next = live[0] ?? (chain.length === 0 ? level[0] : undefined);
+        const head = next ?? chain.at(-1);
+        for (const empty of level.filter((c) => c !== next && !c.hasEntries && c.open))
+            repairs.push({ kind: 'close', issue: empty.number, head: head.number, why: 'empty' });
+        if (!next)
+            break;
+        chain.push(next);
+        level = successors(next.number);
+    }
+    // An issue holding entries outside the chain: a second head, or a broken link. Fail closed.
+    const head = chain.at(-1);
+    const inChain = new Set(chain.map((c) => c.number));
+    const stray = members.find((c) => !inChain.has(c.number) && c.hasEntries);
+    if (stray)
+        return {
+            kind: 'tampered',
+            tampering: [
+                stray.marker.from === null && head
+                    ? { kind: 'two-heads', issues: [head.number, stray.number] }
+                    : { kind: 'broken-link', issue: stray.number, from: stray.marker.from ?? 0 },
+            ],
+        };
+    if (!head)
+        return { kind: 'none', repairs };
+    for (const earlier of chain.slice(0, -1).filter((c) => c.open))
+        repairs.push({ kind: 'close', issue: earlier.number, head: head.number, why: 'continued' });
+    if (!head.open)
+        repairs.push({ kind: 'reopen', issue: head.number, change: head.closed });
+    if (!head.labelled)
+        repairs.push({ kind: 'relabel', issue: head.number, change: head.unlabelled });
+    return {
+        kind: 'head',
+        head: head.number,
+        predecessor: chain.at(-2)?.number ?? null,
+        chain: chain.map((c) => c.number),
+        repairs,
+    };
+}
+
+// EXTERNAL MODULE: ./build/github/graphql/ledger.js
+var ledger = __nccwpck_require__(8419);
+// EXTERNAL MODULE: ./build/github/routes.js
+var routes = __nccwpck_require__(5702);
 ;// CONCATENATED MODULE: ./build/github/ledger-adapter.js
 
 
@@ -40975,7 +41577,12 @@ function logPage(node) {
             body: comment.body,
             createdAt: comment.createdAt,
             edited: comment.lastEditedAt
-                ? { by: actorIdentity(comment.editor), at: comment.lastEditedAt }
+                ? {
+                    by: actorIdentity(comment.editor),
+                    at: comment.lastEditedAt,
+                    // GitHub keeps the edit history; its oldest revision is the body as written.
+                    original: comment.original?.nodes[0]?.diff ?? null,
+                }
                 : null,
         })),
         deletions: node.timelineItems.nodes.flatMap((event) => event?.__typename === 'CommentDeletedEvent'
@@ -41008,7 +41615,7 @@ class GitHubLedgerAdapter {
         return { owner: this.repo.owner, name: this.repo.repo };
     }
     async viewer() {
-        const data = await this.github.graphql(VIEWER_QUERY);
+        const data = await this.github.graphql(ledger/* VIEWER_QUERY */.Y3);
         return identity_identityOf(data.viewer.login);
     }
     async candidates(authors, label) {
@@ -41016,7 +41623,7 @@ class GitHubLedgerAdapter {
         for (const author of authors) {
             let cursor = null;
             do {
-                const data = await this.github.graphql(TRACKING_CANDIDATES_QUERY, {
+                const data = await this.github.graphql(ledger/* TRACKING_CANDIDATES_QUERY */.Yl, {
                     ...this.names,
                     author: restLogin(author),
                     after: cursor,
@@ -41029,7 +41636,7 @@ class GitHubLedgerAdapter {
                     .map((node) => [node.number, logPage(node)]));
                 for (const node of issues.nodes) {
                     const log = logs.get(node.number);
-                    const candidate = { ...this.candidate(node, label), ...(log ? { log } : {}) };
+                    const candidate = { ...this.candidate(node, label, authors), ...(log ? { log } : {}) };
                     // GitHub matches `createdBy` by login: keep only issues whose author is this identity.
                     if (candidate.author?.bot === author.bot)
                         found.push(candidate);
@@ -41039,7 +41646,7 @@ class GitHubLedgerAdapter {
         }
         return found.sort((a, b) => a.number - b.number);
     }
-    candidate(node, label) {
+    candidate(node, label, trusted) {
         const events = node.timelineItems.nodes.filter((event) => event !== null);
         const last = (kind) => {
             const event = events
@@ -41058,7 +41665,10 @@ class GitHubLedgerAdapter {
             lastEdit: node.lastEditedAt
                 ? { by: actorIdentity(node.editor), at: node.lastEditedAt }
                 : null,
-            hasEntries: node.comments.totalCount > 0 && node.comments.nodes[0]?.author != null,
+            hasEntries: trusted.some((who) => {
+                const first = actorIdentity(node.comments.nodes[0]?.author);
+                return first !== null && sameIdentity(first, who);
+            }),
             closed: last('ClosedEvent'),
             unlabelled: last('UnlabeledEvent'),
         };
@@ -41067,7 +41677,7 @@ class GitHubLedgerAdapter {
         const log = { comments: [], deletions: [] };
         let cursor = null;
         do {
-            const data = await this.github.graphql(LEDGER_LOG_QUERY, { ...this.names, number: issue, cursor });
+            const data = await this.github.graphql(ledger/* LEDGER_LOG_QUERY */.qP, { ...this.names, number: issue, cursor });
             const node = data.repository.issue;
             if (!node)
                 break;
@@ -41080,7 +41690,7 @@ class GitHubLedgerAdapter {
     }
     async createIssue(title, body, label) {
         try {
-            const { data } = await this.github.rest.request(ROUTES.createIssue, {
+            const { data } = await this.github.rest.request(routes/* ROUTES */.b.createIssue, {
                 ...this.repo,
                 title,
                 body,
@@ -41099,7 +41709,7 @@ class GitHubLedgerAdapter {
     }
     async postComment(issue, body) {
         try {
-            const { data } = await this.github.rest.request(ROUTES.createIssueComment, {
+            const { data } = await this.github.rest.request(routes/* ROUTES */.b.createIssueComment, {
                 ...this.repo,
                 issue_number: issue,
                 body,
@@ -41111,29 +41721,31 @@ class GitHubLedgerAdapter {
             uncertain(error, `Appending to the ledger on #${issue}`);
         }
     }
-    async findComment(issue, nonce) {
+    async findComment(issue, nonce, author) {
         const { comments } = await this.log(issue);
-        return comments.find((c) => c.body.includes(`"nonce":"${nonce}"`))?.id ?? null;
+        return (comments.find((c) => c.author !== null &&
+            sameIdentity(c.author, author) &&
+            c.body.includes(`"nonce":"${nonce}"`))?.id ?? null);
     }
     async reopen(issue) {
-        await this.github.rest.request(ROUTES.updateIssue, {
+        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, {
             ...this.repo,
             issue_number: issue,
             state: 'open',
         });
     }
     async addLabel(issue, label) {
-        await this.github.rest.request(ROUTES.addLabels, {
+        await this.github.rest.request(routes/* ROUTES */.b.addLabels, {
             ...this.repo,
             issue_number: issue,
             labels: [label],
         });
     }
     async updateBody(issue, body) {
-        await this.github.rest.request(ROUTES.updateIssue, { ...this.repo, issue_number: issue, body });
+        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, { ...this.repo, issue_number: issue, body });
     }
     async close(issue, body) {
-        await this.github.rest.request(ROUTES.updateIssue, {
+        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, {
             ...this.repo,
             issue_number: issue,
             body,
@@ -41143,7 +41755,7 @@ class GitHubLedgerAdapter {
     }
     async role(login) {
         try {
-            const { data } = await this.github.rest.request(ROUTES.getCollaboratorPermission, {
+            const { data } = await this.github.rest.request(routes/* ROUTES */.b.getCollaboratorPermission, {
                 ...this.repo,
                 username: login,
             });
@@ -41156,11 +41768,11 @@ class GitHubLedgerAdapter {
         }
     }
     async evidence() {
-        const refs = await this.github.rest.request(ROUTES.listMatchingRefs, {
+        const refs = await this.github.rest.request(routes/* ROUTES */.b.listMatchingRefs, {
             ...this.repo,
             ref: 'heads/ai-feature/issue-',
         });
-        const pulls = await this.github.rest.paginate(ROUTES.listPullRequests, {
+        const pulls = await this.github.rest.paginate(routes/* ROUTES */.b.listPullRequests, {
             ...this.repo,
             state: 'open',
             per_page: 100,
@@ -41171,7 +41783,7 @@ class GitHubLedgerAdapter {
             if (!match)
                 continue;
             const branch = match[1];
-            const { data: commit } = await this.github.rest.request(ROUTES.getGitCommit, {
+            const { data: commit } = await this.github.rest.request(routes/* ROUTES */.b.getGitCommit, {
                 ...this.repo,
                 commit_sha: ref.object.sha,
             });
@@ -41226,7 +41838,7 @@ class GitHubDispatchAdapter {
     async overview(labels) {
         let data;
         try {
-            data = await this.github.graphql(DISPATCH_OVERVIEW_QUERY, { ...this.names, ...labels });
+            data = await this.github.graphql(dispatch/* DISPATCH_OVERVIEW_QUERY */.SO, { ...this.names, ...labels });
         }
         catch (error) {
             // Listing collaborators needs push access; without it the rest of the answer still holds.
@@ -41241,25 +41853,9 @@ class GitHubDispatchAdapter {
         const collaborators = repository.collaborators;
         return {
             defaultBranch: repository.defaultBranchRef?.name ?? 'main',
-            conflicts: repository.conflicts.nodes.flatMap((pull) => {
-                const match = /^ai-feature\/issue-(\d+)$/.exec(pull.headRefName);
-                if (!match)
-                    return [];
-                const labelled = pull.timelineItems.nodes
-                    .filter((e) => e?.label?.name.toLowerCase() === labels.conflict.toLowerCase())
-                    .at(-1);
-                return [
-                    {
-                        pull: pull.number,
-                        issue: Number(match[1]),
-                        title: pull.title,
-                        author: actorIdentity(pull.author),
-                        fromFork: pull.isCrossRepository,
-                        labelledBy: actorIdentity(labelled?.actor),
-                    },
-                ];
-            }),
+            conflicts: await this.conflictPulls(repository.conflicts, labels.conflict),
             inProgressLabelId: repository.label?.id ?? null,
+            failedLabelId: repository.failedLabel?.id ?? null,
             collaborators: collaborators && collaborators.totalCount <= collaborators.edges.length
                 ? new Map(collaborators.edges.map((edge) => [
                     edge.node.login.toLowerCase(),
@@ -41268,8 +41864,35 @@ class GitHubDispatchAdapter {
                 : null,
         };
     }
+    /** Every page of them: a triager labelling many pull requests must not hide the toolkit's. */
+    async conflictPulls(first, label) {
+        const pulls = [...first.nodes];
+        for (let page = first.pageInfo; page.hasNextPage && page.endCursor;) {
+            const data = await this.github.graphql(dispatch/* CONFLICT_PULLS_QUERY */.bo, { ...this.names, conflict: label, cursor: page.endCursor });
+            pulls.push(...data.repository.conflicts.nodes);
+            page = data.repository.conflicts.pageInfo;
+        }
+        return pulls.flatMap((pull) => {
+            const match = /^ai-feature\/issue-(\d+)$/.exec(pull.headRefName);
+            if (!match)
+                return [];
+            const labelled = pull.timelineItems.nodes
+                .filter((e) => e?.label?.name.toLowerCase() === label.toLowerCase())
+                .at(-1);
+            return [
+                {
+                    pull: pull.number,
+                    issue: Number(match[1]),
+                    title: pull.title,
+                    author: actorIdentity(pull.author),
+                    fromFork: pull.isCrossRepository,
+                    labelledBy: actorIdentity(labelled?.actor),
+                },
+            ];
+        });
+    }
     async backlog(readyLabel) {
-        const issues = await this.github.rest.paginate(ROUTES.listIssues, {
+        const issues = await this.github.rest.paginate(routes/* ROUTES */.b.listIssues, {
             ...this.repo,
             labels: readyLabel,
             state: 'open',
@@ -41298,7 +41921,7 @@ class GitHubDispatchAdapter {
         });
     }
     async tree(branch) {
-        const { data } = await this.github.rest.request(ROUTES.getTree, {
+        const { data } = await this.github.rest.request(routes/* ROUTES */.b.getTree, {
             ...this.repo,
             tree_sha: branch,
             recursive: '1',
@@ -41311,7 +41934,7 @@ class GitHubDispatchAdapter {
         };
     }
     async finishedRuns(since) {
-        const { data } = await this.github.rest.request(ROUTES.listWorkflowRuns, {
+        const { data } = await this.github.rest.request(routes/* ROUTES */.b.listWorkflowRuns, {
             ...this.repo,
             status: 'completed',
             created: `>=${since}`,
@@ -41329,7 +41952,7 @@ class GitHubDispatchAdapter {
         for (const batch of batches) {
             const wanted = batch.filter((b) => b.kind === 'i').map((b) => b.n);
             const refs = batch.filter((b) => b.kind === 'r').map((b) => b.n);
-            const data = await this.github.graphql(issueDetailsQuery(wanted, refs), this.names);
+            const data = await this.github.graphql((0,dispatch/* issueDetailsQuery */.CZ)(wanted, refs), this.names);
             for (const n of wanted) {
                 const node = data.repository[`i${n}`];
                 if (!node)
@@ -41385,7 +42008,7 @@ class GitHubDispatchAdapter {
             found.set(identityKey(who), 'none');
         const users = identities.filter((i) => !i.bot);
         for (const batch of chunks(users, ALIASES_PER_REQUEST)) {
-            const data = await this.github.graphql(collaboratorPermissionsQuery(batch.map((user) => user.login)), this.names);
+            const data = await this.github.graphql((0,dispatch/* collaboratorPermissionsQuery */.vH)(batch.map((user) => user.login)), this.names);
             batch.forEach((user, i) => {
                 const edge = data.repository[`c${i}`]?.edges[0];
                 // Someone who is not a collaborator can at most read (a public repository's visitors).
@@ -41396,7 +42019,7 @@ class GitHubDispatchAdapter {
     }
     async createLabel(name, color, description) {
         try {
-            const { data } = await this.github.rest.request(ROUTES.createLabel, {
+            const { data } = await this.github.rest.request(routes/* ROUTES */.b.createLabel, {
                 ...this.repo,
                 name,
                 color,
@@ -41409,19 +42032,25 @@ class GitHubDispatchAdapter {
         catch (error) {
             if (!(error instanceof dist_src/* RequestError */.G && (error.status >= 500 || error.status === 422)))
                 throw error;
-            const found = await this.github.graphql(LABEL_QUERY, { ...this.names, label: name });
+            const found = await this.github.graphql(dispatch/* LABEL_QUERY */.Cl, { ...this.names, label: name });
             if (!found.repository.label)
                 throw error;
             return found.repository.label.id;
         }
     }
-    async addLabel(labelId, nodeIds) {
-        // A whole batch (at most 256, the matrix limit) is labelled in one request.
-        for (const batch of chunks(nodeIds, 256)) {
-            const variables = { label: labelId };
-            batch.forEach((id, i) => (variables[`i${i}`] = id));
-            await this.github.graphql(addLabelMutation(batch.length), variables);
-        }
+    async settle(changes) {
+        // A whole batch (at most 256 claims, the matrix limit) is settled in one request; the
+        // comments in it are content, so the request is not repeated blindly after a lost answer
+        // (the ledger's `exhausted` entry keeps a second comment from being written later).
+        const variables = {};
+        changes.add.forEach((c, i) => Object.assign(variables, { [`a${i}`]: c.nodeId, [`al${i}`]: c.labelId }));
+        changes.remove.forEach((c, i) => Object.assign(variables, { [`r${i}`]: c.nodeId, [`rl${i}`]: c.labelId }));
+        changes.comment.forEach((c, i) => Object.assign(variables, { [`c${i}`]: c.nodeId, [`cb${i}`]: c.body }));
+        await this.github.graphql((0,dispatch/* settleMutation */.Z8)({
+            add: changes.add.length,
+            remove: changes.remove.length,
+            comment: changes.comment.length,
+        }), { ...variables, request: { retries: 0 } });
     }
 }
 
@@ -51002,6 +51631,8 @@ const claimEntry = strictObject({
     lease: isoDate,
     at: isoDate,
     pr: issueNumber.optional(),
+    /** The issue's complexity label when claimed: its cost joins that label's history. */
+    complexity: schemas_string().max(100).optional(),
 });
 const releaseEntry = strictObject({
     type: literal('release'),
@@ -51020,12 +51651,39 @@ const expireEntry = strictObject({
     reason: schemas_enum(['lease-passed', 'run-finished']),
     at: isoDate,
 });
+/** Dispatch labelled the issue failed: it used all its attempts. */
+const exhaustedEntry = strictObject({
+    type: literal('exhausted'),
+    issue: issueNumber,
+    attempts: schemas_number().int().nonnegative(),
+    at: isoDate,
+});
+/**
+ * A writer asked for another round (removed the failed label, applied the ready label again):
+ * attempts and the issue's spend count again from here. The totals never go down.
+ */
+const retryEntry = strictObject({
+    type: literal('retry'),
+    issue: issueNumber,
+    at: isoDate,
+});
 const issueRecord = strictObject({
     epoch: schemas_number().int().nonnegative(),
     attempts: schemas_number().int().nonnegative(),
     spendUsd: schemas_number().min(0).default(0),
     lastFiles: array(schemas_string()).max(1000).default([]),
     active: claimEntry.optional(),
+    complexity: schemas_string().max(100).optional(),
+    /** Attempts and spend before the last retry: the limits apply to what came after. */
+    attemptsBefore: schemas_number().int().nonnegative().default(0),
+    spendBefore: schemas_number().min(0).default(0),
+    /** When dispatch labelled it failed, until a retry. */
+    exhaustedAt: isoDate.optional(),
+});
+/** What one released attempt cost, by the complexity label its issue had when claimed. */
+const attemptCost = strictObject({
+    complexity: schemas_string().max(100).nullable(),
+    usd: schemas_number().min(0).max(1_000_000),
 });
 const snapshotEntry = strictObject({
     type: literal('snapshot'),
@@ -51048,12 +51706,16 @@ const snapshotEntry = strictObject({
         costUsd: schemas_number().min(0).optional(),
     }))
         .max(50),
+    /** The costs of the latest released attempts, for admission estimates. */
+    costs: array(attemptCost).max(500).default([]),
     at: isoDate,
 });
 const ledgerEntry = discriminatedUnion('type', [
     claimEntry,
     releaseEntry,
     expireEntry,
+    exhaustedEntry,
+    retryEntry,
     snapshotEntry,
 ]);
 
@@ -51078,6 +51740,10 @@ function codec_describe(entry) {
             return `🔓 release #${entry.issue} — \`${entry.claim}\`: ${entry.outcome}${entry.pr ? ` (#${entry.pr})` : ''}, $${entry.costUsd.toFixed(2)}${entry.reason ? ` — ${entry.reason.replace(/[\r\n<>`]/g, ' ')}` : ''}`;
         case 'expire':
             return `⌛ expire #${entry.issue} — \`${entry.claim}\`: ${entry.reason}`;
+        case 'exhausted':
+            return `⛔ #${entry.issue} used its ${entry.attempts} attempts: labelled failed`;
+        case 'retry':
+            return `🔁 #${entry.issue}: another round asked for; attempts count again`;
         case 'snapshot':
             return `📸 snapshot of #${entry.from}: ${Object.keys(entry.issues).length} issues`;
     }
@@ -51092,7 +51758,8 @@ function encodeEntries(entries, options = {}) {
 function brief(entry) {
     if (entry.type === 'snapshot')
         return `📸 #${entry.from}`;
-    const symbol = entry.type === 'claim' ? '🔒' : entry.type === 'release' ? '🔓' : '⌛';
+    const symbols = { claim: '🔒', release: '🔓', expire: '⌛', exhausted: '⛔', retry: '🔁' };
+    const symbol = symbols[entry.type];
     return `${symbol} ${entry.type} #${entry.issue}${entry.type === 'claim' ? ` e${entry.epoch}` : ''}`;
 }
 /** Every valid entry of a comment, in order; anything malformed is counted, never fatal. */
@@ -51175,6 +51842,8 @@ function describeTampering(t) {
             return `comment ${t.comment} on #${t.issue} by ${showIdentity(t.author)} (${t.at}) carries ledger entries outside the chain`;
         case 'two-heads':
             return `#${t.issues[0]} and #${t.issues[1]} both hold a live ledger`;
+        case 'truncated':
+            return `the ledger on #${t.issue} ends at comment ${t.found} of its chain, but reached ${t.expected} when dispatch last wrote: its last comments were deleted`;
         case 'broken-link':
             return `#${t.issue} claims to continue #${t.from}, but its first comment is not that ledger's snapshot`;
         case 'body-edited':
@@ -51207,7 +51876,19 @@ function verifyLog(issue, comments, trusted, start, deletions = []) {
         result.tampering.push(t);
         broken = true;
     };
-    for (const comment of [...comments].sort((a, b) => a.id - b.id)) {
+    const ordered = [...comments].sort((a, b) => a.id - b.id);
+    // The link of the next trusted chained comment after position i, which vouches for comment i.
+    const nextLink = (i) => {
+        for (const later of ordered.slice(i + 1)) {
+            if (!trusted(later.author))
+                continue;
+            const link = readLink(later.edited?.original ?? later.body);
+            if (link)
+                return link;
+        }
+        return null;
+    };
+    for (const [index, comment] of ordered.entries()) {
         if (!trusted(comment.author)) {
             result.untrusted++;
             continue;
@@ -51224,13 +51905,27 @@ function verifyLog(issue, comments, trusted, start, deletions = []) {
             continue;
         }
         if (comment.edited) {
-            brk({ kind: 'edited', issue, comment: comment.id, ...comment.edited });
+            const { by, at: editedAt, original } = comment.edited;
+            brk({ kind: 'edited', issue, comment: comment.id, by, at: editedAt });
+            // What was written first still counts for a recovery when both its neighbours in the chain
+            // vouch for it: it links to the one before, and the one after links to its hash.
+            const first = original ? readLink(original) : null;
+            if (first &&
+                first.seq === resumed.seq + 1 &&
+                first.prev === resumed.hash &&
+                nextLink(index)?.prev === sha256(original)) {
+                nonces.add(first.nonce);
+                resumed = { seq: first.seq, hash: sha256(original) };
+                result.salvaged.push({ ...comment, body: original, edited: null });
+                skipped = 0;
+                continue;
+            }
             skipped++;
             continue;
         }
         if (nonces.has(link.nonce)) {
-            // A copy of an accepted comment, posted again by someone who can write as a writer.
-            brk({ kind: 'out-of-order', issue, comment: comment.id, at, seq: link.seq });
+            // The same write twice (its answer lost, then applied after the read-back): void.
+            result.voided.push(comment);
             continue;
         }
         const expected = resumed.seq + 1;
@@ -51518,7 +52213,8 @@ function estimateFootprint(title, body, tree, fallback) {
     const shownTitle = visibleText(title.slice(0, MAX_SCANNED_CHARS));
     const shownBody = visibleText(body.slice(0, MAX_SCANNED_CHARS));
     const shown = namedPaths(`${shownTitle.text}\n${shownBody.text}`);
-    const footprint = footprintFrom(shown, tree, fallback);
+    const named = [...new Set([...shown.explicit, ...shown.mentioned])];
+    const footprint = { ...footprintFrom(shown, tree, fallback), named };
     const hidden = [...shownTitle.hidden, ...shownBody.hidden];
     if (hidden.length === 0)
         return { ...footprint, hiddenTextIgnored: false };
@@ -51592,12 +52288,14 @@ function coarsen(entries, maxChars) {
 ;// CONCATENATED MODULE: ./build/ledger/fold.js
 
 const RECENT_KEPT = 20;
+const COSTS_KEPT = 500;
 const utcDay = (iso) => iso.slice(0, 10);
 function emptyState() {
     return {
         issues: new Map(),
         spendByDay: new Map(),
         recent: [],
+        costs: [],
         stats: {
             comments: 0,
             untrustedComments: 0,
@@ -51608,10 +52306,14 @@ function emptyState() {
         },
     };
 }
+/** An issue the ledger has not seen yet. */
+function newRecord() {
+    return { epoch: 0, attempts: 0, spendUsd: 0, lastFiles: [], attemptsBefore: 0, spendBefore: 0 };
+}
 function fold_record(state, issue) {
     let found = state.issues.get(issue);
     if (!found) {
-        found = { epoch: 0, attempts: 0, spendUsd: 0, lastFiles: [] };
+        found = newRecord();
         state.issues.set(issue, found);
     }
     return found;
@@ -51626,6 +52328,7 @@ function applySnapshot(state, snapshot) {
         state.issues = new Map();
         state.spendByDay = new Map();
         state.recent = [];
+        state.costs = [];
         state.stats.snapshotParts = { expected: snapshot.parts ?? 1, seen: 0 };
     }
     state.stats.snapshotParts.seen++;
@@ -51634,6 +52337,7 @@ function applySnapshot(state, snapshot) {
     for (const [day, usd] of Object.entries(snapshot.spendByDay))
         state.spendByDay.set(day, usd);
     state.recent.push(...snapshot.recent.map((outcome) => ({ ...outcome })));
+    state.costs.push(...snapshot.costs.map((cost) => ({ ...cost })));
 }
 function applyEntry(state, entry) {
     state.stats.entries++;
@@ -51650,6 +52354,10 @@ function applyEntry(state, entry) {
             rec.attempts++;
             rec.lastFiles = [...entry.files];
             rec.active = entry;
+            if (entry.complexity !== undefined)
+                rec.complexity = entry.complexity;
+            else
+                delete rec.complexity;
             return;
         }
         case 'release': {
@@ -51659,6 +52367,9 @@ function applyEntry(state, entry) {
             state.spendByDay.set(utcDay(entry.at), (state.spendByDay.get(utcDay(entry.at)) ?? 0) + entry.costUsd);
             if (rec.active?.claim === entry.claim)
                 delete rec.active;
+            state.costs.push({ complexity: rec.complexity ?? null, usd: entry.costUsd });
+            if (state.costs.length > COSTS_KEPT)
+                state.costs.shift();
             remember(state, {
                 issue: entry.issue,
                 claim: entry.claim,
@@ -51680,6 +52391,16 @@ function applyEntry(state, entry) {
                 outcome: `expired (${entry.reason})`,
                 at: entry.at,
             });
+            return;
+        }
+        case 'exhausted':
+            fold_record(state, entry.issue).exhaustedAt = entry.at;
+            return;
+        case 'retry': {
+            const rec = fold_record(state, entry.issue);
+            rec.attemptsBefore = rec.attempts;
+            rec.spendBefore = rec.spendUsd;
+            delete rec.exhaustedAt;
             return;
         }
         case 'snapshot':
@@ -51733,18 +52454,15 @@ function spendOn(state, day) {
     return state.spendByDay.get(day) ?? 0;
 }
 /**
- * The folded state as snapshot entries for a fresh tracking issue, keeping the issues that
- * still matter (`keep`), in parts small enough for one comment each.
+ * The folded state as snapshot entries for a fresh tracking issue, in parts small enough for one
+ * comment each. Every issue's record is kept (attempts and spend must survive a rotation, even
+ * for an issue closed today and reopened tomorrow); only an active claim keeps its files.
  */
-function snapshotOf(state, from, at, keep, maxChars = 50_000) {
+function snapshotOf(state, from, at, maxChars = 50_000) {
     const days = [...state.spendByDay.keys()].sort().slice(-7);
-    const kept = [...state.issues.entries()]
-        .filter(([issue, rec]) => rec.active !== undefined || keep(issue))
-        .map(([issue, rec]) => [
+    const kept = [...state.issues.entries()].map(([issue, rec]) => [
         String(issue),
-        rec.active
-            ? structuredClone(rec)
-            : { epoch: rec.epoch, attempts: rec.attempts, spendUsd: rec.spendUsd, lastFiles: [] },
+        rec.active ? structuredClone(rec) : { ...structuredClone(rec), lastFiles: [] },
     ]);
     const parts = [];
     let current = [];
@@ -51759,6 +52477,7 @@ function snapshotOf(state, from, at, keep, maxChars = 50_000) {
                 ? Object.fromEntries(days.map((day) => [day, state.spendByDay.get(day) ?? 0]))
                 : {},
             recent: parts.length === 0 ? state.recent.slice(-RECENT_KEPT) : [],
+            costs: parts.length === 0 ? state.costs.slice(-COSTS_KEPT) : [],
             at,
         });
         current = [];
@@ -51774,6 +52493,37 @@ function snapshotOf(state, from, at, keep, maxChars = 50_000) {
     flush();
     parts[0].parts = parts.length;
     return parts;
+}
+
+;// CONCATENATED MODULE: ./build/backlog/admission.js
+/**
+ * Admission control: an attempt is admitted only when the money left covers what attempts like
+ * it have cost. The estimate is the 80th percentile of released attempts' costs with the same
+ * complexity label; without any, of all released attempts; without history at all, a default.
+ */
+/** An attempt's cost when the ledger has no history yet: a conservative figure for one attempt. */
+const DEFAULT_ATTEMPT_ESTIMATE_USD = 1;
+const ESTIMATE_PERCENTILE = 0.8;
+/** The nearest-rank percentile of a non-empty list. */
+function percentile(values, p) {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+function attemptEstimate(costs, complexity) {
+    const alike = costs.filter((cost) => cost.complexity === complexity).map((cost) => cost.usd);
+    if (alike.length > 0)
+        return {
+            usd: percentile(alike, ESTIMATE_PERCENTILE),
+            basis: 'complexity',
+            samples: alike.length,
+        };
+    if (costs.length > 0)
+        return {
+            usd: percentile(costs.map((cost) => cost.usd), ESTIMATE_PERCENTILE),
+            basis: 'all',
+            samples: costs.length,
+        };
+    return { usd: DEFAULT_ATTEMPT_ESTIMATE_USD, basis: 'default', samples: 0 };
 }
 
 ;// CONCATENATED MODULE: ./build/backlog/issue.js
@@ -51796,6 +52546,60 @@ function textualDependencies(body) {
 
 
 
+
+
+function describeSkip(reason) {
+    switch (reason.kind) {
+        case 'tracking-issue':
+            return 'the tracking issue is never work';
+        case 'labelled':
+            return `labelled ${reason.label}`;
+        case 'conflict-label':
+            return `labelled ${reason.label}: its pull request waits for conflict resolution`;
+        case 'resolving':
+            return 'its pull request is in conflict resolution';
+        case 'in-progress':
+            return `in progress (claim \`${reason.claim}\`, epoch ${reason.epoch})`;
+        case 'attempts-used':
+            return `attempts used (${reason.attempts} of ${reason.max})`;
+        case 'issue-budget':
+            return `issue budget reached ($${reason.spent.toFixed(2)} of $${reason.budget})`;
+        case 'daily-budget':
+            return `daily budget reached ($${reason.budget})`;
+        case 'over-estimate':
+            return `${reason.scope === 'issue' ? 'issue' : 'daily'} budget left ($${reason.left.toFixed(2)}) does not cover the estimate ($${reason.estimate.toFixed(2)})`;
+        case 'protected':
+            return `touches the protected path \`${reason.path}\`: a human must do it`;
+        case 'native-blockers':
+            return `blocked by ${reason.count} open issue${reason.count === 1 ? '' : 's'} (native dependency)`;
+        case 'sub-issues':
+            return `waits for ${reason.count} open sub-issue${reason.count === 1 ? '' : 's'}`;
+        case 'blocked-by':
+            return `blocked by #${reason.issue}`;
+        case 'sub-issue-order':
+            return `waits for #${reason.earlier}, an earlier sub-issue of #${reason.parent}`;
+        case 'locked':
+            return `conflicts with #${reason.holder} on \`${reason.path}\``;
+        case 'fallback-busy':
+            return `names no file; runs alone under the fallback \`${reason.fallback.join(', ')}\``;
+        case 'no-capacity':
+            return 'no capacity';
+        case 'not-reached':
+            return 'not checked this run (lookup limit)';
+        case 'unauthorised':
+            return `not authorised: ${reason.label} applied by ${showIdentity(reason.by)} (${reason.access})`;
+        case 'no-label-record':
+            return `not authorised: no record of who applied ${reason.label}`;
+        case 'edited':
+            return `${reason.what} edited by ${showIdentity(reason.by)} (${reason.access}) after ${reason.label} was applied`;
+        case 'from-fork':
+            return 'from a fork';
+        case 'foreign-pull':
+            return `opened by ${showIdentity(reason.author)}, not the toolkit`;
+        case 'never-claimed':
+            return `#${reason.issue} was never claimed`;
+    }
+}
 /** How many issues past the free capacity get their details looked up in one round. */
 const LOOKAHEAD = 10;
 function rank(labels, order) {
@@ -51812,293 +52616,425 @@ function queueOrder(backlog, settings) {
         a.createdAt.localeCompare(b.createdAt) ||
         a.number - b.number);
 }
-const show = (identity) => identity === null ? 'a deleted account' : `${identity.login}${identity.bot ? '[bot]' : ''}`;
-function planDispatch(input, settings) {
-    const { ledger, now, tree } = input;
-    const active = effectiveClaims(ledger, now);
-    const capacity = Math.max(settings.maxWorkers - active.length, 0);
-    const picked = [];
-    const skipped = [];
-    const needs = { details: [], permissions: [], references: [] };
-    const budgetReached = spendOn(ledger, utcDay(now.toISOString())) >= settings.dailyBudgetUsd;
-    const inBacklog = new Map(input.backlog.map((issue) => [issue.number, issue]));
-    const footprints = new Map();
-    const footprintOf = (issue) => {
-        let found = footprints.get(issue.number);
+/** The configured complexity label an issue carries, if any. */
+function complexityOf(labels, order) {
+    const index = rank(labels, order);
+    return index < order.length ? order[index] : null;
+}
+/**
+ * Everything a plan decides with: the locks held and taken, the money left, the lookups still
+ * needed. Built once per plan; the rules below read it, and `pick` changes it.
+ */
+class Planning {
+    input;
+    settings;
+    picked = [];
+    skipped = [];
+    needs = { details: [], permissions: [], references: [] };
+    /** Issues out of attempts or budget for the first time: they get the failed label. */
+    exhausted = [];
+    /** Issues given another round: a writer applied the ready label again after they failed. */
+    retries = [];
+    /** Issues that failed and lost their failed label: a retry, if the ready label is newer. */
+    mayRetry = new Set();
+    capacity;
+    activeClaims;
+    dayLeftUsd;
+    inBacklog;
+    /** Issues whose pull request is the toolkit's own and in conflict resolution. */
+    resolving = new Set();
+    locks = new Map();
+    footprints = new Map();
+    protectedPath;
+    committedUsd = 0;
+    constructor(input, settings) {
+        this.input = input;
+        this.settings = settings;
+        const { ledger, now, tree } = input;
+        const active = effectiveClaims(ledger, now);
+        this.activeClaims = active.length;
+        this.capacity = Math.max(settings.maxWorkers - active.length, 0);
+        this.dayLeftUsd = settings.dailyBudgetUsd - spendOn(ledger, utcDay(now.toISOString()));
+        this.inBacklog = new Map(input.backlog.map((issue) => [issue.number, issue]));
+        this.protectedPath = picomatch(settings.protectedPaths, { dot: true });
+        // New files named by claims take part in glob expansion, so `src/**` meets `src/new.ts`.
+        tree.addPlanned(active.flatMap((claim) => claim.files));
+        for (const claim of active)
+            this.lock(claim.issue, claim.files);
+    }
+    record(issue) {
+        return this.input.ledger.issues.get(issue);
+    }
+    footprintOf(issue) {
+        let found = this.footprints.get(issue.number);
         if (!found) {
-            found = estimateFootprint(issue.title, issue.body, tree, settings.fallbackFootprint);
-            footprints.set(issue.number, found);
+            found = estimateFootprint(issue.title, issue.body, this.input.tree, this.settings.fallbackFootprint);
+            this.footprints.set(issue.number, found);
         }
         return found;
-    };
-    // New files named by claims take part in glob expansion, so `src/**` meets `src/new.ts`.
-    tree.addPlanned(active.flatMap((claim) => claim.files));
-    const locks = new Map();
-    const lock = (issue, entries) => {
+    }
+    lock(issue, entries) {
         for (const entry of entries)
-            for (const path of tree.expand(entry))
-                if (!locks.has(path))
-                    locks.set(path, issue);
-    };
-    for (const claim of active)
-        lock(claim.issue, claim.files);
-    const conflictWith = (issue, entries) => {
-        for (const entry of entries) {
-            for (const path of tree.expand(entry)) {
-                const owner = locks.get(path);
-                if (owner !== undefined && owner !== issue)
-                    return `conflicts with #${owner} on \`${path}\``;
+            for (const path of this.input.tree.expand(entry))
+                if (!this.locks.has(path))
+                    this.locks.set(path, issue);
+    }
+    /** A held lock, or one taken earlier in this batch, on a path of the footprint. */
+    clash(issue, footprint) {
+        for (const entry of footprint.entries) {
+            for (const path of this.input.tree.expand(entry)) {
+                const holder = this.locks.get(path);
+                if (holder !== undefined && holder !== issue)
+                    return footprint.source === 'fallback'
+                        ? { kind: 'fallback-busy', fallback: footprint.entries }
+                        : { kind: 'locked', holder, path };
             }
         }
         return undefined;
-    };
-    const nextEpoch = (issue) => (ledger.issues.get(issue)?.epoch ?? 0) + 1;
-    // Every claim of an issue, a conflict resolution too, counts against its attempts and budget.
-    const spent = (record) => {
-        const attempts = record?.attempts ?? 0;
-        const spend = record?.spendUsd ?? 0;
-        if (attempts >= settings.maxAttempts)
-            return `attempts used (${attempts} of ${settings.maxAttempts})`;
-        if (spend >= settings.issueBudgetUsd)
-            return `issue budget reached ($${spend.toFixed(2)} of $${settings.issueBudgetUsd})`;
-        if (budgetReached)
-            return `daily budget reached ($${settings.dailyBudgetUsd})`;
+    }
+    /**
+     * A path no AI worker may change that the issue names, in its footprint or only in its text
+     * (a file that does not exist yet, `.github/workflows/new.yml`, is still protected).
+     */
+    protectedIn(issue) {
+        if (this.settings.protectedPaths.length === 0)
+            return undefined;
+        const footprint = this.footprintOf(issue);
+        const entries = footprint.source === 'fallback' ? [] : footprint.entries;
+        for (const entry of [...entries, ...(footprint.named ?? [])]) {
+            if (this.protectedPath(entry))
+                return entry;
+            const hit = this.input.tree.expand(entry).find(this.protectedPath);
+            if (hit)
+                return hit;
+        }
         return undefined;
-    };
-    // Authorisation: a label counts when it comes from someone with write access (or the ledger's
-    // writers); undefined while the permission is still to be looked up.
-    const authorised = (identity) => {
+    }
+    estimateFor(labels) {
+        const complexity = complexityOf(labels, this.settings.complexityOrder);
+        return { complexity, estimate: attemptEstimate(this.input.ledger.costs, complexity) };
+    }
+    /**
+     * Attempts, the issue's budget and the day's, against what one more attempt should cost.
+     * Attempts and spend count from the last retry, or from the start for a retry being granted.
+     */
+    unaffordable(issue, estimate, retrying = false) {
+        const record = this.record(issue);
+        const attempts = retrying ? 0 : (record?.attempts ?? 0) - (record?.attemptsBefore ?? 0);
+        const spent = retrying ? 0 : (record?.spendUsd ?? 0) - (record?.spendBefore ?? 0);
+        const { maxAttempts, issueBudgetUsd, dailyBudgetUsd } = this.settings;
+        if (attempts >= maxAttempts)
+            return { kind: 'attempts-used', attempts, max: maxAttempts };
+        if (spent >= issueBudgetUsd)
+            return { kind: 'issue-budget', spent, budget: issueBudgetUsd };
+        if (this.dayLeftUsd <= 0)
+            return { kind: 'daily-budget', budget: dailyBudgetUsd };
+        if (issueBudgetUsd - spent < estimate.usd)
+            return {
+                kind: 'over-estimate',
+                scope: 'issue',
+                left: issueBudgetUsd - spent,
+                estimate: estimate.usd,
+            };
+        const dayLeft = this.dayLeftUsd - this.committedUsd;
+        if (dayLeft < estimate.usd)
+            return { kind: 'over-estimate', scope: 'day', left: dayLeft, estimate: estimate.usd };
+        return undefined;
+    }
+    full() {
+        return this.picked.length >= this.capacity;
+    }
+    /** Whether a label or edit by someone counts; undefined while their permission is unknown. */
+    authorised(identity) {
         if (identity === null)
             return false;
-        if (input.trusted(identity))
+        if (this.input.trusted(identity))
             return true;
-        const permission = input.permission(identity);
+        const permission = this.input.permission(identity);
         if (permission === undefined) {
-            needs.permissions.push(identity);
+            this.needs.permissions.push(identity);
             return undefined;
         }
         return canWrite(permission);
-    };
-    const accessOf = (identity) => `${(identity ? input.permission(identity) : 'none') ?? 'unknown'} access`;
-    // Conflict resolutions go first, under the same locks and claims. A branch named for an issue
-    // proves nothing (anyone can name a branch): the pull request must come from the toolkit, in
-    // this repository, for an issue it claimed, and be labelled by someone who may send it back.
-    const resolving = new Set();
+    }
+    accessOf(identity) {
+        return `${(identity ? this.input.permission(identity) : 'none') ?? 'unknown'} access`;
+    }
+    skip(issue, title, reason) {
+        this.skipped.push({ issue, title, reason });
+    }
+    pick(picked) {
+        this.picked.push({ ...picked, epoch: (this.record(picked.issue)?.epoch ?? 0) + 1 });
+        this.lock(picked.issue, picked.footprint.entries);
+        this.committedUsd += picked.estimate.usd;
+    }
+    plan() {
+        const unique = (items, key) => [
+            ...new Map(items.map((item) => [key(item), item])).values(),
+        ];
+        return {
+            picked: this.picked,
+            skipped: this.skipped,
+            capacity: this.capacity,
+            activeClaims: this.activeClaims,
+            dayLeftUsd: this.dayLeftUsd,
+            exhausted: this.exhausted,
+            retries: this.retries,
+            needs: {
+                details: unique(this.needs.details, String),
+                permissions: unique(this.needs.permissions, identityKey),
+                references: unique(this.needs.references, String),
+            },
+        };
+    }
+}
+const hasLabel = (issue, label) => label !== undefined && issue.labels.some((l) => l.toLowerCase() === label.toLowerCase());
+const openDependency = (issue, p) => textualDependencies(issue.body)
+    .filter((n) => n !== issue.number)
+    .find((n) => p.inBacklog.has(n) || p.input.referenced.get(n) === true);
+/** In order: the first rule that answers gives the reason. */
+const UP_FRONT = [
+    (issue, p) => (p.resolving.has(issue.number) ? { kind: 'resolving' } : undefined),
+    (issue, p) => hasLabel(issue, p.settings.labels.coordination) ? { kind: 'tracking-issue' } : undefined,
+    (issue, p) => hasLabel(issue, p.settings.labels.completed)
+        ? { kind: 'labelled', label: p.settings.labels.completed }
+        : undefined,
+    (issue, p) => hasLabel(issue, p.settings.labels.failed)
+        ? { kind: 'labelled', label: p.settings.labels.failed }
+        : undefined,
+    (issue, p) => {
+        const claim = effectiveClaim(p.input.ledger, issue.number, p.input.now);
+        return claim ? { kind: 'in-progress', claim: claim.claim, epoch: claim.epoch } : undefined;
+    },
+    (issue, p) => hasLabel(issue, p.settings.labels.conflict)
+        ? { kind: 'conflict-label', label: p.settings.labels.conflict }
+        : undefined,
+    (issue, p) => {
+        const refused = p.unaffordable(issue.number, p.estimateFor(issue.labels).estimate);
+        if (refused?.kind !== 'attempts-used' && refused?.kind !== 'issue-budget')
+            return refused;
+        // Out of attempts or budget: the first time, it is labelled failed; once it was, someone
+        // removing that label may be asking for another round, which its ready label tells.
+        const record = p.record(issue.number);
+        if (record?.exhaustedAt === undefined)
+            p.exhausted.push({ issue: issue.number, reason: refused });
+        else if (!hasLabel(issue, p.settings.labels.failed)) {
+            p.mayRetry.add(issue.number);
+            return undefined;
+        }
+        return refused;
+    },
+    (issue) => issue.openNativeBlockers > 0
+        ? { kind: 'native-blockers', count: issue.openNativeBlockers }
+        : undefined,
+    (issue) => issue.openSubIssues > 0 ? { kind: 'sub-issues', count: issue.openSubIssues } : undefined,
+    (issue, p) => {
+        const blocker = openDependency(issue, p);
+        return blocker !== undefined ? { kind: 'blocked-by', issue: blocker } : undefined;
+    },
+    // Capacity before footprints: past a full batch, no issue's text needs reading this run.
+    (_issue, p) => (p.full() ? { kind: 'no-capacity' } : undefined),
+    (issue, p) => {
+        const path = p.protectedIn(issue);
+        return path ? { kind: 'protected', path } : undefined;
+    },
+    (issue, p) => p.clash(issue.number, p.footprintOf(issue)),
+];
+/** Rules that need the issue's details: who labelled and edited it, and its place among siblings. */
+function authority(issue, details, p) {
+    const ready = p.settings.labels.ready;
+    const label = details.readyLabel;
+    if (!label)
+        return { kind: 'no-label-record', label: ready };
+    const labelOk = p.authorised(label.actor);
+    const late = details.edits.filter((edit) => edit.at > label.at);
+    const edits = late.map((edit) => ({ edit, ok: p.authorised(edit.actor) }));
+    if (labelOk === undefined || edits.some((e) => e.ok === undefined))
+        return 'pending';
+    if (!labelOk)
+        return {
+            kind: 'unauthorised',
+            label: ready,
+            by: label.actor,
+            access: p.accessOf(label.actor),
+        };
+    const lesser = edits.find((e) => !e.ok);
+    if (lesser)
+        return {
+            kind: 'edited',
+            what: lesser.edit.what,
+            by: lesser.edit.actor,
+            access: p.accessOf(lesser.edit.actor),
+            label: ready,
+        };
+    if (details.parent) {
+        const siblings = details.parent.subIssues;
+        const position = siblings.findIndex((sub) => sub.number === issue.number);
+        const earlier = siblings.slice(0, Math.max(position, 0)).find((sub) => sub.open);
+        if (earlier)
+            return {
+                kind: 'sub-issue-order',
+                earlier: earlier.number,
+                parent: details.parent.number,
+            };
+    }
+    return undefined;
+}
+/**
+ * Conflict resolutions go first, under the same locks and claims. A branch named for an issue
+ * proves nothing (anyone can name a branch): the pull request must come from the toolkit, in
+ * this repository, for an issue it claimed, and be labelled by someone who may send it back.
+ */
+function planConflicts(p) {
+    const { input, settings } = p;
     for (const conflict of [...input.conflicts].sort((a, b) => a.pull - b.pull)) {
         const title = `conflict in #${conflict.pull}: ${conflict.title}`;
-        const skip = (reason) => skipped.push({ issue: conflict.issue, title, reason });
-        const record = ledger.issues.get(conflict.issue);
+        const skip = (reason) => p.skip(conflict.issue, title, reason);
+        const record = p.record(conflict.issue);
         if (conflict.fromFork) {
-            skip('from a fork');
+            skip({ kind: 'from-fork' });
             continue;
         }
         if (conflict.author === null || !input.trusted(conflict.author)) {
-            skip(`opened by ${show(conflict.author)}, not the toolkit`);
+            skip({ kind: 'foreign-pull', author: conflict.author });
             continue;
         }
         if ((record?.epoch ?? 0) === 0) {
-            skip(`#${conflict.issue} was never claimed`);
+            skip({ kind: 'never-claimed', issue: conflict.issue });
             continue;
         }
         // The pull request is the toolkit's own: its issue waits for it, whatever happens to it here.
-        resolving.add(conflict.issue);
-        const claim = effectiveClaim(ledger, conflict.issue, now);
+        p.resolving.add(conflict.issue);
+        const claim = effectiveClaim(input.ledger, conflict.issue, input.now);
         if (claim) {
-            skip(`in progress (claim \`${claim.claim}\`, epoch ${claim.epoch})`);
+            skip({ kind: 'in-progress', claim: claim.claim, epoch: claim.epoch });
             continue;
         }
-        const refused = spent(record);
+        const issue = p.inBacklog.get(conflict.issue);
+        const { complexity, estimate } = p.estimateFor(issue?.labels ?? []);
+        const refused = p.unaffordable(conflict.issue, estimate);
         if (refused) {
             skip(refused);
             continue;
         }
-        if (picked.length >= capacity) {
-            skip('no capacity');
+        if (p.full()) {
+            skip({ kind: 'no-capacity' });
             continue;
         }
-        const labelOk = authorised(conflict.labelledBy);
+        const labelOk = p.authorised(conflict.labelledBy);
         if (labelOk === undefined) {
-            skip('not reached (waiting for checks)');
+            skip({ kind: 'not-reached' });
             continue;
         }
         if (!labelOk) {
             skip(conflict.labelledBy
-                ? `not authorised: ${settings.labels.conflict} applied by ${show(conflict.labelledBy)} (${accessOf(conflict.labelledBy)})`
-                : `not authorised: no record of who applied ${settings.labels.conflict}`);
+                ? {
+                    kind: 'unauthorised',
+                    label: settings.labels.conflict,
+                    by: conflict.labelledBy,
+                    access: p.accessOf(conflict.labelledBy),
+                }
+                : { kind: 'no-label-record', label: settings.labels.conflict });
             continue;
         }
         const remembered = record?.lastFiles ?? [];
-        const issue = inBacklog.get(conflict.issue);
         const footprint = remembered.length > 0
             ? { entries: [...remembered], source: 'explicit', hiddenTextIgnored: false }
             : issue
-                ? footprintOf(issue)
+                ? p.footprintOf(issue)
                 : {
                     entries: [...settings.fallbackFootprint],
                     source: 'fallback',
                     hiddenTextIgnored: false,
                 };
-        const clash = conflictWith(conflict.issue, footprint.entries);
+        const clash = p.clash(conflict.issue, footprint);
         if (clash) {
             skip(clash);
             continue;
         }
-        picked.push({
+        p.pick({
             kind: 'conflict',
             issue: conflict.issue,
             pull: conflict.pull,
             title: conflict.title,
-            epoch: nextEpoch(conflict.issue),
             footprint,
+            complexity,
+            estimate,
         });
-        lock(conflict.issue, footprint.entries);
     }
+}
+/**
+ * Issues in queue order. What is known up front decides first; only an issue that passes those
+ * rules costs a lookup. An issue waiting for its lookup holds its place: nothing behind it may
+ * overtake it, but the lookups the next ones need are gathered now, so one round serves several.
+ */
+function planIssues(p) {
     let pending = false;
     let looked = 0;
-    for (const issue of queueOrder(input.backlog, settings)) {
-        const skip = (reason) => skipped.push({ issue: issue.number, title: issue.title, reason });
-        const labels = issue.labels.map((label) => label.toLowerCase());
-        const record = ledger.issues.get(issue.number);
-        const claim = effectiveClaim(ledger, issue.number, now);
-        if (resolving.has(issue.number)) {
-            skip('its pull request is in conflict resolution');
+    for (const issue of queueOrder(p.input.backlog, p.settings)) {
+        const skip = (reason) => p.skip(issue.number, issue.title, reason);
+        const known = UP_FRONT.reduce((found, rule) => found ?? rule(issue, p), undefined);
+        if (known) {
+            skip(known);
             continue;
         }
-        if (settings.labels.coordination &&
-            labels.includes(settings.labels.coordination.toLowerCase())) {
-            skip('the tracking issue is never work');
+        const unknownReferences = textualDependencies(issue.body).filter((n) => n !== issue.number && !p.input.referenced.has(n));
+        const details = p.input.details.get(issue.number);
+        const lookAhead = looked < LOOKAHEAD + p.capacity - p.picked.length;
+        if (pending || unknownReferences.length > 0 || !details) {
+            if (lookAhead) {
+                p.needs.references.push(...unknownReferences);
+                if (!details)
+                    p.needs.details.push(issue.number);
+                else
+                    authority(issue, details, p);
+            }
+            pending = true;
+            looked++;
+            skip({ kind: 'not-reached' });
             continue;
         }
-        if (labels.includes(settings.labels.completed.toLowerCase())) {
-            skip(`labelled ${settings.labels.completed}`);
+        const refused = authority(issue, details, p);
+        if (refused === 'pending') {
+            pending = true;
+            looked++;
+            skip({ kind: 'not-reached' });
             continue;
         }
-        if (labels.includes(settings.labels.failed.toLowerCase())) {
-            skip(`labelled ${settings.labels.failed}`);
-            continue;
-        }
-        if (claim) {
-            skip(`in progress (claim \`${claim.claim}\`, epoch ${claim.epoch})`);
-            continue;
-        }
-        if (labels.includes(settings.labels.conflict.toLowerCase())) {
-            skip(`labelled ${settings.labels.conflict}: its pull request waits for conflict resolution`);
-            continue;
-        }
-        const refused = spent(record);
         if (refused) {
             skip(refused);
             continue;
         }
-        if (issue.openNativeBlockers > 0) {
-            skip(`blocked by ${issue.openNativeBlockers} open issue${issue.openNativeBlockers === 1 ? '' : 's'} (native dependency)`);
-            continue;
-        }
-        if (issue.openSubIssues > 0) {
-            skip(`waits for ${issue.openSubIssues} open sub-issue${issue.openSubIssues === 1 ? '' : 's'}`);
-            continue;
-        }
-        const dependencies = textualDependencies(issue.body).filter((number) => number !== issue.number);
-        const openDependency = dependencies.find((number) => inBacklog.has(number) || input.referenced.get(number) === true);
-        if (openDependency !== undefined) {
-            skip(`blocked by #${openDependency}`);
-            continue;
-        }
-        if (picked.length >= capacity) {
-            skip('no capacity');
-            continue;
-        }
-        const unknownReference = dependencies.filter((number) => !input.referenced.has(number));
-        const details = input.details.get(issue.number);
-        if (pending) {
-            // An earlier issue awaits a lookup: nothing behind it may overtake it, but the lookups
-            // it will need are gathered now, so one round serves several issues.
-            if (looked < LOOKAHEAD + capacity - picked.length) {
-                needs.references.push(...unknownReference);
-                if (!details)
-                    needs.details.push(issue.number);
-                else
-                    for (const actor of [
-                        details.readyLabel?.actor,
-                        ...details.edits.map((edit) => edit.actor),
-                    ])
-                        authorised(actor ?? null);
-            }
-            looked++;
-            skip('not reached (waiting for an earlier issue’s checks)');
-            continue;
-        }
-        if (unknownReference.length > 0 || !details) {
-            needs.references.push(...unknownReference);
-            if (!details)
-                needs.details.push(issue.number);
-            pending = true;
-            looked++;
-            skip('not reached (waiting for checks)');
-            continue;
-        }
-        const label = details.readyLabel;
-        const labelOk = label ? authorised(label.actor) : false;
-        const lateEdits = label ? details.edits.filter((edit) => edit.at > label.at) : [];
-        const editsOk = lateEdits.map((edit) => ({ edit, ok: authorised(edit.actor) }));
-        if (labelOk === undefined || editsOk.some((e) => e.ok === undefined)) {
-            pending = true;
-            looked++;
-            skip('not reached (waiting for checks)');
-            continue;
-        }
-        if (!label) {
-            skip(`not authorised: no record of who applied ${settings.labels.ready}`);
-            continue;
-        }
-        if (!labelOk) {
-            skip(`not authorised: ${settings.labels.ready} applied by ${show(label.actor)} (${accessOf(label.actor)})`);
-            continue;
-        }
-        const lesser = editsOk.find((e) => !e.ok);
-        if (lesser) {
-            skip(`${lesser.edit.what} edited by ${show(lesser.edit.actor)} (${accessOf(lesser.edit.actor)}) after ${settings.labels.ready} was applied`);
-            continue;
-        }
-        if (details.parent) {
-            const position = details.parent.subIssues.findIndex((sub) => sub.number === issue.number);
-            const earlier = details.parent.subIssues
-                .slice(0, Math.max(position, 0))
-                .find((sub) => sub.open);
-            if (earlier) {
-                skip(`waits for #${earlier.number}, an earlier sub-issue of #${details.parent.number}`);
+        const { complexity, estimate } = p.estimateFor(issue.labels);
+        if (p.mayRetry.has(issue.number)) {
+            // Another round only when the ready label (by someone authorised) came after the failure
+            // (GitHub times events to the second: the same second counts as after).
+            const exhaustedAt = p.record(issue.number).exhaustedAt;
+            const asked = details.readyLabel !== null && Date.parse(details.readyLabel.at) >= Date.parse(exhaustedAt);
+            const still = asked
+                ? p.unaffordable(issue.number, estimate, true)
+                : p.unaffordable(issue.number, estimate);
+            if (still) {
+                skip(still);
                 continue;
             }
+            p.retries.push(issue.number);
         }
-        const footprint = footprintOf(issue);
-        const clash = conflictWith(issue.number, footprint.entries);
-        if (clash) {
-            skip(clash);
-            continue;
-        }
-        picked.push({
+        p.pick({
             kind: 'issue',
             issue: issue.number,
             title: issue.title,
-            epoch: nextEpoch(issue.number),
-            footprint,
+            footprint: p.footprintOf(issue),
+            complexity,
+            estimate,
         });
-        lock(issue.number, footprint.entries);
     }
-    const unique = (items, key) => [
-        ...new Map(items.map((item) => [key(item), item])).values(),
-    ];
-    return {
-        picked,
-        skipped,
-        capacity,
-        activeClaims: active.length,
-        needs: {
-            details: unique(needs.details, String),
-            permissions: unique(needs.permissions, identityKey),
-            references: unique(needs.references, String),
-        },
-    };
+}
+function planDispatch(input, settings) {
+    const planning = new Planning(input, settings);
+    planConflicts(planning);
+    planIssues(planning);
+    return planning.plan();
 }
 
 ;// CONCATENATED MODULE: ./build/ledger/dashboard.js
@@ -52113,6 +53049,10 @@ const cell = (text) => text
     .slice(0, 80);
 function renderDashboard(input) {
     const { state, now } = input;
+    const titled = (issue) => {
+        const title = input.titles?.get(issue);
+        return title ? ` ${safeInline(title, 80)}` : '';
+    };
     const claims = effectiveClaims(state, now).sort((a, b) => a.issue - b.issue);
     const paths = claims.flatMap((claim) => claim.files.map((file) => ({ file, issue: claim.issue })));
     const lines = [
@@ -52132,7 +53072,7 @@ function renderDashboard(input) {
     else {
         lines.push('| Issue | Claim | Epoch | Kind | Lease until | Files |', '| --- | --- | --- | --- | --- | --- |');
         for (const claim of claims) {
-            lines.push(`| #${claim.issue} | \`${claim.claim}\` | ${claim.epoch} | ${claim.kind} | ${claim.lease} | ${claim.files.length} |`);
+            lines.push(`| #${claim.issue}${titled(claim.issue)} | \`${claim.claim}\` | ${claim.epoch} | ${claim.kind} | ${claim.lease} | ${claim.files.length} |`);
         }
     }
     lines.push('', `## Locked paths (${paths.length})`, '');
@@ -52167,12 +53107,15 @@ function renderDashboard(input) {
 }
 
 ;// CONCATENATED MODULE: ./build/ledger/recovery.js
+
 /**
  * The state a recovery starts the ledger from: the unchanged comments of the tampered log, raised
  * by the work GitHub still shows. A branch whose claim trailer names a later epoch than the log
  * knows proves claims the log lost: each was an attempt, the next claim must fence above it, and
  * its worker may still run, so the issue stays claimed until a fresh lease passes.
  */
+/** The most claims a branch may show beyond what the ledger knew. */
+const MAX_EPOCH_JUMP = 100;
 function recoveredState(kept, evidence, time) {
     const state = {
         ...kept,
@@ -52181,14 +53124,10 @@ function recoveredState(kept, evidence, time) {
         recent: [...kept.recent],
     };
     for (const work of evidence) {
-        const rec = state.issues.get(work.issue) ?? {
-            epoch: 0,
-            attempts: 0,
-            spendUsd: 0,
-            lastFiles: [],
-        };
-        // A branch without a readable epoch still shows one attempt at least.
-        const epoch = Math.max(work.epoch ?? 1, 1);
+        const rec = state.issues.get(work.issue) ?? newRecord();
+        // A branch without a readable epoch still shows one attempt at least. Anyone who can push
+        // can write a trailer, so an epoch is believed only within reason.
+        const epoch = Math.min(Math.max(work.epoch ?? 1, 1), rec.epoch + MAX_EPOCH_JUMP);
         if (epoch > rec.epoch) {
             rec.attempts += epoch - rec.epoch;
             rec.epoch = epoch;
@@ -52198,7 +53137,8 @@ function recoveredState(kept, evidence, time) {
                 claim: work.claim ?? `recovered-${work.issue}-e${epoch}`,
                 epoch,
                 kind: work.pull === null ? 'issue' : 'conflict',
-                files: [...rec.lastFiles],
+                // Without the files it last claimed, it locks what an issue that names none locks.
+                files: rec.lastFiles.length > 0 ? [...rec.lastFiles] : [...time.fallback],
                 run: 0,
                 lease: time.lease,
                 at: time.at,
@@ -52266,6 +53206,16 @@ async function openLedger(port, settings) {
             start = { seq: link.seq - 1, hash: link.prev };
         }
         const log = verifyLog(head.number, comments, trusted, start, deletions);
+        // Only an otherwise intact chain can be short: a break already stops it before its end.
+        if (log.tampering.length === 0 &&
+            head.marker.seq !== undefined &&
+            log.head.seq < head.marker.seq)
+            log.tampering.push({
+                kind: 'truncated',
+                issue: head.number,
+                expected: head.marker.seq,
+                found: log.head.seq,
+            });
         const state = foldLog(log, comments.length, trusted);
         if (log.tampering.length === 0 && snapshotIncomplete(state)) {
             // A rotation died between the parts of its snapshot: that issue never became the ledger.
@@ -52338,7 +53288,7 @@ async function applyRepairs(port, ledger, settings) {
                 const stray = ledger.candidates.find((c) => c.number === repair.issue);
                 const marker = stray?.marker ?? { nonce: newNonce(), from: null };
                 await port.close(repair.issue, repair.why === 'empty'
-                    ? trackingBody(`This issue never held the ledger; it is in #${repair.head}.`, {
+                    ? trackingBody(`This issue never held a complete ledger${repair.head ? `; it is in #${repair.head}` : ''}.`, {
                         ...marker,
                         abandoned: true,
                     })
@@ -52386,7 +53336,7 @@ async function appendComments(port, ledger, settings, bodies, dashboard) {
     for (const entries of bodies) {
         const nonce = newNonce();
         const body = chainedBody(ledger.chain, nonce, entries);
-        ids.push(await writeOnce(() => port.postComment(issue, body), () => port.findComment(issue, nonce)));
+        ids.push(await writeOnce(() => port.postComment(issue, body), () => port.findComment(issue, nonce, ledger.viewer)));
         ledger.chain = { seq: ledger.chain.seq + 1, hash: sha256(body) };
         ledger.commentCount++;
     }
@@ -52439,7 +53389,7 @@ async function alertTampering(port, ledger, now) {
         return;
     const findings = ledger.tampering.map(describeTampering);
     const digest = sha256(findings.join('\n')).slice(0, 32);
-    if ((await port.findComment(issue, digest)) !== null)
+    if ((await port.findComment(issue, digest, ledger.viewer)) !== null)
         return;
     await writeOnce(() => port.postComment(issue, [
         `<!-- ai-scrum-alert {"nonce":"${digest}"} -->`,
@@ -52448,7 +53398,7 @@ async function alertTampering(port, ledger, now) {
         ...findings.map((f) => `- ${f}`),
         '',
         'To recover, a maintainer (admin or maintain access) runs the dispatch workflow by hand with `recover-ledger: true`: it writes a new ledger from the unchanged comments of this one and the work GitHub still shows (branches `ai-feature/issue-N`, their pull requests and claim trailers). See docs/ledger.md.',
-    ].join('\n')), () => port.findComment(issue, digest));
+    ].join('\n')), () => port.findComment(issue, digest, ledger.viewer));
 }
 /**
  * A maintainer's explicit recovery of a tampered ledger: a fresh chain whose first comments are a
@@ -52456,17 +53406,30 @@ async function alertTampering(port, ledger, now) {
  * closed and marked out of the chain, so none of them can become the ledger again.
  */
 async function recoverLedger(port, ledger, settings, time, encode, dashboard) {
-    const kept = foldLedger(ledger.log?.salvaged ?? [], ledger.trusted);
+    // Every tracking issue that may hold the ledger: the chain may have been rewired, and an
+    // `abandoned` mark counts only when dispatch wrote it. Their unchanged comments, in the order
+    // GitHub created them, fold into what the ledger knew (snapshots reset it as rotations did).
+    const holders = ledger.candidates.filter((c) => ledger.trusted(c.author) &&
+        c.marker !== null &&
+        c.hasEntries &&
+        !(c.marker.abandoned && (c.lastEdit === null || ledger.trusted(c.lastEdit.by))));
+    const salvaged = [];
+    for (const holder of holders) {
+        const { comments } = holder.log ?? (await port.log(holder.number));
+        salvaged.push(...verifyLog(holder.number, comments, ledger.trusted, genesis(holder.number)).salvaged);
+    }
+    const kept = foldLedger(salvaged, ledger.trusted);
     const evidence = await port.evidence();
     const state = recoveredState(kept, evidence, time);
     const from = ledger.head?.number ??
+        holders.at(-1)?.number ??
         ledger.tampering.flatMap((t) => ('issues' in t ? t.issues : [t.issue]))[0] ??
         1;
-    const snapshot = snapshotOf(state, from, time.at, () => true).map((part) => ({
+    const snapshot = snapshotOf(state, from, time.at).map((part) => ({
         ...part,
         recovered: true,
     }));
-    const members = ledger.candidates.filter((c) => ledger.trusted(c.author) && c.marker !== null && !c.marker.abandoned);
+    const members = ledger.candidates.filter((c) => ledger.trusted(c.author) && c.marker !== null && (!c.marker.abandoned || holders.includes(c)));
     const superseded = members.map((m) => m.number);
     // The new ledger names the issues it replaces: once its snapshot is written it is the ledger,
     // even if this run dies before closing them.
@@ -52541,104 +53504,146 @@ function commentsFor(entries) {
         bodies.push(encodeEntries(current, { brief: true }));
     return bodies;
 }
-async function dispatch(ports, options, context, now, logger) {
-    const port = ports.github;
-    const warnings = [];
-    const labels = options.labels;
+const FAILED_COLOR = 'b60205';
+/**
+ * One dispatch: open the ledger (or recover it, or stop on tampering), read the repository,
+ * expire what no longer holds, plan with lookups, claim, then label and show.
+ */
+async function dispatch_dispatch(ports, options, context, now, logger) {
     const ledgerSettings = {
-        label: labels.coordination,
+        label: options.labels.coordination,
         writers: options.ledgerWriters.map(identity_identityOf),
         title: TRACKING_TITLE,
     };
     const ledger = await openLedger(ports.ledger, ledgerSettings);
-    const state = ledger.state;
-    const report = {
+    const run = {
+        ports,
+        options,
+        context,
+        now,
+        logger,
+        ledgerSettings,
+        ledger,
+        report: emptyReport(ledger, options),
+    };
+    if (options.recoverLedger && ledger.tampering.length > 0)
+        return recover(run);
+    if (options.recoverLedger)
+        run.report.warnings.push('recover-ledger is set, but the ledger is intact: there is nothing to recover.');
+    if (ledger.tampering.length > 0)
+        return stopOnTampering(run);
+    if (ledger.state.stats.untrustedComments > 0)
+        logger.info(`Ignored ${ledger.state.stats.untrustedComments} comment(s) on the tracking issue not written by the ledger's writers.`);
+    const repository = await readRepository(run);
+    await expireClaims(run);
+    const plan = await planWithLookups(run, repository);
+    const claims = claimsOf(run, plan);
+    run.report.claimed = claims;
+    if (options.dryRun)
+        return run.report;
+    for (const repair of await applyRepairs(ports.ledger, ledger, ledgerSettings))
+        run.report.warnings.push(describeRepair(repair));
+    await rotateIfLong(run);
+    const entries = ledgerEntries(run, plan, claims);
+    if (entries.length > 0) {
+        const appended = await append(run, entries);
+        if (appended)
+            await confirmClaims(run, claims, appended, entries);
+    }
+    await settleLabels(run, repository, plan);
+    await refreshDashboard(run, repository);
+    return run.report;
+}
+function emptyReport(ledger, options) {
+    return {
         trackingIssue: ledger.head?.number ?? null,
         claimed: [],
         lost: [],
         skipped: [],
         expired: [],
-        ledger: state.stats,
+        ledger: ledger.state.stats,
         capacity: 0,
         activeClaims: 0,
         dryRun: options.dryRun,
         rotatedFrom: null,
         treeFiles: 0,
-        warnings,
+        warnings: [],
         tampering: ledger.tampering,
         recovery: null,
+        dayLeftUsd: 0,
+        written: 0,
+        failed: [],
     };
-    if (options.recoverLedger) {
-        if (ledger.tampering.length === 0) {
-            warnings.push('recover-ledger is set, but the ledger is intact: there is nothing to recover.');
-        }
-        else {
-            await requireMaintainer(ports.ledger, context);
-            if (!options.dryRun) {
-                report.recovery = await recoverLedger(ports.ledger, ledger, ledgerSettings, { at: isoSeconds(now), lease: isoSeconds(leaseEnd(now, options.leaseMinutes)) }, commentsFor, renderDashboard({
-                    state: ledger.state,
-                    now,
-                    queue: [],
-                    dailyBudgetUsd: options.dailyBudgetUsd,
-                }));
-                report.trackingIssue = report.recovery.issue;
-            }
-            return report;
-        }
-    }
-    if (ledger.tampering.length > 0) {
-        // Fail closed: nothing is claimed or expired until a maintainer recovers the ledger.
-        for (const t of ledger.tampering)
-            logger.error(`Ledger tampering: ${describeTampering(t)}.`);
-        if (!options.dryRun)
-            await alertTampering(ports.ledger, ledger, now);
+}
+/** A maintainer's recovery of a tampered ledger; in a dry run, only the authority is checked. */
+async function recover(run) {
+    const { ports, options, now, ledger, report } = run;
+    await requireMaintainer(ports.ledger, run.context);
+    if (options.dryRun)
         return report;
-    }
-    if (state.stats.untrustedComments > 0) {
-        logger.info(`Ignored ${state.stats.untrustedComments} comment(s) on the tracking issue not written by the ledger's writers.`);
-    }
+    report.recovery = await recoverLedger(ports.ledger, ledger, run.ledgerSettings, {
+        at: isoSeconds(now),
+        lease: isoSeconds(leaseEnd(now, options.leaseMinutes)),
+        fallback: options.fallbackFootprint,
+    }, commentsFor, renderDashboard({
+        state: ledger.state,
+        now,
+        queue: [],
+        dailyBudgetUsd: options.dailyBudgetUsd,
+    }));
+    report.trackingIssue = report.recovery.issue;
+    return report;
+}
+/** Fail closed: nothing is claimed or expired until a maintainer recovers the ledger. */
+async function stopOnTampering(run) {
+    for (const t of run.ledger.tampering)
+        run.logger.error(`Ledger tampering: ${describeTampering(t)}.`);
+    if (!run.options.dryRun)
+        await alertTampering(run.ports.ledger, run.ledger, run.now);
+    return run.report;
+}
+async function readRepository(run) {
+    const { labels } = run.options;
+    const port = run.ports.github;
     const overview = await port.overview({
         conflict: labels.conflict,
         inProgress: labels.inProgress,
+        failed: labels.failed,
     });
     const backlog = await port.backlog(labels.ready);
     const { paths, truncated } = await port.tree(overview.defaultBranch);
     if (truncated)
-        warnings.push('The repository tree was truncated by GitHub; footprints only see the files listed.');
+        run.report.warnings.push('The repository tree was truncated by GitHub; footprints only see the files listed.');
     const tree = new RepositoryTree(paths);
-    report.treeFiles = tree.size;
-    // Claims that no longer hold: the lease passed, or the run holding them is over.
+    run.report.treeFiles = tree.size;
+    return { overview, backlog, tree };
+}
+/** Claims that no longer hold: the lease passed, or the run holding them is over. */
+async function expireClaims(run) {
+    const { now, context, report } = run;
+    const state = run.ledger.state;
     const at = isoSeconds(now);
-    const expired = report.expired;
     const open = openClaims(state);
-    for (const claim of open.filter((c) => Date.parse(c.lease) <= now.getTime())) {
-        expired.push({
-            type: 'expire',
-            issue: claim.issue,
-            claim: claim.claim,
-            reason: 'lease-passed',
-            at,
-        });
-    }
+    const expire = (claim, reason) => report.expired.push({ type: 'expire', issue: claim.issue, claim: claim.claim, reason, at });
+    for (const claim of open.filter((c) => Date.parse(c.lease) <= now.getTime()))
+        expire(claim, 'lease-passed');
     const others = open.filter((c) => Date.parse(c.lease) > now.getTime() && c.run !== context.runId);
     if (others.length > 0) {
         // A run starts before it claims; two days back also covers a re-run of an older run.
         const earliest = Date.parse(others.map((c) => c.at).sort()[0]);
         const since = new Date(earliest - 2 * 86_400_000).toISOString().slice(0, 10);
-        const finished = await port.finishedRuns(since);
-        for (const claim of others.filter((c) => finished.has(c.run))) {
-            expired.push({
-                type: 'expire',
-                issue: claim.issue,
-                claim: claim.claim,
-                reason: 'run-finished',
-                at,
-            });
-        }
+        const finished = await run.ports.github.finishedRuns(since);
+        for (const claim of others.filter((c) => finished.has(c.run)))
+            expire(claim, 'run-finished');
     }
-    for (const entry of expired)
+    for (const entry of report.expired)
         applyEntry(state, entry);
-    // Plan, looking up details and permissions only for the issues it may reach.
+}
+/** Plans, looking up details and permissions only for the issues the batch may reach. */
+async function planWithLookups(run, repository) {
+    const { options, now, report } = run;
+    const port = run.ports.github;
+    const { overview, backlog, tree } = repository;
     const details = new Map();
     const referenced = new Map();
     const permissions = new Map();
@@ -52652,27 +53657,27 @@ async function dispatch(ports, options, context, now, logger) {
         return overview.collaborators && !identity.bot ? 'read' : undefined;
     };
     // The lookup maps fill in place between rounds; the input object is the same each time.
-    const planInput = {
+    const input = {
         backlog,
         conflicts: overview.conflicts,
-        ledger: state,
+        ledger: run.ledger.state,
         now,
         tree,
         details,
         permission,
-        trusted: ledger.trusted,
+        trusted: run.ledger.trusted,
         referenced,
     };
-    let plan = planDispatch(planInput, options);
+    let plan = planDispatch(input, options);
     for (let round = 0; round < LOOKUP_ROUNDS; round++) {
         const { needs } = plan;
         const wantedDetails = needs.details.filter((n) => !details.has(n));
         const wantedReferences = needs.references.filter((n) => !referenced.has(n));
-        const wantedPermissions = needs.permissions.filter((identity) => !permissions.has(identityKey(identity)));
+        const wantedPermissions = needs.permissions.filter((who) => !permissions.has(identityKey(who)));
         if (wantedDetails.length + wantedReferences.length + wantedPermissions.length === 0)
             break;
         if (wantedDetails.length + wantedReferences.length > 0) {
-            const found = await port.details(wantedDetails, wantedReferences, labels.ready);
+            const found = await port.details(wantedDetails, wantedReferences, options.labels.ready);
             for (const n of wantedDetails)
                 details.set(n, found.details.get(n) ?? { readyLabel: null, edits: [], parent: null });
             // A reference that does not resolve (deleted, or never existed) blocks nothing.
@@ -52681,31 +53686,61 @@ async function dispatch(ports, options, context, now, logger) {
         }
         if (wantedPermissions.length > 0) {
             const found = await port.permissions(wantedPermissions);
-            for (const identity of wantedPermissions)
-                permissions.set(identityKey(identity), found.get(identityKey(identity)) ?? 'none');
+            for (const who of wantedPermissions)
+                permissions.set(identityKey(who), found.get(identityKey(who)) ?? 'none');
         }
-        plan = planDispatch(planInput, options);
+        plan = planDispatch(input, options);
     }
-    for (const forced of options.forcedIssues.filter((n) => !backlog.some((issue) => issue.number === n))) {
-        warnings.push(`Issue #${forced} was asked for but is not an open issue labelled ${labels.ready}; it was not dispatched.`);
-    }
-    report.skipped = plan.skipped.map((s) => s.reason.startsWith('not reached')
-        ? { ...s, reason: 'not checked this run (lookup limit)' }
-        : s);
+    for (const forced of options.forcedIssues.filter((n) => !backlog.some((i) => i.number === n)))
+        report.warnings.push(`Issue #${forced} was asked for but is not an open issue labelled ${options.labels.ready}; it was not dispatched.`);
+    report.skipped = plan.skipped;
+    report.dayLeftUsd = plan.dayLeftUsd;
     report.capacity = plan.capacity;
     report.activeClaims = plan.activeClaims;
-    const lease = isoSeconds(leaseEnd(now, options.leaseMinutes));
+    return plan;
+}
+function claimsOf(run, plan) {
+    const lease = isoSeconds(leaseEnd(run.now, run.options.leaseMinutes));
     const invocation = newNonce(4);
-    const claims = plan.picked.map((picked) => ({
+    return plan.picked.map((picked) => ({
         ...picked,
-        claim: claimIdFor(context, picked.issue, picked.epoch, invocation),
+        claim: claimIdFor(run.context, picked.issue, picked.epoch, invocation),
         lease,
     }));
-    report.claimed = claims;
-    if (options.dryRun)
-        return report;
-    for (const repair of await applyRepairs(ports.ledger, ledger, ledgerSettings))
-        warnings.push(describeRepair(repair));
+}
+/**
+ * A long log moves to a fresh tracking issue first, starting with a snapshot of this one; a log
+ * flooded by others moves on the run that finds it, even with nothing else to write.
+ */
+async function rotateIfLong(run) {
+    const { ledger, report } = run;
+    if (!ledger.head || ledger.commentCount < ROTATE_AT)
+        return;
+    const snapshot = snapshotOf(ledger.state, ledger.head.number, isoSeconds(run.now));
+    const dashboard = (continues) => renderDashboard({
+        state: ledger.state,
+        now: run.now,
+        queue: [],
+        dailyBudgetUsd: run.options.dailyBudgetUsd,
+        continues,
+    });
+    report.rotatedFrom = await rotateLedger(run.ports.ledger, ledger, run.ledgerSettings, snapshot, commentsFor, dashboard);
+    report.written += commentsFor(snapshot).length;
+    report.trackingIssue = ledger.head.number;
+}
+/** Expirations, failures, retries and claims, in the order they apply. */
+function ledgerEntries(run, plan, claims) {
+    const at = isoSeconds(run.now);
+    const state = run.ledger.state;
+    const exhausted = plan.exhausted.map(({ issue }) => ({
+        type: 'exhausted',
+        issue,
+        attempts: state.issues.get(issue)?.attempts ?? 0,
+        at,
+    }));
+    const retries = plan.retries
+        .filter((issue) => claims.some((c) => c.issue === issue))
+        .map((issue) => ({ type: 'retry', issue, at }));
     const claimEntries = claims.map((c) => ({
         type: 'claim',
         issue: c.issue,
@@ -52713,107 +53748,150 @@ async function dispatch(ports, options, context, now, logger) {
         epoch: c.epoch,
         kind: c.kind,
         files: c.footprint.entries.slice(0, 1000),
-        run: context.runId,
+        run: run.context.runId,
         lease: c.lease,
         at,
         ...(c.pull ? { pr: c.pull } : {}),
+        ...(c.complexity ? { complexity: c.complexity } : {}),
     }));
-    const entries = [...expired, ...claimEntries];
-    const dashboard = (continues) => renderDashboard({
-        state,
-        now,
-        queue: [],
-        dailyBudgetUsd: options.dailyBudgetUsd,
-        ...(continues ? { continues } : {}),
-    });
-    // Nothing to write: a first run with nothing to claim opens no tracking issue.
-    if (entries.length === 0) {
-        await refreshDashboard(ports.ledger, ledger, state, now, report.skipped, options, warnings);
-        return report;
-    }
-    // A long log moves to a fresh tracking issue first, starting with a snapshot of this one.
-    if (ledger.head && ledger.commentCount >= ROTATE_AT) {
-        const keep = new Set([
-            ...backlog.map((issue) => issue.number),
-            ...overview.conflicts.map((c) => c.issue),
-        ]);
-        const snapshot = snapshotOf(state, ledger.head.number, at, (issue) => keep.has(issue));
-        report.rotatedFrom = await rotateLedger(ports.ledger, ledger, ledgerSettings, snapshot, commentsFor, dashboard);
-    }
-    let written;
+    return [...run.report.expired, ...exhausted, ...retries, ...claimEntries];
+}
+/** Appends the entries, or learns that a concurrent run opened the first tracking issue. */
+async function append(run, entries) {
+    const { ledger, report } = run;
     try {
-        written = await appendComments(ports.ledger, ledger, ledgerSettings, commentsFor(entries), dashboard());
+        const dashboard = renderDashboard({
+            state: ledger.state,
+            now: run.now,
+            queue: [],
+            dailyBudgetUsd: run.options.dailyBudgetUsd,
+        });
+        const appended = await appendComments(run.ports.ledger, ledger, run.ledgerSettings, commentsFor(entries), dashboard);
+        report.written += appended.length;
+        report.trackingIssue = ledger.head.number;
+        return appended;
     }
     catch (error) {
         if (!(error instanceof LostRace))
             throw error;
-        report.lost = claims;
+        report.lost = report.claimed;
         report.claimed = [];
-        warnings.push(`Claimed nothing: ${error.message}.`);
-        return report;
+        report.warnings.push(`Claimed nothing: ${error.message}.`);
+        return undefined;
     }
-    report.trackingIssue = ledger.head.number;
-    // Read the log back: an append that lost its place in the chain to a concurrent one is void.
+}
+/** Reads the log back: an append that lost its place in the chain to a concurrent one is void. */
+async function confirmClaims(run, claims, appended, entries) {
+    const { report, now } = run;
+    const state = run.ledger.state;
     if (claims.length > 0) {
-        const after = await rereadLedger(ports.ledger, ledger);
+        const after = await rereadLedger(run.ports.ledger, run.ledger);
         const accepted = new Set(after.log?.accepted.map((c) => c.id));
         const holds = (c) => after.tampering.length === 0 &&
-            written.every((id) => accepted.has(id)) &&
+            appended.every((id) => accepted.has(id)) &&
             effectiveClaim(after.state, c.issue, now)?.claim === c.claim;
         report.claimed = claims.filter(holds);
         report.lost = claims.filter((c) => !holds(c));
-        if (report.lost.length > 0) {
-            warnings.push(`${report.lost.length} claim(s) lost to a concurrent ledger write and were left out of the matrix.`);
-        }
+        if (report.lost.length > 0)
+            report.warnings.push(`${report.lost.length} claim(s) lost to a concurrent ledger write and were left out of the matrix.`);
     }
-    for (const entry of claimEntries)
-        if (report.claimed.some((c) => c.claim === entry.claim))
+    // The state the dashboard shows: what was written and held.
+    for (const entry of entries)
+        if (entry.type !== 'expire' &&
+            (entry.type !== 'claim' || report.claimed.some((c) => c.claim === entry.claim)))
             applyEntry(state, entry);
-    // Labels and the dashboard are views: a failure there is reported, the claims stand.
-    const toLabel = report.claimed
+}
+/**
+ * Labels are views, written in one request: the batch gets the in-progress label, an expired
+ * claim's issue loses it, and an issue out of attempts or budget gets the failed label with one
+ * comment saying why and how to retry. A failure here is reported; the ledger stands.
+ */
+async function settleLabels(run, repository, plan) {
+    const { options, report } = run;
+    const { labels } = options;
+    const port = run.ports.github;
+    const nodeOf = (issue) => repository.backlog.find((candidate) => candidate.number === issue)?.nodeId;
+    const claimedIssues = new Set(report.claimed.map((c) => c.issue));
+    const start = report.claimed
         .filter((c) => c.kind === 'issue')
-        .flatMap((c) => backlog.find((issue) => issue.number === c.issue)?.nodeId ?? []);
-    if (toLabel.length > 0) {
-        try {
-            const labelId = overview.inProgressLabelId ??
-                (await port.createLabel(labels.inProgress, IN_PROGRESS_COLOR, 'An AI worker holds a claim on this issue'));
-            await port.addLabel(labelId, toLabel);
-        }
-        catch (error) {
-            warnings.push(`Could not label the batch ${labels.inProgress}: ${String(error)}`);
-        }
+        .flatMap((c) => nodeOf(c.issue) ?? []);
+    const stop = report.expired
+        .filter((e) => !claimedIssues.has(e.issue))
+        .flatMap((e) => nodeOf(e.issue) ?? []);
+    const fail = plan.exhausted.flatMap(({ issue, reason }) => {
+        const nodeId = nodeOf(issue);
+        return nodeId ? [{ issue, nodeId, comment: failureComment(describeSkip(reason), labels) }] : [];
+    });
+    if (start.length + stop.length + fail.length === 0)
+        return;
+    try {
+        const label = async (known, name, color, description) => known ?? (await port.createLabel(name, color, description));
+        const inProgress = start.length + stop.length > 0
+            ? await label(repository.overview.inProgressLabelId, labels.inProgress, IN_PROGRESS_COLOR, 'An AI worker holds a claim on this issue')
+            : '';
+        const failed = fail.length > 0
+            ? await label(repository.overview.failedLabelId, labels.failed, FAILED_COLOR, 'AI workers used up their attempts or budget on this issue')
+            : '';
+        await port.settle({
+            add: [
+                ...start.map((nodeId) => ({ nodeId, labelId: inProgress })),
+                ...fail.map(({ nodeId }) => ({ nodeId, labelId: failed })),
+            ],
+            remove: stop.map((nodeId) => ({ nodeId, labelId: inProgress })),
+            comment: fail.map(({ nodeId, comment }) => ({ nodeId, body: comment })),
+        });
+        report.failed = fail.map(({ issue }) => issue);
     }
-    await refreshDashboard(ports.ledger, ledger, state, now, report.skipped, options, warnings);
-    return report;
+    catch (error) {
+        report.warnings.push(`Could not update the issues' labels: ${String(error)}`);
+    }
+}
+/** The one comment an issue gets when it is labelled failed. */
+function failureComment(why, labels) {
+    return [
+        `**AI Scrum Master:** no AI worker will take this issue again as it stands: ${why}.`,
+        '',
+        `To give it another round, someone with write access removes the \`${labels.failed}\` label and applies \`${labels.ready}\` again (removing it first: only a new application counts); its attempts and budget then count afresh. What was tried is on the tracking issue and in this issue's pull requests.`,
+    ].join('\n');
 }
 const isoSeconds = (date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const leaseEnd = (now, minutes) => new Date(now.getTime() + minutes * 60_000);
-/** Recovery rewrites the ledger: only a maintainer may ask for it, and only by hand. */
+/**
+ * Recovery rewrites the ledger: only a maintainer may ask for it, by hand. A re-run keeps the
+ * original run's actor, so whoever re-ran it must be a maintainer too.
+ */
 async function requireMaintainer(port, context) {
     if (context.event !== 'workflow_dispatch')
         throw new errors/* ConfigurationError */.j1(`Invalid input 'recover-ledger': a recovery runs only in a workflow_dispatch run, not on ${context.event || 'an unknown event'}.`);
-    const role = context.actor ? await port.role(context.actor) : 'none';
-    if (role !== 'admin' && role !== 'maintain')
-        throw new errors/* ConfigurationError */.j1(`Invalid input 'recover-ledger': ${context.actor || 'the run’s actor'} has ${role} access; a recovery needs admin or maintain.`);
+    for (const actor of new Set([context.actor, context.triggeringActor || context.actor])) {
+        const role = actor ? await port.role(actor) : 'none';
+        if (role !== 'admin' && role !== 'maintain')
+            throw new errors/* ConfigurationError */.j1(`Invalid input 'recover-ledger': ${actor || 'the run’s actor'} has ${role} access; a recovery needs admin or maintain.`);
+    }
 }
-async function refreshDashboard(port, ledger, state, now, skipped, options, warnings) {
+async function refreshDashboard(run, repository) {
+    const { ledger, report } = run;
     if (!ledger.head)
         return;
-    const queue = skipped
-        .filter((s) => s.reason === 'no capacity')
+    // The queue: issues that wait for capacity or for a lock, in queue order.
+    const queue = report.skipped
+        .filter((s) => ['no-capacity', 'locked', 'fallback-busy'].includes(s.reason.kind))
         .map((s) => ({ issue: s.issue, title: s.title }));
     const body = trackingBody(renderDashboard({
-        state,
-        now,
+        state: ledger.state,
+        now: run.now,
         queue,
-        dailyBudgetUsd: options.dailyBudgetUsd,
+        dailyBudgetUsd: run.options.dailyBudgetUsd,
+        titles: new Map(repository.backlog.map((issue) => [issue.number, issue.title])),
         ...(ledger.predecessor ? { continues: ledger.predecessor } : {}),
-    }), ledger.head.marker);
+    }), 
+    // The chain's length so far: a later deletion of its last comments then shows.
+    { ...ledger.head.marker, seq: ledger.chain.seq });
     if (body === ledger.head.body)
         return;
-    await port
+    await run.ports.ledger
         .updateBody(ledger.head.number, body)
-        .catch((error) => warnings.push(`Could not update the dashboard: ${String(error)}`));
+        .catch((error) => report.warnings.push(`Could not update the dashboard: ${String(error)}`));
 }
 
 ;// CONCATENATED MODULE: ./build/settings/inputs.js
@@ -52883,6 +53961,30 @@ class Inputs {
             .map((item) => item.trim())
             .filter((item) => item !== '');
     }
+    /**
+     * Label names in order, separated by commas or new lines. An empty entry (`a,,b`) is refused
+     * rather than dropped: it is more likely a slip than a meaning.
+     */
+    labelList(name) {
+        const value = this.raw(name);
+        const items = entries(value);
+        if (items.some((item) => item === '' || item.length > 50)) {
+            throw invalid(name, value, 'label names of up to 50 characters separated by commas or new lines, none of them empty');
+        }
+        return items;
+    }
+    /** GitHub logins (`alice`, `my-app[bot]`) separated by commas or new lines. */
+    logins(name) {
+        const value = this.raw(name);
+        const wrong = entries(value).find((item) => !GITHUB_LOGIN.test(item));
+        if (wrong === '') {
+            throw invalid(name, value, 'GitHub logins separated by commas or new lines, none of them empty');
+        }
+        if (wrong !== undefined) {
+            throw invalid(name, value, `GitHub logins separated by commas or new lines; ${JSON.stringify(wrong)} is not one`);
+        }
+        return entries(value);
+    }
     /** Issue or pull request numbers such as `12, #14 15`. */
     issueNumbers(name) {
         const value = this.raw(name);
@@ -52910,6 +54012,12 @@ class Inputs {
         }
         return value;
     }
+}
+/** A GitHub login: a user's, or an app's bot as REST names it (`my-app[bot]`). */
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+/** The entries of a list input; a comma followed by a line break is one separator. */
+function entries(value) {
+    return value === '' ? [] : value.split(/\s*,\s*|\s*\n\s*/);
 }
 function invalid(name, value, expected) {
     const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
@@ -52947,11 +54055,12 @@ function parseDispatchSettings(source) {
         issueBudgetUsd: inputs.number('issue-budget-usd', { min: 0, max: 1_000_000 }),
         forcedIssues: inputs.issueNumbers('issues'),
         dryRun: inputs.boolean('dry-run'),
-        ledgerWriters: inputs.list('ledger-writers'),
+        ledgerWriters: inputs.logins('ledger-writers'),
         recoverLedger: inputs.boolean('recover-ledger'),
-        priorityOrder: inputs.list('priority-order'),
-        complexityOrder: inputs.list('complexity-order'),
+        priorityOrder: inputs.labelList('priority-order'),
+        complexityOrder: inputs.labelList('complexity-order'),
         fallbackFootprint: nonEmpty(inputs.list('fallback-footprint'), 'fallback-footprint'),
+        protectedPaths: inputs.list('protected-paths'),
         labels: readLabelNames(inputs),
     };
 }
@@ -52964,13 +54073,33 @@ function nonEmpty(items, name) {
 ;// CONCATENATED MODULE: ./build/dispatch/summary.js
 
 
+
 /** The job summary: what was picked, and for every other ready issue why it was not. */
 const MAX_ROWS = 1000;
 const summary_cell = (text) => text
     .replace(/[|\r\n]/g, ' ')
     .replace(/</g, '&lt;')
     .slice(0, 100);
-function renderSummary(report, repository) {
+const plural = (count, noun, nouns = `${noun}s`) => `${count} ${count === 1 ? noun : nouns}`;
+const usd = (amount) => `$${amount.toFixed(2)}`;
+/** Reasons that mean "not now, but in line": the queue. */
+const WAITING = new Set(['no-capacity', 'locked', 'fallback-busy']);
+/** One line on why nothing was dispatched, from the reasons given. */
+function nothingBecause(report) {
+    const considered = report.skipped.length;
+    if (considered === 0)
+        return 'no open issue is ready for an AI worker.';
+    if (report.capacity === 0)
+        return `all ${plural(report.activeClaims, 'worker')} are busy (max-workers reached).`;
+    const counts = new Map();
+    for (const s of report.skipped)
+        counts.set(s.reason.kind, (counts.get(s.reason.kind) ?? 0) + 1);
+    const [kind, count] = [...counts].sort((a, b) => b[1] - a[1])[0];
+    const example = report.skipped.find((s) => s.reason.kind === kind);
+    return `none of ${plural(considered, 'candidate')} can start now; most often (${count}): ${describeSkip(example.reason)}.`;
+}
+function renderSummary(report, where) {
+    const link = (issue) => `[#${issue}](${where.serverUrl}/${where.repository}/issues/${issue})`;
     const lines = [
         `## AI Scrum Master — dispatch${report.dryRun ? ' (dry run: nothing was written)' : ''}`,
         '',
@@ -52985,55 +54114,80 @@ function renderSummary(report, repository) {
         lines.push('### The ledger was changed by hand: nothing was claimed', '', ...report.tampering.map((t) => `- ${safeInline(describeTampering(t), 300)}`), '', 'A maintainer (admin or maintain access) recovers it by running this workflow by hand with `recover-ledger: true` (see docs/ledger.md in the toolkit).', '');
         return lines.join('\n');
     }
-    lines.push(`${report.claimed.length} picked · ${report.activeClaims} already in progress · capacity ${report.capacity} · ` +
-        `${report.skipped.length} not picked · tracking issue ${report.trackingIssue ? `#${report.trackingIssue}` : 'none yet'}`, '');
+    const inProgress = report.skipped.filter((s) => s.reason.kind === 'in-progress');
+    const waiting = report.skipped.filter((s) => WAITING.has(s.reason.kind));
+    const others = report.skipped.filter((s) => s.reason.kind !== 'in-progress' && !WAITING.has(s.reason.kind));
+    const estimated = report.claimed.reduce((sum, c) => sum + c.estimate.usd, 0);
+    lines.push(`${report.claimed.length} picked · ${report.activeClaims} in progress · capacity ${report.capacity} · ` +
+        `${waiting.length} waiting · ${others.length} not eligible · tracking issue ${report.trackingIssue ? link(report.trackingIssue) : 'none yet'}`, '');
+    if (report.claimed.length === 0)
+        lines.push(`**Nothing to dispatch:** ${nothingBecause(report)}`, '');
+    lines.push(`Budget: ${usd(Math.max(report.dayLeftUsd, 0))} left today before this batch` +
+        (report.claimed.length > 0 ? `; this batch is estimated at ${usd(estimated)}.` : '.'), '');
     if (report.claimed.length > 0) {
-        lines.push(report.dryRun ? '### Would pick' : '### Picked', '', '| Issue | Kind | Claim | Epoch | Footprint |', '| --- | --- | --- | --- | --- |');
+        lines.push(report.dryRun ? '### Would pick' : '### Picked', '', '| Issue | Kind | Claim | Epoch | Estimate | Footprint |', '| --- | --- | --- | --- | --- | --- |');
         for (const c of report.claimed) {
             const files = c.footprint.entries
                 .slice(0, 5)
                 .map((f) => `\`${summary_cell(f)}\``)
                 .join(', ') +
-                (c.footprint.entries.length > 5 ? ` … (${c.footprint.entries.length})` : '');
-            lines.push(`| #${c.issue} ${safeInline(c.title)} | ${c.kind}${c.pull ? ` (#${c.pull})` : ''} | \`${c.claim}\` | ${c.epoch} | ${files} (${c.footprint.source}) |`);
+                (c.footprint.entries.length > 5
+                    ? ` … (${plural(c.footprint.entries.length, 'entry', 'entries')})`
+                    : '');
+            const basis = c.estimate.basis === 'default'
+                ? 'default, no history'
+                : `p80 of ${plural(c.estimate.samples, 'attempt')}${c.estimate.basis === 'all' ? ' of any size' : ''}`;
+            lines.push(`| ${link(c.issue)} ${safeInline(c.title)} | ${c.kind}${c.pull ? ` (${link(c.pull)})` : ''} | \`${c.claim}\` | ${c.epoch} | ${usd(c.estimate.usd)} (${basis}) | ${files} (${c.footprint.source}) |`);
         }
         lines.push('');
         const hidden = report.claimed.filter((c) => c.footprint.hiddenTextIgnored);
         if (hidden.length > 0) {
-            lines.push(...hidden.map((c) => `- #${c.issue}: hidden text in the issue was ignored (it named files that its footprint does not lock)`), '');
+            lines.push(...hidden.map((c) => `- ${link(c.issue)}: hidden text in the issue was ignored (it named files that its footprint does not lock)`), '');
         }
     }
     if (report.lost.length > 0) {
-        lines.push('### Lost to a concurrent dispatch', '', ...report.lost.map((c) => `- #${c.issue}: claim \`${c.claim}\` was void`), '');
+        lines.push('### Lost to a concurrent dispatch', '', ...report.lost.map((c) => `- ${link(c.issue)}: claim \`${c.claim}\` was void`), '');
     }
-    // Every other issue gets its reason; the long tail waiting for capacity is listed compactly so
-    // the summary stays far below GitHub's 1 MiB even for very large backlogs.
-    const waiting = report.skipped.filter((s) => s.reason === 'no capacity');
-    const others = report.skipped.filter((s) => s.reason !== 'no capacity');
+    if (inProgress.length > 0) {
+        lines.push(`### In progress (${inProgress.length})`, '', inProgress.map((s) => `${link(s.issue)} (${describeSkip(s.reason)})`).join(', '), '');
+    }
+    // Every other issue gets its reason; the long tail waiting is listed compactly so the summary
+    // stays far below GitHub's 1 MiB even for very large backlogs.
     if (others.length > 0) {
-        lines.push('### Not picked', '', '| Issue | Reason |', '| --- | --- |');
+        lines.push('### Not eligible now', '', '| Issue | Reason |', '| --- | --- |');
         for (const s of others.slice(0, MAX_ROWS))
-            lines.push(`| #${s.issue} ${safeInline(s.title)} | ${summary_cell(s.reason)} |`);
+            lines.push(`| ${link(s.issue)} ${safeInline(s.title)} | ${summary_cell(describeSkip(s.reason))} |`);
         if (others.length > MAX_ROWS) {
-            lines.push('', `Also not picked: ${others
+            lines.push('', `Also not eligible: ${others
                 .slice(MAX_ROWS)
-                .map((s) => `#${s.issue} (${summary_cell(s.reason)})`)
+                .map((s) => `#${s.issue} (${summary_cell(describeSkip(s.reason))})`)
                 .join(', ')}`);
         }
         lines.push('');
     }
     if (waiting.length > 0) {
-        lines.push(`### No capacity (${waiting.length}), in queue order`, '', waiting.map((s) => `#${s.issue}`).join(', '), '');
+        lines.push(`### Waiting (${waiting.length}), in queue order`, '');
+        const shown = waiting.slice(0, MAX_ROWS);
+        lines.push(shown
+            .map((s) => s.reason.kind === 'no-capacity'
+            ? `#${s.issue}`
+            : `#${s.issue} (${summary_cell(describeSkip(s.reason))})`)
+            .join(', ') + (waiting.length > MAX_ROWS ? `, and ${waiting.length - MAX_ROWS} more` : ''), '');
+    }
+    if (report.failed.length > 0) {
+        lines.push('### Labelled failed', '', `${report.failed.map(link).join(', ')}: out of attempts or budget; each got one comment saying how to retry.`, '');
     }
     if (report.expired.length > 0) {
-        lines.push('### Expired claims', '', ...report.expired.map((e) => `- #${e.issue}: \`${e.claim}\` (${e.reason})`), '');
+        lines.push('### Expired claims', '', ...report.expired.map((e) => `- ${link(e.issue)}: \`${e.claim}\` (${e.reason})`), '');
     }
     const ledger = report.ledger;
-    lines.push('### Ledger', '', `${ledger.entries} entries from ${ledger.comments - ledger.untrustedComments} trusted comments; ` +
-        `${ledger.untrustedComments} comments by others ignored; ${ledger.skipped} malformed entries skipped; ` +
-        `${ledger.voidClaims} void claims.` +
+    const trusted = ledger.comments - ledger.untrustedComments;
+    lines.push('### Ledger', '', `Read: ${plural(trusted, 'trusted comment')} with ${plural(ledger.entries, 'entry', 'entries')}; ` +
+        `${plural(ledger.untrustedComments, 'comment')} by others ignored; ` +
+        `${plural(ledger.skipped, 'malformed entry', 'malformed entries')} skipped; ${plural(ledger.voidClaims, 'void claim')}. ` +
+        `Wrote: ${plural(report.written, 'comment')}.` +
         (report.rotatedFrom ? ` Rotated from #${report.rotatedFrom}.` : '') +
-        ` Repository tree: ${report.treeFiles} files (${repository}).`, '');
+        ` Repository tree: ${plural(report.treeFiles, 'file')} (${where.repository}).`, '');
     if (report.warnings.length > 0)
         lines.push('### Warnings', '', ...report.warnings.map((w) => `- ${summary_cell(w)}`), '');
     return lines.join('\n');
@@ -53076,6 +54230,7 @@ function runContext(env) {
         runId: Number(env['GITHUB_RUN_ID'] ?? 0) || 0,
         runAttempt: Number(env['GITHUB_RUN_ATTEMPT'] ?? 1) || 1,
         actor: env['GITHUB_ACTOR'] ?? '',
+        triggeringActor: env['GITHUB_TRIGGERING_ACTOR'] ?? '',
         event: env['GITHUB_EVENT_NAME'] ?? '',
     };
 }
@@ -53084,7 +54239,7 @@ async function runDispatch(deps, ports) {
     const context = runContext(deps.env);
     const repo = { owner: context.owner, repo: context.repo };
     const client = ports ? undefined : deps.github(settings.token);
-    const report = await dispatch(ports ?? {
+    const report = await dispatch_dispatch(ports ?? {
         github: new GitHubDispatchAdapter(client, repo),
         ledger: new GitHubLedgerAdapter(client, repo),
     }, settings, context, deps.now(), deps.logger);
@@ -53100,7 +54255,10 @@ async function runDispatch(deps, ports) {
             : ''));
     for (const warning of report.warnings)
         deps.logger.warning(warning);
-    await deps.writeSummary(renderSummary(report, `${context.owner}/${context.repo}`));
+    await deps.writeSummary(renderSummary(report, {
+        repository: `${context.owner}/${context.repo}`,
+        serverUrl: (deps.env['GITHUB_SERVER_URL'] || 'https://github.com').replace(/\/+$/, ''),
+    }));
     if (report.tampering.length > 0 && !report.recovery) {
         throw new errors/* ConfigurationError */.j1(`The ledger was changed by hand (${report.tampering.map(describeTampering).join('; ')}). ` +
             'Dispatch claimed nothing. A maintainer can recover it: see docs/ledger.md.');
@@ -53129,7 +54287,7 @@ function parseMergeGateSettings(source) {
         protectedPaths: inputs.list('protected-paths'),
         reviewLabels: inputs.list('review-labels'),
         mergeMethod: inputs.oneOf('merge-method', MERGE_METHODS),
-        ledgerWriters: inputs.list('ledger-writers'),
+        ledgerWriters: inputs.logins('ledger-writers'),
         dryRun: inputs.boolean('dry-run'),
         labels: readLabelNames(inputs),
     };
@@ -53163,7 +54321,7 @@ function parseWorkerSettings(source) {
         testCommand: inputs.string('test-command'),
         coverageReport: inputs.string('coverage-report'),
         protectedPaths: inputs.list('protected-paths'),
-        ledgerWriters: inputs.list('ledger-writers'),
+        ledgerWriters: inputs.logins('ledger-writers'),
         labels: readLabelNames(inputs),
     };
 }

@@ -30755,6 +30755,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
 
 /***/ }),
 
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+
+/***/ }),
+
 /***/ 8611:
 /***/ ((module) => {
 
@@ -30916,6 +30923,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
 /***/ 3193:
 /***/ ((module) => {
 
@@ -30937,7 +30951,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 367:
+/***/ 7008:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30994,8 +31008,8 @@ __nccwpck_require__.d(core_namespaceObject, {
   warning: () => (warning)
 });
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -31070,7 +31084,7 @@ function toCommandProperties(annotationProperties) {
  */
 function issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function issue(name, message = '') {
     issueCommand(name, {}, message);
@@ -31126,8 +31140,8 @@ function escapeProperty(s) {
 //# sourceMappingURL=command.js.map
 ;// CONCATENATED MODULE: external "crypto"
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -31141,10 +31155,10 @@ function issueFileCommand(command, message) {
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
+    if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_namespaceObject.appendFileSync(filePath, `${toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
@@ -31160,7 +31174,7 @@ function prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
@@ -32125,7 +32139,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const { access, appendFile, writeFile } = external_fs_.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -32148,7 +32162,7 @@ class Summary {
                 throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
             }
             try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
             }
             catch (_a) {
                 throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
@@ -32244,7 +32258,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
+        return this.addRaw(external_os_.EOL);
     }
     /**
      * Adds an HTML codeblock to the summary buffer
@@ -32448,7 +32462,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -32475,7 +32489,7 @@ function readlink(fsPath) {
 }
 // See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
 const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+const READONLY = external_fs_.constants.O_RDONLY;
 function exists(fsPath) {
     return io_util_awaiter(this, void 0, void 0, function* () {
         try {
@@ -32968,13 +32982,13 @@ class ToolRunner extends external_events_.EventEmitter {
     _processLineBuffer(data, strBuffer, onLine) {
         try {
             let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
+            let n = s.indexOf(external_os_.EOL);
             while (n > -1) {
                 const line = s.substring(0, n);
                 onLine(line);
                 // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
             }
             return s;
         }
@@ -33265,7 +33279,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 }
                 const optionsNonNull = this._cloneExecOptions(this.options);
                 if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
                 }
                 const state = new ExecState(optionsNonNull, this.toolPath);
                 state.on('debug', (message) => {
@@ -33604,8 +33618,8 @@ const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
         version
     };
 });
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
+const platform = external_os_.platform();
+const arch = external_os_.arch();
 const isWindows = platform === 'win32';
 const isMacOS = platform === 'darwin';
 const isLinux = platform === 'linux';
@@ -33786,7 +33800,7 @@ function setOutput(name, value) {
     if (filePath) {
         return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(external_os_namespaceObject.EOL);
+    process.stdout.write(external_os_.EOL);
     issueCommand('set-output', { name }, toCommandValue(value));
 }
 /**
@@ -33854,7 +33868,7 @@ function notice(message, properties = {}) {
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + external_os_.EOL);
 }
 /**
  * Begin an output group.
@@ -33941,8 +33955,943 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: ./build/errors.js
 var errors = __nccwpck_require__(9473);
+// EXTERNAL MODULE: ./build/github/api-errors.js + 2 modules
+var api_errors = __nccwpck_require__(4268);
+// EXTERNAL MODULE: ./build/github/endpoints.js
+var github_endpoints = __nccwpck_require__(5520);
+;// CONCATENATED MODULE: ./build/github/graphql/dispatch.js
+/** Dispatch's GraphQL documents: what it reads besides the ledger, and how it labels. */
+/** Pull requests labelled for conflict resolution: whose, from where, and who labelled them. */
+const CONFLICT_PULLS_FRAGMENT = /* GraphQL */ `
+  fragment ConflictPulls on PullRequestConnection {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    nodes {
+      number
+      title
+      headRefName
+      isCrossRepository
+      author {
+        __typename
+        login
+      }
+      timelineItems(last: 10, itemTypes: [LABELED_EVENT]) {
+        nodes {
+          ... on LabeledEvent {
+            actor {
+              __typename
+              login
+            }
+            label {
+              name
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+/**
+ * What dispatch reads first, in one request: pull requests handed back for conflict resolution,
+ * the in-progress label's id and the repository's collaborators with their permission.
+ */
+const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
+  query DispatchOverview(
+    $owner: String!
+    $name: String!
+    $conflict: String!
+    $inProgress: String!
+    $failed: String!
+  ) {
+    repository(owner: $owner, name: $name) {
+      defaultBranchRef {
+        name
+      }
+      label(name: $inProgress) {
+        id
+      }
+      failedLabel: label(name: $failed) {
+        id
+      }
+      conflicts: pullRequests(first: 50, states: OPEN, labels: [$conflict]) {
+        ...ConflictPulls
+      }
+      collaborators(first: 100) {
+        totalCount
+        edges {
+          permission
+          node {
+            login
+          }
+        }
+      }
+    }
+    rateLimit {
+      cost
+      remaining
+    }
+  }
+
+  ${CONFLICT_PULLS_FRAGMENT}
+`;
+/** The next page of conflict pull requests: anyone who can label may add many. */
+const CONFLICT_PULLS_QUERY = /* GraphQL */ `
+  query ConflictPulls($owner: String!, $name: String!, $conflict: String!, $cursor: String!) {
+    repository(owner: $owner, name: $name) {
+      conflicts: pullRequests(first: 50, after: $cursor, states: OPEN, labels: [$conflict]) {
+        ...ConflictPulls
+      }
+    }
+  }
+
+  ${CONFLICT_PULLS_FRAGMENT}
+`;
+/** A label's node id, read back when creating it may or may not have happened. */
+const LABEL_QUERY = /* GraphQL */ `
+  query Label($owner: String!, $name: String!, $label: String!) {
+    repository(owner: $owner, name: $name) {
+      label(name: $label) {
+        id
+      }
+    }
+  }
+`;
+/** Who applied labels and renamed an issue, every edit of its text, and its place among siblings. */
+const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
+  fragment IssueDetails on Issue {
+    number
+    lastEditedAt
+    editor {
+      __typename
+      login
+    }
+    userContentEdits(last: 50) {
+      nodes {
+        editedAt
+        editor {
+          __typename
+          login
+        }
+      }
+    }
+    timelineItems(last: 25, itemTypes: [LABELED_EVENT, RENAMED_TITLE_EVENT]) {
+      nodes {
+        __typename
+        ... on LabeledEvent {
+          createdAt
+          actor {
+            __typename
+            login
+          }
+          label {
+            name
+          }
+        }
+        ... on RenamedTitleEvent {
+          createdAt
+          actor {
+            __typename
+            login
+          }
+        }
+      }
+    }
+    parent {
+      number
+      subIssues(first: 50) {
+        nodes {
+          number
+          state
+        }
+      }
+    }
+  }
+`;
+/** Details of several issues and the state of issues they reference, in one request. */
+function issueDetailsQuery(issues, references) {
+    const details = issues.map((n) => `    i${n}: issue(number: ${Math.trunc(n)}) {
+      ...IssueDetails
+    }`);
+    const states = references.map((n) => `    r${n}: issueOrPullRequest(number: ${Math.trunc(n)}) {
+      ... on Issue {
+        issueState: state
+      }
+      ... on PullRequest {
+        pullState: state
+      }
+    }`);
+    return `query IssueDetails($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+${[...details, ...states].join('\n')}
+  }
+}
+${ISSUE_DETAILS_FRAGMENT}`;
+}
+/** The permission of several logins, in one request; a login that is no collaborator has no edge. */
+function collaboratorPermissionsQuery(logins) {
+    const lookups = logins.map((login, i) => `    c${i}: collaborators(first: 1, login: ${JSON.stringify(login)}) {
+      edges {
+        permission
+        node {
+          login
+        }
+      }
+    }`);
+    return `query CollaboratorPermissions($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+${lookups.join('\n')}
+  }
+}
+`;
+}
+/**
+ * Labels added and removed and comments written on many issues in one request. Each change is
+ * its own aliased mutation; they apply in order, so a comment never lands without its label.
+ */
+function settleMutation(counts) {
+    const variables = [];
+    const fields = [];
+    for (let i = 0; i < counts.add; i++) {
+        variables.push(`$a${i}: ID!`, `$al${i}: ID!`);
+        fields.push(`  a${i}: addLabelsToLabelable(input: { labelableId: $a${i}, labelIds: [$al${i}] }) {
+    clientMutationId
+  }`);
+    }
+    for (let i = 0; i < counts.remove; i++) {
+        variables.push(`$r${i}: ID!`, `$rl${i}: ID!`);
+        fields.push(`  r${i}: removeLabelsFromLabelable(input: { labelableId: $r${i}, labelIds: [$rl${i}] }) {
+    clientMutationId
+  }`);
+    }
+    for (let i = 0; i < counts.comment; i++) {
+        variables.push(`$c${i}: ID!`, `$cb${i}: String!`);
+        fields.push(`  c${i}: addComment(input: { subjectId: $c${i}, body: $cb${i} }) {
+    clientMutationId
+  }`);
+    }
+    return `mutation Settle(${variables.join(', ')}) {
+${fields.join('\n')}
+}
+`;
+}
+
+;// CONCATENATED MODULE: ./build/github/graphql/ledger.js
+/** The ledger's GraphQL documents: who the token is, the tracking issues, their logs. */
+/** Who the token acts as, and what the call cost: the cheapest possible probe. */
+const VIEWER_QUERY = /* GraphQL */ `
+  query Viewer {
+    viewer {
+      login
+    }
+    rateLimit {
+      cost
+      limit
+      remaining
+      resetAt
+    }
+  }
+`;
+/** A page of a tracking issue's log, with each comment's edit, and the deletions. */
+const LEDGER_LOG_FRAGMENT = /* GraphQL */ `
+  fragment LedgerLog on Issue {
+    number
+    comments(first: 100, after: $cursor) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        databaseId
+        body
+        createdAt
+        lastEditedAt
+        editor {
+          __typename
+          login
+        }
+        author {
+          __typename
+          login
+        }
+        original: userContentEdits(last: 1) {
+          nodes {
+            diff
+          }
+        }
+      }
+    }
+    timelineItems(last: 50, itemTypes: [COMMENT_DELETED_EVENT]) {
+      nodes {
+        __typename
+        ... on CommentDeletedEvent {
+          createdAt
+          actor {
+            __typename
+            login
+          }
+          deletedCommentAuthor {
+            __typename
+            login
+          }
+        }
+      }
+    }
+  }
+`;
+/**
+ * Issues opened by one identity (`my-app[bot]` for an app), in any state, labelled or not: the
+ * candidates for the ledger's chain of tracking issues. Their first comment's author tells whether
+ * they hold entries; their descriptions carry the chain marker. The newest open ones come with the
+ * first page of their log, so the head is usually read in this same request.
+ */
+const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
+  query TrackingCandidates(
+    $owner: String!
+    $name: String!
+    $author: String!
+    $after: String
+    $cursor: String
+  ) {
+    repository(owner: $owner, name: $name) {
+      live: issues(
+        first: 3
+        filterBy: { createdBy: $author }
+        states: OPEN
+        orderBy: { field: CREATED_AT, direction: DESC }
+      ) {
+        nodes {
+          ...LedgerLog
+        }
+      }
+      issues(
+        first: 100
+        after: $after
+        filterBy: { createdBy: $author }
+        states: [OPEN, CLOSED]
+        orderBy: { field: CREATED_AT, direction: ASC }
+      ) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        nodes {
+          number
+          state
+          body
+          lastEditedAt
+          editor {
+            __typename
+            login
+          }
+          author {
+            __typename
+            login
+          }
+          labels(first: 20) {
+            nodes {
+              name
+            }
+          }
+          comments(first: 1) {
+            totalCount
+            nodes {
+              author {
+                __typename
+                login
+              }
+            }
+          }
+          timelineItems(last: 10, itemTypes: [CLOSED_EVENT, UNLABELED_EVENT]) {
+            nodes {
+              __typename
+              ... on ClosedEvent {
+                createdAt
+                actor {
+                  __typename
+                  login
+                }
+              }
+              ... on UnlabeledEvent {
+                createdAt
+                actor {
+                  __typename
+                  login
+                }
+                label {
+                  name
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  ${LEDGER_LOG_FRAGMENT}
+`;
+/** A tracking issue's log, a page at a time. */
+const LEDGER_LOG_QUERY = /* GraphQL */ `
+  query LedgerLog($owner: String!, $name: String!, $number: Int!, $cursor: String) {
+    repository(owner: $owner, name: $name) {
+      issue(number: $number) {
+        ...LedgerLog
+      }
+    }
+  }
+
+  ${LEDGER_LOG_FRAGMENT}
+`;
+
+;// CONCATENATED MODULE: ./build/github/graphql.js
+/**
+ * Every GraphQL document the toolkit sends, as named constants, one module per action under
+ * graphql/. A contract test validates each one against GitHub's published schema, and fails when
+ * a document appears anywhere else in src/.
+ */
+
+
+
+
+/** Every document, with the generated ones in a representative instance, for the contract test. */
+const GRAPHQL_DOCUMENTS = {
+    VIEWER_QUERY: VIEWER_QUERY,
+    DISPATCH_OVERVIEW_QUERY: DISPATCH_OVERVIEW_QUERY,
+    TRACKING_CANDIDATES_QUERY: TRACKING_CANDIDATES_QUERY,
+    LEDGER_LOG_QUERY: LEDGER_LOG_QUERY,
+    LABEL_QUERY: LABEL_QUERY,
+    CONFLICT_PULLS_QUERY: CONFLICT_PULLS_QUERY,
+    issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
+    collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
+    settleMutation: settleMutation({ add: 2, remove: 1, comment: 1 }),
+};
+
+;// CONCATENATED MODULE: ./build/entrypoints/run-action.js
+
+
+
+
+
+
+function actionsLogger(core) {
+    return {
+        debug: (message) => core.debug(message),
+        info: (message) => core.info(message),
+        warning: (message) => core.warning(message),
+        error: (message) => core.error(message),
+    };
+}
+/**
+ * Runs one action with real adapters. The runner's environment is checked first; any error then
+ * fails the step with one line naming the action, and for GitHub's refusals and unreachable
+ * endpoints, what to change.
+ */
+async function runAction(name, run, core = core_namespaceObject, env = process.env) {
+    const logger = actionsLogger(core);
+    let endpoints;
+    let connect;
+    const tokens = new Set();
+    try {
+        checkEventFile(env);
+        endpoints = (0,github_endpoints/* endpointsFromEnv */.k3)(env);
+        // Loaded only now: @actions/github reads GITHUB_EVENT_PATH and GITHUB_API_URL as it loads and
+        // throws on a malformed one, before any message of ours. Eager: no separate bundle chunk.
+        const { createGitHubClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2118));
+        connect = createGitHubClient;
+        const options = { ...endpoints, logger };
+        await run({
+            input: (input) => core.getInput(input),
+            env,
+            logger,
+            setOutput: (output, value) => core.setOutput(output, value),
+            writeSummary: async (markdown) => {
+                if (env['GITHUB_STEP_SUMMARY'])
+                    await core.summary.addRaw(markdown, true).write();
+            },
+            github: (token) => {
+                tokens.add(token);
+                return createGitHubClient({
+                    token,
+                    ...options,
+                    // Content-creating requests are spaced 1 s apart as GitHub asks; against the local twin
+                    // a test may shorten that.
+                    ...(env['AI_SCRUM_WRITE_INTERVAL_MS']
+                        ? { writeIntervalMs: Number(env['AI_SCRUM_WRITE_INTERVAL_MS']) }
+                        : {}),
+                });
+            },
+            now: () => new Date(),
+        });
+    }
+    catch (error) {
+        const at = endpoints;
+        const explained = at &&
+            (await (0,api_errors/* describeGitHubFailure */.Po)(error, {
+                endpoints: at,
+                env,
+                identify: async () => {
+                    // With one token there is no doubt whose request was refused.
+                    const [token] = tokens;
+                    if (!connect || !token || tokens.size > 1)
+                        return undefined;
+                    return identity(connect({ token, ...at, ...PROMPTLY }));
+                },
+            }));
+        core.setFailed(`${name} failed: ${(0,errors/* oneLine */.TN)(explained || (0,errors/* errorMessage */.gJ)(error))}`);
+    }
+}
+/** A failure message must not wait long on the question of who the token is. */
+const PROMPTLY = { requestTimeoutMs: 10_000, maxRetries: 0, maxRateLimitRetries: 0 };
+async function identity(client) {
+    try {
+        return (await client.graphql(VIEWER_QUERY)).viewer.login;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The runner writes the triggering event to GITHUB_EVENT_PATH. No action reads it yet, but
+ * @actions/github parses it as it loads, so a missing or malformed file is reported here, by name.
+ */
+function checkEventFile(env) {
+    const path = env['GITHUB_EVENT_PATH'];
+    if (!path)
+        return;
+    const named = `GITHUB_EVENT_PATH is ${JSON.stringify(path)}, which`;
+    let text;
+    try {
+        text = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+    }
+    catch (error) {
+        throw new errors/* ConfigurationError */.j1(error.code === 'ENOENT'
+            ? `${named} does not exist; the runner writes the triggering event there.`
+            : `${named} cannot be read (${(0,errors/* errorMessage */.gJ)(error)}).`);
+    }
+    let event;
+    try {
+        event = JSON.parse(text);
+    }
+    catch (error) {
+        throw new errors/* ConfigurationError */.j1(`${named} is not JSON (${(0,errors/* errorMessage */.gJ)(error)}).`);
+    }
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+        throw new errors/* ConfigurationError */.j1(`${named} holds no JSON object.`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 7284:
+/***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7008);
+
+// The action's code loads only once runAction has checked the runner's environment.
+await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)('ai-scrum-master/worker', async (deps) => {
+    const { runWorker } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 34));
+    await runWorker(deps);
+});
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 9473:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EH: () => (/* binding */ NotImplementedError),
+/* harmony export */   TN: () => (/* binding */ oneLine),
+/* harmony export */   gJ: () => (/* binding */ errorMessage),
+/* harmony export */   j1: () => (/* binding */ ConfigurationError)
+/* harmony export */ });
+/** Something the user must fix (an input, a workflow setting), as opposed to a bug of ours. */
+class ConfigurationError extends Error {
+    name = 'ConfigurationError';
+}
+/** An action or command that a later release implements; it must never pretend to succeed. */
+class NotImplementedError extends Error {
+    name = 'NotImplementedError';
+    constructor(what) {
+        super(`${what} is not implemented yet in ai-scrum-master; nothing was changed.`);
+    }
+}
+/** The message of anything thrown; Node's own errors may come from another realm than our Error. */
+function errorMessage(error) {
+    const message = error?.message;
+    return typeof message === 'string' ? message : String(error);
+}
+/** Text on one line, as a workflow annotation shows it. */
+function oneLine(text) {
+    return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+
+/***/ }),
+
+/***/ 4268:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Po: () => (/* binding */ describeGitHubFailure),
+  FC: () => (/* binding */ isPermanentConnectionFailure)
+});
+
+// UNUSED EXPORTS: ERROR_AUTO_MERGE_DISALLOWED, ERROR_BLOCKER_NOT_ISSUE, ERROR_CLEAN_STATUS, ERROR_CONTENT_CREATION_LIMIT, ERROR_HEAD_MODIFIED, ERROR_MERGE_QUEUE_REQUIRED, ERROR_NOT_ACCESSIBLE, ERROR_NOT_FAST_FORWARD, ERROR_NOT_FOUND, ERROR_NOT_MERGEABLE, ERROR_NO_COMMITS_BETWEEN_PREFIX, ERROR_NO_NEW_BASE_COMMITS, ERROR_PR_EXISTS_PREFIX, ERROR_REFERENCE_EXISTS, ERROR_REFERENCE_MISSING, ERROR_RULE_VIOLATIONS, ERROR_SECONDARY_RATE_LIMIT, ERROR_UNSTABLE_STATUS, ERROR_VALIDATION_FAILED, apiError, isApiError, refusalOf, unreachableOf
+
+// EXTERNAL MODULE: ./build/github/endpoints.js
+var endpoints = __nccwpck_require__(5520);
+;// CONCATENATED MODULE: ./build/github/permissions.js
+/**
+ * The permission each request needs, by REST route (its name in ROUTES) or GraphQL operation: the
+ * one table a refusal is explained from and docs/permissions.md is checked against. REST entries
+ * follow GitHub's "Permissions required for GitHub Apps"; where GitHub accepts either of two
+ * (labels and comments work with `issues` or `pull-requests`), the one our use needs is given.
+ * GraphQL entries follow the objects each operation reads or changes.
+ */
+const PERMISSION_NEEDED = {
+    getRepository: 'metadata: read',
+    getTree: 'contents: read',
+    getRef: 'contents: read',
+    listMatchingRefs: 'contents: read',
+    getGitCommit: 'contents: read',
+    createRef: 'contents: write',
+    updateRef: 'contents: write',
+    deleteRef: 'contents: write',
+    getCollaboratorPermission: 'metadata: read',
+    createIssue: 'issues: write',
+    getIssue: 'issues: read',
+    updateIssue: 'issues: write',
+    listIssues: 'issues: read',
+    listIssueComments: 'issues: read',
+    createIssueComment: 'issues: write',
+    updateIssueComment: 'issues: write',
+    addLabels: 'issues: write',
+    removeLabel: 'issues: write',
+    createLabel: 'issues: write',
+    listBlockedBy: 'issues: read',
+    createPullRequest: 'pull-requests: write',
+    getPullRequest: 'pull-requests: read',
+    updatePullRequest: 'pull-requests: write',
+    listPullRequests: 'pull-requests: read',
+    listPullRequestFiles: 'pull-requests: read',
+    mergePullRequest: 'contents: write',
+    updatePullRequestBranch: 'pull-requests: write',
+    listReviews: 'pull-requests: read',
+    getCombinedStatus: 'statuses: read',
+    listCheckRunsForRef: 'checks: read',
+    createCommitStatus: 'statuses: write',
+    getWorkflowRun: 'actions: read',
+    listWorkflowRuns: 'actions: read',
+    Viewer: 'metadata: read',
+    // Its conflict pull requests; the collaborators in it need push access, and are optional.
+    DispatchOverview: 'pull-requests: read',
+    ConflictPulls: 'pull-requests: read',
+    TrackingCandidates: 'issues: read',
+    LedgerLog: 'issues: read',
+    Label: 'issues: read',
+    IssueDetails: 'issues: read',
+    CollaboratorPermissions: 'metadata: read',
+    // Labels added and removed, comments written: on issues, and on pull requests as issues.
+    Settle: 'issues: write',
+};
+/** The name a GraphQL document gives its operation: Viewer for the viewer query. */
+function operationName(document) {
+    return /\b(?:query|mutation)\s+(\w+)/.exec(document)?.[1];
+}
+/** The permission a request needs: a route name or an operation name; undefined for any other. */
+function permissionNeeded(name) {
+    return Object.hasOwn(PERMISSION_NEEDED, name)
+        ? PERMISSION_NEEDED[name]
+        : undefined;
+}
+
+;// CONCATENATED MODULE: ./build/github/routes.js
+/**
+ * Every REST route the toolkit calls, in Octokit's `METHOD /path` form. Code calls
+ * `rest.request(ROUTES.name, parameters)`; a contract test checks each route against GitHub's
+ * OpenAPI description and fails when a route literal appears anywhere else in src/.
+ */
+const ROUTES = {
+    getRepository: 'GET /repos/{owner}/{repo}',
+    getTree: 'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
+    getRef: 'GET /repos/{owner}/{repo}/git/ref/{ref}',
+    listMatchingRefs: 'GET /repos/{owner}/{repo}/git/matching-refs/{ref}',
+    getGitCommit: 'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
+    createRef: 'POST /repos/{owner}/{repo}/git/refs',
+    updateRef: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+    deleteRef: 'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
+    getCollaboratorPermission: 'GET /repos/{owner}/{repo}/collaborators/{username}/permission',
+    createIssue: 'POST /repos/{owner}/{repo}/issues',
+    getIssue: 'GET /repos/{owner}/{repo}/issues/{issue_number}',
+    updateIssue: 'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
+    listIssues: 'GET /repos/{owner}/{repo}/issues',
+    listIssueComments: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+    createIssueComment: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+    updateIssueComment: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+    addLabels: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
+    removeLabel: 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+    createLabel: 'POST /repos/{owner}/{repo}/labels',
+    listBlockedBy: 'GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by',
+    createPullRequest: 'POST /repos/{owner}/{repo}/pulls',
+    getPullRequest: 'GET /repos/{owner}/{repo}/pulls/{pull_number}',
+    updatePullRequest: 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
+    listPullRequests: 'GET /repos/{owner}/{repo}/pulls',
+    listPullRequestFiles: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
+    mergePullRequest: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+    updatePullRequestBranch: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch',
+    listReviews: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+    getCombinedStatus: 'GET /repos/{owner}/{repo}/commits/{ref}/status',
+    listCheckRunsForRef: 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
+    createCommitStatus: 'POST /repos/{owner}/{repo}/statuses/{sha}',
+    getWorkflowRun: 'GET /repos/{owner}/{repo}/actions/runs/{run_id}',
+    listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
+};
+
+;// CONCATENATED MODULE: ./build/github/api-errors.js
+
+
+
+/**
+ * GitHub's answers that the toolkit treats as outcomes rather than failures, word for word, so
+ * "already exists" is a branch of logic and not a crash. The twin answers with the same texts.
+ */
+const ERROR_REFERENCE_EXISTS = 'Reference already exists';
+const ERROR_NOT_FAST_FORWARD = 'Update is not a fast forward';
+const ERROR_REFERENCE_MISSING = 'Reference does not exist';
+const ERROR_NOT_FOUND = 'Not Found';
+const ERROR_HEAD_MODIFIED = 'Head branch was modified. Review and try the merge again.';
+const ERROR_NOT_MERGEABLE = 'Pull Request is not mergeable';
+const ERROR_MERGE_QUEUE_REQUIRED = 'Changes must be made through the merge queue.';
+const ERROR_RULE_VIOLATIONS = 'Repository rule violations found';
+const ERROR_NOT_ACCESSIBLE = 'Resource not accessible by integration';
+const ERROR_PR_EXISTS_PREFIX = 'A pull request already exists for';
+const ERROR_NO_COMMITS_BETWEEN_PREFIX = 'No commits between';
+const ERROR_NO_NEW_BASE_COMMITS = 'There are no new commits on the base branch.';
+const ERROR_AUTO_MERGE_DISALLOWED = 'Auto merge is not allowed for this repository';
+const ERROR_CLEAN_STATUS = 'Pull request Pull request is in clean status';
+const ERROR_UNSTABLE_STATUS = 'Pull request Pull request is in unstable status';
+const ERROR_BLOCKER_NOT_ISSUE = 'Target issue may only be an issue';
+const ERROR_SECONDARY_RATE_LIMIT = 'You have exceeded a secondary rate limit';
+const ERROR_CONTENT_CREATION_LIMIT = 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.';
+const ERROR_VALIDATION_FAILED = 'Validation Failed';
+/** The status and message of an Octokit request error, or undefined for anything else. */
+function apiError(error) {
+    if (typeof error !== 'object' || error === null)
+        return undefined;
+    const { status, message } = error;
+    if (typeof status !== 'number' || typeof message !== 'string')
+        return undefined;
+    return { status, message };
+}
+/** True when a request failed with this status and its message contains the given text. */
+function isApiError(error, status, text) {
+    const found = apiError(error);
+    return found !== undefined && found.status === status && found.message.includes(text);
+}
+/** The request an Octokit error (REST, GraphQL over HTTP, or GraphQL errors) came from. */
+function failedRequest(error) {
+    const request = error?.request;
+    if (typeof request !== 'object' || request === null)
+        return undefined;
+    const body = request['body'];
+    const query = typeof request['query'] === 'string' ? request['query'] : body?.query;
+    const url = typeof request['url'] === 'string' ? request['url'] : undefined;
+    if (typeof query === 'string') {
+        return { kind: 'graphql', url, operation: operationName(query), document: query };
+    }
+    const method = typeof request['method'] === 'string' ? request['method'] : undefined;
+    if (method === undefined || url === undefined)
+        return undefined;
+    return { kind: 'rest', method, url, route: routeOf(method, url) };
+}
+/** A request as the docs name it: its REST route (not the URL it went to), or GraphQL operation. */
+function describeRequest(request) {
+    if (request.kind === 'graphql') {
+        const type = /\bmutation\b/.test(request.document.split('{')[0] ?? '') ? 'mutation' : 'query';
+        return `the GraphQL ${type} ${request.operation ?? '(unnamed)'}`;
+    }
+    if (request.route)
+        return ROUTES[request.route];
+    return `${request.method} ${new URL(request.url, UNKNOWN_BASE).pathname}`;
+}
+const UNKNOWN_BASE = 'http://github.invalid';
+function routeOf(method, url) {
+    const pathname = new URL(url, UNKNOWN_BASE).pathname;
+    // Whatever the base (api.github.com, GHES's /api/v3, the twin), every route starts at /repos/.
+    const path = pathname.slice(Math.max(0, pathname.indexOf('/repos/')));
+    return Object.keys(ROUTES).find((name) => {
+        const [routeMethod, template] = ROUTES[name].split(' ');
+        const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
+        return routeMethod === method.toUpperCase() && new RegExp(`^${pattern}$`).test(path);
+    });
+}
+const NOT_ACCESSIBLE = /^Resource not accessible by (integration|personal access token)/;
+function refusalOf(error) {
+    const request = failedRequest(error);
+    if (request === undefined)
+        return undefined;
+    const forbidden = graphqlErrors(error).find((e) => e.type === 'FORBIDDEN');
+    if (forbidden) {
+        return {
+            request,
+            kind: NOT_ACCESSIBLE.test(forbidden.message) ? 'permission' : 'access',
+            answer: 'FORBIDDEN',
+            message: forbidden.message,
+            path: forbidden.path?.join('.'),
+        };
+    }
+    const status = apiError(error)?.status;
+    if (status !== 401 && status !== 403)
+        return undefined;
+    const message = answerMessage(error);
+    // A 403 is also how GitHub answers a rate limit; that is no refusal.
+    if (status === 403 && /rate limit/i.test(message))
+        return undefined;
+    const kind = status === 401 ? 'credentials' : NOT_ACCESSIBLE.test(message) ? 'permission' : 'access';
+    return { request, kind, answer: String(status), message, path: undefined };
+}
+function unreachableOf(error) {
+    const request = failedRequest(error);
+    const found = apiError(error);
+    const answered = error.response !== undefined;
+    if (request?.url === undefined || found === undefined || answered)
+        return undefined;
+    // Octokit reports a failed connection as a 500 without an answer; our request timeout as a 504.
+    if (found.status !== 500 && found.status !== 504)
+        return undefined;
+    return { request, url: request.url, reason: connectionFailure(error) ?? found.message };
+}
+/** Why a connection failed, in words, from the cause Node's fetch gives. */
+function connectionFailure(error) {
+    for (let cause = error.cause; cause;) {
+        const { code, message } = cause;
+        if (typeof code === 'string' && CONNECTION_CODES[code])
+            return CONNECTION_CODES[code];
+        if (typeof code === 'string' && /CERT|SSL|TLS/.test(code)) {
+            return `its TLS certificate is not trusted: ${code}`;
+        }
+        if (message === 'bad port')
+            return 'the port is one that fetch refuses to connect to';
+        cause = cause.cause;
+    }
+    return undefined;
+}
+const CONNECTION_CODES = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'no such host',
+    EAI_AGAIN: 'the host name could not be resolved',
+    ETIMEDOUT: 'the connection timed out',
+    UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+    ECONNRESET: 'the connection was reset',
+    EHOSTUNREACH: 'no route to the host',
+    ENETUNREACH: 'the network is unreachable',
+};
+/** Failures a retry cannot mend: the same request would fail the same way at once. */
+function isPermanentConnectionFailure(error) {
+    const reason = connectionFailure(error);
+    return reason !== undefined && (reason.includes('fetch refuses') || reason.includes('TLS'));
+}
+function graphqlErrors(error) {
+    const errors = error?.errors;
+    return Array.isArray(errors) ? errors : [];
+}
+/** GitHub's own message, without the documentation link Octokit appends. */
+function answerMessage(error) {
+    const data = error.response?.data;
+    if (typeof data?.message === 'string')
+        return data.message;
+    return (apiError(error)?.message ?? '').replace(/ - https:\/\/\S+$/, '');
+}
+/**
+ * A failure to talk to GitHub that the user can fix, as one line saying what to change; undefined
+ * for any other error.
+ */
+async function describeGitHubFailure(error, context) {
+    const refusal = refusalOf(error);
+    if (refusal) {
+        const identity = refusal.kind === 'credentials' ? undefined : await context.identify();
+        return describeRefusal(refusal, identity, context);
+    }
+    const unreachable = unreachableOf(error);
+    if (unreachable) {
+        const reason = unreachable.reason.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase());
+        const where = (0,endpoints/* describeEndpoint */.N2)(unreachable.url, context.endpoints, context.env);
+        return `Cannot reach GitHub at ${where} for ${describeRequest(unreachable.request)}: ${reason}.`;
+    }
+    return undefined;
+}
+const GITHUB_TOKEN_LOGIN = 'github-actions[bot]';
+const SEE = 'see docs/permissions.md';
+function describeRefusal(refusal, identity, context) {
+    const what = describeRequest(refusal.request) + (refusal.path ? ` (at ${refusal.path})` : '');
+    const answer = `${refusal.answer} ${refusal.message.replace(/\.$/, '')}`;
+    if (refusal.kind === 'credentials') {
+        const where = refusal.request.url
+            ? ` at ${(0,endpoints/* describeEndpoint */.N2)(refusal.request.url, context.endpoints, context.env)}`
+            : '';
+        return (`GitHub did not accept the token (${answer}) for ${what}${where}: the github-token input ` +
+            'is not a valid token there (mistyped, expired or revoked, or from another GitHub).');
+    }
+    const who = identity === GITHUB_TOKEN_LOGIN
+        ? `GITHUB_TOKEN (${GITHUB_TOKEN_LOGIN})`
+        : identity
+            ? `the token of ${identity}`
+            : 'the token';
+    const refused = `GitHub refused ${what} to ${who}: ${answer}.`;
+    if (refusal.kind === 'access') {
+        const whose = identity ?? "The token's identity";
+        return `${refused} ${whose} needs more access to the repository (${SEE}).`;
+    }
+    const request = refusal.request;
+    const needed = permissionNeeded((request.kind === 'rest' ? request.route : request.operation) ?? '');
+    if (needed === undefined)
+        return `${refused} See docs/permissions.md.`;
+    if (needed.startsWith('metadata')) {
+        return (`${refused} It needs read access to this repository, which GITHUB_TOKEN always has; ` +
+            `another token must be granted this repository (${SEE}).`);
+    }
+    if (identity === GITHUB_TOKEN_LOGIN) {
+        return `${refused} It needs \`${needed}\`: add it under \`permissions:\` in the workflow (${SEE}).`;
+    }
+    if (identity) {
+        return (`${refused} It needs \`${needed}\`: grant it to that token (a workflow's \`permissions:\` ` +
+            `applies only to GITHUB_TOKEN; ${SEE}).`);
+    }
+    return (`${refused} It needs \`${needed}\`: for GITHUB_TOKEN add it under \`permissions:\` in the ` +
+        `workflow; any other token must be granted it (${SEE}).`);
+}
+
+
+/***/ }),
+
+/***/ 2118:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  createGitHubClient: () => (/* binding */ createGitHubClient)
+});
+
+// UNUSED EXPORTS: defaultGraphqlUrl, endpointsFromEnv
+
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
@@ -33954,12 +34903,12 @@ class Context {
         var _a, _b, _c;
         this.payload = {};
         if (process.env.GITHUB_EVENT_PATH) {
-            if ((0,external_fs_namespaceObject.existsSync)(process.env.GITHUB_EVENT_PATH)) {
-                this.payload = JSON.parse((0,external_fs_namespaceObject.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
+            if ((0,external_fs_.existsSync)(process.env.GITHUB_EVENT_PATH)) {
+                this.payload = JSON.parse((0,external_fs_.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
             }
             else {
                 const path = process.env.GITHUB_EVENT_PATH;
-                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_namespaceObject.EOL}`);
+                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_.EOL}`);
             }
         }
         this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -33998,8 +34947,10 @@ class Context {
 //# sourceMappingURL=context.js.map
 // EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(9659);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
-var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -34029,7 +34980,7 @@ function getProxyAgentDispatcher(destinationUrl) {
 }
 function getProxyFetch(destinationUrl) {
     const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
-    const proxyFetch = (url, opts) => utils_awaiter(this, void 0, void 0, function* () {
+    const proxyFetch = (url, opts) => __awaiter(this, void 0, void 0, function* () {
         return (0,undici.fetch)(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
     });
     return proxyFetch;
@@ -34233,7 +35184,7 @@ var DEFAULTS = {
 };
 
 // pkg/dist-src/util/lowercase-keys.js
-function dist_bundle_lowercaseKeys(object) {
+function lowercaseKeys(object) {
   if (!object) {
     return {};
   }
@@ -34285,7 +35236,7 @@ function merge(defaults, route, options) {
   } else {
     options = Object.assign({}, route);
   }
-  options.headers = dist_bundle_lowercaseKeys(options.headers);
+  options.headers = lowercaseKeys(options.headers);
   removeUndefinedProperties(options);
   removeUndefinedProperties(options.headers);
   const mergedOptions = mergeDeep(defaults || {}, options);
@@ -39268,11 +40219,15 @@ throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
 throttling.triggersNotification = triggersNotification;
 
 
+// EXTERNAL MODULE: ./build/github/api-errors.js + 2 modules
+var api_errors = __nccwpck_require__(4268);
 ;// CONCATENATED MODULE: ./build/version.js
 /** The toolkit's version; a test keeps it equal to package.json's. */
 const build_version_VERSION = '0.1.0';
 const USER_AGENT = `ai-scrum-master/${build_version_VERSION}`;
 
+// EXTERNAL MODULE: ./build/github/endpoints.js
+var endpoints = __nccwpck_require__(5520);
 ;// CONCATENATED MODULE: ./build/github/client.js
 
 
@@ -39280,16 +40235,11 @@ const USER_AGENT = `ai-scrum-master/${build_version_VERSION}`;
 
 
 
-const DEFAULT_API_URL = 'https://api.github.com';
-/** Connection settings as a runner provides them; the twin sets the same variables. */
-function endpointsFromEnv(env) {
-    const apiUrl = (env['GITHUB_API_URL'] || DEFAULT_API_URL).replace(/\/+$/, '');
-    return { apiUrl, graphqlUrl: env['GITHUB_GRAPHQL_URL'] || defaultGraphqlUrl(apiUrl) };
-}
-/** api.github.com → /graphql; GitHub Enterprise Server's /api/v3 → /api/graphql. */
-function defaultGraphqlUrl(apiUrl) {
-    return `${apiUrl.replace(/\/+$/, '').replace(/\/api\/v3$/, '/api')}/graphql`;
-}
+
+
+// The endpoints live in endpoints.ts so that an entry point can check them before this module, and
+// @actions/github (which reads GITHUB_API_URL and GITHUB_EVENT_PATH as it loads), is imported.
+
 /**
  * Every request our code sends passes this timeout, innermost, so each attempt gets its own clock
  * and a timeout becomes a retryable error like a 5xx answer. Octokit's hooks share one options
@@ -39305,18 +40255,24 @@ function requestTimeout(timeoutMs) {
                 return await request(options);
             }
             catch (error) {
-                if (!signal.aborted)
+                if (!signal.aborted) {
+                    // Tried again, it would fail the same way at once (a blocked port, an untrusted
+                    // certificate): the retry plugin reads this option from the same options object.
+                    if ((0,api_errors/* isPermanentConnectionFailure */.FC)(error))
+                        options.request = { ...options.request, retries: 0 };
                     throw error;
+                }
+                // As Octokit's own errors do, it carries the request as sent, with its full URL.
                 throw new RequestError(`No answer within ${timeoutMs} ms`, 504, {
-                    request: { ...options, headers: options.headers ?? {}, url: String(options.url) },
+                    request: octokit.request.endpoint.parse(options),
                 });
             }
         });
     };
 }
 function createGitHubClient(options) {
-    const apiUrl = (options.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, '');
-    const graphqlUrl = options.graphqlUrl ?? defaultGraphqlUrl(apiUrl);
+    const apiUrl = (options.apiUrl ?? endpoints/* DEFAULT_API_URL */.rK).replace(/\/+$/, '');
+    const graphqlUrl = options.graphqlUrl ?? (0,endpoints/* defaultGraphqlUrl */.sd)(apiUrl);
     const logger = options.logger;
     const maxWait = options.maxRateLimitWaitSeconds ?? 120;
     const maxRateLimitRetries = options.maxRateLimitRetries ?? 2;
@@ -39361,88 +40317,67 @@ function createGitHubClient(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./build/entrypoints/run-action.js
-
-
-
-function actionsLogger(core) {
-    return {
-        debug: (message) => core.debug(message),
-        info: (message) => core.info(message),
-        warning: (message) => core.warning(message),
-        error: (message) => core.error(message),
-    };
-}
-/** Runs one action with real adapters; any error fails the step with a message naming the action. */
-async function runAction(name, run, core = core_namespaceObject, env = process.env) {
-    const logger = actionsLogger(core);
-    try {
-        await run({
-            input: (input) => core.getInput(input),
-            env,
-            logger,
-            setOutput: (output, value) => core.setOutput(output, value),
-            writeSummary: async (markdown) => {
-                if (env['GITHUB_STEP_SUMMARY'])
-                    await core.summary.addRaw(markdown, true).write();
-            },
-            github: (token) => createGitHubClient({
-                token,
-                ...endpointsFromEnv(env),
-                logger,
-                // Content-creating requests are spaced 1 s apart as GitHub asks; against the local twin
-                // a test may shorten that.
-                ...(env['AI_SCRUM_WRITE_INTERVAL_MS']
-                    ? { writeIntervalMs: Number(env['AI_SCRUM_WRITE_INTERVAL_MS']) }
-                    : {}),
-            }),
-            now: () => new Date(),
-        });
-    }
-    catch (error) {
-        core.setFailed(`${name} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
-    }
-}
-
 
 /***/ }),
 
-/***/ 7284:
-/***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _worker_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(34);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(367);
-
-
-await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .C)('ai-scrum-master/worker', _worker_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runWorker */ .W);
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 9473:
+/***/ 5520:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   EH: () => (/* binding */ NotImplementedError),
-/* harmony export */   gJ: () => (/* binding */ errorMessage),
-/* harmony export */   j1: () => (/* binding */ ConfigurationError)
+/* harmony export */   N2: () => (/* binding */ describeEndpoint),
+/* harmony export */   k3: () => (/* binding */ endpointsFromEnv),
+/* harmony export */   rK: () => (/* binding */ DEFAULT_API_URL),
+/* harmony export */   sd: () => (/* binding */ defaultGraphqlUrl)
 /* harmony export */ });
-/** Something the user must fix (an input, a workflow setting), as opposed to a bug of ours. */
-class ConfigurationError extends Error {
-    name = 'ConfigurationError';
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9473);
+
+const DEFAULT_API_URL = 'https://api.github.com';
+/**
+ * Connection settings as a runner provides them; the twin sets the same variables. A value that is
+ * not an http(s) URL fails here, naming its variable, before any request is tried.
+ */
+function endpointsFromEnv(env) {
+    const apiUrl = checkedUrl('GITHUB_API_URL', env['GITHUB_API_URL'] || DEFAULT_API_URL).replace(/\/+$/, '');
+    const graphql = env['GITHUB_GRAPHQL_URL'];
+    return {
+        apiUrl,
+        graphqlUrl: graphql ? checkedUrl('GITHUB_GRAPHQL_URL', graphql) : defaultGraphqlUrl(apiUrl),
+    };
 }
-/** An action or command that a later release implements; it must never pretend to succeed. */
-class NotImplementedError extends Error {
-    name = 'NotImplementedError';
-    constructor(what) {
-        super(`${what} is not implemented yet in ai-scrum-master; nothing was changed.`);
+/** api.github.com → /graphql; GitHub Enterprise Server's /api/v3 → /api/graphql. */
+function defaultGraphqlUrl(apiUrl) {
+    return `${apiUrl.replace(/\/+$/, '').replace(/\/api\/v3$/, '/api')}/graphql`;
+}
+/**
+ * Where a request went, named the way the user set it: `GITHUB_API_URL http://…`, or for a URL
+ * nobody set, where it came from.
+ */
+function describeEndpoint(url, endpoints, env) {
+    if (url.startsWith(endpoints.graphqlUrl)) {
+        return env['GITHUB_GRAPHQL_URL']
+            ? `GITHUB_GRAPHQL_URL ${endpoints.graphqlUrl}`
+            : `${endpoints.graphqlUrl} (the GraphQL URL derived from ${describeApiUrl(endpoints, env)})`;
     }
+    return describeApiUrl(endpoints, env);
 }
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
+function describeApiUrl(endpoints, env) {
+    return env['GITHUB_API_URL']
+        ? `GITHUB_API_URL ${endpoints.apiUrl}`
+        : `${endpoints.apiUrl} (GITHUB_API_URL is not set)`;
+}
+function checkedUrl(variable, value) {
+    const expected = 'expected an http(s) URL such as https://api.github.com';
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${variable} is ${JSON.stringify(value)}, not a URL; ${expected}.`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${variable} is ${JSON.stringify(value)}, not an http(s) URL; ${expected}.`);
+    }
+    return value;
 }
 
 
@@ -39454,7 +40389,7 @@ function errorMessage(error) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  W: () => (/* binding */ runWorker)
+  runWorker: () => (/* binding */ runWorker)
 });
 
 // EXTERNAL MODULE: ./build/errors.js
@@ -39487,6 +40422,7 @@ const DISPATCH_INPUTS = {
     'priority-order': 'priority:critical,priority:high,priority:medium,priority:low',
     'complexity-order': 'complexity:xs,complexity:small,complexity:medium,complexity:large,complexity:xl',
     'fallback-footprint': '**',
+    'protected-paths': '.github/**',
     ...LABEL_DEFAULTS,
 };
 const DISPATCH_OUTPUTS = ['matrix', 'count', 'has-work', 'tracking-issue'];
@@ -39608,6 +40544,30 @@ class Inputs {
             .map((item) => item.trim())
             .filter((item) => item !== '');
     }
+    /**
+     * Label names in order, separated by commas or new lines. An empty entry (`a,,b`) is refused
+     * rather than dropped: it is more likely a slip than a meaning.
+     */
+    labelList(name) {
+        const value = this.raw(name);
+        const items = entries(value);
+        if (items.some((item) => item === '' || item.length > 50)) {
+            throw invalid(name, value, 'label names of up to 50 characters separated by commas or new lines, none of them empty');
+        }
+        return items;
+    }
+    /** GitHub logins (`alice`, `my-app[bot]`) separated by commas or new lines. */
+    logins(name) {
+        const value = this.raw(name);
+        const wrong = entries(value).find((item) => !GITHUB_LOGIN.test(item));
+        if (wrong === '') {
+            throw invalid(name, value, 'GitHub logins separated by commas or new lines, none of them empty');
+        }
+        if (wrong !== undefined) {
+            throw invalid(name, value, `GitHub logins separated by commas or new lines; ${JSON.stringify(wrong)} is not one`);
+        }
+        return entries(value);
+    }
     /** Issue or pull request numbers such as `12, #14 15`. */
     issueNumbers(name) {
         const value = this.raw(name);
@@ -39635,6 +40595,12 @@ class Inputs {
         }
         return value;
     }
+}
+/** A GitHub login: a user's, or an app's bot as REST names it (`my-app[bot]`). */
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+/** The entries of a list input; a comma followed by a line break is one separator. */
+function entries(value) {
+    return value === '' ? [] : value.split(/\s*,\s*|\s*\n\s*/);
 }
 function invalid(name, value, expected) {
     const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
@@ -39673,7 +40639,7 @@ function parseWorkerSettings(source) {
         testCommand: inputs.string('test-command'),
         coverageReport: inputs.string('coverage-report'),
         protectedPaths: inputs.list('protected-paths'),
-        ledgerWriters: inputs.list('ledger-writers'),
+        ledgerWriters: inputs.logins('ledger-writers'),
         labels: readLabelNames(inputs),
     };
 }
