@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { RepositoryTree } from '../build/backlog/footprint.js';
 import { planDispatch } from '../build/backlog/plan.js';
 import { runDispatch } from '../build/dispatch/run.js';
+import { gitHubDispatchPorts } from '../build/github/dispatch-ports.js';
 import { createGitHubClient } from '../build/github/client.js';
 import { encodeEntries } from '../build/ledger/codec.js';
 import { foldLedger } from '../build/ledger/fold.js';
@@ -22,22 +23,25 @@ async function measureDispatch(issues, activeClaims) {
   try {
     twin.resetStats();
     const t0 = performance.now();
-    await runDispatch({
-      input: (name) =>
-        ({ 'github-token': 'ghs_bot', 'max-workers': String(activeClaims + 10) })[name] ?? '',
-      env: { ...twin.env('ghs_bot'), GITHUB_RUN_ID: '900' },
-      logger,
-      setOutput: (name, value) => (outputs[name] = value),
-      writeSummary: async () => {},
-      github: (token) =>
-        createGitHubClient({
-          token,
-          apiUrl: twin.urls.api,
-          graphqlUrl: twin.urls.graphql,
-          writeIntervalMs: 0,
-        }),
-      now: () => new Date(),
-    });
+    await runDispatch(
+      {
+        input: (name) =>
+          ({ 'github-token': 'ghs_bot', 'max-workers': String(activeClaims + 10) })[name] ?? '',
+        env: { ...twin.env('ghs_bot'), GITHUB_RUN_ID: '900' },
+        logger,
+        setOutput: (name, value) => (outputs[name] = value),
+        writeSummary: async () => {},
+        github: (token) =>
+          createGitHubClient({
+            token,
+            apiUrl: twin.urls.api,
+            graphqlUrl: twin.urls.graphql,
+            writeIntervalMs: 0,
+          }),
+        now: () => new Date(),
+      },
+      gitHubDispatchPorts,
+    );
     const elapsed = performance.now() - t0;
     const stats = twin.stats();
     return {

@@ -1,12 +1,14 @@
 import type { ActionDeps, ActionRun } from './action-deps.js';
 import { COMMANDS, type Command } from './action-io.js';
 import { runDispatch } from './dispatch/run.js';
+import { gitHubDispatchPorts } from './github/dispatch-ports.js';
 import { runMergeGate } from './merge-gate/run.js';
 import { Inputs } from './settings/inputs.js';
 import { runWorker } from './worker/run.js';
 
 export const ACTION_RUNS: Readonly<Record<Command, ActionRun>> = {
-  dispatch: runDispatch,
+  // The root action is an entry point too: it hands each use case its GitHub adapters.
+  dispatch: (deps) => runDispatch(deps, gitHubDispatchPorts),
   worker: runWorker,
   'merge-gate': runMergeGate,
 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runDispatch } from '../src/dispatch/run.js';
+import { ACTION_RUNS } from '../src/router.js';
 import { runAction } from '../src/entrypoints/run-action.js';
 import { runMergeGate } from '../src/merge-gate/run.js';
 import { runCommand } from '../src/router.js';
@@ -29,7 +29,7 @@ describe('runAction', () => {
 
   it('reports an invalid input before anything else', async () => {
     const { core, failures } = recordingCore({ 'github-token': 't', 'max-workers': 'many' });
-    await runAction('ai-scrum-master/dispatch', runDispatch, core, {});
+    await runAction('ai-scrum-master/dispatch', ACTION_RUNS.dispatch, core, {});
     expect(failures).toEqual([
       `ai-scrum-master/dispatch failed: Invalid input 'max-workers': "many". Expected a whole number from 1 to 256.`,
     ]);
@@ -172,7 +172,7 @@ describe('the runner’s environment', () => {
       ];
       for (const inputs of invalid) {
         const { core, failures } = recordingCore({ 'github-token': 't', ...inputs });
-        await runAction('ai-scrum-master/dispatch', runDispatch, core, {
+        await runAction('ai-scrum-master/dispatch', ACTION_RUNS.dispatch, core, {
           GITHUB_API_URL: stub.url,
           GITHUB_REPOSITORY: 'acme/shop',
         });

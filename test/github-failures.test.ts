@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
 import type { ActionRun } from '../src/action-deps.js';
-import { runDispatch } from '../src/dispatch/run.js';
+import { ACTION_RUNS } from '../src/router.js';
 import { runAction } from '../src/entrypoints/run-action.js';
 import { describeGitHubFailure, refusalOf, unreachableOf } from '../src/github/api-errors.js';
 import { createGitHubClient, type GitHubClient } from '../src/github/client.js';
@@ -356,7 +356,12 @@ describe('refusals from the twin', () => {
   it('a token GitHub does not know stops dispatch at its first request', async () => {
     twin = await startTwin(eligibleShop());
     const { core, failures } = recordingCore({ 'github-token': 'ghs_unknown' });
-    await runAction('ai-scrum-master/dispatch', runDispatch, core, twin.env('ghs_unknown'));
+    await runAction(
+      'ai-scrum-master/dispatch',
+      ACTION_RUNS.dispatch,
+      core,
+      twin.env('ghs_unknown'),
+    );
     expect(failures).toEqual([
       `ai-scrum-master/dispatch failed: GitHub did not accept the token (401 Bad credentials) for the GraphQL query Viewer at GITHUB_GRAPHQL_URL ${twin.urls.graphql}: the github-token input is not a valid token there (mistyped, expired or revoked, or from another GitHub).`,
     ]);
@@ -365,7 +370,7 @@ describe('refusals from the twin', () => {
   it('a reader’s token cannot list collaborators, and dispatch says so', async () => {
     twin = await startTwin(eligibleShop());
     const { core, failures } = recordingCore({ 'github-token': 'ghp_mallory' });
-    await runAction('ai-scrum-master/dispatch', runDispatch, core, {
+    await runAction('ai-scrum-master/dispatch', ACTION_RUNS.dispatch, core, {
       ...twin.env('ghp_mallory'),
       AI_SCRUM_WRITE_INTERVAL_MS: '0',
     });

@@ -32,7 +32,7 @@ function blockFor(sources: string[]): Record<string, string> {
 describe('docs/permissions.md', () => {
   it('lists the adapters dispatch really builds', () => {
     const built = [
-      ...read('src/dispatch/run.ts').matchAll(/from '\.\.\/github\/(\w+-adapter)\.js'/g),
+      ...read('src/github/dispatch-ports.ts').matchAll(/from '\.\/(\w+-adapter)\.js'/g),
     ];
     expect(built.map((m) => `src/github/${m[1]}.ts`)).toEqual(DISPATCH_ADAPTERS);
   });

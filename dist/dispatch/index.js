@@ -33455,7 +33455,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 3896:
+/***/ 9576:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33468,664 +33468,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./build/errors.js
 var errors = __nccwpck_require__(9473);
-// EXTERNAL MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
-var dist_bundle = __nccwpck_require__(9964);
-// EXTERNAL MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
-var dist_src = __nccwpck_require__(1015);
-;// CONCATENATED MODULE: ./build/ledger/identity.js
-/** `alice`, `my-app[bot]`: how people write logins in inputs and REST answers, as an identity. */
-function identity_identityOf(login) {
-    const bot = /\[bot\]$/i.test(login);
-    return { login: login.replace(/\[bot\]$/i, '').toLowerCase(), bot };
-}
-/** The one key of an identity, for maps and sets. */
-function identityKey(identity) {
-    return `${identity.login.toLowerCase()}:${identity.bot ? 'bot' : 'user'}`;
-}
-function sameIdentity(a, b) {
-    return identityKey(a) === identityKey(b);
-}
-/** The login as REST writes it (`my-app[bot]`), which is also what GitHub's `createdBy` filter takes. */
-function restLogin(identity) {
-    return identity.bot ? `${identity.login}[bot]` : identity.login;
-}
-/** For people: `alice`, `my-app[bot]`, or a deleted account. */
-function showIdentity(identity) {
-    return identity ? restLogin(identity) : 'a deleted account';
-}
-/** The identities whose ledger comments count: the dispatching identity and the ledger's writers. */
-function trustOf(identities) {
-    const keys = new Set(identities.map(identityKey));
-    return (who) => who !== null && keys.has(identityKey(who));
-}
-
-// EXTERNAL MODULE: ./build/github/graphql/dispatch.js
-var dispatch = __nccwpck_require__(4056);
-;// CONCATENATED MODULE: ./build/ledger/port.js
-/** The GitHub reads and writes the ledger needs: dispatch, worker and merge gate share it. */
-/**
- * A write whose outcome is unknown: GitHub answered 5xx, timed out or dropped the connection,
- * and it may have been applied. The caller reads back before trying again.
- */
-class UncertainWrite extends Error {
-    constructor(message, options) {
-        super(message, options);
-        this.name = 'UncertainWrite';
-    }
-}
-
-;// CONCATENATED MODULE: ./build/ledger/tracking.js
-
-/** At the very start of the description, where dispatch writes it. */
-const MARKER = /^<!-- ai-scrum-tracking v1 (\{[^\n]*?\}) -->/;
-function trackingMarker(marker) {
-    return `<!-- ai-scrum-tracking v1 ${JSON.stringify(marker)} -->`;
-}
-function readTrackingMarker(body) {
-    const match = MARKER.exec(body);
-    if (!match)
-        return null;
-    try {
-        const value = JSON.parse(match[1]);
-        const from = value.from ?? null;
-        const supersedes = Array.isArray(value.supersedes)
-            ? value.supersedes.filter((n) => Number.isInteger(n))
-            : [];
-        if (typeof value.nonce === 'string' && (from === null || Number.isInteger(from)))
-            return {
-                nonce: value.nonce,
-                from,
-                ...(value.abandoned === true ? { abandoned: true } : {}),
-                ...(supersedes.length > 0 ? { supersedes } : {}),
-                ...(Number.isInteger(value.seq) && value.seq > 0 ? { seq: value.seq } : {}),
-            };
-    }
-    catch {
-        // A malformed marker is no marker.
-    }
-    return null;
-}
-function describeRepair(repair) {
-    switch (repair.kind) {
-        case 'reopen':
-            return `Tracking issue #${repair.issue} was closed${repair.change ? ` by ${showIdentity(repair.change.by)} at ${repair.change.at}` : ''}; reopened it.`;
-        case 'relabel':
-            return `Tracking issue #${repair.issue} lost its label${repair.change ? ` (removed by ${showIdentity(repair.change.by)} at ${repair.change.at})` : ''}; labelled it again.`;
-        case 'close':
-            return repair.why === 'empty'
-                ? `Tracking issue #${repair.issue} holds no complete ledger; closed it${repair.head ? ` in favour of #${repair.head}` : ''}.`
-                : `Tracking issue #${repair.issue} is continued by #${repair.head}; closed it.`;
-    }
-}
-/** Finds the chain's head among the candidates (all opened by trusted identities). */
-function resolveTracking(candidates, trusted) {
-    const marked = candidates.filter((c) => trusted(c.author) && c.marker !== null);
-    // Only dispatch writes a tracking issue's description: anyone else could rewire the chain, or
-    // mark an issue abandoned or superseded. So every marked issue is checked, before its marker
-    // is believed.
-    const tampering = marked
-        .filter((c) => c.lastEdit && !trusted(c.lastEdit.by))
-        .map((c) => ({ kind: 'body-edited', issue: c.number, ...c.lastEdit }));
-    if (tampering.length > 0)
-        return { kind: 'tampered', tampering };
-    const current = marked.filter((c) => !c.marker.abandoned);
-    // A recovered ledger replaces the issues it names, from the moment it holds entries.
-    const superseded = new Set(current.filter((c) => c.hasEntries).flatMap((c) => c.marker.supersedes ?? []));
-    const members = current
-        .filter((c) => !superseded.has(c.number))
-        .sort((a, b) => a.number - b.number);
-    const repairs = [];
-    const successors = (from) => members.filter((c) => c.marker.from === from);
-    const chain = [];
-    let level = successors(null);
-    while (level.length > 0) {
-        const live = level.filter((c) => c.hasEntries);
-        if (live.length > 1)
-            return {
-                kind: 'tampered',
-                tampering: [{ kind: 'two-heads', issues: [live[0].number, live[1].number] }],
-            };
-        // With no live one yet, the oldest empty first issue is the ledger-to-be.
-        const next = live[0] ?? (chain.length === 0 ? level[0] : undefined);
-        const head = next ?? chain.at(-1);
-        for (const empty of level.filter((c) => c !== next && !c.hasEntries && c.open))
-            repairs.push({ kind: 'close', issue: empty.number, head: head.number, why: 'empty' });
-        if (!next)
-            break;
-        chain.push(next);
-        level = successors(next.number);
-    }
-    // An issue holding entries outside the chain: a second head, or a broken link. Fail closed.
-    const head = chain.at(-1);
-    const inChain = new Set(chain.map((c) => c.number));
-    const stray = members.find((c) => !inChain.has(c.number) && c.hasEntries);
-    if (stray)
-        return {
-            kind: 'tampered',
-            tampering: [
-                stray.marker.from === null && head
-                    ? { kind: 'two-heads', issues: [head.number, stray.number] }
-                    : { kind: 'broken-link', issue: stray.number, from: stray.marker.from ?? 0 },
-            ],
-        };
-    if (!head)
-        return { kind: 'none', repairs };
-    for (const earlier of chain.slice(0, -1).filter((c) => c.open))
-        repairs.push({ kind: 'close', issue: earlier.number, head: head.number, why: 'continued' });
-    if (!head.open)
-        repairs.push({ kind: 'reopen', issue: head.number, change: head.closed });
-    if (!head.labelled)
-        repairs.push({ kind: 'relabel', issue: head.number, change: head.unlabelled });
-    return {
-        kind: 'head',
-        head: head.number,
-        predecessor: chain.at(-2)?.number ?? null,
-        chain: chain.map((c) => c.number),
-        repairs,
-    };
-}
-
-// EXTERNAL MODULE: ./build/github/graphql/ledger.js
-var ledger = __nccwpck_require__(8419);
-// EXTERNAL MODULE: ./build/github/routes.js
-var routes = __nccwpck_require__(5702);
-;// CONCATENATED MODULE: ./build/github/ledger-adapter.js
-
-
-
-
-
-
-/** GraphQL drops an app's `[bot]` and says its type; the identity is the same either way. */
-const actorIdentity = (actor) => actor ? { login: identity_identityOf(actor.login).login, bot: actor.__typename === 'Bot' } : null;
-/** REST keeps an app's `[bot]` suffix and says its type. */
-const userIdentity = (user) => user ? { login: identityOf(user.login).login, bot: user.type === 'Bot' } : null;
-/** One page of a log: its comments, and the deletions GitHub's timeline shows. */
-function logPage(node) {
-    return {
-        comments: node.comments.nodes.map((comment) => ({
-            id: comment.databaseId,
-            author: actorIdentity(comment.author),
-            body: comment.body,
-            createdAt: comment.createdAt,
-            edited: comment.lastEditedAt
-                ? {
-                    by: actorIdentity(comment.editor),
-                    at: comment.lastEditedAt,
-                    // GitHub keeps the edit history; its oldest revision is the body as written.
-                    original: comment.original?.nodes[0]?.diff ?? null,
-                }
-                : null,
-        })),
-        deletions: node.timelineItems.nodes.flatMap((event) => event?.__typename === 'CommentDeletedEvent'
-            ? [
-                {
-                    by: actorIdentity(event.actor),
-                    at: event.createdAt ?? '',
-                    author: actorIdentity(event.deletedCommentAuthor),
-                },
-            ]
-            : []),
-    };
-}
-/** A lost answer (5xx, a timeout, a dropped connection) leaves a write's outcome unknown. */
-function uncertain(error, what) {
-    if (error instanceof dist_src/* RequestError */.G && error.status >= 500)
-        throw new UncertainWrite(`${what}: GitHub answered ${error.status}`, { cause: error });
-    throw error;
-}
-/** Content-creating requests go out once: the retry plugin would repeat a write that happened. */
-const ONCE = { request: { retries: 0 } };
-class GitHubLedgerAdapter {
-    github;
-    repo;
-    constructor(github, repo) {
-        this.github = github;
-        this.repo = repo;
-    }
-    get names() {
-        return { owner: this.repo.owner, name: this.repo.repo };
-    }
-    async viewer() {
-        const data = await this.github.graphql(ledger/* VIEWER_QUERY */.Y3);
-        return identity_identityOf(data.viewer.login);
-    }
-    async candidates(authors, label) {
-        const found = [];
-        for (const author of authors) {
-            let cursor = null;
-            do {
-                const data = await this.github.graphql(ledger/* TRACKING_CANDIDATES_QUERY */.Yl, {
-                    ...this.names,
-                    author: restLogin(author),
-                    after: cursor,
-                    cursor: null,
-                });
-                const issues = data.repository.issues;
-                // The newest open issues came with their log; a log longer than a page is read in full later.
-                const logs = new Map(data.repository.live.nodes
-                    .filter((node) => !node.comments.pageInfo.hasNextPage)
-                    .map((node) => [node.number, logPage(node)]));
-                for (const node of issues.nodes) {
-                    const log = logs.get(node.number);
-                    const candidate = { ...this.candidate(node, label, authors), ...(log ? { log } : {}) };
-                    // GitHub matches `createdBy` by login: keep only issues whose author is this identity.
-                    if (candidate.author?.bot === author.bot)
-                        found.push(candidate);
-                }
-                cursor = issues.pageInfo.hasNextPage ? issues.pageInfo.endCursor : null;
-            } while (cursor);
-        }
-        return found.sort((a, b) => a.number - b.number);
-    }
-    candidate(node, label, trusted) {
-        const events = node.timelineItems.nodes.filter((event) => event !== null);
-        const last = (kind) => {
-            const event = events
-                .filter((e) => e.__typename === kind &&
-                (kind !== 'UnlabeledEvent' || e.label?.name.toLowerCase() === label.toLowerCase()))
-                .at(-1);
-            return event ? { by: actorIdentity(event.actor), at: event.createdAt ?? '' } : null;
-        };
-        return {
-            number: node.number,
-            open: node.state === 'OPEN',
-            labelled: node.labels.nodes.some((l) => l.name.toLowerCase() === label.toLowerCase()),
-            author: actorIdentity(node.author),
-            body: node.body,
-            marker: readTrackingMarker(node.body),
-            lastEdit: node.lastEditedAt
-                ? { by: actorIdentity(node.editor), at: node.lastEditedAt }
-                : null,
-            hasEntries: trusted.some((who) => {
-                const first = actorIdentity(node.comments.nodes[0]?.author);
-                return first !== null && sameIdentity(first, who);
-            }),
-            closed: last('ClosedEvent'),
-            unlabelled: last('UnlabeledEvent'),
-        };
-    }
-    async log(issue) {
-        const log = { comments: [], deletions: [] };
-        let cursor = null;
-        do {
-            const data = await this.github.graphql(ledger/* LEDGER_LOG_QUERY */.qP, { ...this.names, number: issue, cursor });
-            const node = data.repository.issue;
-            if (!node)
-                break;
-            const page = logPage(node);
-            log.comments.push(...page.comments);
-            log.deletions = page.deletions;
-            cursor = node.comments.pageInfo.hasNextPage ? node.comments.pageInfo.endCursor : null;
-        } while (cursor);
-        return log;
-    }
-    async createIssue(title, body, label) {
-        try {
-            const { data } = await this.github.rest.request(routes/* ROUTES */.b.createIssue, {
-                ...this.repo,
-                title,
-                body,
-                labels: [label],
-                ...ONCE,
-            });
-            return data.number;
-        }
-        catch (error) {
-            uncertain(error, 'Opening the tracking issue');
-        }
-    }
-    async findIssue(author, nonce) {
-        const candidates = await this.candidates([author], '');
-        return candidates.find((c) => c.marker?.nonce === nonce)?.number ?? null;
-    }
-    async postComment(issue, body) {
-        try {
-            const { data } = await this.github.rest.request(routes/* ROUTES */.b.createIssueComment, {
-                ...this.repo,
-                issue_number: issue,
-                body,
-                ...ONCE,
-            });
-            return Number(data.id);
-        }
-        catch (error) {
-            uncertain(error, `Appending to the ledger on #${issue}`);
-        }
-    }
-    async findComment(issue, nonce, author) {
-        const { comments } = await this.log(issue);
-        return (comments.find((c) => c.author !== null &&
-            sameIdentity(c.author, author) &&
-            c.body.includes(`"nonce":"${nonce}"`))?.id ?? null);
-    }
-    async reopen(issue) {
-        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, {
-            ...this.repo,
-            issue_number: issue,
-            state: 'open',
-        });
-    }
-    async addLabel(issue, label) {
-        await this.github.rest.request(routes/* ROUTES */.b.addLabels, {
-            ...this.repo,
-            issue_number: issue,
-            labels: [label],
-        });
-    }
-    async updateBody(issue, body) {
-        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, { ...this.repo, issue_number: issue, body });
-    }
-    async close(issue, body) {
-        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, {
-            ...this.repo,
-            issue_number: issue,
-            body,
-            state: 'closed',
-            state_reason: 'completed',
-        });
-    }
-    async role(login) {
-        try {
-            const { data } = await this.github.rest.request(routes/* ROUTES */.b.getCollaboratorPermission, {
-                ...this.repo,
-                username: login,
-            });
-            return data.role_name ?? data.permission;
-        }
-        catch (error) {
-            if (error instanceof dist_src/* RequestError */.G && error.status === 404)
-                return 'none';
-            throw error;
-        }
-    }
-    async evidence() {
-        const refs = await this.github.rest.request(routes/* ROUTES */.b.listMatchingRefs, {
-            ...this.repo,
-            ref: 'heads/ai-feature/issue-',
-        });
-        const pulls = await this.github.rest.paginate(routes/* ROUTES */.b.listPullRequests, {
-            ...this.repo,
-            state: 'open',
-            per_page: 100,
-        });
-        const found = [];
-        for (const ref of refs.data) {
-            const match = /^refs\/heads\/(ai-feature\/issue-(\d+))$/.exec(ref.ref);
-            if (!match)
-                continue;
-            const branch = match[1];
-            const { data: commit } = await this.github.rest.request(routes/* ROUTES */.b.getGitCommit, {
-                ...this.repo,
-                commit_sha: ref.object.sha,
-            });
-            const pull = pulls.find((p) => p.head.ref === branch &&
-                p.head.repo?.full_name === `${this.repo.owner}/${this.repo.repo}`);
-            const trailer = (name) => new RegExp(`^${name}:\\s*(\\S+)\\s*$`, 'mi').exec(commit.message)?.[1] ?? null;
-            const epoch = Number(trailer('AI-Scrum-Epoch'));
-            found.push({
-                issue: Number(match[2]),
-                branch,
-                claim: trailer('AI-Scrum-Claim'),
-                epoch: Number.isInteger(epoch) && epoch > 0 ? epoch : null,
-                pull: pull?.number ?? null,
-            });
-        }
-        return found;
-    }
-}
-
-;// CONCATENATED MODULE: ./build/github/dispatch-adapter.js
-
-
-
-
-
-
-const PERMISSIONS = {
-    ADMIN: 'admin',
-    MAINTAIN: 'maintain',
-    WRITE: 'write',
-    TRIAGE: 'triage',
-    READ: 'read',
-};
-/** At most this many issues or logins go into one aliased GraphQL request. */
-const ALIASES_PER_REQUEST = 50;
-function chunks(items, size) {
-    const out = [];
-    for (let i = 0; i < items.length; i += size)
-        out.push(items.slice(i, i + size));
-    return out;
-}
-class GitHubDispatchAdapter {
-    github;
-    repo;
-    constructor(github, repo) {
-        this.github = github;
-        this.repo = repo;
-    }
-    get names() {
-        return { owner: this.repo.owner, name: this.repo.repo };
-    }
-    async overview(labels) {
-        let data;
-        try {
-            data = await this.github.graphql(dispatch/* DISPATCH_OVERVIEW_QUERY */.SO, { ...this.names, ...labels });
-        }
-        catch (error) {
-            // Listing collaborators needs push access; without it the rest of the answer still holds.
-            const onlyCollaborators = error instanceof dist_bundle/* GraphqlResponseError */.rp &&
-                error.errors?.every((e) => (e.path ?? []).includes('collaborators')) &&
-                error.data?.repository;
-            if (!onlyCollaborators)
-                throw error;
-            data = error.data;
-        }
-        const repository = data.repository;
-        const collaborators = repository.collaborators;
-        return {
-            defaultBranch: repository.defaultBranchRef?.name ?? 'main',
-            conflicts: await this.conflictPulls(repository.conflicts, labels.conflict),
-            inProgressLabelId: repository.label?.id ?? null,
-            failedLabelId: repository.failedLabel?.id ?? null,
-            collaborators: collaborators && collaborators.totalCount <= collaborators.edges.length
-                ? new Map(collaborators.edges.map((edge) => [
-                    edge.node.login.toLowerCase(),
-                    PERMISSIONS[edge.permission] ?? 'read',
-                ]))
-                : null,
-        };
-    }
-    /** Every page of them: a triager labelling many pull requests must not hide the toolkit's. */
-    async conflictPulls(first, label) {
-        const pulls = [...first.nodes];
-        for (let page = first.pageInfo; page.hasNextPage && page.endCursor;) {
-            const data = await this.github.graphql(dispatch/* CONFLICT_PULLS_QUERY */.bo, { ...this.names, conflict: label, cursor: page.endCursor });
-            pulls.push(...data.repository.conflicts.nodes);
-            page = data.repository.conflicts.pageInfo;
-        }
-        return pulls.flatMap((pull) => {
-            const match = /^ai-feature\/issue-(\d+)$/.exec(pull.headRefName);
-            if (!match)
-                return [];
-            const labelled = pull.timelineItems.nodes
-                .filter((e) => e?.label?.name.toLowerCase() === label.toLowerCase())
-                .at(-1);
-            return [
-                {
-                    pull: pull.number,
-                    issue: Number(match[1]),
-                    title: pull.title,
-                    author: actorIdentity(pull.author),
-                    fromFork: pull.isCrossRepository,
-                    labelledBy: actorIdentity(labelled?.actor),
-                },
-            ];
-        });
-    }
-    async backlog(readyLabel) {
-        const issues = await this.github.rest.paginate(routes/* ROUTES */.b.listIssues, {
-            ...this.repo,
-            labels: readyLabel,
-            state: 'open',
-            sort: 'created',
-            direction: 'asc',
-            per_page: 100,
-        });
-        return issues
-            .filter((issue) => !issue.pull_request)
-            .map((issue) => {
-            const dependencies = issue
-                .issue_dependencies_summary;
-            const subIssues = issue
-                .sub_issues_summary;
-            return {
-                number: issue.number,
-                nodeId: issue.node_id,
-                title: issue.title,
-                body: issue.body ?? '',
-                author: issue.user?.login ?? '',
-                createdAt: issue.created_at,
-                labels: issue.labels.map((label) => typeof label === 'string' ? label : (label.name ?? '')),
-                openNativeBlockers: dependencies?.blocked_by ?? 0,
-                openSubIssues: Math.max((subIssues?.total ?? 0) - (subIssues?.completed ?? 0), 0),
-            };
-        });
-    }
-    async tree(branch) {
-        const { data } = await this.github.rest.request(routes/* ROUTES */.b.getTree, {
-            ...this.repo,
-            tree_sha: branch,
-            recursive: '1',
-        });
-        return {
-            paths: data.tree
-                .filter((entry) => entry.type === 'blob' && entry.path)
-                .map((entry) => entry.path),
-            truncated: data.truncated,
-        };
-    }
-    async finishedRuns(since) {
-        const { data } = await this.github.rest.request(routes/* ROUTES */.b.listWorkflowRuns, {
-            ...this.repo,
-            status: 'completed',
-            created: `>=${since}`,
-            per_page: 100,
-        });
-        return new Set(data.workflow_runs.map((run) => Number(run.id)));
-    }
-    async details(issues, references, readyLabel) {
-        const details = new Map();
-        const referenced = new Map();
-        const batches = chunks([
-            ...issues.map((n) => ({ n, kind: 'i' })),
-            ...references.map((n) => ({ n, kind: 'r' })),
-        ], ALIASES_PER_REQUEST);
-        for (const batch of batches) {
-            const wanted = batch.filter((b) => b.kind === 'i').map((b) => b.n);
-            const refs = batch.filter((b) => b.kind === 'r').map((b) => b.n);
-            const data = await this.github.graphql((0,dispatch/* issueDetailsQuery */.CZ)(wanted, refs), this.names);
-            for (const n of wanted) {
-                const node = data.repository[`i${n}`];
-                if (!node)
-                    continue;
-                const events = node.timelineItems.nodes.filter((event) => event !== null);
-                const labelled = events.filter((event) => event.__typename === 'LabeledEvent' &&
-                    event.label?.name.toLowerCase() === readyLabel.toLowerCase());
-                const last = labelled.at(-1);
-                details.set(n, {
-                    readyLabel: last ? { actor: actorIdentity(last.actor), at: last.createdAt ?? '' } : null,
-                    // Every edit counts, not only the last: a writer's later edit does not launder a
-                    // lesser user's earlier one. The history starts with the original text, by its author.
-                    edits: [
-                        ...((node.userContentEdits?.nodes.length ?? 0) > 0
-                            ? node.userContentEdits.nodes.flatMap((edit) => edit
-                                ? [{ actor: actorIdentity(edit.editor), at: edit.editedAt, what: 'body' }]
-                                : [])
-                            : node.lastEditedAt
-                                ? [{ actor: actorIdentity(node.editor), at: node.lastEditedAt, what: 'body' }]
-                                : []),
-                        ...events
-                            .filter((event) => event.__typename === 'RenamedTitleEvent')
-                            .map((event) => ({
-                            actor: actorIdentity(event.actor),
-                            at: event.createdAt ?? '',
-                            what: 'title',
-                        })),
-                    ],
-                    parent: node.parent
-                        ? {
-                            number: node.parent.number,
-                            subIssues: node.parent.subIssues.nodes.map((sub) => ({
-                                number: sub.number,
-                                open: sub.state === 'OPEN',
-                            })),
-                        }
-                        : null,
-                });
-            }
-            for (const n of refs) {
-                const node = data.repository[`r${n}`];
-                const state = node?.issueState ?? node?.pullState;
-                if (state)
-                    referenced.set(n, state === 'OPEN');
-            }
-        }
-        return { details, referenced };
-    }
-    async permissions(identities) {
-        const found = new Map();
-        // Apps are never collaborators: a bot that is not one of the ledger's writers has no say.
-        for (const who of identities.filter((i) => i.bot))
-            found.set(identityKey(who), 'none');
-        const users = identities.filter((i) => !i.bot);
-        for (const batch of chunks(users, ALIASES_PER_REQUEST)) {
-            const data = await this.github.graphql((0,dispatch/* collaboratorPermissionsQuery */.vH)(batch.map((user) => user.login)), this.names);
-            batch.forEach((user, i) => {
-                const edge = data.repository[`c${i}`]?.edges[0];
-                // Someone who is not a collaborator can at most read (a public repository's visitors).
-                found.set(identityKey(user), edge ? (PERMISSIONS[edge.permission] ?? 'read') : 'read');
-            });
-        }
-        return found;
-    }
-    async createLabel(name, color, description) {
-        try {
-            const { data } = await this.github.rest.request(routes/* ROUTES */.b.createLabel, {
-                ...this.repo,
-                name,
-                color,
-                description,
-                // Not repeated blindly: a lost answer or "already exists" is settled by reading the label.
-                request: { retries: 0 },
-            });
-            return data.node_id;
-        }
-        catch (error) {
-            if (!(error instanceof dist_src/* RequestError */.G && (error.status >= 500 || error.status === 422)))
-                throw error;
-            const found = await this.github.graphql(dispatch/* LABEL_QUERY */.Cl, { ...this.names, label: name });
-            if (!found.repository.label)
-                throw error;
-            return found.repository.label.id;
-        }
-    }
-    async settle(changes) {
-        // A whole batch (at most 256 claims, the matrix limit) is settled in one request; the
-        // comments in it are content, so the request is not repeated blindly after a lost answer
-        // (the ledger's `exhausted` entry keeps a second comment from being written later).
-        const variables = {};
-        changes.add.forEach((c, i) => Object.assign(variables, { [`a${i}`]: c.nodeId, [`al${i}`]: c.labelId }));
-        changes.remove.forEach((c, i) => Object.assign(variables, { [`r${i}`]: c.nodeId, [`rl${i}`]: c.labelId }));
-        changes.comment.forEach((c, i) => Object.assign(variables, { [`c${i}`]: c.nodeId, [`cb${i}`]: c.body }));
-        await this.github.graphql((0,dispatch/* settleMutation */.Z8)({
-            add: changes.add.length,
-            remove: changes.remove.length,
-            comment: changes.comment.length,
-        }), { ...variables, request: { retries: 0 } });
-    }
-}
-
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -43794,7 +43136,7 @@ const ledgerEntry = discriminatedUnion('type', [
 ;// CONCATENATED MODULE: ./build/ledger/codec.js
 
 /** `<!-- ai-scrum-ledger v1 {...} -->`: the machine-readable part of a ledger comment. */
-const codec_MARKER = /<!-- ai-scrum-ledger v(\d+) (\{[^\n]*?\}) -->/g;
+const MARKER = /<!-- ai-scrum-ledger v(\d+) (\{[^\n]*?\}) -->/g;
 /** JSON that cannot close or open an HTML comment, whatever its strings hold. */
 function safeJson(value) {
     return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
@@ -43838,7 +43180,7 @@ function brief(entry) {
 function decodeEntries(body) {
     const entries = [];
     let skipped = 0;
-    for (const match of body.matchAll(codec_MARKER)) {
+    for (const match of body.matchAll(MARKER)) {
         if (Number(match[1]) !== LEDGER_VERSION) {
             skipped++;
             continue;
@@ -43862,6 +43204,8 @@ function decodeEntries(body) {
 /** Comment bodies are capped by GitHub at 65,536 characters. */
 const MAX_COMMENT_LENGTH = 65_536;
 
+// EXTERNAL MODULE: ./build/ledger/identity.js
+var ledger_identity = __nccwpck_require__(7732);
 ;// CONCATENATED MODULE: ./build/ledger/chain.js
 
 
@@ -43903,15 +43247,15 @@ function chainedBody(head, nonce, entries) {
 function describeTampering(t) {
     switch (t.kind) {
         case 'edited':
-            return `ledger comment ${t.comment} on #${t.issue} was edited by ${showIdentity(t.by)} at ${t.at}`;
+            return `ledger comment ${t.comment} on #${t.issue} was edited by ${(0,ledger_identity/* showIdentity */.gI)(t.by)} at ${t.at}`;
         case 'deleted':
-            return `a ledger comment by ${showIdentity(t.author)} on #${t.issue} was deleted by ${showIdentity(t.by)} at ${t.at}`;
+            return `a ledger comment by ${(0,ledger_identity/* showIdentity */.gI)(t.author)} on #${t.issue} was deleted by ${(0,ledger_identity/* showIdentity */.gI)(t.by)} at ${t.at}`;
         case 'gap':
             return `ledger comment ${t.comment} on #${t.issue} (${t.at}) is number ${t.found} in the chain where ${t.expected} was due: a comment before it is missing or was changed`;
         case 'out-of-order':
             return `ledger comment ${t.comment} on #${t.issue} (${t.at}) repeats place ${t.seq} of the chain out of order`;
         case 'unchained':
-            return `comment ${t.comment} on #${t.issue} by ${showIdentity(t.author)} (${t.at}) carries ledger entries outside the chain`;
+            return `comment ${t.comment} on #${t.issue} by ${(0,ledger_identity/* showIdentity */.gI)(t.author)} (${t.at}) carries ledger entries outside the chain`;
         case 'two-heads':
             return `#${t.issues[0]} and #${t.issues[1]} both hold a live ledger`;
         case 'truncated':
@@ -43919,7 +43263,7 @@ function describeTampering(t) {
         case 'broken-link':
             return `#${t.issue} claims to continue #${t.from}, but its first comment is not that ledger's snapshot`;
         case 'body-edited':
-            return `the description of tracking issue #${t.issue} was edited by ${showIdentity(t.by)} at ${t.at}`;
+            return `the description of tracking issue #${t.issue} was edited by ${(0,ledger_identity/* showIdentity */.gI)(t.by)} at ${t.at}`;
     }
 }
 /**
@@ -44659,15 +44003,15 @@ function describeSkip(reason) {
         case 'not-reached':
             return 'not checked this run (lookup limit)';
         case 'unauthorised':
-            return `not authorised: ${reason.label} applied by ${showIdentity(reason.by)} (${reason.access})`;
+            return `not authorised: ${reason.label} applied by ${(0,ledger_identity/* showIdentity */.gI)(reason.by)} (${reason.access})`;
         case 'no-label-record':
             return `not authorised: no record of who applied ${reason.label}`;
         case 'edited':
-            return `${reason.what} edited by ${showIdentity(reason.by)} (${reason.access}) after ${reason.label} was applied`;
+            return `${reason.what} edited by ${(0,ledger_identity/* showIdentity */.gI)(reason.by)} (${reason.access}) after ${reason.label} was applied`;
         case 'from-fork':
             return 'from a fork';
         case 'foreign-pull':
-            return `opened by ${showIdentity(reason.author)}, not the toolkit`;
+            return `opened by ${(0,ledger_identity/* showIdentity */.gI)(reason.author)}, not the toolkit`;
         case 'never-claimed':
             return `#${reason.issue} was never claimed`;
     }
@@ -44854,7 +44198,7 @@ class Planning {
             retries: this.retries,
             needs: {
                 details: unique(this.needs.details, String),
-                permissions: unique(this.needs.permissions, identityKey),
+                permissions: unique(this.needs.permissions, ledger_identity/* identityKey */.US),
                 references: unique(this.needs.references, String),
             },
         };
@@ -45178,6 +44522,8 @@ function renderDashboard(input) {
     return lines.join('\n');
 }
 
+// EXTERNAL MODULE: ./build/ledger/port.js
+var port = __nccwpck_require__(8469);
 ;// CONCATENATED MODULE: ./build/ledger/recovery.js
 
 /**
@@ -45221,6 +44567,8 @@ function recoveredState(kept, evidence, time) {
     return state;
 }
 
+// EXTERNAL MODULE: ./build/ledger/tracking.js
+var tracking = __nccwpck_require__(2359);
 ;// CONCATENATED MODULE: ./build/ledger/ledger.js
 
 
@@ -45232,8 +44580,8 @@ function recoveredState(kept, evidence, time) {
 /** Finds the head of the chain, reads and checks its log, and folds it. Reads only. */
 async function openLedger(port, settings) {
     const viewer = await port.viewer();
-    const identities = [viewer, ...settings.writers].filter((who, i, all) => all.findIndex((other) => identityKey(other) === identityKey(who)) === i);
-    const trusted = trustOf(identities);
+    const identities = [viewer, ...settings.writers].filter((who, i, all) => all.findIndex((other) => (0,ledger_identity/* identityKey */.US)(other) === (0,ledger_identity/* identityKey */.US)(who)) === i);
+    const trusted = (0,ledger_identity/* trustOf */.An)(identities);
     let candidates = await port.candidates(identities, settings.label);
     const abandoned = [];
     let repairs = [];
@@ -45253,7 +44601,7 @@ async function openLedger(port, settings) {
         ...fields,
     });
     for (;;) {
-        const decision = resolveTracking(candidates, trusted);
+        const decision = (0,tracking/* resolveTracking */._r)(candidates, trusted);
         if (decision.kind === 'tampered')
             return ledger({ tampering: decision.tampering });
         repairs = [...abandoned, ...decision.repairs];
@@ -45335,7 +44683,7 @@ async function writeOnce(write, readBack, attempts = 3) {
             return await write();
         }
         catch (error) {
-            if (!(error instanceof UncertainWrite))
+            if (!(error instanceof port/* UncertainWrite */.r))
                 throw error;
             const found = await readBack();
             if (found !== null)
@@ -45364,7 +44712,7 @@ async function applyRepairs(port, ledger, settings) {
                         ...marker,
                         abandoned: true,
                     })
-                    : `${stray?.body ?? trackingMarker(marker)}\n\nThe ledger continues in #${repair.head}.`);
+                    : `${stray?.body ?? (0,tracking/* trackingMarker */.MA)(marker)}\n\nThe ledger continues in #${repair.head}.`);
                 break;
             }
         }
@@ -45375,7 +44723,7 @@ async function applyRepairs(port, ledger, settings) {
 }
 /** The description of a tracking issue: its chain marker, then the dashboard. */
 function trackingBody(dashboard, marker) {
-    return `${trackingMarker(marker)}\n${dashboard}`;
+    return `${(0,tracking/* trackingMarker */.MA)(marker)}\n${dashboard}`;
 }
 /** Opens a tracking issue, at most once however its answer is lost. */
 async function openTrackingIssue(port, ledger, settings, dashboard, from, supersedes = []) {
@@ -45390,7 +44738,7 @@ async function appendComments(port, ledger, settings, bodies, dashboard) {
         const head = await openTrackingIssue(port, ledger, settings, dashboard, null);
         // Another run may have opened a first tracking issue at the same time: the lower one is
         // the ledger, and the other is set aside before anything is written to it.
-        const decision = resolveTracking(await port.candidates(ledger.identities, settings.label), ledger.trusted);
+        const decision = (0,tracking/* resolveTracking */._r)(await port.candidates(ledger.identities, settings.label), ledger.trusted);
         if (decision.kind !== 'head' || decision.head !== head.number) {
             await port.close(head.number, trackingBody('Another run opened the ledger at the same time; this issue is not used.', {
                 ...head.marker,
@@ -45581,10 +44929,10 @@ const FAILED_COLOR = 'b60205';
  * One dispatch: open the ledger (or recover it, or stop on tampering), read the repository,
  * expire what no longer holds, plan with lookups, claim, then label and show.
  */
-async function dispatch_dispatch(ports, options, context, now, logger) {
+async function dispatch(ports, options, context, now, logger) {
     const ledgerSettings = {
         label: options.labels.coordination,
-        writers: options.ledgerWriters.map(identity_identityOf),
+        writers: options.ledgerWriters.map(ledger_identity/* identityOf */.cu),
         title: TRACKING_TITLE,
     };
     const ledger = await openLedger(ports.ledger, ledgerSettings);
@@ -45614,7 +44962,7 @@ async function dispatch_dispatch(ports, options, context, now, logger) {
     if (options.dryRun)
         return run.report;
     for (const repair of await applyRepairs(ports.ledger, ledger, ledgerSettings))
-        run.report.warnings.push(describeRepair(repair));
+        run.report.warnings.push((0,tracking/* describeRepair */.D$)(repair));
     await rotateIfLong(run);
     const entries = ledgerEntries(run, plan, claims);
     if (entries.length > 0) {
@@ -45720,9 +45068,9 @@ async function planWithLookups(run, repository) {
     const referenced = new Map();
     const permissions = new Map();
     for (const [login, permission] of overview.collaborators ?? [])
-        permissions.set(identityKey({ login, bot: false }), permission);
+        permissions.set((0,ledger_identity/* identityKey */.US)({ login, bot: false }), permission);
     const permission = (identity) => {
-        const found = permissions.get(identityKey(identity));
+        const found = permissions.get((0,ledger_identity/* identityKey */.US)(identity));
         if (found !== undefined)
             return found;
         // With the complete collaborator list, anyone missing from it is no collaborator.
@@ -45745,7 +45093,7 @@ async function planWithLookups(run, repository) {
         const { needs } = plan;
         const wantedDetails = needs.details.filter((n) => !details.has(n));
         const wantedReferences = needs.references.filter((n) => !referenced.has(n));
-        const wantedPermissions = needs.permissions.filter((who) => !permissions.has(identityKey(who)));
+        const wantedPermissions = needs.permissions.filter((who) => !permissions.has((0,ledger_identity/* identityKey */.US)(who)));
         if (wantedDetails.length + wantedReferences.length + wantedPermissions.length === 0)
             break;
         if (wantedDetails.length + wantedReferences.length > 0) {
@@ -45759,7 +45107,7 @@ async function planWithLookups(run, repository) {
         if (wantedPermissions.length > 0) {
             const found = await port.permissions(wantedPermissions);
             for (const who of wantedPermissions)
-                permissions.set(identityKey(who), found.get(identityKey(who)) ?? 'none');
+                permissions.set((0,ledger_identity/* identityKey */.US)(who), found.get((0,ledger_identity/* identityKey */.US)(who)) ?? 'none');
         }
         plan = planDispatch(input, options);
     }
@@ -46370,8 +45718,6 @@ function matrixOf(report) {
 
 
 
-
-
 /** Owner, name and run of the workflow, as the runner's environment gives them. */
 function runContext(env) {
     const repository = env['GITHUB_REPOSITORY'] ?? '';
@@ -46389,15 +45735,15 @@ function runContext(env) {
         event: env['GITHUB_EVENT_NAME'] ?? '',
     };
 }
-async function runDispatch(deps, ports) {
+/**
+ * The dispatch action: settings from its inputs, ports from the entry point's `connect`, then the
+ * use case, its outputs and its job summary.
+ */
+async function runDispatch(deps, connect) {
     const settings = parseDispatchSettings(deps.input);
     const context = runContext(deps.env);
-    const repo = { owner: context.owner, repo: context.repo };
-    const client = ports ? undefined : deps.github(settings.token);
-    const report = await dispatch_dispatch(ports ?? {
-        github: new GitHubDispatchAdapter(client, repo),
-        ledger: new GitHubLedgerAdapter(client, repo),
-    }, settings, context, deps.now(), deps.logger);
+    const ports = connect(deps.github(settings.token), { owner: context.owner, repo: context.repo });
+    const report = await dispatch(ports, settings, context, deps.now(), deps.logger);
     const matrix = matrixOf(report);
     deps.setOutput('matrix', JSON.stringify(matrix));
     deps.setOutput('count', String(matrix.include.length));
@@ -46436,8 +45782,9 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 // The action's code (and @actions/github with it) loads only once runAction has checked the
 // runner's environment; see run-action.ts.
 await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)('ai-scrum-master/dispatch', async (deps) => {
-    const { runDispatch } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 3896));
-    await runDispatch(deps);
+    const { runDispatch } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9576));
+    const { gitHubDispatchPorts } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2567));
+    await runDispatch(deps, gitHubDispatchPorts);
 });
 
 __webpack_async_result__();
@@ -53750,6 +53097,542 @@ function createGitHubClient(options) {
 
 /***/ }),
 
+/***/ 2567:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  gitHubDispatchPorts: () => (/* binding */ gitHubDispatchPorts)
+});
+
+// EXTERNAL MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
+var dist_bundle = __nccwpck_require__(9964);
+// EXTERNAL MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+var dist_src = __nccwpck_require__(1015);
+// EXTERNAL MODULE: ./build/ledger/identity.js
+var identity = __nccwpck_require__(7732);
+// EXTERNAL MODULE: ./build/github/graphql/dispatch.js
+var dispatch = __nccwpck_require__(4056);
+// EXTERNAL MODULE: ./build/ledger/port.js
+var port = __nccwpck_require__(8469);
+// EXTERNAL MODULE: ./build/ledger/tracking.js
+var tracking = __nccwpck_require__(2359);
+// EXTERNAL MODULE: ./build/github/graphql/ledger.js
+var ledger = __nccwpck_require__(8419);
+// EXTERNAL MODULE: ./build/github/routes.js
+var routes = __nccwpck_require__(5702);
+;// CONCATENATED MODULE: ./build/github/ledger-adapter.js
+
+
+
+
+
+
+/** GraphQL drops an app's `[bot]` and says its type; the identity is the same either way. */
+const actorIdentity = (actor) => actor ? { login: (0,identity/* identityOf */.cu)(actor.login).login, bot: actor.__typename === 'Bot' } : null;
+/** REST keeps an app's `[bot]` suffix and says its type. */
+const userIdentity = (user) => user ? { login: identityOf(user.login).login, bot: user.type === 'Bot' } : null;
+/** One page of a log: its comments, and the deletions GitHub's timeline shows. */
+function logPage(node) {
+    return {
+        comments: node.comments.nodes.map((comment) => ({
+            id: comment.databaseId,
+            author: actorIdentity(comment.author),
+            body: comment.body,
+            createdAt: comment.createdAt,
+            edited: comment.lastEditedAt
+                ? {
+                    by: actorIdentity(comment.editor),
+                    at: comment.lastEditedAt,
+                    // GitHub keeps the edit history; its oldest revision is the body as written.
+                    original: comment.original?.nodes[0]?.diff ?? null,
+                }
+                : null,
+        })),
+        deletions: node.timelineItems.nodes.flatMap((event) => event?.__typename === 'CommentDeletedEvent'
+            ? [
+                {
+                    by: actorIdentity(event.actor),
+                    at: event.createdAt ?? '',
+                    author: actorIdentity(event.deletedCommentAuthor),
+                },
+            ]
+            : []),
+    };
+}
+/** A lost answer (5xx, a timeout, a dropped connection) leaves a write's outcome unknown. */
+function uncertain(error, what) {
+    if (error instanceof dist_src/* RequestError */.G && error.status >= 500)
+        throw new port/* UncertainWrite */.r(`${what}: GitHub answered ${error.status}`, { cause: error });
+    throw error;
+}
+/** Content-creating requests go out once: the retry plugin would repeat a write that happened. */
+const ONCE = { request: { retries: 0 } };
+class GitHubLedgerAdapter {
+    github;
+    repo;
+    constructor(github, repo) {
+        this.github = github;
+        this.repo = repo;
+    }
+    get names() {
+        return { owner: this.repo.owner, name: this.repo.repo };
+    }
+    async viewer() {
+        const data = await this.github.graphql(ledger/* VIEWER_QUERY */.Y3);
+        return (0,identity/* identityOf */.cu)(data.viewer.login);
+    }
+    async candidates(authors, label) {
+        const found = [];
+        for (const author of authors) {
+            let cursor = null;
+            do {
+                const data = await this.github.graphql(ledger/* TRACKING_CANDIDATES_QUERY */.Yl, {
+                    ...this.names,
+                    author: (0,identity/* restLogin */.QN)(author),
+                    after: cursor,
+                    cursor: null,
+                });
+                const issues = data.repository.issues;
+                // The newest open issues came with their log; a log longer than a page is read in full later.
+                const logs = new Map(data.repository.live.nodes
+                    .filter((node) => !node.comments.pageInfo.hasNextPage)
+                    .map((node) => [node.number, logPage(node)]));
+                for (const node of issues.nodes) {
+                    const log = logs.get(node.number);
+                    const candidate = { ...this.candidate(node, label, authors), ...(log ? { log } : {}) };
+                    // GitHub matches `createdBy` by login: keep only issues whose author is this identity.
+                    if (candidate.author?.bot === author.bot)
+                        found.push(candidate);
+                }
+                cursor = issues.pageInfo.hasNextPage ? issues.pageInfo.endCursor : null;
+            } while (cursor);
+        }
+        return found.sort((a, b) => a.number - b.number);
+    }
+    candidate(node, label, trusted) {
+        const events = node.timelineItems.nodes.filter((event) => event !== null);
+        const last = (kind) => {
+            const event = events
+                .filter((e) => e.__typename === kind &&
+                (kind !== 'UnlabeledEvent' || e.label?.name.toLowerCase() === label.toLowerCase()))
+                .at(-1);
+            return event ? { by: actorIdentity(event.actor), at: event.createdAt ?? '' } : null;
+        };
+        return {
+            number: node.number,
+            open: node.state === 'OPEN',
+            labelled: node.labels.nodes.some((l) => l.name.toLowerCase() === label.toLowerCase()),
+            author: actorIdentity(node.author),
+            body: node.body,
+            marker: (0,tracking/* readTrackingMarker */.uv)(node.body),
+            lastEdit: node.lastEditedAt
+                ? { by: actorIdentity(node.editor), at: node.lastEditedAt }
+                : null,
+            hasEntries: trusted.some((who) => {
+                const first = actorIdentity(node.comments.nodes[0]?.author);
+                return first !== null && (0,identity/* sameIdentity */.BU)(first, who);
+            }),
+            closed: last('ClosedEvent'),
+            unlabelled: last('UnlabeledEvent'),
+        };
+    }
+    async log(issue) {
+        const log = { comments: [], deletions: [] };
+        let cursor = null;
+        do {
+            const data = await this.github.graphql(ledger/* LEDGER_LOG_QUERY */.qP, { ...this.names, number: issue, cursor });
+            const node = data.repository.issue;
+            if (!node)
+                break;
+            const page = logPage(node);
+            log.comments.push(...page.comments);
+            log.deletions = page.deletions;
+            cursor = node.comments.pageInfo.hasNextPage ? node.comments.pageInfo.endCursor : null;
+        } while (cursor);
+        return log;
+    }
+    async createIssue(title, body, label) {
+        try {
+            const { data } = await this.github.rest.request(routes/* ROUTES */.b.createIssue, {
+                ...this.repo,
+                title,
+                body,
+                labels: [label],
+                ...ONCE,
+            });
+            return data.number;
+        }
+        catch (error) {
+            uncertain(error, 'Opening the tracking issue');
+        }
+    }
+    async findIssue(author, nonce) {
+        const candidates = await this.candidates([author], '');
+        return candidates.find((c) => c.marker?.nonce === nonce)?.number ?? null;
+    }
+    async postComment(issue, body) {
+        try {
+            const { data } = await this.github.rest.request(routes/* ROUTES */.b.createIssueComment, {
+                ...this.repo,
+                issue_number: issue,
+                body,
+                ...ONCE,
+            });
+            return Number(data.id);
+        }
+        catch (error) {
+            uncertain(error, `Appending to the ledger on #${issue}`);
+        }
+    }
+    async findComment(issue, nonce, author) {
+        const { comments } = await this.log(issue);
+        return (comments.find((c) => c.author !== null &&
+            (0,identity/* sameIdentity */.BU)(c.author, author) &&
+            c.body.includes(`"nonce":"${nonce}"`))?.id ?? null);
+    }
+    async reopen(issue) {
+        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, {
+            ...this.repo,
+            issue_number: issue,
+            state: 'open',
+        });
+    }
+    async addLabel(issue, label) {
+        await this.github.rest.request(routes/* ROUTES */.b.addLabels, {
+            ...this.repo,
+            issue_number: issue,
+            labels: [label],
+        });
+    }
+    async updateBody(issue, body) {
+        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, { ...this.repo, issue_number: issue, body });
+    }
+    async close(issue, body) {
+        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, {
+            ...this.repo,
+            issue_number: issue,
+            body,
+            state: 'closed',
+            state_reason: 'completed',
+        });
+    }
+    async role(login) {
+        try {
+            const { data } = await this.github.rest.request(routes/* ROUTES */.b.getCollaboratorPermission, {
+                ...this.repo,
+                username: login,
+            });
+            return data.role_name ?? data.permission;
+        }
+        catch (error) {
+            if (error instanceof dist_src/* RequestError */.G && error.status === 404)
+                return 'none';
+            throw error;
+        }
+    }
+    async evidence() {
+        const refs = await this.github.rest.request(routes/* ROUTES */.b.listMatchingRefs, {
+            ...this.repo,
+            ref: 'heads/ai-feature/issue-',
+        });
+        const pulls = await this.github.rest.paginate(routes/* ROUTES */.b.listPullRequests, {
+            ...this.repo,
+            state: 'open',
+            per_page: 100,
+        });
+        const found = [];
+        for (const ref of refs.data) {
+            const match = /^refs\/heads\/(ai-feature\/issue-(\d+))$/.exec(ref.ref);
+            if (!match)
+                continue;
+            const branch = match[1];
+            const { data: commit } = await this.github.rest.request(routes/* ROUTES */.b.getGitCommit, {
+                ...this.repo,
+                commit_sha: ref.object.sha,
+            });
+            const pull = pulls.find((p) => p.head.ref === branch &&
+                p.head.repo?.full_name === `${this.repo.owner}/${this.repo.repo}`);
+            const trailer = (name) => new RegExp(`^${name}:\\s*(\\S+)\\s*$`, 'mi').exec(commit.message)?.[1] ?? null;
+            const epoch = Number(trailer('AI-Scrum-Epoch'));
+            found.push({
+                issue: Number(match[2]),
+                branch,
+                claim: trailer('AI-Scrum-Claim'),
+                epoch: Number.isInteger(epoch) && epoch > 0 ? epoch : null,
+                pull: pull?.number ?? null,
+            });
+        }
+        return found;
+    }
+}
+
+;// CONCATENATED MODULE: ./build/github/dispatch-adapter.js
+
+
+
+
+
+
+const PERMISSIONS = {
+    ADMIN: 'admin',
+    MAINTAIN: 'maintain',
+    WRITE: 'write',
+    TRIAGE: 'triage',
+    READ: 'read',
+};
+/** At most this many issues or logins go into one aliased GraphQL request. */
+const ALIASES_PER_REQUEST = 50;
+function chunks(items, size) {
+    const out = [];
+    for (let i = 0; i < items.length; i += size)
+        out.push(items.slice(i, i + size));
+    return out;
+}
+class GitHubDispatchAdapter {
+    github;
+    repo;
+    constructor(github, repo) {
+        this.github = github;
+        this.repo = repo;
+    }
+    get names() {
+        return { owner: this.repo.owner, name: this.repo.repo };
+    }
+    async overview(labels) {
+        let data;
+        try {
+            data = await this.github.graphql(dispatch/* DISPATCH_OVERVIEW_QUERY */.SO, { ...this.names, ...labels });
+        }
+        catch (error) {
+            // Listing collaborators needs push access; without it the rest of the answer still holds.
+            const onlyCollaborators = error instanceof dist_bundle/* GraphqlResponseError */.rp &&
+                error.errors?.every((e) => (e.path ?? []).includes('collaborators')) &&
+                error.data?.repository;
+            if (!onlyCollaborators)
+                throw error;
+            data = error.data;
+        }
+        const repository = data.repository;
+        const collaborators = repository.collaborators;
+        return {
+            defaultBranch: repository.defaultBranchRef?.name ?? 'main',
+            conflicts: await this.conflictPulls(repository.conflicts, labels.conflict),
+            inProgressLabelId: repository.label?.id ?? null,
+            failedLabelId: repository.failedLabel?.id ?? null,
+            collaborators: collaborators && collaborators.totalCount <= collaborators.edges.length
+                ? new Map(collaborators.edges.map((edge) => [
+                    edge.node.login.toLowerCase(),
+                    PERMISSIONS[edge.permission] ?? 'read',
+                ]))
+                : null,
+        };
+    }
+    /** Every page of them: a triager labelling many pull requests must not hide the toolkit's. */
+    async conflictPulls(first, label) {
+        const pulls = [...first.nodes];
+        for (let page = first.pageInfo; page.hasNextPage && page.endCursor;) {
+            const data = await this.github.graphql(dispatch/* CONFLICT_PULLS_QUERY */.bo, { ...this.names, conflict: label, cursor: page.endCursor });
+            pulls.push(...data.repository.conflicts.nodes);
+            page = data.repository.conflicts.pageInfo;
+        }
+        return pulls.flatMap((pull) => {
+            const match = /^ai-feature\/issue-(\d+)$/.exec(pull.headRefName);
+            if (!match)
+                return [];
+            const labelled = pull.timelineItems.nodes
+                .filter((e) => e?.label?.name.toLowerCase() === label.toLowerCase())
+                .at(-1);
+            return [
+                {
+                    pull: pull.number,
+                    issue: Number(match[1]),
+                    title: pull.title,
+                    author: actorIdentity(pull.author),
+                    fromFork: pull.isCrossRepository,
+                    labelledBy: actorIdentity(labelled?.actor),
+                },
+            ];
+        });
+    }
+    async backlog(readyLabel) {
+        const issues = await this.github.rest.paginate(routes/* ROUTES */.b.listIssues, {
+            ...this.repo,
+            labels: readyLabel,
+            state: 'open',
+            sort: 'created',
+            direction: 'asc',
+            per_page: 100,
+        });
+        return issues
+            .filter((issue) => !issue.pull_request)
+            .map((issue) => {
+            const dependencies = issue
+                .issue_dependencies_summary;
+            const subIssues = issue
+                .sub_issues_summary;
+            return {
+                number: issue.number,
+                nodeId: issue.node_id,
+                title: issue.title,
+                body: issue.body ?? '',
+                author: issue.user?.login ?? '',
+                createdAt: issue.created_at,
+                labels: issue.labels.map((label) => typeof label === 'string' ? label : (label.name ?? '')),
+                openNativeBlockers: dependencies?.blocked_by ?? 0,
+                openSubIssues: Math.max((subIssues?.total ?? 0) - (subIssues?.completed ?? 0), 0),
+            };
+        });
+    }
+    async tree(branch) {
+        const { data } = await this.github.rest.request(routes/* ROUTES */.b.getTree, {
+            ...this.repo,
+            tree_sha: branch,
+            recursive: '1',
+        });
+        return {
+            paths: data.tree
+                .filter((entry) => entry.type === 'blob' && entry.path)
+                .map((entry) => entry.path),
+            truncated: data.truncated,
+        };
+    }
+    async finishedRuns(since) {
+        const { data } = await this.github.rest.request(routes/* ROUTES */.b.listWorkflowRuns, {
+            ...this.repo,
+            status: 'completed',
+            created: `>=${since}`,
+            per_page: 100,
+        });
+        return new Set(data.workflow_runs.map((run) => Number(run.id)));
+    }
+    async details(issues, references, readyLabel) {
+        const details = new Map();
+        const referenced = new Map();
+        const batches = chunks([
+            ...issues.map((n) => ({ n, kind: 'i' })),
+            ...references.map((n) => ({ n, kind: 'r' })),
+        ], ALIASES_PER_REQUEST);
+        for (const batch of batches) {
+            const wanted = batch.filter((b) => b.kind === 'i').map((b) => b.n);
+            const refs = batch.filter((b) => b.kind === 'r').map((b) => b.n);
+            const data = await this.github.graphql((0,dispatch/* issueDetailsQuery */.CZ)(wanted, refs), this.names);
+            for (const n of wanted) {
+                const node = data.repository[`i${n}`];
+                if (!node)
+                    continue;
+                const events = node.timelineItems.nodes.filter((event) => event !== null);
+                const labelled = events.filter((event) => event.__typename === 'LabeledEvent' &&
+                    event.label?.name.toLowerCase() === readyLabel.toLowerCase());
+                const last = labelled.at(-1);
+                details.set(n, {
+                    readyLabel: last ? { actor: actorIdentity(last.actor), at: last.createdAt ?? '' } : null,
+                    // Every edit counts, not only the last: a writer's later edit does not launder a
+                    // lesser user's earlier one. The history starts with the original text, by its author.
+                    edits: [
+                        ...((node.userContentEdits?.nodes.length ?? 0) > 0
+                            ? node.userContentEdits.nodes.flatMap((edit) => edit
+                                ? [{ actor: actorIdentity(edit.editor), at: edit.editedAt, what: 'body' }]
+                                : [])
+                            : node.lastEditedAt
+                                ? [{ actor: actorIdentity(node.editor), at: node.lastEditedAt, what: 'body' }]
+                                : []),
+                        ...events
+                            .filter((event) => event.__typename === 'RenamedTitleEvent')
+                            .map((event) => ({
+                            actor: actorIdentity(event.actor),
+                            at: event.createdAt ?? '',
+                            what: 'title',
+                        })),
+                    ],
+                    parent: node.parent
+                        ? {
+                            number: node.parent.number,
+                            subIssues: node.parent.subIssues.nodes.map((sub) => ({
+                                number: sub.number,
+                                open: sub.state === 'OPEN',
+                            })),
+                        }
+                        : null,
+                });
+            }
+            for (const n of refs) {
+                const node = data.repository[`r${n}`];
+                const state = node?.issueState ?? node?.pullState;
+                if (state)
+                    referenced.set(n, state === 'OPEN');
+            }
+        }
+        return { details, referenced };
+    }
+    async permissions(identities) {
+        const found = new Map();
+        // Apps are never collaborators: a bot that is not one of the ledger's writers has no say.
+        for (const who of identities.filter((i) => i.bot))
+            found.set((0,identity/* identityKey */.US)(who), 'none');
+        const users = identities.filter((i) => !i.bot);
+        for (const batch of chunks(users, ALIASES_PER_REQUEST)) {
+            const data = await this.github.graphql((0,dispatch/* collaboratorPermissionsQuery */.vH)(batch.map((user) => user.login)), this.names);
+            batch.forEach((user, i) => {
+                const edge = data.repository[`c${i}`]?.edges[0];
+                // Someone who is not a collaborator can at most read (a public repository's visitors).
+                found.set((0,identity/* identityKey */.US)(user), edge ? (PERMISSIONS[edge.permission] ?? 'read') : 'read');
+            });
+        }
+        return found;
+    }
+    async createLabel(name, color, description) {
+        try {
+            const { data } = await this.github.rest.request(routes/* ROUTES */.b.createLabel, {
+                ...this.repo,
+                name,
+                color,
+                description,
+                // Not repeated blindly: a lost answer or "already exists" is settled by reading the label.
+                request: { retries: 0 },
+            });
+            return data.node_id;
+        }
+        catch (error) {
+            if (!(error instanceof dist_src/* RequestError */.G && (error.status >= 500 || error.status === 422)))
+                throw error;
+            const found = await this.github.graphql(dispatch/* LABEL_QUERY */.Cl, { ...this.names, label: name });
+            if (!found.repository.label)
+                throw error;
+            return found.repository.label.id;
+        }
+    }
+    async settle(changes) {
+        // A whole batch (at most 256 claims, the matrix limit) is settled in one request; the
+        // comments in it are content, so the request is not repeated blindly after a lost answer
+        // (the ledger's `exhausted` entry keeps a second comment from being written later).
+        const variables = {};
+        changes.add.forEach((c, i) => Object.assign(variables, { [`a${i}`]: c.nodeId, [`al${i}`]: c.labelId }));
+        changes.remove.forEach((c, i) => Object.assign(variables, { [`r${i}`]: c.nodeId, [`rl${i}`]: c.labelId }));
+        changes.comment.forEach((c, i) => Object.assign(variables, { [`c${i}`]: c.nodeId, [`cb${i}`]: c.body }));
+        await this.github.graphql((0,dispatch/* settleMutation */.Z8)({
+            add: changes.add.length,
+            remove: changes.remove.length,
+            comment: changes.comment.length,
+        }), { ...variables, request: { retries: 0 } });
+    }
+}
+
+;// CONCATENATED MODULE: ./build/github/dispatch-ports.js
+
+
+/** Dispatch's ports on GitHub: what entry points hand the use case. */
+function gitHubDispatchPorts(client, repo) {
+    return {
+        github: new GitHubDispatchAdapter(client, repo),
+        ledger: new GitHubLedgerAdapter(client, repo),
+    };
+}
+
+
+/***/ }),
+
 /***/ 5520:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -54269,6 +54152,190 @@ const ROUTES = {
     getWorkflowRun: 'GET /repos/{owner}/{repo}/actions/runs/{run_id}',
     listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
 };
+
+
+/***/ }),
+
+/***/ 7732:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   An: () => (/* binding */ trustOf),
+/* harmony export */   BU: () => (/* binding */ sameIdentity),
+/* harmony export */   QN: () => (/* binding */ restLogin),
+/* harmony export */   US: () => (/* binding */ identityKey),
+/* harmony export */   cu: () => (/* binding */ identityOf),
+/* harmony export */   gI: () => (/* binding */ showIdentity)
+/* harmony export */ });
+/** `alice`, `my-app[bot]`: how people write logins in inputs and REST answers, as an identity. */
+function identityOf(login) {
+    const bot = /\[bot\]$/i.test(login);
+    return { login: login.replace(/\[bot\]$/i, '').toLowerCase(), bot };
+}
+/** The one key of an identity, for maps and sets. */
+function identityKey(identity) {
+    return `${identity.login.toLowerCase()}:${identity.bot ? 'bot' : 'user'}`;
+}
+function sameIdentity(a, b) {
+    return identityKey(a) === identityKey(b);
+}
+/** The login as REST writes it (`my-app[bot]`), which is also what GitHub's `createdBy` filter takes. */
+function restLogin(identity) {
+    return identity.bot ? `${identity.login}[bot]` : identity.login;
+}
+/** For people: `alice`, `my-app[bot]`, or a deleted account. */
+function showIdentity(identity) {
+    return identity ? restLogin(identity) : 'a deleted account';
+}
+/** The identities whose ledger comments count: the dispatching identity and the ledger's writers. */
+function trustOf(identities) {
+    const keys = new Set(identities.map(identityKey));
+    return (who) => who !== null && keys.has(identityKey(who));
+}
+
+
+/***/ }),
+
+/***/ 8469:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   r: () => (/* binding */ UncertainWrite)
+/* harmony export */ });
+/** The GitHub reads and writes the ledger needs: dispatch, worker and merge gate share it. */
+/**
+ * A write whose outcome is unknown: GitHub answered 5xx, timed out or dropped the connection,
+ * and it may have been applied. The caller reads back before trying again.
+ */
+class UncertainWrite extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'UncertainWrite';
+    }
+}
+
+
+/***/ }),
+
+/***/ 2359:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   D$: () => (/* binding */ describeRepair),
+/* harmony export */   MA: () => (/* binding */ trackingMarker),
+/* harmony export */   _r: () => (/* binding */ resolveTracking),
+/* harmony export */   uv: () => (/* binding */ readTrackingMarker)
+/* harmony export */ });
+/* harmony import */ var _identity_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7732);
+
+/** At the very start of the description, where dispatch writes it. */
+const MARKER = /^<!-- ai-scrum-tracking v1 (\{[^\n]*?\}) -->/;
+function trackingMarker(marker) {
+    return `<!-- ai-scrum-tracking v1 ${JSON.stringify(marker)} -->`;
+}
+function readTrackingMarker(body) {
+    const match = MARKER.exec(body);
+    if (!match)
+        return null;
+    try {
+        const value = JSON.parse(match[1]);
+        const from = value.from ?? null;
+        const supersedes = Array.isArray(value.supersedes)
+            ? value.supersedes.filter((n) => Number.isInteger(n))
+            : [];
+        if (typeof value.nonce === 'string' && (from === null || Number.isInteger(from)))
+            return {
+                nonce: value.nonce,
+                from,
+                ...(value.abandoned === true ? { abandoned: true } : {}),
+                ...(supersedes.length > 0 ? { supersedes } : {}),
+                ...(Number.isInteger(value.seq) && value.seq > 0 ? { seq: value.seq } : {}),
+            };
+    }
+    catch {
+        // A malformed marker is no marker.
+    }
+    return null;
+}
+function describeRepair(repair) {
+    switch (repair.kind) {
+        case 'reopen':
+            return `Tracking issue #${repair.issue} was closed${repair.change ? ` by ${(0,_identity_js__WEBPACK_IMPORTED_MODULE_0__/* .showIdentity */ .gI)(repair.change.by)} at ${repair.change.at}` : ''}; reopened it.`;
+        case 'relabel':
+            return `Tracking issue #${repair.issue} lost its label${repair.change ? ` (removed by ${(0,_identity_js__WEBPACK_IMPORTED_MODULE_0__/* .showIdentity */ .gI)(repair.change.by)} at ${repair.change.at})` : ''}; labelled it again.`;
+        case 'close':
+            return repair.why === 'empty'
+                ? `Tracking issue #${repair.issue} holds no complete ledger; closed it${repair.head ? ` in favour of #${repair.head}` : ''}.`
+                : `Tracking issue #${repair.issue} is continued by #${repair.head}; closed it.`;
+    }
+}
+/** Finds the chain's head among the candidates (all opened by trusted identities). */
+function resolveTracking(candidates, trusted) {
+    const marked = candidates.filter((c) => trusted(c.author) && c.marker !== null);
+    // Only dispatch writes a tracking issue's description: anyone else could rewire the chain, or
+    // mark an issue abandoned or superseded. So every marked issue is checked, before its marker
+    // is believed.
+    const tampering = marked
+        .filter((c) => c.lastEdit && !trusted(c.lastEdit.by))
+        .map((c) => ({ kind: 'body-edited', issue: c.number, ...c.lastEdit }));
+    if (tampering.length > 0)
+        return { kind: 'tampered', tampering };
+    const current = marked.filter((c) => !c.marker.abandoned);
+    // A recovered ledger replaces the issues it names, from the moment it holds entries.
+    const superseded = new Set(current.filter((c) => c.hasEntries).flatMap((c) => c.marker.supersedes ?? []));
+    const members = current
+        .filter((c) => !superseded.has(c.number))
+        .sort((a, b) => a.number - b.number);
+    const repairs = [];
+    const successors = (from) => members.filter((c) => c.marker.from === from);
+    const chain = [];
+    let level = successors(null);
+    while (level.length > 0) {
+        const live = level.filter((c) => c.hasEntries);
+        if (live.length > 1)
+            return {
+                kind: 'tampered',
+                tampering: [{ kind: 'two-heads', issues: [live[0].number, live[1].number] }],
+            };
+        // With no live one yet, the oldest empty first issue is the ledger-to-be.
+        const next = live[0] ?? (chain.length === 0 ? level[0] : undefined);
+        const head = next ?? chain.at(-1);
+        for (const empty of level.filter((c) => c !== next && !c.hasEntries && c.open))
+            repairs.push({ kind: 'close', issue: empty.number, head: head.number, why: 'empty' });
+        if (!next)
+            break;
+        chain.push(next);
+        level = successors(next.number);
+    }
+    // An issue holding entries outside the chain: a second head, or a broken link. Fail closed.
+    const head = chain.at(-1);
+    const inChain = new Set(chain.map((c) => c.number));
+    const stray = members.find((c) => !inChain.has(c.number) && c.hasEntries);
+    if (stray)
+        return {
+            kind: 'tampered',
+            tampering: [
+                stray.marker.from === null && head
+                    ? { kind: 'two-heads', issues: [head.number, stray.number] }
+                    : { kind: 'broken-link', issue: stray.number, from: stray.marker.from ?? 0 },
+            ],
+        };
+    if (!head)
+        return { kind: 'none', repairs };
+    for (const earlier of chain.slice(0, -1).filter((c) => c.open))
+        repairs.push({ kind: 'close', issue: earlier.number, head: head.number, why: 'continued' });
+    if (!head.open)
+        repairs.push({ kind: 'reopen', issue: head.number, change: head.closed });
+    if (!head.labelled)
+        repairs.push({ kind: 'relabel', issue: head.number, change: head.unlabelled });
+    return {
+        kind: 'head',
+        head: head.number,
+        predecessor: chain.at(-2)?.number ?? null,
+        chain: chain.map((c) => c.number),
+        repairs,
+    };
+}
 
 
 /***/ }),

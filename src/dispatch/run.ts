@@ -1,7 +1,6 @@
 import type { ActionDeps } from '../action-deps.js';
 import { ConfigurationError } from '../errors.js';
-import { GitHubDispatchAdapter } from '../github/dispatch-adapter.js';
-import { GitHubLedgerAdapter } from '../github/ledger-adapter.js';
+import type { GitHubClient } from '../github/client.js';
 import { describeTampering } from '../ledger/chain.js';
 import { dispatch, type DispatchPorts, type RunContext } from './dispatch.js';
 import { parseDispatchSettings } from './settings.js';
@@ -27,21 +26,21 @@ export function runContext(env: ActionDeps['env']): RunContext & { owner: string
   };
 }
 
-export async function runDispatch(deps: ActionDeps, ports?: DispatchPorts): Promise<void> {
+/** Builds dispatch's ports for a client and repository: the entry point's GitHub adapters. */
+export type DispatchConnect = (
+  client: GitHubClient,
+  repo: { owner: string; repo: string },
+) => DispatchPorts;
+
+/**
+ * The dispatch action: settings from its inputs, ports from the entry point's `connect`, then the
+ * use case, its outputs and its job summary.
+ */
+export async function runDispatch(deps: ActionDeps, connect: DispatchConnect): Promise<void> {
   const settings = parseDispatchSettings(deps.input);
   const context = runContext(deps.env);
-  const repo = { owner: context.owner, repo: context.repo };
-  const client = ports ? undefined : deps.github(settings.token);
-  const report = await dispatch(
-    ports ?? {
-      github: new GitHubDispatchAdapter(client!, repo),
-      ledger: new GitHubLedgerAdapter(client!, repo),
-    },
-    settings,
-    context,
-    deps.now(),
-    deps.logger,
-  );
+  const ports = connect(deps.github(settings.token), { owner: context.owner, repo: context.repo });
+  const report = await dispatch(ports, settings, context, deps.now(), deps.logger);
   const matrix = matrixOf(report);
   deps.setOutput('matrix', JSON.stringify(matrix));
   deps.setOutput('count', String(matrix.include.length));

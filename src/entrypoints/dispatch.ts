@@ -4,5 +4,8 @@ import { runAction } from './run-action.js';
 // runner's environment; see run-action.ts.
 await runAction('ai-scrum-master/dispatch', async (deps) => {
   const { runDispatch } = await import(/* webpackMode: "eager" */ '../dispatch/run.js');
-  await runDispatch(deps);
+  const { gitHubDispatchPorts } = await import(
+    /* webpackMode: "eager" */ '../github/dispatch-ports.js'
+  );
+  await runDispatch(deps, gitHubDispatchPorts);
 });

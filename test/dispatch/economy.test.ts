@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { commentsFor } from '../../src/dispatch/dispatch.js';
 import { runDispatch } from '../../src/dispatch/run.js';
+import { gitHubDispatchPorts } from '../../src/github/dispatch-ports.js';
 import { decodeEntries } from '../../src/ledger/codec.js';
 import { backlogScenario, startTwin, type Twin } from '../../src/twin/index.js';
 import { twinDeps } from '../support/dispatch.js';
@@ -16,7 +17,7 @@ afterAll(async () => {
 it('dispatches from 1,000 ai-ready issues and 50 active claims within the API budget', async () => {
   const { deps, outputs } = twinDeps(twin, { 'github-token': 'ghs_bot', 'max-workers': '60' });
   twin.resetStats();
-  await runDispatch(deps);
+  await runDispatch(deps, gitHubDispatchPorts);
   const stats = twin.stats();
   // Counts are deterministic for a given backlog, so they can be asserted exactly as bounds.
   expect(stats.requests).toBeLessThanOrEqual(20);
@@ -46,7 +47,7 @@ it('claims a batch of 256 in one comment, whatever its footprints, with at most 
       'fallback-footprint': 'nothing/**',
     });
     wide.resetStats();
-    await runDispatch(deps);
+    await runDispatch(deps, gitHubDispatchPorts);
     const stats = wide.stats();
     expect(Number(outputs['count'])).toBeGreaterThan(0);
     expect(stats.contentCreating).toBeLessThanOrEqual(4);

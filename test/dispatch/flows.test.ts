@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { runDispatch } from '../../src/dispatch/run.js';
+import { gitHubDispatchPorts } from '../../src/github/dispatch-ports.js';
 import type { LedgerEntry } from '../../src/ledger/entries.js';
 import { startTwin, type FixtureInput, type Twin } from '../../src/twin/index.js';
 import { twinDeps } from '../support/dispatch.js';
@@ -65,7 +66,7 @@ describe('dispatch flows', () => {
     );
     twin = await startTwin(fixture);
     const without = twinDeps(twin, { 'github-token': 'ghs_bot', 'dry-run': 'true' });
-    await runDispatch(without.deps);
+    await runDispatch(without.deps, gitHubDispatchPorts);
     expect(without.summaries[0]).toContain('### Would pick');
     expect(without.summaries[0]).toMatch(/\| #1 Issue 1 \| issue \| `r900a1-[0-9a-f]{8}-1-e1`/);
     const withAlice = twinDeps(twin, {
@@ -73,7 +74,7 @@ describe('dispatch flows', () => {
       'dry-run': 'true',
       'ledger-writers': 'alice',
     });
-    await runDispatch(withAlice.deps);
+    await runDispatch(withAlice.deps, gitHubDispatchPorts);
     expect(withAlice.summaries[0]).toContain('#1 (in progress (claim `x-1-1`, epoch 1))');
   });
 
@@ -87,7 +88,7 @@ describe('dispatch flows', () => {
     });
     twin = await startTwin(fixture);
     const { deps, outputs } = twinDeps(twin, { 'github-token': 'ghs_bot' });
-    await runDispatch(deps);
+    await runDispatch(deps, gitHubDispatchPorts);
     expect(outputs['tracking-issue']).toBe('11');
     expect(JSON.parse(outputs['matrix']!).include.map((e: { issue: number }) => e.issue)).toEqual([
       1, 2, 3,
@@ -123,7 +124,7 @@ describe('dispatch flows', () => {
       labels: ['ai-conflict'],
     });
     const { deps, outputs } = twinDeps(twin, { 'github-token': 'ghs_bot', 'max-workers': '2' });
-    await runDispatch(deps);
+    await runDispatch(deps, gitHubDispatchPorts);
     const matrix = JSON.parse(outputs['matrix']!).include;
     expect(
       matrix.map((e: { issue: number; kind: string; pull?: number }) => [e.issue, e.kind, e.pull]),
@@ -147,7 +148,7 @@ describe('dispatch flows', () => {
     fixture.issues!.push(tracking(comments));
     twin = await startTwin(fixture);
     const { deps, outputs, summaries } = twinDeps(twin, { 'github-token': 'ghs_bot' });
-    await runDispatch(deps);
+    await runDispatch(deps, gitHubDispatchPorts);
     expect(outputs['tracking-issue']).toBe('11');
     expect(twin.state.item(10)).toMatchObject({ state: 'closed' });
     expect(twin.state.item(10).body).toContain('The ledger continues in #11.');
@@ -156,7 +157,7 @@ describe('dispatch flows', () => {
     expect(summaries[0]).toContain('Rotated from #10.');
     // The snapshot carries the claim on #1 forward: the next dispatch still sees it.
     const next = twinDeps(twin, { 'github-token': 'ghs_bot', 'dry-run': 'true' });
-    await runDispatch(next.deps);
+    await runDispatch(next.deps, gitHubDispatchPorts);
     expect(next.summaries[0]).toContain('#1 (in progress (claim `x-1-1`, epoch 1))');
     expect(next.outputs['tracking-issue']).toBe('11');
   });
@@ -170,7 +171,7 @@ describe('dispatch flows', () => {
       'max-workers': '1',
       issues: '3, 99',
     });
-    await runDispatch(deps);
+    await runDispatch(deps, gitHubDispatchPorts);
     expect(JSON.parse(outputs['matrix']!).include.map((e: { issue: number }) => e.issue)).toEqual([
       3,
     ]);
@@ -202,7 +203,7 @@ describe('dispatch flows', () => {
     fixture.issues!.push(tracking([{ author: 'github-actions[bot]', entries: stale, at: at(19) }]));
     twin = await startTwin(fixture);
     const { deps, outputs, summaries } = twinDeps(twin, { 'github-token': 'ghs_bot' });
-    await runDispatch(deps);
+    await runDispatch(deps, gitHubDispatchPorts);
     const matrix = JSON.parse(outputs['matrix']!).include;
     expect(matrix[0]).toMatchObject({
       issue: 1,
@@ -234,7 +235,7 @@ describe('dispatch flows', () => {
       'github-token': 'ghs_bot',
       'daily-budget-usd': '25',
     });
-    await runDispatch(deps);
+    await runDispatch(deps, gitHubDispatchPorts);
     expect(outputs['count']).toBe('0');
     expect(summaries[0]).toContain('| #1 Issue 1 | daily budget reached ($25) |');
   });
@@ -291,7 +292,7 @@ describe('nothing stuck for good', () => {
     twin = await startTwin(fixture);
     // Only #1 fits: #2's expired attempt was its last.
     const { deps, outputs } = twinDeps(twin, { 'github-token': 'ghs_bot', 'max-attempts': '1' });
-    await runDispatch(deps);
+    await runDispatch(deps, gitHubDispatchPorts);
     expect(
       JSON.parse(outputs['matrix']!).include.map((e: { issue: number }) => e.issue),
     ).not.toContain(2);
@@ -318,7 +319,7 @@ describe('nothing stuck for good', () => {
     const run = async () => {
       const { deps, outputs, summaries } = twinDeps(twin!, { 'github-token': 'ghs_bot' });
       twin!.resetStats();
-      await runDispatch(deps);
+      await runDispatch(deps, gitHubDispatchPorts);
       return {
         matrix: JSON.parse(outputs['matrix']!).include as { issue: number; epoch: number }[],
         summary: summaries[0]!,
@@ -382,14 +383,14 @@ it('rotates a tracking issue flooded by others on the run that finds it, with no
   twin = await startTwin(fixture);
   // One worker, busy: nothing to claim, yet the flood is moved out of the way now.
   const first = twinDeps(twin, { 'github-token': 'ghs_bot', 'max-workers': '1' });
-  await runDispatch(first.deps);
+  await runDispatch(first.deps, gitHubDispatchPorts);
   expect(first.outputs['count']).toBe('0');
   expect(first.outputs['tracking-issue']).toBe('11');
   expect(first.summaries[0]).toContain('Rotated from #10.');
   // The next run reads the fresh issue's short log in the request that finds it.
   const second = twinDeps(twin, { 'github-token': 'ghs_bot', 'max-workers': '1' });
   twin.resetStats();
-  await runDispatch(second.deps);
+  await runDispatch(second.deps, gitHubDispatchPorts);
   expect(second.outputs['tracking-issue']).toBe('11');
   expect(second.summaries[0]).toContain('#1 (in progress (claim `held-1`, epoch 1))');
   expect(twin.stats().byRoute['POST /graphql']).toBeLessThanOrEqual(3);

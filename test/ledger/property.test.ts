@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { createGitHubClient, type GitHubClient } from '../../src/github/client.js';
 import { GitHubLedgerAdapter } from '../../src/github/ledger-adapter.js';
 import { runDispatch } from '../../src/dispatch/run.js';
+import { gitHubDispatchPorts } from '../../src/github/dispatch-ports.js';
 import { readLink } from '../../src/ledger/chain.js';
 import { encodeEntries } from '../../src/ledger/codec.js';
 import { effectiveClaims } from '../../src/ledger/fold.js';
@@ -110,7 +111,7 @@ class World {
       const make = deps.github;
       deps.github = (token) => dying(make(token), options.killAfter!);
     }
-    const error = await runDispatch(deps).then(
+    const error = await runDispatch(deps, gitHubDispatchPorts).then(
       () => null,
       (e: unknown) => e,
     );
