@@ -34549,7 +34549,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   FC: () => (/* binding */ isPermanentConnectionFailure)
 });
 
-// UNUSED EXPORTS: ERROR_AUTO_MERGE_DISALLOWED, ERROR_BLOCKER_NOT_ISSUE, ERROR_CLEAN_STATUS, ERROR_CONTENT_CREATION_LIMIT, ERROR_HEAD_MODIFIED, ERROR_MERGE_QUEUE_REQUIRED, ERROR_NOT_ACCESSIBLE, ERROR_NOT_FAST_FORWARD, ERROR_NOT_FOUND, ERROR_NOT_MERGEABLE, ERROR_NO_COMMITS_BETWEEN_PREFIX, ERROR_NO_NEW_BASE_COMMITS, ERROR_PR_EXISTS_PREFIX, ERROR_REFERENCE_EXISTS, ERROR_REFERENCE_MISSING, ERROR_RULE_VIOLATIONS, ERROR_SECONDARY_RATE_LIMIT, ERROR_UNSTABLE_STATUS, ERROR_VALIDATION_FAILED, apiError, isApiError, refusalOf, unreachableOf
+// UNUSED EXPORTS: ERROR_CONTENT_CREATION_LIMIT, ERROR_HEAD_MODIFIED, ERROR_NOT_FAST_FORWARD, ERROR_NOT_MERGEABLE, ERROR_NO_NEW_BASE_COMMITS, ERROR_REFERENCE_EXISTS, ERROR_REFERENCE_MISSING, apiError, isApiError, refusalOf, unreachableOf
 
 // EXTERNAL MODULE: ./build/github/endpoints.js
 var endpoints = __nccwpck_require__(5520);
@@ -34564,36 +34564,16 @@ var endpoints = __nccwpck_require__(5520);
 const PERMISSION_NEEDED = {
     getRepository: 'metadata: read',
     getTree: 'contents: read',
-    getRef: 'contents: read',
     listMatchingRefs: 'contents: read',
     getGitCommit: 'contents: read',
-    createRef: 'contents: write',
-    updateRef: 'contents: write',
-    deleteRef: 'contents: write',
     getCollaboratorPermission: 'metadata: read',
     createIssue: 'issues: write',
-    getIssue: 'issues: read',
     updateIssue: 'issues: write',
     listIssues: 'issues: read',
-    listIssueComments: 'issues: read',
     createIssueComment: 'issues: write',
-    updateIssueComment: 'issues: write',
     addLabels: 'issues: write',
-    removeLabel: 'issues: write',
     createLabel: 'issues: write',
-    listBlockedBy: 'issues: read',
-    createPullRequest: 'pull-requests: write',
-    getPullRequest: 'pull-requests: read',
-    updatePullRequest: 'pull-requests: write',
     listPullRequests: 'pull-requests: read',
-    listPullRequestFiles: 'pull-requests: read',
-    mergePullRequest: 'contents: write',
-    updatePullRequestBranch: 'pull-requests: write',
-    listReviews: 'pull-requests: read',
-    getCombinedStatus: 'statuses: read',
-    listCheckRunsForRef: 'checks: read',
-    createCommitStatus: 'statuses: write',
-    getWorkflowRun: 'actions: read',
     listWorkflowRuns: 'actions: read',
     Viewer: 'metadata: read',
     // Its conflict pull requests; the collaborators in it need push access, and are optional.
@@ -34625,38 +34605,19 @@ function permissionNeeded(name) {
  * OpenAPI description and fails when a route literal appears anywhere else in src/.
  */
 const ROUTES = {
+    // Nothing reads the repository itself: this is the client's probe in its own tests.
     getRepository: 'GET /repos/{owner}/{repo}',
     getTree: 'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
-    getRef: 'GET /repos/{owner}/{repo}/git/ref/{ref}',
     listMatchingRefs: 'GET /repos/{owner}/{repo}/git/matching-refs/{ref}',
     getGitCommit: 'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
-    createRef: 'POST /repos/{owner}/{repo}/git/refs',
-    updateRef: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
-    deleteRef: 'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
     getCollaboratorPermission: 'GET /repos/{owner}/{repo}/collaborators/{username}/permission',
     createIssue: 'POST /repos/{owner}/{repo}/issues',
-    getIssue: 'GET /repos/{owner}/{repo}/issues/{issue_number}',
     updateIssue: 'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
     listIssues: 'GET /repos/{owner}/{repo}/issues',
-    listIssueComments: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
     createIssueComment: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
-    updateIssueComment: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
     addLabels: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
-    removeLabel: 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
     createLabel: 'POST /repos/{owner}/{repo}/labels',
-    listBlockedBy: 'GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by',
-    createPullRequest: 'POST /repos/{owner}/{repo}/pulls',
-    getPullRequest: 'GET /repos/{owner}/{repo}/pulls/{pull_number}',
-    updatePullRequest: 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
     listPullRequests: 'GET /repos/{owner}/{repo}/pulls',
-    listPullRequestFiles: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
-    mergePullRequest: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
-    updatePullRequestBranch: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch',
-    listReviews: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
-    getCombinedStatus: 'GET /repos/{owner}/{repo}/commits/{ref}/status',
-    listCheckRunsForRef: 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
-    createCommitStatus: 'POST /repos/{owner}/{repo}/statuses/{sha}',
-    getWorkflowRun: 'GET /repos/{owner}/{repo}/actions/runs/{run_id}',
     listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
 };
 
@@ -34671,22 +34632,10 @@ const ROUTES = {
 const ERROR_REFERENCE_EXISTS = 'Reference already exists';
 const ERROR_NOT_FAST_FORWARD = 'Update is not a fast forward';
 const ERROR_REFERENCE_MISSING = 'Reference does not exist';
-const ERROR_NOT_FOUND = 'Not Found';
 const ERROR_HEAD_MODIFIED = 'Head branch was modified. Review and try the merge again.';
 const ERROR_NOT_MERGEABLE = 'Pull Request is not mergeable';
-const ERROR_MERGE_QUEUE_REQUIRED = 'Changes must be made through the merge queue.';
-const ERROR_RULE_VIOLATIONS = 'Repository rule violations found';
-const ERROR_NOT_ACCESSIBLE = 'Resource not accessible by integration';
-const ERROR_PR_EXISTS_PREFIX = 'A pull request already exists for';
-const ERROR_NO_COMMITS_BETWEEN_PREFIX = 'No commits between';
 const ERROR_NO_NEW_BASE_COMMITS = 'There are no new commits on the base branch.';
-const ERROR_AUTO_MERGE_DISALLOWED = 'Auto merge is not allowed for this repository';
-const ERROR_CLEAN_STATUS = 'Pull request Pull request is in clean status';
-const ERROR_UNSTABLE_STATUS = 'Pull request Pull request is in unstable status';
-const ERROR_BLOCKER_NOT_ISSUE = 'Target issue may only be an issue';
-const ERROR_SECONDARY_RATE_LIMIT = 'You have exceeded a secondary rate limit';
 const ERROR_CONTENT_CREATION_LIMIT = 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.';
-const ERROR_VALIDATION_FAILED = 'Validation Failed';
 /** The status and message of an Octokit request error, or undefined for anything else. */
 function apiError(error) {
     if (typeof error !== 'object' || error === null)

@@ -235,7 +235,7 @@ describe('the toolkit’s GitHub client against the twin', () => {
     );
     const gh = github(t);
     for (let i = 0; i < 10; i++) {
-      const { data } = await gh.rest.request(ROUTES.getIssue, {
+      const { data } = await gh.rest.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
         owner: 'acme',
         repo: 'shop',
         issue_number: 1,
