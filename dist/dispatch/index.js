@@ -44016,6 +44016,10 @@ function describeSkip(reason) {
             return `#${reason.issue} was never claimed`;
     }
 }
+/** Reasons that mean "not now, but in line": capacity or a lock. Such an issue is in the queue. */
+function isWaiting(reason) {
+    return (reason.kind === 'no-capacity' || reason.kind === 'locked' || reason.kind === 'fallback-busy');
+}
 /** How many issues past the free capacity get their details looked up in one round. */
 const LOOKAHEAD = 10;
 function rank(labels, order) {
@@ -44610,21 +44614,11 @@ async function openLedger(port, settings) {
         const head = candidates.find((c) => c.number === decision.head);
         // Read even when it looks empty: its only comments may have been deleted.
         const { comments, deletions } = head.log ?? (await port.log(head.number));
-        // A rotated issue starts where its first comment, the predecessor's snapshot, says.
-        let start = genesis(head.number);
-        if (decision.predecessor !== null) {
-            const first = comments.find((c) => trusted(c.author) && readLink(c.body));
-            const entry = first ? decodeEntries(first.body).entries[0] : undefined;
-            const link = first ? readLink(first.body) : null;
-            if (!link ||
-                entry?.type !== 'snapshot' ||
-                entry.continues ||
-                entry.from !== decision.predecessor)
-                return ledger({
-                    tampering: [{ kind: 'broken-link', issue: head.number, from: decision.predecessor }],
-                });
-            start = { seq: link.seq - 1, hash: link.prev };
-        }
+        const start = chainStart(head.number, comments, trusted, decision.predecessor);
+        if (!start)
+            return ledger({
+                tampering: [{ kind: 'broken-link', issue: head.number, from: decision.predecessor }],
+            });
         const log = verifyLog(head.number, comments, trusted, start, deletions);
         // Only an otherwise intact chain can be short: a break already stops it before its end.
         if (log.tampering.length === 0 &&
@@ -44665,6 +44659,20 @@ class LostRace extends Error {
         super(message);
         this.name = 'LostRace';
     }
+}
+/**
+ * Where an issue's chain starts: a first issue at its genesis, a rotated one where its first
+ * comment, the predecessor's snapshot, says. Null when that comment is not such a snapshot.
+ */
+function chainStart(issue, comments, trusted, predecessor) {
+    if (predecessor === null)
+        return genesis(issue);
+    const first = comments.find((c) => trusted(c.author) && readLink(c.body));
+    const link = first ? readLink(first.body) : null;
+    const entry = first ? decodeEntries(first.body).entries[0] : undefined;
+    if (!link || entry?.type !== 'snapshot' || entry.continues || entry.from !== predecessor)
+        return null;
+    return { seq: link.seq - 1, hash: link.prev };
 }
 /** The state of a checked log; its counts cover every comment read, not only those that count. */
 function foldLog(log, comments, trusted) {
@@ -44778,15 +44786,12 @@ async function rotateLedger(port, ledger, settings, snapshot, encode, dashboard)
 }
 /** Reads the head's log again, after appending, to learn which appends won their place. */
 async function rereadLedger(port, ledger) {
-    const { comments, deletions } = await port.log(ledger.head.number);
-    let start = genesis(ledger.head.number);
-    if (ledger.predecessor !== null) {
-        const first = comments.find((c) => ledger.trusted(c.author) && readLink(c.body));
-        const link = first ? readLink(first.body) : null;
-        if (link)
-            start = { seq: link.seq - 1, hash: link.prev };
-    }
-    const log = verifyLog(ledger.head.number, comments, ledger.trusted, start, deletions);
+    const issue = ledger.head.number;
+    const { comments, deletions } = await port.log(issue);
+    const start = chainStart(issue, comments, ledger.trusted, ledger.predecessor);
+    if (!start)
+        return { ...ledger, tampering: [{ kind: 'broken-link', issue, from: ledger.predecessor }] };
+    const log = verifyLog(issue, comments, ledger.trusted, start, deletions);
     return {
         ...ledger,
         log,
@@ -45295,7 +45300,7 @@ async function refreshDashboard(run, repository) {
         return;
     // The queue: issues that wait for capacity or for a lock, in queue order.
     const queue = report.skipped
-        .filter((s) => ['no-capacity', 'locked', 'fallback-busy'].includes(s.reason.kind))
+        .filter((s) => isWaiting(s.reason))
         .map((s) => ({ issue: s.issue, title: s.title }));
     const body = trackingBody(renderDashboard({
         state: ledger.state,
@@ -45585,8 +45590,6 @@ const summary_cell = (text) => text
     .slice(0, 100);
 const plural = (count, noun, nouns = `${noun}s`) => `${count} ${count === 1 ? noun : nouns}`;
 const usd = (amount) => `$${amount.toFixed(2)}`;
-/** Reasons that mean "not now, but in line": the queue. */
-const WAITING = new Set(['no-capacity', 'locked', 'fallback-busy']);
 /** One line on why nothing was dispatched, from the reasons given. */
 function nothingBecause(report) {
     const considered = report.skipped.length;
@@ -45618,8 +45621,8 @@ function renderSummary(report, where) {
         return lines.join('\n');
     }
     const inProgress = report.skipped.filter((s) => s.reason.kind === 'in-progress');
-    const waiting = report.skipped.filter((s) => WAITING.has(s.reason.kind));
-    const others = report.skipped.filter((s) => s.reason.kind !== 'in-progress' && !WAITING.has(s.reason.kind));
+    const waiting = report.skipped.filter((s) => isWaiting(s.reason));
+    const others = report.skipped.filter((s) => s.reason.kind !== 'in-progress' && !isWaiting(s.reason));
     const estimated = report.claimed.reduce((sum, c) => sum + c.estimate.usd, 0);
     lines.push(`${report.claimed.length} picked · ${report.activeClaims} in progress · capacity ${report.capacity} · ` +
         `${waiting.length} waiting · ${others.length} not eligible · tracking issue ${report.trackingIssue ? link(report.trackingIssue) : 'none yet'}`, '');

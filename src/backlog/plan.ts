@@ -163,6 +163,13 @@ export function describeSkip(reason: SkipReason): string {
   }
 }
 
+/** Reasons that mean "not now, but in line": capacity or a lock. Such an issue is in the queue. */
+export function isWaiting(reason: SkipReason): boolean {
+  return (
+    reason.kind === 'no-capacity' || reason.kind === 'locked' || reason.kind === 'fallback-busy'
+  );
+}
+
 export interface Skipped {
   issue: number;
   title: string;

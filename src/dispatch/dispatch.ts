@@ -2,6 +2,7 @@ import { coarsen, RepositoryTree } from '../backlog/footprint.js';
 import type { BacklogIssue, IssueDetails, Permission } from '../backlog/issue.js';
 import {
   describeSkip,
+  isWaiting,
   planDispatch,
   type Picked,
   type Plan,
@@ -612,7 +613,7 @@ async function refreshDashboard(run: Run, repository: Repository): Promise<void>
   if (!ledger.head) return;
   // The queue: issues that wait for capacity or for a lock, in queue order.
   const queue = report.skipped
-    .filter((s) => ['no-capacity', 'locked', 'fallback-busy'].includes(s.reason.kind))
+    .filter((s) => isWaiting(s.reason))
     .map((s) => ({ issue: s.issue, title: s.title }));
   const body = trackingBody(
     renderDashboard({

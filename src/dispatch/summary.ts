@@ -1,5 +1,5 @@
 import { describeTampering } from '../ledger/chain.js';
-import { describeSkip, type SkipReason } from '../backlog/plan.js';
+import { describeSkip, isWaiting } from '../backlog/plan.js';
 import { safeInline } from '../markdown.js';
 import type { DispatchReport } from './dispatch.js';
 
@@ -23,9 +23,6 @@ export interface SummaryContext {
   /** GITHUB_SERVER_URL: https://github.com, or a GitHub Enterprise Server. */
   serverUrl: string;
 }
-
-/** Reasons that mean "not now, but in line": the queue. */
-const WAITING = new Set<SkipReason['kind']>(['no-capacity', 'locked', 'fallback-busy']);
 
 /** One line on why nothing was dispatched, from the reasons given. */
 function nothingBecause(report: DispatchReport): string {
@@ -74,9 +71,9 @@ export function renderSummary(report: DispatchReport, where: SummaryContext): st
     return lines.join('\n');
   }
   const inProgress = report.skipped.filter((s) => s.reason.kind === 'in-progress');
-  const waiting = report.skipped.filter((s) => WAITING.has(s.reason.kind));
+  const waiting = report.skipped.filter((s) => isWaiting(s.reason));
   const others = report.skipped.filter(
-    (s) => s.reason.kind !== 'in-progress' && !WAITING.has(s.reason.kind),
+    (s) => s.reason.kind !== 'in-progress' && !isWaiting(s.reason),
   );
   const estimated = report.claimed.reduce((sum, c) => sum + c.estimate.usd, 0);
   lines.push(

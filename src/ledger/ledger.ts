@@ -100,23 +100,11 @@ export async function openLedger(port: LedgerPort, settings: LedgerSettings): Pr
     // Read even when it looks empty: its only comments may have been deleted.
     const { comments, deletions } = head.log ?? (await port.log(head.number));
 
-    // A rotated issue starts where its first comment, the predecessor's snapshot, says.
-    let start = genesis(head.number);
-    if (decision.predecessor !== null) {
-      const first = comments.find((c) => trusted(c.author) && readLink(c.body));
-      const entry = first ? decodeEntries(first.body).entries[0] : undefined;
-      const link = first ? readLink(first.body) : null;
-      if (
-        !link ||
-        entry?.type !== 'snapshot' ||
-        entry.continues ||
-        entry.from !== decision.predecessor
-      )
-        return ledger({
-          tampering: [{ kind: 'broken-link', issue: head.number, from: decision.predecessor }],
-        });
-      start = { seq: link.seq - 1, hash: link.prev };
-    }
+    const start = chainStart(head.number, comments, trusted, decision.predecessor);
+    if (!start)
+      return ledger({
+        tampering: [{ kind: 'broken-link', issue: head.number, from: decision.predecessor! }],
+      });
     const log = verifyLog(head.number, comments, trusted, start, deletions);
     // Only an otherwise intact chain can be short: a break already stops it before its end.
     if (
@@ -162,6 +150,25 @@ export class LostRace extends Error {
     super(message);
     this.name = 'LostRace';
   }
+}
+
+/**
+ * Where an issue's chain starts: a first issue at its genesis, a rotated one where its first
+ * comment, the predecessor's snapshot, says. Null when that comment is not such a snapshot.
+ */
+function chainStart(
+  issue: number,
+  comments: readonly LogComment[],
+  trusted: (who: Identity | null) => boolean,
+  predecessor: number | null,
+): ChainHead | null {
+  if (predecessor === null) return genesis(issue);
+  const first = comments.find((c) => trusted(c.author) && readLink(c.body));
+  const link = first ? readLink(first.body) : null;
+  const entry = first ? decodeEntries(first.body).entries[0] : undefined;
+  if (!link || entry?.type !== 'snapshot' || entry.continues || entry.from !== predecessor)
+    return null;
+  return { seq: link.seq - 1, hash: link.prev };
 }
 
 /** The state of a checked log; its counts cover every comment read, not only those that count. */
@@ -342,14 +349,12 @@ export async function rotateLedger(
 
 /** Reads the head's log again, after appending, to learn which appends won their place. */
 export async function rereadLedger(port: LedgerPort, ledger: Ledger): Promise<Ledger> {
-  const { comments, deletions } = await port.log(ledger.head!.number);
-  let start = genesis(ledger.head!.number);
-  if (ledger.predecessor !== null) {
-    const first = comments.find((c) => ledger.trusted(c.author) && readLink(c.body));
-    const link = first ? readLink(first.body) : null;
-    if (link) start = { seq: link.seq - 1, hash: link.prev };
-  }
-  const log = verifyLog(ledger.head!.number, comments, ledger.trusted, start, deletions);
+  const issue = ledger.head!.number;
+  const { comments, deletions } = await port.log(issue);
+  const start = chainStart(issue, comments, ledger.trusted, ledger.predecessor);
+  if (!start)
+    return { ...ledger, tampering: [{ kind: 'broken-link', issue, from: ledger.predecessor! }] };
+  const log = verifyLog(issue, comments, ledger.trusted, start, deletions);
   return {
     ...ledger,
     log,
