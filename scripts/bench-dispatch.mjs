@@ -26,7 +26,12 @@ async function measureDispatch(issues, activeClaims) {
     await runDispatch(
       {
         input: (name) =>
-          ({ 'github-token': 'ghs_bot', 'max-workers': String(activeClaims + 10) })[name] ?? '',
+          ({
+            'github-token': 'ghs_bot',
+            'max-workers': String(activeClaims + 10),
+            // Attempts in flight hold back their estimates: leave room for the ten new ones.
+            'daily-budget-usd': '1000',
+          })[name] ?? '',
         env: { ...twin.env('ghs_bot'), GITHUB_RUN_ID: '900' },
         logger,
         setOutput: (name, value) => (outputs[name] = value),

@@ -44081,6 +44081,8 @@ class Planning {
         tree.addPlanned(active.flatMap((claim) => claim.files));
         for (const claim of active)
             this.lock(claim.issue, claim.files);
+        // Attempts still running will spend too: the day's budget left holds their estimates back.
+        this.committedUsd = active.reduce((sum, claim) => sum + attemptEstimate(ledger.costs, claim.complexity ?? null).usd, 0);
     }
     record(issue) {
         return this.input.ledger.issues.get(issue);
@@ -44740,22 +44742,31 @@ async function openTrackingIssue(port, ledger, settings, dashboard, from, supers
     const number = await writeOnce(() => port.createIssue(settings.title, body, settings.label), () => port.findIssue(ledger.viewer, marker.nonce));
     return { number, body, marker };
 }
+/**
+ * Another run may have opened a tracking issue continuing the same one (or a first one) at the
+ * same moment. Before anything is written to ours: if a rival holds entries already, or has the
+ * lower number, ours is set aside (closed, marked abandoned) and this run claims nothing.
+ */
+async function settleRace(port, ledger, settings, mine) {
+    const rival = (await port.candidates(ledger.identities, settings.label)).find((c) => c.number !== mine.number &&
+        ledger.trusted(c.author) &&
+        c.marker !== null &&
+        !c.marker.abandoned &&
+        c.marker.from === mine.marker.from &&
+        (c.hasEntries || c.number < mine.number));
+    if (!rival)
+        return;
+    await port.close(mine.number, trackingBody(`Another run opened #${rival.number} at the same time; this issue is not used.`, {
+        ...mine.marker,
+        abandoned: true,
+    }));
+    throw new LostRace(`another run opened the ledger in #${rival.number} at the same time`);
+}
 /** Appends comments to the chain, each once, and returns their ids. */
 async function appendComments(port, ledger, settings, bodies, dashboard) {
     if (!ledger.head) {
         const head = await openTrackingIssue(port, ledger, settings, dashboard, null);
-        // Another run may have opened a first tracking issue at the same time: the lower one is
-        // the ledger, and the other is set aside before anything is written to it.
-        const decision = (0,tracking/* resolveTracking */._r)(await port.candidates(ledger.identities, settings.label), ledger.trusted);
-        if (decision.kind !== 'head' || decision.head !== head.number) {
-            await port.close(head.number, trackingBody('Another run opened the ledger at the same time; this issue is not used.', {
-                ...head.marker,
-                abandoned: true,
-            }));
-            throw new LostRace(decision.kind === 'head'
-                ? `another run opened the ledger in #${decision.head} at the same time`
-                : 'another run opened a ledger at the same time');
-        }
+        await settleRace(port, ledger, settings, head);
         ledger.head = head;
         ledger.chain = genesis(head.number);
     }
@@ -44777,7 +44788,9 @@ async function appendComments(port, ledger, settings, bodies, dashboard) {
  */
 async function rotateLedger(port, ledger, settings, snapshot, encode, dashboard) {
     const previous = ledger.head;
-    ledger.head = await openTrackingIssue(port, ledger, settings, dashboard(previous.number), previous.number);
+    const next = await openTrackingIssue(port, ledger, settings, dashboard(previous.number), previous.number);
+    await settleRace(port, ledger, settings, next);
+    ledger.head = next;
     ledger.predecessor = previous.number;
     ledger.commentCount = 0;
     await appendComments(port, ledger, settings, encode(snapshot), '');
@@ -44968,7 +44981,14 @@ async function dispatch(ports, options, context, now, logger) {
         return run.report;
     for (const repair of await applyRepairs(ports.ledger, ledger, ledgerSettings))
         run.report.warnings.push((0,tracking/* describeRepair */.D$)(repair));
-    await rotateIfLong(run);
+    try {
+        await rotateIfLong(run);
+    }
+    catch (error) {
+        if (!(error instanceof LostRace))
+            throw error;
+        return lostRace(run, error);
+    }
     const entries = ledgerEntries(run, plan, claims);
     if (entries.length > 0) {
         const appended = await append(run, entries);
@@ -45199,11 +45219,17 @@ async function append(run, entries) {
     catch (error) {
         if (!(error instanceof LostRace))
             throw error;
-        report.lost = report.claimed;
-        report.claimed = [];
-        report.warnings.push(`Claimed nothing: ${error.message}.`);
+        lostRace(run, error);
         return undefined;
     }
+}
+/** Another run opened the ledger's next tracking issue first: this one claims nothing. */
+function lostRace(run, error) {
+    const { report } = run;
+    report.lost = report.claimed;
+    report.claimed = [];
+    report.warnings.push(`Claimed nothing: ${error.message}.`);
+    return report;
 }
 /** Reads the log back: an append that lost its place in the chain to a concurrent one is void. */
 async function confirmClaims(run, claims, appended, entries) {
@@ -53205,6 +53231,15 @@ class GitHubLedgerAdapter {
                 const first = actorIdentity(node.comments.nodes[0]?.author);
                 return first !== null && (0,identity/* sameIdentity */.BU)(first, who);
             }),
+            deletions: node.deleted.nodes.flatMap((event) => event?.createdAt
+                ? [
+                    {
+                        by: actorIdentity(event.actor),
+                        at: event.createdAt,
+                        author: actorIdentity(event.deletedCommentAuthor),
+                    },
+                ]
+                : []),
             closed: last('ClosedEvent'),
             unlabelled: last('UnlabeledEvent'),
         };
@@ -53346,6 +53381,23 @@ class GitHubLedgerAdapter {
 
 
 
+/**
+ * Every edit of an issue's body, newest first as GitHub lists them, from the newest 50. Beyond
+ * them lies an edit by someone unknown, dated at the oldest one read: an issue edited that often
+ * since it was labelled is not taken on trust.
+ */
+function bodyEdits(node) {
+    const history = node.userContentEdits;
+    const read = (history?.nodes ?? []).flatMap((edit) => edit ? [{ actor: actorIdentity(edit.editor), at: edit.editedAt, what: 'body' }] : []);
+    if (read.length === 0)
+        return node.lastEditedAt
+            ? [{ actor: actorIdentity(node.editor), at: node.lastEditedAt, what: 'body' }]
+            : [];
+    const oldest = read.at(-1);
+    return history.totalCount > read.length
+        ? [...read, { actor: null, at: oldest.at, what: 'body' }]
+        : read;
+}
 const PERMISSIONS = {
     ADMIN: 'admin',
     MAINTAIN: 'maintain',
@@ -53502,13 +53554,7 @@ class GitHubDispatchAdapter {
                     // Every edit counts, not only the last: a writer's later edit does not launder a
                     // lesser user's earlier one. The history starts with the original text, by its author.
                     edits: [
-                        ...((node.userContentEdits?.nodes.length ?? 0) > 0
-                            ? node.userContentEdits.nodes.flatMap((edit) => edit
-                                ? [{ actor: actorIdentity(edit.editor), at: edit.editedAt, what: 'body' }]
-                                : [])
-                            : node.lastEditedAt
-                                ? [{ actor: actorIdentity(node.editor), at: node.lastEditedAt, what: 'body' }]
-                                : []),
+                        ...bodyEdits(node),
                         ...events
                             .filter((event) => event.__typename === 'RenamedTitleEvent')
                             .map((event) => ({
@@ -53786,7 +53832,8 @@ const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
       __typename
       login
     }
-    userContentEdits(last: 50) {
+    userContentEdits(first: 50) {
+      totalCount
       nodes {
         editedAt
         editor {
@@ -54032,6 +54079,21 @@ const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
               }
             }
           }
+          deleted: timelineItems(last: 20, itemTypes: [COMMENT_DELETED_EVENT]) {
+            nodes {
+              ... on CommentDeletedEvent {
+                createdAt
+                actor {
+                  __typename
+                  login
+                }
+                deletedCommentAuthor {
+                  __typename
+                  login
+                }
+              }
+            }
+          }
           timelineItems(last: 10, itemTypes: [CLOSED_EVENT, UNLABELED_EVENT]) {
             nodes {
               __typename
@@ -54230,6 +54292,12 @@ function resolveTracking(candidates, trusted) {
     const tampering = marked
         .filter((c) => c.lastEdit && !trusted(c.lastEdit.by))
         .map((c) => ({ kind: 'body-edited', issue: c.number, ...c.lastEdit }));
+    // A trusted comment deleted from any tracking issue: emptied, an issue would drop out of the
+    // chain and roll the ledger back to its predecessor.
+    for (const c of marked)
+        for (const deletion of c.deletions)
+            if (trusted(deletion.author))
+                tampering.push({ kind: 'deleted', issue: c.number, ...deletion });
     if (tampering.length > 0)
         return { kind: 'tampered', tampering };
     const current = marked.filter((c) => !c.marker.abandoned);

@@ -34071,7 +34071,8 @@ const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
       __typename
       login
     }
-    userContentEdits(last: 50) {
+    userContentEdits(first: 50) {
+      totalCount
       nodes {
         editedAt
         editor {
@@ -34304,6 +34305,21 @@ const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
               author {
                 __typename
                 login
+              }
+            }
+          }
+          deleted: timelineItems(last: 20, itemTypes: [COMMENT_DELETED_EVENT]) {
+            nodes {
+              ... on CommentDeletedEvent {
+                createdAt
+                actor {
+                  __typename
+                  login
+                }
+                deletedCommentAuthor {
+                  __typename
+                  login
+                }
               }
             }
           }

@@ -181,7 +181,7 @@ export interface Plan {
   skipped: Skipped[];
   capacity: number;
   activeClaims: number;
-  /** The day's budget left before this batch. */
+  /** The day's budget left before this batch, released spend only (attempts running are not in). */
   dayLeftUsd: number;
   /** Issues that used up their attempts or budget: labelled failed, once, with why. */
   exhausted: { issue: number; reason: SkipReason }[];
@@ -261,6 +261,11 @@ class Planning {
     // New files named by claims take part in glob expansion, so `src/**` meets `src/new.ts`.
     tree.addPlanned(active.flatMap((claim) => claim.files));
     for (const claim of active) this.lock(claim.issue, claim.files);
+    // Attempts still running will spend too: the day's budget left holds their estimates back.
+    this.committedUsd = active.reduce(
+      (sum, claim) => sum + attemptEstimate(ledger.costs, claim.complexity ?? null).usd,
+      0,
+    );
   }
 
   record(issue: number): IssueRecord | undefined {

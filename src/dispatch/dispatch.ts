@@ -225,7 +225,12 @@ export async function dispatch(
 
   for (const repair of await applyRepairs(ports.ledger, ledger, ledgerSettings))
     run.report.warnings.push(describeRepair(repair));
-  await rotateIfLong(run);
+  try {
+    await rotateIfLong(run);
+  } catch (error) {
+    if (!(error instanceof LostRace)) throw error;
+    return lostRace(run, error);
+  }
   const entries = ledgerEntries(run, plan, claims);
   if (entries.length > 0) {
     const appended = await append(run, entries);
@@ -481,11 +486,18 @@ async function append(run: Run, entries: LedgerEntry[]): Promise<number[] | unde
     return appended;
   } catch (error) {
     if (!(error instanceof LostRace)) throw error;
-    report.lost = report.claimed;
-    report.claimed = [];
-    report.warnings.push(`Claimed nothing: ${error.message}.`);
+    lostRace(run, error);
     return undefined;
   }
+}
+
+/** Another run opened the ledger's next tracking issue first: this one claims nothing. */
+function lostRace(run: Run, error: LostRace): DispatchReport {
+  const { report } = run;
+  report.lost = report.claimed;
+  report.claimed = [];
+  report.warnings.push(`Claimed nothing: ${error.message}.`);
+  return report;
 }
 
 /** Reads the log back: an append that lost its place in the chain to a concurrent one is void. */

@@ -21,6 +21,33 @@ interface Actor {
   login: string;
 }
 
+/**
+ * Every edit of an issue's body, newest first as GitHub lists them, from the newest 50. Beyond
+ * them lies an edit by someone unknown, dated at the oldest one read: an issue edited that often
+ * since it was labelled is not taken on trust.
+ */
+function bodyEdits(node: {
+  lastEditedAt: string | null;
+  editor: Actor | null;
+  userContentEdits: {
+    totalCount: number;
+    nodes: ({ editedAt: string; editor: Actor | null } | null)[];
+  } | null;
+}): { actor: Identity | null; at: string; what: 'body' }[] {
+  const history = node.userContentEdits;
+  const read = (history?.nodes ?? []).flatMap((edit) =>
+    edit ? [{ actor: identity(edit.editor), at: edit.editedAt, what: 'body' as const }] : [],
+  );
+  if (read.length === 0)
+    return node.lastEditedAt
+      ? [{ actor: identity(node.editor), at: node.lastEditedAt, what: 'body' }]
+      : [];
+  const oldest = read.at(-1)!;
+  return history!.totalCount > read.length
+    ? [...read, { actor: null, at: oldest.at, what: 'body' }]
+    : read;
+}
+
 interface ConflictPage {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   nodes: {
@@ -201,7 +228,10 @@ export class GitHubDispatchAdapter implements DispatchPort {
       number: number;
       lastEditedAt: string | null;
       editor: Actor | null;
-      userContentEdits: { nodes: ({ editedAt: string; editor: Actor | null } | null)[] } | null;
+      userContentEdits: {
+        totalCount: number;
+        nodes: ({ editedAt: string; editor: Actor | null } | null)[];
+      } | null;
       timelineItems: {
         nodes: ({
           __typename: string;
@@ -240,15 +270,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
           // Every edit counts, not only the last: a writer's later edit does not launder a
           // lesser user's earlier one. The history starts with the original text, by its author.
           edits: [
-            ...((node.userContentEdits?.nodes.length ?? 0) > 0
-              ? node.userContentEdits!.nodes.flatMap((edit) =>
-                  edit
-                    ? [{ actor: identity(edit.editor), at: edit.editedAt, what: 'body' as const }]
-                    : [],
-                )
-              : node.lastEditedAt
-                ? [{ actor: identity(node.editor), at: node.lastEditedAt, what: 'body' as const }]
-                : []),
+            ...bodyEdits(node),
             ...events
               .filter((event) => event.__typename === 'RenamedTitleEvent')
               .map((event) => ({

@@ -35,6 +35,13 @@ interface CandidateNode {
   author: Actor | null;
   labels: { nodes: { name: string }[] };
   comments: { totalCount: number; nodes: { author: Actor | null }[] };
+  deleted: {
+    nodes: ({
+      createdAt?: string;
+      actor?: Actor | null;
+      deletedCommentAuthor?: Actor | null;
+    } | null)[];
+  };
   timelineItems: {
     nodes: ({
       __typename: string;
@@ -193,6 +200,17 @@ export class GitHubLedgerAdapter implements LedgerPort {
         const first = actorIdentity(node.comments.nodes[0]?.author);
         return first !== null && sameIdentity(first, who);
       }),
+      deletions: node.deleted.nodes.flatMap((event) =>
+        event?.createdAt
+          ? [
+              {
+                by: actorIdentity(event.actor),
+                at: event.createdAt,
+                author: actorIdentity(event.deletedCommentAuthor),
+              },
+            ]
+          : [],
+      ),
       closed: last('ClosedEvent'),
       unlabelled: last('UnlabeledEvent'),
     };

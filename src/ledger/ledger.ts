@@ -266,6 +266,37 @@ async function openTrackingIssue(
   return { number, body, marker };
 }
 
+/**
+ * Another run may have opened a tracking issue continuing the same one (or a first one) at the
+ * same moment. Before anything is written to ours: if a rival holds entries already, or has the
+ * lower number, ours is set aside (closed, marked abandoned) and this run claims nothing.
+ */
+async function settleRace(
+  port: LedgerPort,
+  ledger: Ledger,
+  settings: LedgerSettings,
+  mine: TrackingHead,
+): Promise<void> {
+  const rival = (await port.candidates(ledger.identities, settings.label)).find(
+    (c) =>
+      c.number !== mine.number &&
+      ledger.trusted(c.author) &&
+      c.marker !== null &&
+      !c.marker.abandoned &&
+      c.marker.from === mine.marker.from &&
+      (c.hasEntries || c.number < mine.number),
+  );
+  if (!rival) return;
+  await port.close(
+    mine.number,
+    trackingBody(`Another run opened #${rival.number} at the same time; this issue is not used.`, {
+      ...mine.marker,
+      abandoned: true,
+    }),
+  );
+  throw new LostRace(`another run opened the ledger in #${rival.number} at the same time`);
+}
+
 /** Appends comments to the chain, each once, and returns their ids. */
 export async function appendComments(
   port: LedgerPort,
@@ -276,26 +307,7 @@ export async function appendComments(
 ): Promise<number[]> {
   if (!ledger.head) {
     const head = await openTrackingIssue(port, ledger, settings, dashboard, null);
-    // Another run may have opened a first tracking issue at the same time: the lower one is
-    // the ledger, and the other is set aside before anything is written to it.
-    const decision = resolveTracking(
-      await port.candidates(ledger.identities, settings.label),
-      ledger.trusted,
-    );
-    if (decision.kind !== 'head' || decision.head !== head.number) {
-      await port.close(
-        head.number,
-        trackingBody('Another run opened the ledger at the same time; this issue is not used.', {
-          ...head.marker,
-          abandoned: true,
-        }),
-      );
-      throw new LostRace(
-        decision.kind === 'head'
-          ? `another run opened the ledger in #${decision.head} at the same time`
-          : 'another run opened a ledger at the same time',
-      );
-    }
+    await settleRace(port, ledger, settings, head);
     ledger.head = head;
     ledger.chain = genesis(head.number);
   }
@@ -330,13 +342,15 @@ export async function rotateLedger(
   dashboard: (continues: number) => string,
 ): Promise<number> {
   const previous = ledger.head!;
-  ledger.head = await openTrackingIssue(
+  const next = await openTrackingIssue(
     port,
     ledger,
     settings,
     dashboard(previous.number),
     previous.number,
   );
+  await settleRace(port, ledger, settings, next);
+  ledger.head = next;
   ledger.predecessor = previous.number;
   ledger.commentCount = 0;
   await appendComments(port, ledger, settings, encode(snapshot), '');

@@ -1,4 +1,4 @@
-import type { Tampering } from './chain.js';
+import type { Deletion, Tampering } from './chain.js';
 import type { TrackingLog } from './port.js';
 import { showIdentity, type Identity } from './identity.js';
 
@@ -73,6 +73,8 @@ export interface TrackingCandidate {
   lastEdit: Change | null;
   /** Its first comment is a trusted, chained ledger comment: it holds entries. */
   hasEntries: boolean;
+  /** Comments GitHub's timeline says were deleted from it. */
+  deletions: Deletion[];
   /** The last close and label removal, and who did them. */
   closed: Change | null;
   unlabelled: Change | null;
@@ -116,6 +118,12 @@ export function resolveTracking(
   const tampering: Tampering[] = marked
     .filter((c) => c.lastEdit && !trusted(c.lastEdit.by))
     .map((c) => ({ kind: 'body-edited', issue: c.number, ...c.lastEdit! }));
+  // A trusted comment deleted from any tracking issue: emptied, an issue would drop out of the
+  // chain and roll the ledger back to its predecessor.
+  for (const c of marked)
+    for (const deletion of c.deletions)
+      if (trusted(deletion.author))
+        tampering.push({ kind: 'deleted', issue: c.number, ...deletion });
   if (tampering.length > 0) return { kind: 'tampered', tampering };
   const current = marked.filter((c) => !c.marker!.abandoned);
   // A recovered ledger replaces the issues it names, from the moment it holds entries.

@@ -15,7 +15,12 @@ afterAll(async () => {
 });
 
 it('dispatches from 1,000 ai-ready issues and 50 active claims within the API budget', async () => {
-  const { deps, outputs } = twinDeps(twin, { 'github-token': 'ghs_bot', 'max-workers': '60' });
+  // 50 attempts in flight hold back their estimates ($1 each without history): room for 10 more.
+  const { deps, outputs } = twinDeps(twin, {
+    'github-token': 'ghs_bot',
+    'max-workers': '60',
+    'daily-budget-usd': '100',
+  });
   twin.resetStats();
   await runDispatch(deps, gitHubDispatchPorts);
   const stats = twin.stats();

@@ -37,6 +37,7 @@ const candidate = (number: number, extra: Partial<TrackingCandidate> = {}): Trac
   marker: { nonce: `n${number}`, from: null },
   lastEdit: null,
   hasEntries: true,
+  deletions: [],
   closed: null,
   unlabelled: null,
   ...extra,
@@ -266,6 +267,44 @@ describe('reading and appending through the port', () => {
     port.issue(1).comments.pop();
     expect((await openLedger(port, settings)).tampering).toEqual([
       { kind: 'truncated', issue: 1, expected: 2, found: 1 },
+    ]);
+  });
+
+  it('lets only one of two runs rotating at the same time continue the ledger', async () => {
+    const port = new FakeLedgerPort();
+    const first = await openLedger(port, settings);
+    await appendComments(port, first, settings, [encodeEntries([claim(1)])], dashboard);
+    const a = await openLedger(port, settings);
+    const b = await openLedger(port, settings);
+    const encode = (parts: readonly LedgerEntry[]) => [encodeEntries(parts)];
+    const snapshot = snapshotOf(a.state, 1, '2026-11-26T10:30:00Z');
+    await rotateLedger(port, a, settings, snapshot, encode, () => dashboard);
+    await expect(
+      rotateLedger(port, b, settings, snapshot, encode, () => dashboard),
+    ).rejects.toThrow(LostRace);
+    expect(port.issue(3)).toMatchObject({ open: false, comments: [] });
+    expect(readTrackingMarker(port.issue(3).body)?.abandoned).toBe(true);
+    const after = await openLedger(port, settings);
+    expect(after).toMatchObject({ tampering: [], head: { number: 2 }, predecessor: 1 });
+  });
+
+  it('does not roll back to the predecessor when someone empties the current tracking issue', async () => {
+    const port = new FakeLedgerPort();
+    const first = await openLedger(port, settings);
+    await appendComments(port, first, settings, [encodeEntries([claim(1)])], dashboard);
+    const encode = (parts: readonly LedgerEntry[]) => [encodeEntries(parts)];
+    const opened = await openLedger(port, settings);
+    await rotateLedger(
+      port,
+      opened,
+      settings,
+      snapshotOf(opened.state, 1, '2026-11-26T10:30:00Z'),
+      encode,
+      () => dashboard,
+    );
+    for (const comment of [...port.issue(2).comments]) port.deleteComment(2, comment.id, alice);
+    expect((await openLedger(port, settings)).tampering).toEqual([
+      expect.objectContaining({ kind: 'deleted', issue: 2, by: alice }),
     ]);
   });
 

@@ -3,6 +3,7 @@ import {
   genesis,
   sha256,
   type ChainHead,
+  type Deletion,
   type LogComment,
 } from '../../src/ledger/chain.js';
 import { encodeEntries } from '../../src/ledger/codec.js';
@@ -66,6 +67,7 @@ interface FakeIssue {
   body: string;
   lastEdit: { by: Identity; at: string } | null;
   comments: LogComment[];
+  deletions?: Deletion[];
 }
 
 /**
@@ -113,13 +115,23 @@ export class FakeLedgerPort implements LedgerPort {
         marker: readTrackingMarker(i.body),
         lastEdit: i.lastEdit,
         hasEntries: i.comments.length > 0 && sameIdentity(i.comments[0]!.author!, i.author),
+        deletions: i.deletions ?? [],
         closed: null,
         unlabelled: null,
       }));
   }
 
   async log(issue: number): Promise<TrackingLog> {
-    return { comments: this.issue(issue).comments.map((c) => ({ ...c })), deletions: [] };
+    const found = this.issue(issue);
+    return { comments: found.comments.map((c) => ({ ...c })), deletions: found.deletions ?? [] };
+  }
+
+  /** Someone deletes a comment; the timeline remembers who and whose. */
+  deleteComment(issue: number, id: number, by: Identity): void {
+    const found = this.issue(issue);
+    const comment = found.comments.find((c) => c.id === id)!;
+    found.comments = found.comments.filter((c) => c.id !== id);
+    (found.deletions ??= []).push({ by, at: '2026-11-26T10:59:00Z', author: comment.author });
   }
 
   async createIssue(_title: string, body: string, label: string): Promise<number> {

@@ -110,7 +110,8 @@ export const ISSUE_DETAILS_FRAGMENT = /* GraphQL */ `
       __typename
       login
     }
-    userContentEdits(last: 50) {
+    userContentEdits(first: 50) {
+      totalCount
       nodes {
         editedAt
         editor {

@@ -126,6 +126,21 @@ export const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
               }
             }
           }
+          deleted: timelineItems(last: 20, itemTypes: [COMMENT_DELETED_EVENT]) {
+            nodes {
+              ... on CommentDeletedEvent {
+                createdAt
+                actor {
+                  __typename
+                  login
+                }
+                deletedCommentAuthor {
+                  __typename
+                  login
+                }
+              }
+            }
+          }
           timelineItems(last: 10, itemTypes: [CLOSED_EVENT, UNLABELED_EVENT]) {
             nodes {
               __typename
