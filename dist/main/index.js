@@ -53599,8 +53599,8 @@ function renderSummary(report, where) {
     ];
     if (report.recovery) {
         const { issue, superseded, evidence } = report.recovery;
-        lines.push(`### Ledger recovered into #${issue}`, '', `From the unchanged comments of the tampered ledger and ${evidence.length} branch(es) of work on GitHub. ` +
-            `Set aside: ${superseded.map((n) => `#${n}`).join(', ') || 'none'}. What was found:`, '', ...report.tampering.map((t) => `- ${safeInline(describeTampering(t), 300)}`), '', 'Nothing was claimed in this run; the next dispatch works from the recovered ledger.', '');
+        lines.push(`### Ledger recovered into ${link(issue)}`, '', `From the unchanged comments of the tampered ledger and ${evidence.length} branch(es) of work on GitHub. ` +
+            `Set aside: ${superseded.map(link).join(', ') || 'none'}. What was found:`, '', ...report.tampering.map((t) => `- ${safeInline(describeTampering(t), 300)}`), '', 'Nothing was claimed in this run; the next dispatch works from the recovered ledger.', '');
         return lines.join('\n');
     }
     if (report.tampering.length > 0) {
@@ -53653,7 +53653,7 @@ function renderSummary(report, where) {
         if (others.length > MAX_ROWS) {
             lines.push('', `Also not eligible: ${others
                 .slice(MAX_ROWS)
-                .map((s) => `#${s.issue} (${summary_cell(describeSkip(s.reason))})`)
+                .map((s) => `${link(s.issue)} (${summary_cell(describeSkip(s.reason))})`)
                 .join(', ')}`);
         }
         lines.push('');
@@ -53663,8 +53663,8 @@ function renderSummary(report, where) {
         const shown = waiting.slice(0, MAX_ROWS);
         lines.push(shown
             .map((s) => s.reason.kind === 'no-capacity'
-            ? `#${s.issue}`
-            : `#${s.issue} (${summary_cell(describeSkip(s.reason))})`)
+            ? link(s.issue)
+            : `${link(s.issue)} (${summary_cell(describeSkip(s.reason))})`)
             .join(', ') + (waiting.length > MAX_ROWS ? `, and ${waiting.length - MAX_ROWS} more` : ''), '');
     }
     if (report.failed.length > 0) {
@@ -53679,7 +53679,7 @@ function renderSummary(report, where) {
         `${plural(ledger.untrustedComments, 'comment')} by others ignored; ` +
         `${plural(ledger.skipped, 'malformed entry', 'malformed entries')} skipped; ${plural(ledger.voidClaims, 'void claim')}. ` +
         `Wrote: ${plural(report.written, 'comment')}.` +
-        (report.rotatedFrom ? ` Rotated from #${report.rotatedFrom}.` : '') +
+        (report.rotatedFrom ? ` Rotated from ${link(report.rotatedFrom)}.` : '') +
         ` Repository tree: ${plural(report.treeFiles, 'file')} (${where.repository}).`, '');
     if (report.warnings.length > 0)
         lines.push('### Warnings', '', ...report.warnings.map((w) => `- ${summary_cell(w)}`), '');

@@ -47,10 +47,10 @@ export function renderSummary(report: DispatchReport, where: SummaryContext): st
   if (report.recovery) {
     const { issue, superseded, evidence } = report.recovery;
     lines.push(
-      `### Ledger recovered into #${issue}`,
+      `### Ledger recovered into ${link(issue)}`,
       '',
       `From the unchanged comments of the tampered ledger and ${evidence.length} branch(es) of work on GitHub. ` +
-        `Set aside: ${superseded.map((n) => `#${n}`).join(', ') || 'none'}. What was found:`,
+        `Set aside: ${superseded.map(link).join(', ') || 'none'}. What was found:`,
       '',
       ...report.tampering.map((t) => `- ${safeInline(describeTampering(t), 300)}`),
       '',
@@ -151,7 +151,7 @@ export function renderSummary(report: DispatchReport, where: SummaryContext): st
         '',
         `Also not eligible: ${others
           .slice(MAX_ROWS)
-          .map((s) => `#${s.issue} (${cell(describeSkip(s.reason))})`)
+          .map((s) => `${link(s.issue)} (${cell(describeSkip(s.reason))})`)
           .join(', ')}`,
       );
     }
@@ -164,8 +164,8 @@ export function renderSummary(report: DispatchReport, where: SummaryContext): st
       shown
         .map((s) =>
           s.reason.kind === 'no-capacity'
-            ? `#${s.issue}`
-            : `#${s.issue} (${cell(describeSkip(s.reason))})`,
+            ? link(s.issue)
+            : `${link(s.issue)} (${cell(describeSkip(s.reason))})`,
         )
         .join(', ') + (waiting.length > MAX_ROWS ? `, and ${waiting.length - MAX_ROWS} more` : ''),
       '',
@@ -196,7 +196,7 @@ export function renderSummary(report: DispatchReport, where: SummaryContext): st
       `${plural(ledger.untrustedComments, 'comment')} by others ignored; ` +
       `${plural(ledger.skipped, 'malformed entry', 'malformed entries')} skipped; ${plural(ledger.voidClaims, 'void claim')}. ` +
       `Wrote: ${plural(report.written, 'comment')}.` +
-      (report.rotatedFrom ? ` Rotated from #${report.rotatedFrom}.` : '') +
+      (report.rotatedFrom ? ` Rotated from ${link(report.rotatedFrom)}.` : '') +
       ` Repository tree: ${plural(report.treeFiles, 'file')} (${where.repository}).`,
     '',
   );
