@@ -33463,7 +33463,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 // The actions' code loads only once runAction has checked the runner's environment.
 await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)('ai-scrum-master', async (deps) => {
-    const { runCommand } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 8993));
+    const { runCommand } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4543));
     await runCommand(deps);
 });
 
@@ -41265,7 +41265,7 @@ const ROUTES = {
 
 /***/ }),
 
-/***/ 8993:
+/***/ 4543:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -51099,7 +51099,7 @@ const MAX_COMMENT_LENGTH = 65_536;
 
 ;// CONCATENATED MODULE: ./build/ledger/identity.js
 /** `alice`, `my-app[bot]`: how people write logins in inputs and REST answers, as an identity. */
-function identity_identityOf(login) {
+function identityOf(login) {
     const bot = /\[bot\]$/i.test(login);
     return { login: login.replace(/\[bot\]$/i, '').toLowerCase(), bot };
 }
@@ -52994,7 +52994,7 @@ const FAILED_COLOR = 'b60205';
 async function dispatch(ports, options, context, now, logger) {
     const ledgerSettings = {
         label: options.labels.coordination,
-        writers: options.ledgerWriters.map(identity_identityOf),
+        writers: options.ledgerWriters.map(identityOf),
         title: TRACKING_TITLE,
     };
     const ledger = await openLedger(ports.ledger, ledgerSettings);
@@ -53766,265 +53766,18 @@ var dist_bundle = __nccwpck_require__(9964);
 var dist_src = __nccwpck_require__(1015);
 // EXTERNAL MODULE: ./build/github/graphql/dispatch.js
 var graphql_dispatch = __nccwpck_require__(4056);
-// EXTERNAL MODULE: ./build/github/graphql/ledger.js
-var ledger = __nccwpck_require__(8419);
-// EXTERNAL MODULE: ./build/github/routes.js
-var routes = __nccwpck_require__(5702);
-;// CONCATENATED MODULE: ./build/github/ledger-adapter.js
-
-
-
-
-
+;// CONCATENATED MODULE: ./build/github/actors.js
 
 /** GraphQL drops an app's `[bot]` and says its type; the identity is the same either way. */
-const actorIdentity = (actor) => actor ? { login: identity_identityOf(actor.login).login, bot: actor.__typename === 'Bot' } : null;
-/** REST keeps an app's `[bot]` suffix and says its type. */
-const userIdentity = (user) => user ? { login: identityOf(user.login).login, bot: user.type === 'Bot' } : null;
-/** One page of a log: its comments, and the deletions GitHub's timeline shows. */
-function logPage(node) {
-    return {
-        comments: node.comments.nodes.map((comment) => ({
-            id: comment.databaseId,
-            author: actorIdentity(comment.author),
-            body: comment.body,
-            createdAt: comment.createdAt,
-            edited: comment.lastEditedAt
-                ? {
-                    by: actorIdentity(comment.editor),
-                    at: comment.lastEditedAt,
-                    // GitHub keeps the edit history; its oldest revision is the body as written.
-                    original: comment.original?.nodes[0]?.diff ?? null,
-                }
-                : null,
-        })),
-        deletions: node.timelineItems.nodes.flatMap((event) => event?.__typename === 'CommentDeletedEvent'
-            ? [
-                {
-                    by: actorIdentity(event.actor),
-                    at: event.createdAt ?? '',
-                    author: actorIdentity(event.deletedCommentAuthor),
-                },
-            ]
-            : []),
-    };
-}
-/** A lost answer (5xx, a timeout, a dropped connection) leaves a write's outcome unknown. */
-function uncertain(error, what) {
-    if (error instanceof dist_src/* RequestError */.G && error.status >= 500)
-        throw new UncertainWrite(`${what}: GitHub answered ${error.status}`, { cause: error });
-    throw error;
-}
-/** Content-creating requests go out once: the retry plugin would repeat a write that happened. */
-const ONCE = { request: { retries: 0 } };
-class GitHubLedgerAdapter {
-    github;
-    repo;
-    constructor(github, repo) {
-        this.github = github;
-        this.repo = repo;
-    }
-    get names() {
-        return { owner: this.repo.owner, name: this.repo.repo };
-    }
-    async viewer() {
-        const data = await this.github.graphql(ledger/* VIEWER_QUERY */.Y3);
-        return identity_identityOf(data.viewer.login);
-    }
-    async candidates(authors, label) {
-        const found = [];
-        for (const author of authors) {
-            let cursor = null;
-            do {
-                const data = await this.github.graphql(ledger/* TRACKING_CANDIDATES_QUERY */.Yl, {
-                    ...this.names,
-                    author: restLogin(author),
-                    after: cursor,
-                    cursor: null,
-                });
-                const issues = data.repository.issues;
-                // The newest open issues came with their log; a log longer than a page is read in full later.
-                const logs = new Map(data.repository.live.nodes
-                    .filter((node) => !node.comments.pageInfo.hasNextPage)
-                    .map((node) => [node.number, logPage(node)]));
-                for (const node of issues.nodes) {
-                    const log = logs.get(node.number);
-                    const candidate = { ...this.candidate(node, label, authors), ...(log ? { log } : {}) };
-                    // GitHub matches `createdBy` by login: keep only issues whose author is this identity.
-                    if (candidate.author?.bot === author.bot)
-                        found.push(candidate);
-                }
-                cursor = issues.pageInfo.hasNextPage ? issues.pageInfo.endCursor : null;
-            } while (cursor);
-        }
-        return found.sort((a, b) => a.number - b.number);
-    }
-    candidate(node, label, trusted) {
-        const events = node.timelineItems.nodes.filter((event) => event !== null);
-        const last = (kind) => {
-            const event = events
-                .filter((e) => e.__typename === kind &&
-                (kind !== 'UnlabeledEvent' || e.label?.name.toLowerCase() === label.toLowerCase()))
-                .at(-1);
-            return event ? { by: actorIdentity(event.actor), at: event.createdAt ?? '' } : null;
-        };
-        return {
-            number: node.number,
-            open: node.state === 'OPEN',
-            labelled: node.labels.nodes.some((l) => l.name.toLowerCase() === label.toLowerCase()),
-            author: actorIdentity(node.author),
-            body: node.body,
-            marker: readTrackingMarker(node.body),
-            lastEdit: node.lastEditedAt
-                ? { by: actorIdentity(node.editor), at: node.lastEditedAt }
-                : null,
-            hasEntries: trusted.some((who) => {
-                const first = actorIdentity(node.comments.nodes[0]?.author);
-                return first !== null && sameIdentity(first, who);
-            }),
-            deletions: node.deleted.nodes.flatMap((event) => event?.createdAt
-                ? [
-                    {
-                        by: actorIdentity(event.actor),
-                        at: event.createdAt,
-                        author: actorIdentity(event.deletedCommentAuthor),
-                    },
-                ]
-                : []),
-            closed: last('ClosedEvent'),
-            unlabelled: last('UnlabeledEvent'),
-        };
-    }
-    async log(issue) {
-        const log = { comments: [], deletions: [] };
-        let cursor = null;
-        do {
-            const data = await this.github.graphql(ledger/* LEDGER_LOG_QUERY */.qP, { ...this.names, number: issue, cursor });
-            const node = data.repository.issue;
-            if (!node)
-                break;
-            const page = logPage(node);
-            log.comments.push(...page.comments);
-            log.deletions = page.deletions;
-            cursor = node.comments.pageInfo.hasNextPage ? node.comments.pageInfo.endCursor : null;
-        } while (cursor);
-        return log;
-    }
-    async createIssue(title, body, label) {
-        try {
-            const { data } = await this.github.rest.request(routes/* ROUTES */.b.createIssue, {
-                ...this.repo,
-                title,
-                body,
-                labels: [label],
-                ...ONCE,
-            });
-            return data.number;
-        }
-        catch (error) {
-            uncertain(error, 'Opening the tracking issue');
-        }
-    }
-    async findIssue(author, nonce) {
-        const candidates = await this.candidates([author], '');
-        return candidates.find((c) => c.marker?.nonce === nonce)?.number ?? null;
-    }
-    async postComment(issue, body) {
-        try {
-            const { data } = await this.github.rest.request(routes/* ROUTES */.b.createIssueComment, {
-                ...this.repo,
-                issue_number: issue,
-                body,
-                ...ONCE,
-            });
-            return Number(data.id);
-        }
-        catch (error) {
-            uncertain(error, `Appending to the ledger on #${issue}`);
-        }
-    }
-    async findComment(issue, nonce, author) {
-        const { comments } = await this.log(issue);
-        return (comments.find((c) => c.author !== null &&
-            sameIdentity(c.author, author) &&
-            c.body.includes(`"nonce":"${nonce}"`))?.id ?? null);
-    }
-    async reopen(issue) {
-        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, {
-            ...this.repo,
-            issue_number: issue,
-            state: 'open',
-        });
-    }
-    async addLabel(issue, label) {
-        await this.github.rest.request(routes/* ROUTES */.b.addLabels, {
-            ...this.repo,
-            issue_number: issue,
-            labels: [label],
-        });
-    }
-    async updateBody(issue, body) {
-        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, { ...this.repo, issue_number: issue, body });
-    }
-    async close(issue, body) {
-        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, {
-            ...this.repo,
-            issue_number: issue,
-            body,
-            state: 'closed',
-            state_reason: 'completed',
-        });
-    }
-    async role(login) {
-        try {
-            const { data } = await this.github.rest.request(routes/* ROUTES */.b.getCollaboratorPermission, {
-                ...this.repo,
-                username: login,
-            });
-            return data.role_name ?? data.permission;
-        }
-        catch (error) {
-            if (error instanceof dist_src/* RequestError */.G && error.status === 404)
-                return 'none';
-            throw error;
-        }
-    }
-    async evidence() {
-        const refs = await this.github.rest.request(routes/* ROUTES */.b.listMatchingRefs, {
-            ...this.repo,
-            ref: 'heads/ai-feature/issue-',
-        });
-        const pulls = await this.github.rest.paginate(routes/* ROUTES */.b.listPullRequests, {
-            ...this.repo,
-            state: 'open',
-            per_page: 100,
-        });
-        const found = [];
-        for (const ref of refs.data) {
-            const match = /^refs\/heads\/(ai-feature\/issue-(\d+))$/.exec(ref.ref);
-            if (!match)
-                continue;
-            const branch = match[1];
-            const { data: commit } = await this.github.rest.request(routes/* ROUTES */.b.getGitCommit, {
-                ...this.repo,
-                commit_sha: ref.object.sha,
-            });
-            const pull = pulls.find((p) => p.head.ref === branch &&
-                p.head.repo?.full_name === `${this.repo.owner}/${this.repo.repo}`);
-            const trailer = (name) => new RegExp(`^${name}:\\s*(\\S+)\\s*$`, 'mi').exec(commit.message)?.[1] ?? null;
-            const epoch = Number(trailer('AI-Scrum-Epoch'));
-            found.push({
-                issue: Number(match[2]),
-                branch,
-                claim: trailer('AI-Scrum-Claim'),
-                epoch: Number.isInteger(epoch) && epoch > 0 ? epoch : null,
-                pull: pull?.number ?? null,
-            });
-        }
-        return found;
-    }
-}
+const actorIdentity = (actor) => actor ? { login: identityOf(actor.login).login, bot: actor.__typename === 'Bot' } : null;
+/**
+ * Request options for a content-creating write sent once: the retry plugin would repeat a write
+ * GitHub may have applied, so the caller reads back instead.
+ */
+const SENT_ONCE = { request: { retries: 0 } };
 
+// EXTERNAL MODULE: ./build/github/routes.js
+var routes = __nccwpck_require__(5702);
 ;// CONCATENATED MODULE: ./build/github/dispatch-adapter.js
 
 
@@ -54258,7 +54011,7 @@ class GitHubDispatchAdapter {
                 color,
                 description,
                 // Not repeated blindly: a lost answer or "already exists" is settled by reading the label.
-                request: { retries: 0 },
+                ...SENT_ONCE,
             });
             return data.node_id;
         }
@@ -54283,7 +54036,259 @@ class GitHubDispatchAdapter {
             add: changes.add.length,
             remove: changes.remove.length,
             comment: changes.comment.length,
-        }), { ...variables, request: { retries: 0 } });
+        }), { ...variables, ...SENT_ONCE });
+    }
+}
+
+// EXTERNAL MODULE: ./build/github/graphql/ledger.js
+var ledger = __nccwpck_require__(8419);
+;// CONCATENATED MODULE: ./build/github/ledger-adapter.js
+
+
+
+
+
+
+
+/** One page of a log: its comments, and the deletions GitHub's timeline shows. */
+function logPage(node) {
+    return {
+        comments: node.comments.nodes.map((comment) => ({
+            id: comment.databaseId,
+            author: actorIdentity(comment.author),
+            body: comment.body,
+            createdAt: comment.createdAt,
+            edited: comment.lastEditedAt
+                ? {
+                    by: actorIdentity(comment.editor),
+                    at: comment.lastEditedAt,
+                    // GitHub keeps the edit history; its oldest revision is the body as written.
+                    original: comment.original?.nodes[0]?.diff ?? null,
+                }
+                : null,
+        })),
+        deletions: node.timelineItems.nodes.flatMap((event) => event?.__typename === 'CommentDeletedEvent'
+            ? [
+                {
+                    by: actorIdentity(event.actor),
+                    at: event.createdAt ?? '',
+                    author: actorIdentity(event.deletedCommentAuthor),
+                },
+            ]
+            : []),
+    };
+}
+/** A lost answer (5xx, a timeout, a dropped connection) leaves a write's outcome unknown. */
+function uncertain(error, what) {
+    if (error instanceof dist_src/* RequestError */.G && error.status >= 500)
+        throw new UncertainWrite(`${what}: GitHub answered ${error.status}`, { cause: error });
+    throw error;
+}
+class GitHubLedgerAdapter {
+    github;
+    repo;
+    constructor(github, repo) {
+        this.github = github;
+        this.repo = repo;
+    }
+    get names() {
+        return { owner: this.repo.owner, name: this.repo.repo };
+    }
+    async viewer() {
+        const data = await this.github.graphql(ledger/* VIEWER_QUERY */.Y3);
+        return identityOf(data.viewer.login);
+    }
+    async candidates(authors, label) {
+        const found = [];
+        for (const author of authors) {
+            let cursor = null;
+            do {
+                const data = await this.github.graphql(ledger/* TRACKING_CANDIDATES_QUERY */.Yl, {
+                    ...this.names,
+                    author: restLogin(author),
+                    after: cursor,
+                    cursor: null,
+                });
+                const issues = data.repository.issues;
+                // The newest open issues came with their log; a log longer than a page is read in full later.
+                const logs = new Map(data.repository.live.nodes
+                    .filter((node) => !node.comments.pageInfo.hasNextPage)
+                    .map((node) => [node.number, logPage(node)]));
+                for (const node of issues.nodes) {
+                    const log = logs.get(node.number);
+                    const candidate = { ...this.candidate(node, label, authors), ...(log ? { log } : {}) };
+                    // GitHub matches `createdBy` by login: keep only issues whose author is this identity.
+                    if (candidate.author?.bot === author.bot)
+                        found.push(candidate);
+                }
+                cursor = issues.pageInfo.hasNextPage ? issues.pageInfo.endCursor : null;
+            } while (cursor);
+        }
+        return found.sort((a, b) => a.number - b.number);
+    }
+    candidate(node, label, trusted) {
+        const events = node.timelineItems.nodes.filter((event) => event !== null);
+        const last = (kind) => {
+            const event = events
+                .filter((e) => e.__typename === kind &&
+                (kind !== 'UnlabeledEvent' || e.label?.name.toLowerCase() === label.toLowerCase()))
+                .at(-1);
+            return event ? { by: actorIdentity(event.actor), at: event.createdAt ?? '' } : null;
+        };
+        return {
+            number: node.number,
+            open: node.state === 'OPEN',
+            labelled: node.labels.nodes.some((l) => l.name.toLowerCase() === label.toLowerCase()),
+            author: actorIdentity(node.author),
+            body: node.body,
+            marker: readTrackingMarker(node.body),
+            lastEdit: node.lastEditedAt
+                ? { by: actorIdentity(node.editor), at: node.lastEditedAt }
+                : null,
+            hasEntries: trusted.some((who) => {
+                const first = actorIdentity(node.comments.nodes[0]?.author);
+                return first !== null && sameIdentity(first, who);
+            }),
+            deletions: node.deleted.nodes.flatMap((event) => event?.createdAt
+                ? [
+                    {
+                        by: actorIdentity(event.actor),
+                        at: event.createdAt,
+                        author: actorIdentity(event.deletedCommentAuthor),
+                    },
+                ]
+                : []),
+            closed: last('ClosedEvent'),
+            unlabelled: last('UnlabeledEvent'),
+        };
+    }
+    async log(issue) {
+        const log = { comments: [], deletions: [] };
+        let cursor = null;
+        do {
+            const data = await this.github.graphql(ledger/* LEDGER_LOG_QUERY */.qP, { ...this.names, number: issue, cursor });
+            const node = data.repository.issue;
+            if (!node)
+                break;
+            const page = logPage(node);
+            log.comments.push(...page.comments);
+            log.deletions = page.deletions;
+            cursor = node.comments.pageInfo.hasNextPage ? node.comments.pageInfo.endCursor : null;
+        } while (cursor);
+        return log;
+    }
+    async createIssue(title, body, label) {
+        try {
+            const { data } = await this.github.rest.request(routes/* ROUTES */.b.createIssue, {
+                ...this.repo,
+                title,
+                body,
+                labels: [label],
+                ...SENT_ONCE,
+            });
+            return data.number;
+        }
+        catch (error) {
+            uncertain(error, 'Opening the tracking issue');
+        }
+    }
+    async findIssue(author, nonce) {
+        const candidates = await this.candidates([author], '');
+        return candidates.find((c) => c.marker?.nonce === nonce)?.number ?? null;
+    }
+    async postComment(issue, body) {
+        try {
+            const { data } = await this.github.rest.request(routes/* ROUTES */.b.createIssueComment, {
+                ...this.repo,
+                issue_number: issue,
+                body,
+                ...SENT_ONCE,
+            });
+            return Number(data.id);
+        }
+        catch (error) {
+            uncertain(error, `Appending to the ledger on #${issue}`);
+        }
+    }
+    async findComment(issue, nonce, author) {
+        const { comments } = await this.log(issue);
+        return (comments.find((c) => c.author !== null &&
+            sameIdentity(c.author, author) &&
+            c.body.includes(`"nonce":"${nonce}"`))?.id ?? null);
+    }
+    async reopen(issue) {
+        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, {
+            ...this.repo,
+            issue_number: issue,
+            state: 'open',
+        });
+    }
+    async addLabel(issue, label) {
+        await this.github.rest.request(routes/* ROUTES */.b.addLabels, {
+            ...this.repo,
+            issue_number: issue,
+            labels: [label],
+        });
+    }
+    async updateBody(issue, body) {
+        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, { ...this.repo, issue_number: issue, body });
+    }
+    async close(issue, body) {
+        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, {
+            ...this.repo,
+            issue_number: issue,
+            body,
+            state: 'closed',
+            state_reason: 'completed',
+        });
+    }
+    async role(login) {
+        try {
+            const { data } = await this.github.rest.request(routes/* ROUTES */.b.getCollaboratorPermission, {
+                ...this.repo,
+                username: login,
+            });
+            return data.role_name ?? data.permission;
+        }
+        catch (error) {
+            if (error instanceof dist_src/* RequestError */.G && error.status === 404)
+                return 'none';
+            throw error;
+        }
+    }
+    async evidence() {
+        const refs = await this.github.rest.request(routes/* ROUTES */.b.listMatchingRefs, {
+            ...this.repo,
+            ref: 'heads/ai-feature/issue-',
+        });
+        const pulls = await this.github.rest.paginate(routes/* ROUTES */.b.listPullRequests, {
+            ...this.repo,
+            state: 'open',
+            per_page: 100,
+        });
+        const found = [];
+        for (const ref of refs.data) {
+            const match = /^refs\/heads\/(ai-feature\/issue-(\d+))$/.exec(ref.ref);
+            if (!match)
+                continue;
+            const branch = match[1];
+            const { data: commit } = await this.github.rest.request(routes/* ROUTES */.b.getGitCommit, {
+                ...this.repo,
+                commit_sha: ref.object.sha,
+            });
+            const pull = pulls.find((p) => p.head.ref === branch &&
+                p.head.repo?.full_name === `${this.repo.owner}/${this.repo.repo}`);
+            const trailer = (name) => new RegExp(`^${name}:\\s*(\\S+)\\s*$`, 'mi').exec(commit.message)?.[1] ?? null;
+            const epoch = Number(trailer('AI-Scrum-Epoch'));
+            found.push({
+                issue: Number(match[2]),
+                branch,
+                claim: trailer('AI-Scrum-Claim'),
+                epoch: Number.isInteger(epoch) && epoch > 0 ? epoch : null,
+                pull: pull?.number ?? null,
+            });
+        }
+        return found;
     }
 }
 

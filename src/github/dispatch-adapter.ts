@@ -13,13 +13,8 @@ import {
   LABEL_QUERY,
   settleMutation,
 } from './graphql/dispatch.js';
-import { actorIdentity as identity } from './ledger-adapter.js';
+import { actorIdentity as identity, SENT_ONCE, type Actor } from './actors.js';
 import { ROUTES } from './routes.js';
-
-interface Actor {
-  __typename: string;
-  login: string;
-}
 
 /**
  * Every edit of an issue's body, newest first as GitHub lists them, from the newest 50. Beyond
@@ -326,7 +321,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
         color,
         description,
         // Not repeated blindly: a lost answer or "already exists" is settled by reading the label.
-        request: { retries: 0 },
+        ...SENT_ONCE,
       });
       return data.node_id;
     } catch (error) {
@@ -361,7 +356,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
         remove: changes.remove.length,
         comment: changes.comment.length,
       }),
-      { ...variables, request: { retries: 0 } },
+      { ...variables, ...SENT_ONCE },
     );
   }
 }

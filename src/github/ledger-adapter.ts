@@ -1,5 +1,6 @@
 import { RequestError } from '@octokit/request-error';
 import { identityOf, restLogin, sameIdentity, type Identity } from '../ledger/identity.js';
+import { actorIdentity, SENT_ONCE, type Actor } from './actors.js';
 import {
   UncertainWrite,
   type LedgerPort,
@@ -10,21 +11,6 @@ import { readTrackingMarker, type Change, type TrackingCandidate } from '../ledg
 import type { GitHubClient } from './client.js';
 import { LEDGER_LOG_QUERY, TRACKING_CANDIDATES_QUERY, VIEWER_QUERY } from './graphql/ledger.js';
 import { ROUTES } from './routes.js';
-
-interface Actor {
-  __typename: string;
-  login: string;
-}
-
-/** GraphQL drops an app's `[bot]` and says its type; the identity is the same either way. */
-export const actorIdentity = (actor: Actor | null | undefined): Identity | null =>
-  actor ? { login: identityOf(actor.login).login, bot: actor.__typename === 'Bot' } : null;
-
-/** REST keeps an app's `[bot]` suffix and says its type. */
-export const userIdentity = (
-  user: { login: string; type: string } | null | undefined,
-): Identity | null =>
-  user ? { login: identityOf(user.login).login, bot: user.type === 'Bot' } : null;
 
 interface CandidateNode {
   number: number;
@@ -113,9 +99,6 @@ function uncertain(error: unknown, what: string): never {
     throw new UncertainWrite(`${what}: GitHub answered ${error.status}`, { cause: error });
   throw error;
 }
-
-/** Content-creating requests go out once: the retry plugin would repeat a write that happened. */
-const ONCE = { request: { retries: 0 } };
 
 export class GitHubLedgerAdapter implements LedgerPort {
   constructor(
@@ -241,7 +224,7 @@ export class GitHubLedgerAdapter implements LedgerPort {
         title,
         body,
         labels: [label],
-        ...ONCE,
+        ...SENT_ONCE,
       });
       return data.number;
     } catch (error) {
@@ -260,7 +243,7 @@ export class GitHubLedgerAdapter implements LedgerPort {
         ...this.repo,
         issue_number: issue,
         body,
-        ...ONCE,
+        ...SENT_ONCE,
       });
       return Number(data.id);
     } catch (error) {
