@@ -88,6 +88,49 @@ const workflowRun = z.strictObject({
   headBranch: z.string().default('main'),
 });
 
+/** A workflow of the CI model: what starts it, the check runs it reports, the command it runs. */
+export const WORKFLOW_EVENTS = [
+  'push',
+  'pull_request',
+  'workflow_dispatch',
+  'repository_dispatch',
+  'merge_group',
+] as const;
+
+const workflow = z.strictObject({
+  name: z.string().min(1),
+  /** Its file under `.github/workflows/`, which `workflow_dispatch` may name instead of the id. */
+  file: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+\.ya?ml$/, 'a workflow file name like ci.yml')
+    .optional(),
+  on: z.array(z.enum(WORKFLOW_EVENTS)).min(1),
+  /** Branches a `push` must update to start it (all when not given). */
+  branches: z.array(z.string().min(1)).optional(),
+  /** The check runs (job names) the run reports, each with the run's conclusion. */
+  checks: z.array(z.string().min(1)).min(1),
+  /** A shell command run in a checkout of the commit; exit code 0 is success. */
+  run: z.string().min(1),
+  /** Files the command leaves (coverage reports), kept as one artifact per entry. */
+  artifacts: z
+    .array(z.strictObject({ name: z.string().min(1), paths: z.array(z.string().min(1)).min(1) }))
+    .default([]),
+  /** Held runs stay queued (their checks pending) until the twin is ticked. */
+  hold: z.boolean().default(false),
+  timeoutMs: z.number().int().positive().max(600_000).default(120_000),
+});
+
+/** Where the twin is asynchronous, as GitHub is. */
+const timing = z.strictObject({
+  /** Reads of `mergeable` that answer null (`UNKNOWN`) after a push or a base change. */
+  mergeableUnknownReads: z.number().int().min(0).max(100).default(1),
+  /**
+   * Milliseconds before update-branch, auto-merge and the merge queue act; `null` waits for an
+   * explicit tick.
+   */
+  asyncDelayMs: z.number().int().min(0).max(60_000).nullable().default(0),
+});
+
 export const FAULT_KINDS = ['status', 'hang', 'latency', 'applied-status', 'applied-drop'] as const;
 
 const faultRule = z
@@ -144,11 +187,23 @@ export const fixtureSchema = z.strictObject({
     files: z.record(z.string(), z.string()).default({}),
     protection: z
       .strictObject({
-        requiredChecks: z.array(z.string().min(1)).default([]),
+        /** A check name, or `{ context, appId }` to accept it only from that app. */
+        requiredChecks: z
+          .array(
+            z.union([
+              z.string().min(1),
+              z.strictObject({ context: z.string().min(1), appId: z.number().int().positive() }),
+            ]),
+          )
+          .default([]),
         requiredApprovals: z.number().int().min(0).max(6).default(0),
         requireUpToDate: z.boolean().default(false),
+        /** Merges go through a merge queue; direct merges are refused. */
+        mergeQueue: z.boolean().default(false),
+        allowForcePushes: z.boolean().default(false),
+        allowDeletions: z.boolean().default(false),
       })
-      .default({ requiredChecks: [], requiredApprovals: 0, requireUpToDate: false }),
+      .optional(),
     allowAutoMerge: z.boolean().default(true),
     allowMergeCommit: z.boolean().default(true),
     allowSquashMerge: z.boolean().default(true),
@@ -159,6 +214,8 @@ export const fixtureSchema = z.strictObject({
         login,
         permission: z.enum(PERMISSIONS),
         type: z.enum(['User', 'Bot']).optional(),
+        /** An app bot's app id (check runs carry it); made up from the slug when not given. */
+        appId: z.number().int().positive().optional(),
       }),
     )
     .default([]),
@@ -181,6 +238,8 @@ export const fixtureSchema = z.strictObject({
   issues: z.array(issue).default([]),
   pullRequests: z.array(pullRequest).default([]),
   workflowRuns: z.array(workflowRun).default([]),
+  workflows: z.array(workflow).default([]),
+  timing: timing.default({ mergeableUnknownReads: 1, asyncDelayMs: 0 }),
   limits: limits.default({
     enabled: true,
     restPerHour: 5000,
@@ -202,6 +261,8 @@ export type FaultRule = Faults['rules'][number];
 
 export const BOT_LOGIN = 'github-actions[bot]';
 export const BOT_ID = 41898282;
+/** The GitHub Actions app, whose bot is github-actions[bot] and which reports workflow checks. */
+export const ACTIONS_APP = { id: 15368, slug: 'github-actions', name: 'GitHub Actions' } as const;
 
 export class FixtureError extends Error {
   override name = 'FixtureError';
@@ -246,6 +307,8 @@ export function parseFixture(input: unknown): Fixture {
       );
     if (user.type === 'User' && bot)
       problems.push(`fixture.users[${i}].type: '${user.login}' is an app's login (type Bot)`);
+    if (user.appId !== undefined && !bot)
+      problems.push(`fixture.users[${i}].appId: only an app's bot ('slug[bot]') has an app id`);
   });
   for (const [token, who] of Object.entries(fixture.tokens)) known(who, `fixture.tokens.${token}`);
   const checkPath = (path: string, where: string) => {
@@ -327,6 +390,15 @@ export function parseFixture(input: unknown): Fixture {
           problems.push(`fixture.issues[${i}].${key}: an issue cannot refer to itself`);
       }
     }
+  });
+  const workflowNames = new Set<string>();
+  fixture.workflows.forEach((flow, i) => {
+    if (workflowNames.has(flow.name))
+      problems.push(`fixture.workflows[${i}].name: duplicate workflow '${flow.name}'`);
+    workflowNames.add(flow.name);
+    flow.artifacts.forEach((artifact, j) =>
+      artifact.paths.forEach((path) => checkPath(path, `fixture.workflows[${i}].artifacts[${j}]`)),
+    );
   });
   if (problems.length > 0) throw new FixtureError(`Invalid twin fixture:\n${problems.join('\n')}`);
   return fixture;

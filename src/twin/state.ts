@@ -1142,7 +1142,9 @@ export class TwinState {
   async requirements(pull: Pull): Promise<Requirements> {
     const sha = await this.pullHeadSha(pull);
     const protection = pull.base === this.defaultBranch ? this.settings.protection : undefined;
-    const required = protection?.requiredChecks ?? [];
+    const required = (protection?.requiredChecks ?? []).map((check) =>
+      typeof check === 'string' ? check : check.context,
+    );
     const runs = this.latestCheckRuns(sha);
     const statuses = this.latestStatuses(sha);
     const missingChecks: Requirements['missingChecks'] = [];
