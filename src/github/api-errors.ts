@@ -257,3 +257,5 @@ function describeRefusal(
     `workflow; any other token must be granted it (${SEE}).`
   );
 }
+export const ERROR_DRAFT = 'Pull Request is still a draft';
+export const ERROR_MERGE_QUEUE_REQUIRED = 'Changes must be made through the merge queue';

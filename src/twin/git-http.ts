@@ -8,7 +8,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export async function serveGit(
   request: IncomingMessage,
   response: ServerResponse,
-  options: { projectRoot: string; pathInfo: string; query: string; remoteUser: string },
+  options: {
+    projectRoot: string;
+    pathInfo: string;
+    query: string;
+    remoteUser: string;
+    /** Where the repository's pre-receive hook asks the twin whether a push may land. */
+    hookUrl: string;
+  },
 ): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
@@ -21,6 +28,7 @@ export async function serveGit(
     REMOTE_USER: options.remoteUser,
     REMOTE_ADDR: request.socket.remoteAddress ?? '127.0.0.1',
     GIT_HTTP_MAX_REQUEST_BUFFER: '100M',
+    AI_SCRUM_TWIN_HOOK_URL: options.hookUrl,
   };
   if (request.headers['content-encoding'])
     env['HTTP_CONTENT_ENCODING'] = String(request.headers['content-encoding']);

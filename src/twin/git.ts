@@ -10,6 +10,35 @@ import { join } from 'node:path';
 
 export const ZERO_SHA = '0000000000000000000000000000000000000000';
 
+const PRE_RECEIVE = `import { execFileSync } from 'node:child_process';
+const url = process.env.AI_SCRUM_TWIN_HOOK_URL;
+let input = '';
+for await (const chunk of process.stdin) input += chunk;
+if (!url) process.exit(0);
+const ZERO = '${'0'.repeat(40)}';
+const updates = input.trim().split('\\n').filter(Boolean).map((line) => {
+  const [before, after, ref] = line.split(' ');
+  let fastForward = true;
+  if (before !== ZERO && after !== ZERO) {
+    try {
+      execFileSync('git', ['merge-base', '--is-ancestor', before, after], { stdio: 'ignore' });
+    } catch {
+      fastForward = false;
+    }
+  }
+  return { before, after, ref, fastForward };
+});
+const answer = await fetch(url, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ updates, pusher: process.env.REMOTE_USER }),
+}).then((response) => response.json());
+if (answer.refusal) {
+  for (const line of answer.refusal.split('\\n')) process.stderr.write('error: ' + line + '\\n');
+  process.exit(1);
+}
+`;
+
 export interface GitResult {
   code: number;
   stdout: string;
@@ -84,7 +113,25 @@ export class BareRepository {
     await repo.must(['config', 'http.receivepack', 'true']);
     await repo.must(['config', 'receive.denyNonFastForwards', 'false']);
     await repo.must(['config', 'uploadpack.allowReachableSHA1InWant', 'true']);
+    repo.installPreReceiveHook();
     return repo;
+  }
+
+  /**
+   * A pre-receive hook, as GitHub runs branch protection on every push: it tells the twin each
+   * update (and whether it fast-forwards, which only the hook can see while the pushed objects
+   * are quarantined) and refuses the push with the twin's `GH006` answer.
+   */
+  private installPreReceiveHook(): void {
+    const hooks = join(this.path, 'hooks');
+    mkdirSync(hooks, { recursive: true });
+    const script = join(hooks, 'pre-receive.mjs');
+    writeFileSync(script, PRE_RECEIVE);
+    writeFileSync(
+      join(hooks, 'pre-receive'),
+      `#!/bin/sh\nexec '${process.execPath.replace(/'/g, "'\\''")}' '${script.replace(/'/g, "'\\''")}'\n`,
+      { mode: 0o755 },
+    );
   }
 
   git(

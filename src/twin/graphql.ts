@@ -30,6 +30,7 @@ import {
   type Label,
   type MinimizeClassifier,
   type Pull,
+  type QueueEntry,
   type TimelineEvent,
   type TwinState,
   type User,
@@ -467,11 +468,18 @@ function pullView(state: TwinState, json: Serializer, pull: Pull): Record<string
     mergedAt: pull.mergedAt,
     mergedBy: () => actorView(state, json, pull.mergedBy),
     mergeCommit: pull.mergeCommitSha ? { __typename: 'Commit', oid: pull.mergeCommitSha } : null,
-    mergeable: async () => {
-      const mergeable = await state.mergeable(pull);
+    // One query's mergeability fields agree: the request is the reader.
+    mergeable: async (_args: unknown, context: GraphqlContext) => {
+      const { mergeable } = await state.observedMergeability(pull, context);
       return mergeable === null ? 'UNKNOWN' : mergeable ? 'MERGEABLE' : 'CONFLICTING';
     },
-    mergeStateStatus: () => state.mergeStateStatus(pull),
+    mergeStateStatus: async (_args: unknown, context: GraphqlContext) =>
+      (await state.observedMergeability(pull, context)).status,
+    isInMergeQueue: () => state.mergeQueue.some((entry) => entry.pull === pull.number),
+    mergeQueueEntry: () => {
+      const entry = state.mergeQueue.find((candidate) => candidate.pull === pull.number);
+      return entry ? queueEntryView(state, json, entry) : null;
+    },
     autoMergeRequest: () =>
       pull.autoMerge
         ? {
@@ -480,6 +488,32 @@ function pullView(state: TwinState, json: Serializer, pull: Pull): Record<string
             mergeMethod: pull.autoMerge.method,
           }
         : null,
+  };
+}
+
+function queueEntryView(
+  state: TwinState,
+  json: Serializer,
+  entry: QueueEntry,
+): Record<string, unknown> {
+  const commit = (oid: string | undefined) =>
+    oid
+      ? { __typename: 'Commit', oid, id: `C_${oid}`, url: `${json.repoWeb}/commit/${oid}` }
+      : null;
+  return {
+    __typename: 'MergeQueueEntry',
+    id: entry.nodeId,
+    enqueuedAt: entry.enqueuedAt,
+    enqueuer: () => actorView(state, json, entry.enqueuer),
+    headCommit: commit(entry.group?.sha ?? entry.headSha),
+    baseCommit: commit(entry.group?.baseSha),
+    jump: false,
+    solo: false,
+    estimatedTimeToMerge: null,
+    // Position 1 is the entry being tested; an ejected entry keeps its last position.
+    position: Math.max(state.mergeQueue.indexOf(entry), 0) + 1,
+    state: entry.state,
+    pullRequest: () => pullView(state, json, state.pull(entry.pull)),
   };
 }
 
@@ -937,6 +971,51 @@ function rootValue(context: GraphqlContext): Record<string, unknown> {
       return {
         clientMutationId: input['clientMutationId'] ?? null,
         actor: actorView(state, json, actor.login),
+        pullRequest: pullView(state, json, pull),
+      };
+    },
+    enqueuePullRequest: async ({ input }: { input: Input }) => {
+      const pull = pullByNodeId(state, String(input['pullRequestId']));
+      const entry = await state.enqueue(
+        actor,
+        pull.number,
+        input['expectedHeadOid'] as string | undefined,
+      );
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        mergeQueueEntry: queueEntryView(state, json, entry),
+      };
+    },
+    dequeuePullRequest: ({ input }: { input: Input }) => {
+      const entry = state.mergeQueue.find((candidate) => candidate.nodeId === input['id']);
+      if (!entry)
+        throw new ApiError(
+          404,
+          `Could not resolve to a node with the global id of '${String(input['id'])}'`,
+          {
+            type: 'NOT_FOUND',
+          },
+        );
+      state.require(actor, 'write');
+      state.dequeue(entry.pull);
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        mergeQueueEntry: queueEntryView(state, json, entry),
+      };
+    },
+    markPullRequestReadyForReview: ({ input }: { input: Input }) => {
+      const pull = pullByNodeId(state, String(input['pullRequestId']));
+      state.setDraft(actor, pull.number, false);
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        pullRequest: pullView(state, json, pull),
+      };
+    },
+    convertPullRequestToDraft: ({ input }: { input: Input }) => {
+      const pull = pullByNodeId(state, String(input['pullRequestId']));
+      state.setDraft(actor, pull.number, true);
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
         pullRequest: pullView(state, json, pull),
       };
     },

@@ -1,3 +1,4 @@
+import type { Artifact } from './ci.js';
 import { ApiError, notFound, validationFailed } from './errors.js';
 import type { Serializer } from './serialize.js';
 import { sameLogin, type Item, type TwinState, type User } from './state.js';
@@ -783,6 +784,52 @@ export const REST_ROUTES: RestRoute[] = [
   },
   {
     method: 'GET',
+    template: `${REPO}/actions/runs/{run_id}/artifacts`,
+    handle(request, state, json) {
+      const run = state.workflowRun(int(request.params['run_id'], 'run_id'));
+      return artifactList(
+        state.ci.artifacts.filter((artifact) => artifact.runId === run.id),
+        request,
+        `${json.repoApi}/actions/runs/${run.id}/artifacts`,
+        json,
+      );
+    },
+  },
+  {
+    method: 'GET',
+    template: `${REPO}/actions/artifacts`,
+    handle(request, state, json) {
+      const name = request.query.get('name');
+      return artifactList(
+        state.ci.artifacts.filter((artifact) => name === null || artifact.name === name),
+        request,
+        `${json.repoApi}/actions/artifacts`,
+        json,
+      );
+    },
+  },
+  {
+    method: 'POST',
+    template: `${REPO}/actions/workflows/{workflow_id}/dispatches`,
+    async handle(request, state) {
+      await state.dispatchWorkflow(
+        request.actor,
+        request.params['workflow_id']!,
+        str(request.body, 'ref', true)!,
+      );
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'POST',
+    template: `${REPO}/dispatches`,
+    async handle(request, state) {
+      await state.repositoryDispatch(request.actor, str(request.body, 'event_type', true)!);
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'GET',
     template: `${REPO}/actions/runs`,
     handle(request, state, json) {
       const status = request.query.get('status');
@@ -800,6 +847,24 @@ export const REST_ROUTES: RestRoute[] = [
     },
   },
 ];
+
+function artifactList(
+  artifacts: Artifact[],
+  request: RestRequest,
+  url: string,
+  json: Serializer,
+): RestAnswer {
+  const sorted = [...artifacts].sort((a, b) => b.id - a.id);
+  const { page, headers } = paginate(sorted, request.query, url);
+  return {
+    status: 200,
+    body: {
+      total_count: sorted.length,
+      artifacts: page.map((artifact) => json.artifact(artifact)),
+    },
+    headers,
+  };
+}
 
 async function resolveCommit(state: TwinState, ref: string): Promise<string> {
   const candidates = /^[0-9a-f]{40}$/.test(ref)

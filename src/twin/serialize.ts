@@ -12,6 +12,8 @@ import type {
   User,
   WorkflowRun,
 } from './state.js';
+import type { Artifact } from './ci.js';
+import { ACTIONS_APP, BOT_LOGIN } from './fixture.js';
 import type { CommitObject } from './git.js';
 
 /**
@@ -446,8 +448,8 @@ export class Serializer {
       }));
       return json;
     }
-    const mergeable = await this.state.mergeable(pull);
-    const status = await this.state.mergeStateStatus(pull);
+    // Each REST read is one request: the first reads after a change answer null, `unknown`.
+    const { mergeable, status } = await this.state.observedMergeability(pull, {});
     const files =
       pull.merged || mergeable === null ? [] : await this.state.git.changedFiles(baseSha, headSha);
     return {
@@ -491,8 +493,70 @@ export class Serializer {
       },
       name: run.name,
       check_suite: { id: run.id },
-      app: null,
+      app: this.app(run.app),
       pull_requests: [],
+    };
+  }
+
+  /** An integration as REST shows a check run's `app`. */
+  app(app: CheckRun['app']): Record<string, unknown> {
+    const at = this.state.createdAt;
+    return {
+      id: app.id,
+      slug: app.slug,
+      node_id: `A_${Buffer.from(String(app.id)).toString('base64url')}`,
+      owner: this.user(app.owner === 'github' ? null : app.owner) ?? {
+        login: 'github',
+        id: 9919,
+        node_id: 'MDEyOk9yZ2FuaXphdGlvbjk5MTk=',
+        avatar_url: 'https://avatars.githubusercontent.com/u/9919?v=4',
+        gravatar_id: '',
+        url: `${this.api}/users/github`,
+        html_url: `${this.web}/github`,
+        followers_url: `${this.api}/users/github/followers`,
+        following_url: `${this.api}/users/github/following{/other_user}`,
+        gists_url: `${this.api}/users/github/gists{/gist_id}`,
+        starred_url: `${this.api}/users/github/starred{/owner}{/repo}`,
+        subscriptions_url: `${this.api}/users/github/subscriptions`,
+        organizations_url: `${this.api}/users/github/orgs`,
+        repos_url: `${this.api}/users/github/repos`,
+        events_url: `${this.api}/users/github/events{/privacy}`,
+        received_events_url: `${this.api}/users/github/received_events`,
+        type: 'Organization',
+        site_admin: false,
+      },
+      name: app.id === ACTIONS_APP.id ? ACTIONS_APP.name : app.slug,
+      description: null,
+      external_url: `${this.web}/apps/${app.slug}`,
+      html_url: `${this.web}/apps/${app.slug}`,
+      created_at: at,
+      updated_at: at,
+      permissions: {},
+      events: [],
+    };
+  }
+
+  artifact(artifact: Artifact): Record<string, unknown> {
+    const url = `${this.repoApi}/actions/artifacts/${artifact.id}`;
+    const expires = new Date(Date.parse(artifact.createdAt) + 90 * 86_400_000);
+    return {
+      id: artifact.id,
+      node_id: `MDg6QXJ0aWZhY3Q${artifact.id}`,
+      name: artifact.name,
+      size_in_bytes: artifact.sizeInBytes,
+      url,
+      archive_download_url: `${url}/zip`,
+      expired: false,
+      created_at: artifact.createdAt,
+      updated_at: artifact.createdAt,
+      expires_at: expires.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      workflow_run: {
+        id: artifact.runId,
+        repository_id: this.state.repositoryId,
+        head_repository_id: this.state.repositoryId,
+        head_branch: artifact.headBranch,
+        head_sha: artifact.headSha,
+      },
     };
   }
 
@@ -535,20 +599,29 @@ export class Serializer {
   workflowRun(run: WorkflowRun): Record<string, unknown> {
     const url = `${this.repoApi}/actions/runs/${run.id}`;
     const repo = this.minimalRepository();
+    // A run of the CI model carries its own workflow, event, commit and progress.
+    const ci = run.ci;
     return {
       id: run.id,
       name: run.name,
       node_id: `WFR_${Buffer.from(String(run.id)).toString('base64url')}`,
-      head_branch: run.headBranch,
-      head_sha: '0'.repeat(40),
-      path: '.github/workflows/ai-scrum.yml',
+      head_branch: ci?.headBranch ?? run.headBranch,
+      head_sha: ci?.headSha ?? '0'.repeat(40),
+      path: ci?.path ?? '.github/workflows/ai-scrum.yml',
       display_title: run.name,
       run_number: run.id,
       run_attempt: 1,
-      event: 'schedule',
-      status: run.status,
-      conclusion: run.conclusion,
-      workflow_id: 1,
+      event: ci?.event ?? 'schedule',
+      status: ci?.status ?? run.status,
+      conclusion: ci ? ci.conclusion : run.conclusion,
+      workflow_id: ci?.workflowId ?? 1000,
+      ...(ci
+        ? {
+            // A run the merge queue caused is GitHub's own; it shows as the Actions bot.
+            actor: this.user(ci.actor === ACTIONS_APP.slug ? BOT_LOGIN : ci.actor),
+            triggering_actor: this.user(ci.actor === ACTIONS_APP.slug ? BOT_LOGIN : ci.actor),
+          }
+        : {}),
       url,
       html_url: `${this.repoWeb}/actions/runs/${run.id}`,
       pull_requests: [],
@@ -561,7 +634,7 @@ export class Serializer {
       artifacts_url: `${url}/artifacts`,
       cancel_url: `${url}/cancel`,
       rerun_url: `${url}/rerun`,
-      workflow_url: `${this.repoApi}/actions/workflows/1`,
+      workflow_url: `${this.repoApi}/actions/workflows/${ci?.workflowId ?? 1000}`,
       head_commit: null,
       repository: repo,
       head_repository: repo,

@@ -1,14 +1,19 @@
 import { join } from 'node:path';
 import {
+  ERROR_DRAFT,
   ERROR_HEAD_MODIFIED,
+  ERROR_MERGE_QUEUE_REQUIRED,
   ERROR_NO_NEW_BASE_COMMITS,
   ERROR_NOT_FAST_FORWARD,
   ERROR_NOT_MERGEABLE,
   ERROR_REFERENCE_EXISTS,
   ERROR_REFERENCE_MISSING,
 } from '../github/api-errors.js';
+import { Background } from './background.js';
+import { CiModel, type CiHost, type CiRun, type Trigger } from './ci.js';
 import { ApiError, forbidden, notFound, validationFailed } from './errors.js';
 import {
+  ACTIONS_APP,
   BOT_ID,
   BOT_LOGIN,
   type Fixture,
@@ -25,6 +30,8 @@ export interface User {
   nodeId: string;
   type: 'User' | 'Bot';
   permission: Permission;
+  /** An app bot's app id; check runs it creates carry it. */
+  appId?: number;
 }
 
 export interface Label {
@@ -153,6 +160,21 @@ export interface Pull extends ItemBase {
   /** The head commit when the pull request was closed or merged; open ones read the branch. */
   closedHeadSha: string | null;
   autoMerge: AutoMerge | null;
+  /** Reads of mergeability still answered null, as while GitHub computes it after a change. */
+  unknownReads: number;
+}
+
+/** A pull request waiting in the merge queue of its base branch. */
+export interface QueueEntry {
+  id: number;
+  nodeId: string;
+  pull: number;
+  enqueuer: string;
+  enqueuedAt: string;
+  headSha: string;
+  /** The merge-group commit being tested, on `gh-readonly-queue/<base>/pr-N-<head>`. */
+  group: { sha: string; baseSha: string; ref: string } | null;
+  state: 'QUEUED' | 'AWAITING_CHECKS' | 'MERGEABLE' | 'UNMERGEABLE' | 'LOCKED';
 }
 
 export type Item = Issue | Pull;
@@ -167,6 +189,8 @@ export interface CheckRun {
   startedAt: string;
   completedAt: string | null;
   externalId: string;
+  /** The app that reported it (check runs come only from apps). */
+  app: { id: number; slug: string; owner: string };
 }
 
 export interface CommitStatus {
@@ -199,6 +223,8 @@ export interface WorkflowRun {
   conclusion: string | null;
   createdAt: string;
   headBranch: string;
+  /** Set for runs of the CI model. */
+  ci?: CiRun;
 }
 
 export type MergeStateStatus =
@@ -209,6 +235,8 @@ export interface Requirements {
   missingChecks: { name: string; state: 'expected' | 'pending' | 'failing' }[];
   /** Checks that are not required and failed. */
   otherFailures: string[];
+  /** Checks that are not required and have not finished. */
+  otherPending: string[];
   approvals: number;
   requiredApprovals: number;
   upToDate: boolean;
@@ -271,6 +299,20 @@ export class TwinState {
   readonly reviews: Review[] = [];
   readonly workflowRuns: WorkflowRun[];
   readonly createdAt: string;
+  readonly timing: Fixture['timing'];
+  /** GitHub's after-the-answer work: auto-merge, update-branch, the merge queue, CI. */
+  readonly background: Background;
+  readonly ci: CiModel;
+  readonly mergeQueue: QueueEntry[] = [];
+  /** Branch heads as last seen, to tell what a push or a ref update changed. */
+  private readonly knownBranches = new Map<string, string>();
+  private autoMergePending = false;
+  /** Mergeability answers per API request, so one request's fields agree. */
+  private readonly readers = new WeakMap<
+    object,
+    Map<number, { mergeable: boolean | null; status: MergeStateStatus }>
+  >();
+  private queuePending = false;
   private nextId = 1000;
   private nextNumber = 1;
 
@@ -283,6 +325,9 @@ export class TwinState {
     this.name = fixture.repository.name;
     this.defaultBranch = fixture.repository.defaultBranch;
     this.workflowRuns = fixture.workflowRuns.map((run) => ({ ...run }));
+    this.timing = fixture.timing;
+    this.background = new Background(fixture.timing.asyncDelayMs);
+    this.ci = new CiModel(fixture.workflows, this.ciHost(), this.background);
     const earliest = [...fixture.issues.map((issue) => issue.createdAt)].sort()[0];
     this.createdAt = earliest
       ? timestamp(new Date(Date.parse(earliest) - 86_400_000))
@@ -312,6 +357,8 @@ export class TwinState {
     await git.must(['update-ref', `refs/heads/${state.defaultBranch}`, root]);
     state.seedIssues(fixture);
     await state.seedPulls(fixture);
+    for (const found of await git.refs('refs/heads/'))
+      state.knownBranches.set(found.ref, found.sha);
     return state;
   }
 
@@ -322,6 +369,7 @@ export class TwinState {
       nodeId: 'MDM6Qm90NDE4OTgyODI=',
       type: 'Bot',
       permission: 'write',
+      appId: ACTIONS_APP.id,
     });
     let next = 583231;
     for (const user of fixture.users) {
@@ -333,6 +381,9 @@ export class TwinState {
         nodeId: nodeId(type === 'Bot' ? 'BOT' : 'U', id),
         type,
         permission: user.permission,
+        ...(type === 'Bot'
+          ? { appId: user.login === BOT_LOGIN ? ACTIONS_APP.id : (user.appId ?? 900_000 + id) }
+          : {}),
       });
     }
     if (!this.users.has(fixture.repository.owner)) {
@@ -398,6 +449,8 @@ export class TwinState {
         base,
         draft: spec.draft,
       });
+      // A fixture's pull requests are old: GitHub has long computed their mergeability.
+      pull.unknownReads = 0;
       this.items.set(spec.number, pull);
       this.nextNumber = Math.max(this.nextNumber, spec.number + 1);
       await this.git.must(['update-ref', this.headRef(pull), commit]);
@@ -928,7 +981,7 @@ export class TwinState {
     // Creation is atomic: of two racing creators exactly one wins, the other gets GitHub's 422.
     if (!(await this.git.compareAndSwap(ref, sha, ZERO_SHA)))
       throw new ApiError(422, ERROR_REFERENCE_EXISTS);
-    await this.settleAutoMerges();
+    await this.refsChanged(actor);
     return { ref, sha };
   }
 
@@ -945,11 +998,12 @@ export class TwinState {
     if (!(await this.git.objectExists(sha))) throw new ApiError(422, 'Object does not exist');
     if (!force && !(await this.git.isAncestor(current, sha)))
       throw new ApiError(422, ERROR_NOT_FAST_FORWARD);
+    await this.refuseProtectedUpdate(actor, full, current, sha);
     if (!(await this.git.compareAndSwap(full, sha, current))) {
       // Someone moved it in between; GitHub answers the same way for a lost race.
       throw new ApiError(422, ERROR_NOT_FAST_FORWARD);
     }
-    await this.settleAutoMerges();
+    await this.refsChanged(actor);
     return { ref: full, sha };
   }
 
@@ -958,8 +1012,269 @@ export class TwinState {
     const full = `refs/${ref}`;
     const current = await this.git.resolve(full);
     if (!current) throw new ApiError(422, ERROR_REFERENCE_MISSING);
+    await this.refuseProtectedUpdate(actor, full, current, undefined);
     if (!(await this.git.deleteRef(full, current)))
       throw new ApiError(422, ERROR_REFERENCE_MISSING);
+    await this.refsChanged(actor);
+  }
+
+  /**
+   * Why branch protection refuses to move `ref` from `before` to `after` (undefined: delete),
+   * in GitHub's words, or undefined when it may. Only the default branch is protected.
+   */
+  async protectedUpdateRefusal(
+    ref: string,
+    before: string | undefined,
+    after: string | undefined,
+    actor: User,
+    fastForward?: boolean,
+  ): Promise<string | undefined> {
+    const protection = this.settings.protection;
+    if (!protection || ref !== `refs/heads/${this.defaultBranch}` || before === after)
+      return undefined;
+    // Classic protection lets administrators bypass it unless it is enforced for them too.
+    if (actor.permission === 'admin' && !protection.enforceAdmins) return undefined;
+    if (after === undefined || after === ZERO_SHA)
+      return protection.allowDeletions ? undefined : 'Cannot delete this protected branch';
+    const forced =
+      before !== undefined &&
+      before !== ZERO_SHA &&
+      !(fastForward ?? (await this.git.isAncestor(before, after)));
+    if (forced && !protection.allowForcePushes) return 'Cannot force-push to this branch';
+    if (protection.mergeQueue) return 'Changes must be made through the merge queue';
+    if (protection.requiredApprovals > 0) return 'Changes must be made through a pull request.';
+    const missing = this.checkRequirements(after, protection).missingChecks[0];
+    if (missing)
+      return `Required status check "${missing.name}" is ${describeCheck(missing.state)}.`;
+    return undefined;
+  }
+
+  /** A ref update over REST or GraphQL that protection refuses: GitHub's 422. */
+  private async refuseProtectedUpdate(
+    actor: User,
+    ref: string,
+    before: string | undefined,
+    after: string | undefined,
+  ): Promise<void> {
+    const refusal = await this.protectedUpdateRefusal(ref, before, after, actor);
+    if (refusal) throw new ApiError(422, 'Reference update failed', { reason: refusal });
+  }
+
+  /**
+   * What a push over git may not do: GitHub's pre-receive answer (`GH006`) for the first
+   * refused update, or undefined. `updates` are the hook's lines: old, new, ref.
+   */
+  async pushRefusal(
+    actor: User,
+    updates: { before: string; after: string; ref: string; fastForward: boolean }[],
+  ): Promise<string | undefined> {
+    for (const update of updates) {
+      const refusal = await this.protectedUpdateRefusal(
+        update.ref,
+        update.before,
+        update.after,
+        actor,
+        update.fastForward,
+      );
+      if (refusal) return `GH006: Protected branch update failed for ${update.ref}.\n${refusal}`;
+    }
+    return undefined;
+  }
+
+  // ---- what follows a change of branches ------------------------------------------------
+
+  /**
+   * Everything GitHub does after branches moved (a push, a ref update, a merge): the pull
+   * requests of a deleted head branch close, mergeability is recomputed (unknown for a few
+   * reads), `push` and `pull_request` workflows start (not for a `GITHUB_TOKEN`), and auto-merge
+   * looks again.
+   */
+  async refsChanged(actor: User): Promise<void> {
+    const current = new Map(
+      (await this.git.refs('refs/heads/')).map((found) => [found.ref, found.sha]),
+    );
+    const changes: { branch: string; before?: string; after?: string }[] = [];
+    for (const [ref, sha] of current)
+      if (this.knownBranches.get(ref) !== sha)
+        changes.push({
+          branch: ref.slice('refs/heads/'.length),
+          before: this.knownBranches.get(ref),
+          after: sha,
+        });
+    for (const [ref, sha] of this.knownBranches)
+      if (!current.has(ref)) changes.push({ branch: ref.slice('refs/heads/'.length), before: sha });
+    this.knownBranches.clear();
+    for (const [ref, sha] of current) this.knownBranches.set(ref, sha);
+    const now = timestamp();
+    for (const change of changes) {
+      if (change.branch.startsWith('gh-readonly-queue/')) continue;
+      const open = this.openPulls();
+      if (change.after === undefined) {
+        // GitHub closes an open pull request whose head branch is deleted.
+        for (const pull of open.filter((p) => !p.fork && p.head === change.branch)) {
+          pull.state = 'closed';
+          pull.closedAt = now;
+          pull.closedBy = actor.login;
+          pull.closedHeadSha = change.before ?? null;
+          pull.updatedAt = now;
+          pull.autoMerge = null;
+          pull.events.push(this.event('closed', actor.login, now));
+          this.dequeue(pull.number);
+        }
+        continue;
+      }
+      for (const pull of open.filter(
+        (p) => (!p.fork && p.head === change.branch) || p.base === change.branch,
+      ))
+        pull.unknownReads = this.timing.mergeableUnknownReads;
+      this.triggerCi({
+        event: 'push',
+        actor: actor.login,
+        headSha: change.after,
+        branch: change.branch,
+      });
+      for (const pull of open.filter((p) => !p.fork && p.head === change.branch)) {
+        if (
+          this.mergeQueue.some(
+            (entry) => entry.pull === pull.number && entry.headSha !== change.after,
+          )
+        )
+          this.dequeue(pull.number);
+        await this.pullRequestCi(pull, actor);
+      }
+    }
+    this.settleAutoMerges();
+  }
+
+  private openPulls(): Pull[] {
+    return [...this.items.values()].filter(
+      (item): item is Pull => item.kind === 'pull' && item.state === 'open',
+    );
+  }
+
+  /**
+   * `pull_request` workflows of an opened or pushed pull request. As on GitHub they run on the
+   * test merge commit (`refs/pull/N/merge`) and report on the head; a conflict starts none.
+   */
+  private async pullRequestCi(pull: Pull, actor: User): Promise<void> {
+    if (!this.ci.workflows.some((flow) => flow.on.includes('pull_request'))) return;
+    const head = await this.git.resolve(this.headRef(pull));
+    const base = await this.branchHead(pull.base);
+    if (!head || !base) return;
+    const tree = await this.git.mergeTree(base, head);
+    if (tree === undefined) return;
+    const merge = await this.git.commitTree(
+      tree,
+      [base, head],
+      `Merge ${head} into ${base}\n`,
+      this.signature(actor, timestamp()),
+    );
+    await this.git.must(['update-ref', `refs/pull/${pull.number}/merge`, merge]);
+    this.triggerCi({
+      event: 'pull_request',
+      actor: actor.login,
+      headSha: head,
+      checkoutSha: merge,
+      branch: pull.head,
+    });
+  }
+
+  /** Starts the CI runs an event causes and lists them among the workflow runs. */
+  triggerCi(trigger: Trigger): CiRun[] {
+    const runs = this.ci.trigger(trigger);
+    for (const run of runs)
+      this.workflowRuns.push({
+        id: run.id,
+        name: run.name,
+        status: run.status,
+        conclusion: run.conclusion,
+        createdAt: run.createdAt,
+        headBranch: run.headBranch,
+        ci: run,
+      });
+    return runs;
+  }
+
+  /** How the CI model reaches the rest of the twin. */
+  private ciHost(): CiHost {
+    return {
+      git: this.git,
+      owner: this.owner,
+      name: this.name,
+      allocateId: () => this.allocateId(),
+      reportCheck: (spec) => {
+        const id = this.allocateId();
+        this.checkRuns.push({
+          id,
+          nodeId: nodeId('CR', id),
+          headSha: spec.headSha,
+          name: spec.name,
+          status: spec.status as CheckRun['status'],
+          conclusion: null,
+          startedAt: timestamp(),
+          completedAt: null,
+          externalId: spec.externalId,
+          app: { id: ACTIONS_APP.id, slug: ACTIONS_APP.slug, owner: 'github' },
+        });
+        return id;
+      },
+      finishCheck: (id, conclusion) => {
+        const run = this.checkRuns.find((candidate) => candidate.id === id);
+        if (!run) return;
+        run.status = 'completed';
+        run.conclusion = conclusion;
+        run.completedAt = timestamp();
+      },
+      checksChanged: () => this.settleAutoMerges(),
+    };
+  }
+
+  /**
+   * `POST …/actions/workflows/{id}/dispatches`: runs the workflow on the ref's head. Allowed to
+   * a `GITHUB_TOKEN`, which is how a workflow starts CI on a branch it pushed.
+   */
+  async dispatchWorkflow(actor: User, reference: string, ref: string): Promise<CiRun[]> {
+    this.require(actor, 'write');
+    const found = this.ci.workflow(reference);
+    if (!found) throw notFound();
+    if (!found.workflow.on.includes('workflow_dispatch'))
+      throw new ApiError(422, "Workflow does not have 'workflow_dispatch' trigger");
+    const branch = ref.replace(/^refs\/heads\//, '');
+    const sha = await this.branchHead(branch);
+    if (!sha) throw new ApiError(422, `No ref found for: ${ref}`);
+    return this.triggerCi({
+      event: 'workflow_dispatch',
+      actor: actor.login,
+      headSha: sha,
+      branch,
+      workflow: String(found.id),
+    });
+  }
+
+  /** `POST /repos/{owner}/{repo}/dispatches`: `repository_dispatch` workflows on the default branch. */
+  async repositoryDispatch(actor: User, eventType: string): Promise<CiRun[]> {
+    this.require(actor, 'write');
+    if (eventType.trim() === '' || eventType.length > 100)
+      throw validationFailed([{ resource: 'Repository', code: 'invalid', field: 'event_type' }]);
+    const sha = (await this.branchHead(this.defaultBranch))!;
+    return this.triggerCi({
+      event: 'repository_dispatch',
+      actor: actor.login,
+      headSha: sha,
+      branch: this.defaultBranch,
+    });
+  }
+
+  /** Runs what waits for a tick: held CI runs, and work GitHub does later; until all is done. */
+  async tick(): Promise<{ ran: number; failures: string[] }> {
+    this.ci.release();
+    return this.background.tick();
+  }
+
+  /** Stops background work and CI processes (the twin is shutting down). */
+  close(): void {
+    this.background.close();
+    this.ci.close();
   }
 
   async branchHead(branch: string): Promise<string | undefined> {
@@ -993,6 +1308,7 @@ export class TwinState {
       message,
       this.signature(actor, timestamp()),
     );
+    await this.refuseProtectedUpdate(actor, `refs/heads/${branch}`, head, commit);
     if (!(await this.git.compareAndSwap(`refs/heads/${branch}`, commit, head))) {
       throw new ApiError(
         422,
@@ -1000,7 +1316,7 @@ export class TwinState {
         { type: 'STALE_DATA' },
       );
     }
-    await this.settleAutoMerges();
+    await this.refsChanged(actor);
     return commit;
   }
 
@@ -1057,6 +1373,19 @@ export class TwinState {
       draft: spec.draft,
     });
     this.items.set(pull.number, pull);
+    await this.pullRequestCi(pull, actor);
+    return pull;
+  }
+
+  /** `markPullRequestReadyForReview` and `convertPullRequestToDraft`. */
+  setDraft(actor: User, number: number, draft: boolean): Pull {
+    const pull = this.pull(number);
+    if (actor.login !== pull.author) this.require(actor, 'write');
+    if (pull.state !== 'open')
+      throw new ApiError(422, 'Pull request is closed', { type: 'UNPROCESSABLE' });
+    pull.draft = draft;
+    pull.updatedAt = timestamp();
+    this.settleAutoMerges();
     return pull;
   }
 
@@ -1104,6 +1433,7 @@ export class TwinState {
       mergeCommitSha: null,
       closedHeadSha: null,
       autoMerge: null,
+      unknownReads: this.timing.mergeableUnknownReads,
     };
   }
 
@@ -1138,33 +1468,80 @@ export class TwinState {
     return (await this.git.mergeTree(base, head)) !== undefined;
   }
 
-  /** What branch protection asks of this commit, and what it has. */
-  async requirements(pull: Pull): Promise<Requirements> {
-    const sha = await this.pullHeadSha(pull);
-    const protection = pull.base === this.defaultBranch ? this.settings.protection : undefined;
+  /**
+   * Mergeability as an API reader sees it: null (`UNKNOWN`) for the first reads after a push or
+   * a base change, while GitHub computes it in the background. `reader` is one request, so the
+   * fields one request reads agree.
+   */
+  async observedMergeability(
+    pull: Pull,
+    reader: object,
+  ): Promise<{ mergeable: boolean | null; status: MergeStateStatus }> {
+    const seen = this.readers.get(reader)?.get(pull.number);
+    if (seen) return seen;
+    let answer: { mergeable: boolean | null; status: MergeStateStatus };
+    if (pull.state === 'open' && pull.unknownReads > 0) {
+      pull.unknownReads--;
+      answer = { mergeable: null, status: 'UNKNOWN' };
+    } else {
+      answer = { mergeable: await this.mergeable(pull), status: await this.mergeStateStatus(pull) };
+    }
+    const forReader = this.readers.get(reader) ?? new Map();
+    forReader.set(pull.number, answer);
+    this.readers.set(reader, forReader);
+    return answer;
+  }
+
+  /** What the required checks ask of a commit, and what it has. */
+  checkRequirements(
+    sha: string,
+    protection: Fixture['repository']['protection'],
+  ): Pick<Requirements, 'missingChecks' | 'otherFailures' | 'otherPending'> {
     const required = (protection?.requiredChecks ?? []).map((check) =>
-      typeof check === 'string' ? check : check.context,
+      typeof check === 'string' ? { context: check, appId: undefined } : check,
     );
+    const names = required.map((check) => check.context);
     const runs = this.latestCheckRuns(sha);
     const statuses = this.latestStatuses(sha);
     const missingChecks: Requirements['missingChecks'] = [];
-    for (const name of required) {
+    for (const { context: name, appId } of required) {
+      // A check pinned to an app counts only when that app reported it (GitHub's `app_id`).
       const states = [
-        ...runs.filter((run) => run.name === name).map(checkRunState),
-        ...statuses.filter((status) => status.context === name).map(statusState),
+        ...runs
+          .filter((run) => run.name === name && (appId === undefined || run.app.id === appId))
+          .map(checkRunState),
+        ...statuses
+          .filter(
+            (status) =>
+              status.context === name &&
+              (appId === undefined || this.user(status.creator)?.appId === appId),
+          )
+          .map(statusState),
       ];
       if (states.length === 0) missingChecks.push({ name, state: 'expected' });
       else if (states.includes('failing')) missingChecks.push({ name, state: 'failing' });
       else if (states.includes('pending')) missingChecks.push({ name, state: 'pending' });
     }
-    const otherFailures = [
+    const others = [
       ...runs
-        .filter((run) => !required.includes(run.name) && checkRunState(run) === 'failing')
-        .map((run) => run.name),
+        .filter((run) => !names.includes(run.name))
+        .map((run) => ({ name: run.name, state: checkRunState(run) })),
       ...statuses
-        .filter((s) => !required.includes(s.context) && statusState(s) === 'failing')
-        .map((s) => s.context),
+        .filter((status) => !names.includes(status.context))
+        .map((status) => ({ name: status.context, state: statusState(status) })),
     ];
+    return {
+      missingChecks,
+      otherFailures: others.filter((other) => other.state === 'failing').map((o) => o.name),
+      otherPending: others.filter((other) => other.state === 'pending').map((o) => o.name),
+    };
+  }
+
+  /** What branch protection asks of this pull request's head, and what it has. */
+  async requirements(pull: Pull): Promise<Requirements> {
+    const sha = await this.pullHeadSha(pull);
+    const protection = pull.base === this.defaultBranch ? this.settings.protection : undefined;
+    const { missingChecks, otherFailures, otherPending } = this.checkRequirements(sha, protection);
     const latestByUser = new Map<string, Review>();
     for (const review of this.reviews.filter(
       (r) => r.pull === pull.number && r.state !== 'COMMENTED',
@@ -1185,6 +1562,7 @@ export class TwinState {
     return {
       missingChecks,
       otherFailures,
+      otherPending,
       approvals,
       requiredApprovals: protection?.requiredApprovals ?? 0,
       upToDate,
@@ -1204,7 +1582,9 @@ export class TwinState {
       requirements.approvals < requirements.requiredApprovals
     )
       return 'BLOCKED';
-    if (requirements.otherFailures.length > 0) return 'UNSTABLE';
+    // GitHub's `unstable`: mergeable, but a check that is not required failed or is pending.
+    if (requirements.otherFailures.length > 0 || requirements.otherPending.length > 0)
+      return 'UNSTABLE';
     return 'CLEAN';
   }
 
@@ -1213,11 +1593,7 @@ export class TwinState {
     const requirements = await this.requirements(pull);
     const reasons: string[] = [];
     for (const check of requirements.missingChecks) {
-      reasons.push(
-        check.state === 'expected'
-          ? `Required status check "${check.name}" is expected.`
-          : `Required status check "${check.name}" is ${check.state === 'pending' ? 'in progress' : 'failing'}.`,
-      );
+      reasons.push(`Required status check "${check.name}" is ${describeCheck(check.state)}.`);
     }
     if (requirements.approvals < requirements.requiredApprovals) {
       reasons.push(
@@ -1248,6 +1624,8 @@ export class TwinState {
     if (!head || !base) throw new ApiError(405, ERROR_NOT_MERGEABLE);
     if (options.sha !== undefined && options.sha !== head)
       throw new ApiError(409, ERROR_HEAD_MODIFIED);
+    if (pull.draft) throw new ApiError(405, ERROR_DRAFT);
+    if (this.queueRequired(pull)) throw new ApiError(405, ERROR_MERGE_QUEUE_REQUIRED);
     if (options.method === 'merge' && !this.settings.allowMergeCommit) {
       throw new ApiError(405, 'Merge commits are not allowed on this repository.');
     }
@@ -1276,6 +1654,12 @@ export class TwinState {
     if (!(await this.git.compareAndSwap(`refs/heads/${pull.base}`, commit, base))) {
       throw new ApiError(405, 'Base branch was modified. Review and try the merge again.');
     }
+    this.recordMerge(pull, actor, commit, head, now);
+    await this.refsChanged(actor);
+    return { sha: commit };
+  }
+
+  private recordMerge(pull: Pull, actor: User, commit: string, head: string, now: string): void {
     pull.merged = true;
     pull.mergedAt = now;
     pull.mergedBy = actor.login;
@@ -1288,12 +1672,14 @@ export class TwinState {
     pull.autoMerge = null;
     pull.events.push(this.event('merged', actor.login, now));
     this.closeLinkedIssues(actor, pull, now);
-    await this.settleAutoMerges();
-    return { sha: commit };
   }
 
-  /** `Closes #N` in a merged pull request's body closes issue N, as on GitHub. */
+  /**
+   * `Closes #N` in a merged pull request's body closes issue N, as on GitHub: only for merges
+   * into the default branch.
+   */
   private closeLinkedIssues(actor: User, pull: Pull, now: string): void {
+    if (pull.base !== this.defaultBranch) return;
     const pattern = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)\b/gi;
     for (const match of pull.body.matchAll(pattern)) {
       const item = this.items.get(Number(match[1]));
@@ -1327,16 +1713,17 @@ export class TwinState {
     if (await this.git.isAncestor(base, head)) throw new ApiError(422, ERROR_NO_NEW_BASE_COMMITS);
     const tree = await this.git.mergeTree(head, base);
     if (tree === undefined) throw new ApiError(422, 'merge conflict between base and head');
-    const commit = await this.git.commitTree(
-      tree,
-      [head, base],
-      `Merge branch '${pull.base}' into ${pull.head}\n`,
-      this.signature(actor, timestamp()),
-    );
-    if (!(await this.git.compareAndSwap(`refs/heads/${pull.head}`, commit, head))) {
-      throw new ApiError(422, "expected head sha didn't match current head ref.");
-    }
-    await this.settleAutoMerges();
+    // GitHub answers 202 and moves the head later; a push in between wins and the update is lost.
+    this.background.later(async () => {
+      const commit = await this.git.commitTree(
+        tree,
+        [head, base],
+        `Merge branch '${pull.base}' into ${pull.head}\n`,
+        this.signature(actor, timestamp()),
+      );
+      if (await this.git.compareAndSwap(`refs/heads/${pull.head}`, commit, head))
+        await this.refsChanged(actor);
+    });
   }
 
   async enableAutoMerge(
@@ -1356,26 +1743,170 @@ export class TwinState {
       throw new ApiError(422, ERROR_HEAD_MODIFIED, { type: 'UNPROCESSABLE' });
     }
     const status = await this.mergeStateStatus(pull);
-    if (status === 'CLEAN' || status === 'UNSTABLE') {
+    if ((status === 'CLEAN' || status === 'UNSTABLE') && !this.queueRequired(pull)) {
       throw new ApiError(422, `Pull request Pull request is in ${status.toLowerCase()} status`, {
         type: 'UNPROCESSABLE',
       });
     }
     pull.autoMerge = { enabledBy: actor.login, method, enabledAt: timestamp() };
+    this.settleAutoMerges();
     return pull;
   }
 
-  /** Merges every pull request with auto-merge enabled whose requirements are now met. */
-  async settleAutoMerges(): Promise<void> {
-    for (const item of [...this.items.values()]) {
-      if (item.kind !== 'pull' || item.state !== 'open' || !item.autoMerge) continue;
-      const status = await this.mergeStateStatus(item);
-      if (status !== 'CLEAN' && status !== 'UNSTABLE') continue;
-      const enabler = this.user(item.autoMerge.enabledBy);
-      if (!enabler) continue;
-      const method = item.autoMerge.method === 'SQUASH' ? 'squash' : 'merge';
-      await this.mergePull(enabler, item.number, { method }).catch(() => undefined);
+  /**
+   * After something changed, GitHub looks again, later, at every pull request with auto-merge
+   * enabled, and at the merge queue. Requests never merge inside their own answer.
+   */
+  settleAutoMerges(): void {
+    if (!this.autoMergePending) {
+      this.autoMergePending = true;
+      this.background.later(async () => {
+        this.autoMergePending = false;
+        await this.runAutoMerges();
+      });
     }
+    this.advanceQueue();
+  }
+
+  /** Merges (or, on a merge-queue branch, enqueues) every auto-merge whose requirements hold. */
+  private async runAutoMerges(): Promise<void> {
+    for (const pull of this.openPulls()) {
+      if (!pull.autoMerge) continue;
+      const status = await this.mergeStateStatus(pull);
+      if (status !== 'CLEAN' && status !== 'UNSTABLE') continue;
+      const enabler = this.user(pull.autoMerge.enabledBy);
+      if (!enabler) continue;
+      if (this.queueRequired(pull)) {
+        if (!this.mergeQueue.some((entry) => entry.pull === pull.number))
+          await this.enqueue(enabler, pull.number).catch(() => undefined);
+        continue;
+      }
+      const method = pull.autoMerge.method === 'SQUASH' ? 'squash' : 'merge';
+      await this.mergePull(enabler, pull.number, { method }).catch(() => undefined);
+    }
+  }
+
+  // ---- the merge queue ------------------------------------------------------------------
+
+  /** Whether the pull request's base requires a merge queue (then direct merges are refused). */
+  queueRequired(pull: Pull): boolean {
+    return pull.base === this.defaultBranch && this.settings.protection?.mergeQueue === true;
+  }
+
+  /**
+   * `enqueuePullRequest`: the pull request joins its base's queue. It must meet its own
+   * requirements first (checks, reviews); the queue then tests it on a merge-group commit.
+   */
+  async enqueue(actor: User, number: number, expectedHeadOid?: string): Promise<QueueEntry> {
+    this.require(actor, 'write');
+    const pull = this.pull(number);
+    const unprocessable = (message: string) =>
+      new ApiError(422, message, { type: 'UNPROCESSABLE' });
+    if (pull.state !== 'open') throw unprocessable('Pull request is closed');
+    if (!this.queueRequired(pull))
+      throw unprocessable('Merge queue is not enabled for the base branch');
+    if (pull.draft) throw unprocessable(ERROR_DRAFT);
+    const head = await this.pullHeadSha(pull);
+    if (expectedHeadOid !== undefined && expectedHeadOid !== head)
+      throw unprocessable(ERROR_HEAD_MODIFIED);
+    const existing = this.mergeQueue.find((entry) => entry.pull === number);
+    if (existing) return existing;
+    const status = await this.mergeStateStatus(pull);
+    if (status !== 'CLEAN' && status !== 'UNSTABLE' && status !== 'BEHIND')
+      throw unprocessable(`Pull request is not mergeable (${status.toLowerCase()})`);
+    const id = this.allocateId();
+    const entry: QueueEntry = {
+      id,
+      nodeId: nodeId('MQE', id),
+      pull: number,
+      enqueuer: actor.login,
+      enqueuedAt: timestamp(),
+      headSha: head,
+      group: null,
+      state: 'QUEUED',
+    };
+    this.mergeQueue.push(entry);
+    this.advanceQueue();
+    return entry;
+  }
+
+  /** `dequeuePullRequest`, or an ejection: the entry leaves the queue, the pull request stays open. */
+  dequeue(number: number): QueueEntry | undefined {
+    const index = this.mergeQueue.findIndex((entry) => entry.pull === number);
+    if (index < 0) return undefined;
+    const [entry] = this.mergeQueue.splice(index, 1);
+    if (entry!.group) void this.git.git(['update-ref', '-d', entry!.group.ref]);
+    this.advanceQueue();
+    return entry;
+  }
+
+  private advanceQueue(): void {
+    if (this.queuePending || this.mergeQueue.length === 0) return;
+    this.queuePending = true;
+    this.background.later(async () => {
+      this.queuePending = false;
+      await this.stepQueue();
+    });
+  }
+
+  /**
+   * One step of the queue, first entry only: build its merge-group commit on the base and run
+   * the `merge_group` workflows on it; once the required checks pass there, the base
+   * fast-forwards to it and the pull request is merged; a failure or a conflict ejects it.
+   */
+  private async stepQueue(): Promise<void> {
+    const entry = this.mergeQueue[0];
+    if (!entry) return;
+    const pull = this.pull(entry.pull);
+    const enqueuer = this.user(entry.enqueuer) ?? this.user(BOT_LOGIN)!;
+    const base = await this.branchHead(pull.base);
+    const head = await this.git.resolve(this.headRef(pull));
+    if (!base || !head || pull.state !== 'open') {
+      this.dequeue(entry.pull);
+      return;
+    }
+    if (!entry.group || entry.group.baseSha !== base) {
+      const tree = await this.git.mergeTree(base, head);
+      if (tree === undefined) {
+        entry.state = 'UNMERGEABLE';
+        this.dequeue(entry.pull);
+        return;
+      }
+      const sha = await this.git.commitTree(
+        tree,
+        [base, head],
+        `Merge pull request #${pull.number} from ${this.owner}/${pull.head}\n\n${pull.title}\n`,
+        this.signature(enqueuer, timestamp()),
+      );
+      const ref = `refs/heads/gh-readonly-queue/${pull.base}/pr-${pull.number}-${head}`;
+      if (entry.group) await this.git.git(['update-ref', '-d', entry.group.ref]);
+      await this.git.must(['update-ref', ref, sha]);
+      entry.group = { sha, baseSha: base, ref };
+      entry.state = 'AWAITING_CHECKS';
+      // The queue, not the enqueuer, causes `merge_group` events [unverified for GITHUB_TOKEN].
+      this.triggerCi({
+        event: 'merge_group',
+        actor: ACTIONS_APP.slug,
+        headSha: sha,
+        branch: ref.slice('refs/heads/'.length),
+      });
+    }
+    const { missingChecks } = this.checkRequirements(entry.group.sha, this.settings.protection);
+    if (missingChecks.some((check) => check.state === 'failing')) {
+      entry.state = 'UNMERGEABLE';
+      this.dequeue(entry.pull);
+      return;
+    }
+    if (missingChecks.length > 0) return; // waiting for its checks; they settle the queue again
+    entry.state = 'MERGEABLE';
+    if (!(await this.git.compareAndSwap(`refs/heads/${pull.base}`, entry.group.sha, base))) {
+      this.advanceQueue();
+      return;
+    }
+    this.mergeQueue.shift();
+    await this.git.git(['update-ref', '-d', entry.group.ref]);
+    this.recordMerge(pull, enqueuer, entry.group.sha, head, timestamp());
+    await this.refsChanged(enqueuer);
   }
 
   // ---- checks, statuses and reviews -----------------------------------------------------
@@ -1402,6 +1933,9 @@ export class TwinState {
     },
   ): Promise<CheckRun> {
     this.require(actor, 'write');
+    // Only GitHub Apps create check runs; a user's token is refused.
+    if (actor.type !== 'Bot' || actor.appId === undefined)
+      throw new ApiError(403, 'You must authenticate via a GitHub App.');
     if (!(await this.git.objectExists(spec.headSha))) {
       throw validationFailed([{ resource: 'CheckRun', code: 'invalid', field: 'head_sha' }]);
     }
@@ -1418,9 +1952,14 @@ export class TwinState {
       startedAt: now,
       completedAt: completed ? now : null,
       externalId: '',
+      app: {
+        id: actor.appId,
+        slug: GITHUB_LOGIN_TO_NAME(actor.login),
+        owner: actor.appId === ACTIONS_APP.id ? 'github' : this.owner,
+      },
     };
     this.checkRuns.push(run);
-    await this.settleAutoMerges();
+    this.settleAutoMerges();
     return run;
   }
 
@@ -1455,7 +1994,7 @@ export class TwinState {
       ...spec,
     };
     this.statuses.push(status);
-    await this.settleAutoMerges();
+    this.settleAutoMerges();
     return status;
   }
 
@@ -1492,7 +2031,7 @@ export class TwinState {
       submittedAt: timestamp(),
     };
     this.reviews.push(review);
-    await this.settleAutoMerges();
+    this.settleAutoMerges();
     return review;
   }
 
@@ -1551,6 +2090,11 @@ export const lockedConversation = (): ApiError =>
   new ApiError(403, 'Unable to create comment because issue is locked.', {
     documentation_url: 'https://help.github.com/articles/locking-conversations/',
   });
+
+/** A required check's state in GitHub's refusal texts. */
+function describeCheck(state: 'expected' | 'pending' | 'failing'): string {
+  return state === 'expected' ? 'expected' : state === 'pending' ? 'in progress' : 'failing';
+}
 
 function checkRunState(run: CheckRun): 'pending' | 'failing' | 'success' {
   if (run.status !== 'completed') return 'pending';

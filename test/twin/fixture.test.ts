@@ -12,7 +12,13 @@ describe('twin fixtures', () => {
       requiredChecks: ['test'],
       requiredApprovals: 0,
       requireUpToDate: false,
+      mergeQueue: false,
+      allowForcePushes: false,
+      allowDeletions: false,
+      enforceAdmins: false,
     });
+    expect(fixture.timing).toEqual({ mergeableUnknownReads: 1, asyncDelayMs: 0 });
+    expect(fixture.workflows).toEqual([]);
     expect(fixture.issues[1]).toMatchObject({ body: '', state: 'open', labels: [], blockedBy: [] });
     expect(fixture.limits).toMatchObject({
       restPerHour: 5000,

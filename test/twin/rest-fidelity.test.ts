@@ -31,7 +31,20 @@ async function call(method: string, path: string, body?: unknown, token = 'ghs_b
 }
 
 beforeAll(async () => {
-  twin = await startTwin(shopFixture());
+  twin = await startTwin({
+    ...shopFixture(),
+    timing: { asyncDelayMs: null },
+    workflows: [
+      {
+        name: 'CI',
+        file: 'ci.yml',
+        on: ['push', 'pull_request', 'workflow_dispatch', 'repository_dispatch'],
+        checks: ['build'],
+        run: 'mkdir -p coverage && printf "TN:\\nend_of_record\\n" > coverage/lcov.info',
+        artifacts: [{ name: 'coverage', paths: ['coverage/lcov.info'] }],
+      },
+    ],
+  });
   const repo = '/repos/acme/shop';
   await call('GET', repo);
   const main = await call('GET', `${repo}/git/ref/heads/main`);
@@ -124,8 +137,9 @@ beforeAll(async () => {
     conclusion: 'success',
   });
   await call('GET', `${repo}/commits/${head}/check-runs`);
-  // A commit on main, so the pull request is behind and can be updated.
-  await client(twin).graphql(
+  // A commit on main, so the pull request is behind and can be updated: by the administrator,
+  // whom the branch protection does not bind.
+  await client(twin, 'ghp_alice').graphql(
     `mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }`,
     {
       input: {
@@ -141,6 +155,7 @@ beforeAll(async () => {
     },
   );
   await call('PUT', `${repo}/pulls/${pull.body.number}/update-branch`, {});
+  await twin.state.tick();
   const updated = await call('GET', `${repo}/pulls/${pull.body.number}`);
   await call('POST', `${repo}/check-runs`, {
     name: 'test',
@@ -152,8 +167,19 @@ beforeAll(async () => {
     sha: updated.body.head.sha,
   });
   await call('DELETE', `${repo}/git/refs/heads/ai-feature/issue-1`);
-  await call('GET', `${repo}/actions/runs`);
+  // The Actions app's own token may start workflows by workflow_dispatch and repository_dispatch.
+  await call('POST', `${repo}/actions/workflows/ci.yml/dispatches`, { ref: 'main' });
+  await call('POST', `${repo}/dispatches`, { event_type: 'deploy' });
+  await twin.state.tick();
+  const runs = await call('GET', `${repo}/actions/runs`);
   await call('GET', `${repo}/actions/runs/1`);
+  const ci = (runs.body.workflow_runs as { id: number; event: string }[]).find(
+    (run) => run.event === 'workflow_dispatch',
+  )!;
+  await call('GET', `${repo}/actions/runs/${ci.id}`);
+  await call('GET', `${repo}/actions/runs/${ci.id}/artifacts`);
+  await call('GET', `${repo}/actions/artifacts?name=coverage`);
+  await call('GET', `${repo}/commits/main/check-runs`);
   // Documented error answers are part of the contract too.
   await call('POST', `${repo}/git/refs`, { ref: 'refs/heads/main', sha: base });
   await call('GET', `${repo}/git/ref/heads/nothing`);

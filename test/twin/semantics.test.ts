@@ -7,7 +7,8 @@ let api: ReturnType<typeof client>;
 const repo = '/repos/acme/shop';
 
 beforeEach(async () => {
-  twin = await startTwin(shopFixture());
+  // GitHub's after-the-answer work (update-branch, auto-merge) waits for an explicit tick here.
+  twin = await startTwin({ ...shopFixture(), timing: { asyncDelayMs: null } });
   api = client(twin);
 });
 afterEach(async () => {
@@ -16,8 +17,14 @@ afterEach(async () => {
 
 const COMMIT = `mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }`;
 
-async function commit(branch: string, expected: string, path: string, text: string) {
-  return api.graphql(COMMIT, {
+async function commit(
+  branch: string,
+  expected: string,
+  path: string,
+  text: string,
+  as: ReturnType<typeof client> = api,
+) {
+  return as.graphql(COMMIT, {
     input: {
       branch: { repositoryNameWithOwner: 'acme/shop', branchName: branch },
       expectedHeadOid: expected,
@@ -60,15 +67,16 @@ describe('refs', () => {
 
   it('refuses a non-fast-forward update unless forced, and answers for missing refs', async () => {
     const base = await head('main');
-    await commit('main', base, 'a.txt', 'a');
-    const moved = await head('main');
-    const back = await api.request('PATCH', `${repo}/git/refs/heads/main`, { sha: base });
+    await api.request('POST', `${repo}/git/refs`, { ref: 'refs/heads/dev', sha: base });
+    await commit('dev', base, 'a.txt', 'a');
+    const moved = await head('dev');
+    const back = await api.request('PATCH', `${repo}/git/refs/heads/dev`, { sha: base });
     expect([back.status, back.body.message]).toEqual([422, 'Update is not a fast forward']);
     expect(
-      (await api.request('PATCH', `${repo}/git/refs/heads/main`, { sha: base, force: true }))
+      (await api.request('PATCH', `${repo}/git/refs/heads/dev`, { sha: base, force: true }))
         .status,
     ).toBe(200);
-    expect((await api.request('PATCH', `${repo}/git/refs/heads/main`, { sha: moved })).status).toBe(
+    expect((await api.request('PATCH', `${repo}/git/refs/heads/dev`, { sha: moved })).status).toBe(
       200,
     );
     const missing = await api.request('PATCH', `${repo}/git/refs/heads/none`, { sha: base });
@@ -79,9 +87,10 @@ describe('refs', () => {
 
   it('serves a commit object with its message, parents and tree', async () => {
     const base = await head('main');
+    await api.request('POST', `${repo}/git/refs`, { ref: 'refs/heads/dev', sha: base });
     await api.graphql(COMMIT, {
       input: {
-        branch: { repositoryNameWithOwner: 'acme/shop', branchName: 'main' },
+        branch: { repositoryNameWithOwner: 'acme/shop', branchName: 'dev' },
         expectedHeadOid: base,
         message: { headline: 'Claim', body: 'AI-Scrum-Claim: r1-1-e1\nAI-Scrum-Epoch: 1' },
         fileChanges: {
@@ -89,7 +98,7 @@ describe('refs', () => {
         },
       },
     });
-    const sha = await head('main');
+    const sha = await head('dev');
     const commit = await api.request('GET', `${repo}/git/commits/${sha}`);
     expect(commit.body).toMatchObject({
       sha,
@@ -106,8 +115,9 @@ describe('refs', () => {
 
   it('createCommitOnBranch honours expectedHeadOid', async () => {
     const base = await head('main');
-    expect((await commit('main', base, 'a.txt', 'one')).body.errors).toBeUndefined();
-    const stale = await commit('main', base, 'b.txt', 'two');
+    await api.request('POST', `${repo}/git/refs`, { ref: 'refs/heads/dev', sha: base });
+    expect((await commit('dev', base, 'a.txt', 'one')).body.errors).toBeUndefined();
+    const stale = await commit('dev', base, 'b.txt', 'two');
     expect(stale.body.errors[0]).toMatchObject({
       type: 'STALE_DATA',
       message: expect.stringContaining(`Expected branch to point to "${base}"`),
@@ -257,6 +267,9 @@ describe('pull requests', () => {
       conclusion: 'success',
     });
     await api.request('PUT', `${repo}/pulls/${first.number}/merge`, { sha: first.head.sha });
+    // The base moved: the first read after it answers while GitHub is still computing.
+    const computing = await api.request('GET', `${repo}/pulls/${second.number}`);
+    expect([computing.body.mergeable, computing.body.mergeable_state]).toEqual([null, 'unknown']);
     const view = await api.request('GET', `${repo}/pulls/${second.number}`);
     expect([view.body.mergeable, view.body.mergeable_state]).toEqual([false, 'dirty']);
     const gql = await api.graphql(
@@ -284,7 +297,8 @@ describe('pull requests', () => {
       422,
       'There are no new commits on the base branch.',
     ]);
-    await commit('main', await head('main'), 'g.txt', 'g');
+    // The administrator may push to the protected branch (protection is not enforced for admins).
+    await commit('main', await head('main'), 'g.txt', 'g', client(twin, 'ghp_alice'));
     const stale = await api.request('PUT', `${repo}/pulls/${pr.number}/update-branch`, {
       expected_head_sha: '2'.repeat(40),
     });
@@ -293,6 +307,9 @@ describe('pull requests', () => {
       expected_head_sha: pr.head.sha,
     });
     expect(updated.status).toBe(202);
+    // GitHub moves the head after answering.
+    expect(await head('feature')).toBe(pr.head.sha);
+    await twin.state.tick();
     expect(await head('feature')).not.toBe(pr.head.sha);
   });
 
@@ -311,6 +328,8 @@ describe('pull requests', () => {
       state: 'success',
       context: 'test',
     });
+    expect((await api.request('GET', `${repo}/pulls/${pr.number}`)).body.merged).toBe(false);
+    await twin.state.tick();
     const merged = await api.request('GET', `${repo}/pulls/${pr.number}`);
     expect([merged.body.merged, merged.body.merged_by.login]).toEqual([
       true,
