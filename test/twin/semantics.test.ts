@@ -73,8 +73,7 @@ describe('refs', () => {
     const back = await api.request('PATCH', `${repo}/git/refs/heads/dev`, { sha: base });
     expect([back.status, back.body.message]).toEqual([422, 'Update is not a fast forward']);
     expect(
-      (await api.request('PATCH', `${repo}/git/refs/heads/dev`, { sha: base, force: true }))
-        .status,
+      (await api.request('PATCH', `${repo}/git/refs/heads/dev`, { sha: base, force: true })).status,
     ).toBe(200);
     expect((await api.request('PATCH', `${repo}/git/refs/heads/dev`, { sha: moved })).status).toBe(
       200,
