@@ -170,14 +170,62 @@ export const faultsSchema = z.strictObject({
   rules: z.array(faultRule).default([]),
 });
 
+/**
+ * Rate limits. `restPerHour` and `graphqlPointsPerHour` are each token's own budget (apps and
+ * people); every `github-actions[bot]` token of the repository shares one budget of
+ * `githubTokenPerHour` for REST and one for GraphQL points, as GITHUB_TOKEN does.
+ */
 const limits = z.strictObject({
   enabled: z.boolean().default(true),
   restPerHour: z.number().int().positive().default(5000),
   graphqlPointsPerHour: z.number().int().positive().default(5000),
+  githubTokenPerHour: z.number().int().positive().default(1000),
   secondaryEnabled: z.boolean().default(true),
   contentPerMinute: z.number().int().positive().default(80),
   contentPerHour: z.number().int().positive().default(500),
+  /** Secondary points a minute: a REST GET costs 1, any other method 5 (GitHub's table). */
+  restPointsPerMinute: z.number().int().positive().default(900),
+  /** Secondary points a minute: a GraphQL query costs 1, a mutation 5. */
+  graphqlPointsPerMinute: z.number().int().positive().default(2000),
+  /** The status of a secondary-limit refusal: GitHub answers 403, sometimes 429. */
+  secondaryStatus: z.union([z.literal(403), z.literal(429)]).default(403),
 });
+
+const LIMITS_DEFAULT: z.output<typeof limits> = {
+  enabled: true,
+  restPerHour: 5000,
+  graphqlPointsPerHour: 5000,
+  githubTokenPerHour: 1000,
+  secondaryEnabled: true,
+  contentPerMinute: 80,
+  contentPerHour: 500,
+  restPointsPerMinute: 900,
+  graphqlPointsPerMinute: 2000,
+  secondaryStatus: 403,
+};
+
+const access = z.enum(['read', 'write', 'none']);
+/** A token's permissions, as a workflow's `permissions:` block (or an app's settings) names them. */
+const tokenPermissions = z.strictObject({
+  actions: access.optional(),
+  checks: access.optional(),
+  contents: access.optional(),
+  issues: access.optional(),
+  metadata: access.optional(),
+  'pull-requests': access.optional(),
+  statuses: access.optional(),
+});
+export type TokenPermissions = z.output<typeof tokenPermissions>;
+
+/**
+ * A token: the login it acts as, or `{ login, permissions }` for a token limited to the
+ * permissions it lists (a GITHUB_TOKEN under a `permissions:` block): the others are `none`,
+ * but `metadata`, always `read`.
+ */
+const tokenEntry = z.union([
+  login,
+  z.strictObject({ login, permissions: tokenPermissions.optional() }),
+]);
 
 export const fixtureSchema = z.strictObject({
   repository: z.strictObject({
@@ -219,7 +267,7 @@ export const fixtureSchema = z.strictObject({
       }),
     )
     .default([]),
-  tokens: z.record(z.string().min(1), login).default({}),
+  tokens: z.record(z.string().min(1), tokenEntry).default({}),
   labels: z
     .array(
       z.union([
@@ -240,18 +288,19 @@ export const fixtureSchema = z.strictObject({
   workflowRuns: z.array(workflowRun).default([]),
   workflows: z.array(workflow).default([]),
   timing: timing.default({ mergeableUnknownReads: 1, asyncDelayMs: 0 }),
-  limits: limits.default({
-    enabled: true,
-    restPerHour: 5000,
-    graphqlPointsPerHour: 5000,
-    secondaryEnabled: true,
-    contentPerMinute: 80,
-    contentPerHour: 500,
-  }),
+  limits: limits.default(LIMITS_DEFAULT),
   faults: faultsSchema.default({ seed: 1, rules: [] }),
 });
 
-export type Fixture = z.output<typeof fixtureSchema>;
+/**
+ * A parsed fixture. `tokens` maps each token to its login; `tokenPermissions` holds the
+ * permissions of the tokens that declare them (the others may do whatever their login's role
+ * allows).
+ */
+export type Fixture = Omit<z.output<typeof fixtureSchema>, 'tokens'> & {
+  tokens: Record<string, string>;
+  tokenPermissions: Record<string, TokenPermissions>;
+};
 export type FixtureInput = z.input<typeof fixtureSchema>;
 export type FixtureIssue = Fixture['issues'][number];
 export type FixtureComment = FixtureIssue['comments'][number];
@@ -282,7 +331,14 @@ export function parseFixture(input: unknown): Fixture {
     const lines = parsed.error.issues.map((issue) => `${where(issue.path)}: ${issue.message}`);
     throw new FixtureError(`Invalid twin fixture:\n${lines.join('\n')}`);
   }
-  const fixture = parsed.data;
+  const { tokens: tokenEntries, ...rest } = parsed.data;
+  const tokens: Record<string, string> = {};
+  const tokenPermissions: Record<string, TokenPermissions> = {};
+  for (const [token, entry] of Object.entries(tokenEntries)) {
+    tokens[token] = typeof entry === 'string' ? entry : entry.login;
+    if (typeof entry !== 'string') tokenPermissions[token] = entry.permissions ?? {};
+  }
+  const fixture: Fixture = { ...rest, tokens, tokenPermissions };
   const problems: string[] = [];
   const users = new Set([BOT_LOGIN, ...fixture.users.map((user) => user.login)]);
   const labels = new Set(
@@ -310,7 +366,13 @@ export function parseFixture(input: unknown): Fixture {
     if (user.appId !== undefined && !bot)
       problems.push(`fixture.users[${i}].appId: only an app's bot ('slug[bot]') has an app id`);
   });
-  for (const [token, who] of Object.entries(fixture.tokens)) known(who, `fixture.tokens.${token}`);
+  for (const [token, who] of Object.entries(fixture.tokens)) {
+    const at = `fixture.tokens.${token}`;
+    known(who, typeof tokenEntries[token] === 'string' ? at : `${at}.login`);
+    const metadata = fixture.tokenPermissions[token]?.metadata;
+    if (metadata !== undefined && metadata !== 'read')
+      problems.push(`${at}.permissions.metadata: every token can read metadata, and only read it`);
+  }
   const checkPath = (path: string, where: string) => {
     const parts = path.split('/');
     if (

@@ -1,7 +1,15 @@
 import { ERROR_CONTENT_CREATION_LIMIT } from '../github/api-errors.js';
-import type { Fixture } from './fixture.js';
+import { BOT_LOGIN, type Fixture } from './fixture.js';
 
-/** GitHub's primary (per token, per hour) and secondary (content creation) limits. */
+/**
+ * GitHub's rate limits, scoped as GitHub scopes them
+ * (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api):
+ * - primary, an hourly window per budget: each app or person token has its own
+ *   (`restPerHour`, `graphqlPointsPerHour`); every GITHUB_TOKEN (`github-actions[bot]`) of the
+ *   repository shares one, `githubTokenPerHour` for REST and as many GraphQL points;
+ * - secondary, per budget: points a minute (REST GET 1, other methods 5; GraphQL query 1,
+ *   mutation 5) and content creation (80 a minute, 500 an hour).
+ */
 
 export interface Window {
   limit: number;
@@ -12,11 +20,51 @@ export interface Window {
 
 export type Resource = 'core' | 'graphql';
 
+/** Whose budget a request spends: one token's, or the repository's GITHUB_TOKEN's. */
+export interface Budget {
+  key: string;
+  githubToken: boolean;
+}
+
+export interface SecondaryRefusal {
+  status: 403 | 429;
+  retryAfter: number;
+  message: string;
+}
+
 const HOUR = 3600;
+const MINUTE_MS = 60_000;
+
+/** GitHub's message for a secondary limit other than content creation. */
+export const SECONDARY_LIMIT_MESSAGE =
+  'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID';
+
+/** The budget of a token acting as `login`: all GITHUB_TOKENs of the repository share one. */
+export function budgetOf(token: string, login: string): Budget {
+  return login === BOT_LOGIN
+    ? { key: 'GITHUB_TOKEN', githubToken: true }
+    : { key: `token:${token}`, githubToken: false };
+}
+
+/** Secondary points of a request, from GitHub's table (most endpoints follow it). */
+export function secondaryPoints(resource: Resource, method: string, mutation = false): number {
+  if (resource === 'graphql') return mutation ? 5 : 1;
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? 1 : 5;
+}
+
+/**
+ * Whether a REST request creates content (for the 80/minute, 500/hour limit): every `POST`, and
+ * the `PUT`s that create something, a pull request's merge (its merge commit). Every GraphQL
+ * mutation does too.
+ */
+export function createsContent(method: string, template: string): boolean {
+  return method === 'POST' || (method === 'PUT' && template.endsWith('/pulls/{pull_number}/merge'));
+}
 
 export class RateLimits {
   private readonly primary = new Map<string, Window>();
   private readonly creations = new Map<string, number[]>();
+  private readonly points = new Map<string, { at: number; points: number }[]>();
 
   constructor(
     private settings: Fixture['limits'],
@@ -31,13 +79,17 @@ export class RateLimits {
     return this.settings.enabled;
   }
 
-  /** The window of one token and resource, opened on first use, reset after an hour. */
-  window(token: string, resource: Resource): Window {
-    const key = `${resource}:${token}`;
+  private limitOf(budget: Budget, resource: Resource): number {
+    if (budget.githubToken) return this.settings.githubTokenPerHour;
+    return resource === 'core' ? this.settings.restPerHour : this.settings.graphqlPointsPerHour;
+  }
+
+  /** The window of one budget and resource, opened on first use, reset after an hour. */
+  window(budget: Budget, resource: Resource): Window {
+    const key = `${resource}:${budget.key}`;
     const seconds = Math.floor(this.now() / 1000);
     let window = this.primary.get(key);
-    const limit =
-      resource === 'core' ? this.settings.restPerHour : this.settings.graphqlPointsPerHour;
+    const limit = this.limitOf(budget, resource);
     if (!window || window.reset <= seconds) {
       window = { limit, used: 0, reset: seconds + HOUR };
       this.primary.set(key, window);
@@ -46,20 +98,26 @@ export class RateLimits {
     return window;
   }
 
+  /** Whether the window can afford `cost` now (nothing is charged). */
+  affordable(budget: Budget, resource: Resource, cost: number): boolean {
+    const window = this.window(budget, resource);
+    return !this.settings.enabled || window.used + cost <= window.limit;
+  }
+
   /** Charges `cost` if it fits; false (nothing charged) when the window cannot afford it. */
-  charge(token: string, resource: Resource, cost: number): boolean {
-    const window = this.window(token, resource);
-    if (!this.settings.enabled) {
-      window.used += cost;
-      return true;
-    }
-    if (window.used + cost > window.limit) return false;
-    window.used += cost;
+  charge(budget: Budget, resource: Resource, cost: number): boolean {
+    if (!this.affordable(budget, resource, cost)) return false;
+    this.window(budget, resource).used += cost;
     return true;
   }
 
-  headers(token: string, resource: Resource): Record<string, string> {
-    const window = this.window(token, resource);
+  /** Charges `cost` whether or not it fits (a request already let through). */
+  spend(budget: Budget, resource: Resource, cost: number): void {
+    this.window(budget, resource).used += cost;
+  }
+
+  headers(budget: Budget, resource: Resource): Record<string, string> {
+    const window = this.window(budget, resource);
     return {
       'x-ratelimit-limit': String(window.limit),
       'x-ratelimit-remaining': String(Math.max(window.limit - window.used, 0)),
@@ -69,28 +127,62 @@ export class RateLimits {
     };
   }
 
+  private get secondary(): boolean {
+    return this.settings.enabled && this.settings.secondaryEnabled;
+  }
+
+  private refusal(retryAfter: number, message: string): SecondaryRefusal {
+    return {
+      status: this.settings.secondaryStatus,
+      retryAfter: Math.max(1, Math.ceil(retryAfter / 1000)),
+      message,
+    };
+  }
+
   /**
-   * Counts one content-creating request; when the token is over 80 a minute or 500 an hour,
-   * answers with the seconds to wait instead (the request is then refused and not counted).
+   * Counts a request's secondary points in its budget's minute (`restPointsPerMinute` or
+   * `graphqlPointsPerMinute`); past the budget, answers the refusal instead (nothing counted).
    */
-  contentCreation(token: string): { retryAfter: number; message: string } | undefined {
+  perMinute(budget: Budget, resource: Resource, points: number): SecondaryRefusal | undefined {
     const now = this.now();
-    const recent = (this.creations.get(token) ?? []).filter((at) => at > now - HOUR * 1000);
-    this.creations.set(token, recent);
-    if (this.settings.enabled && this.settings.secondaryEnabled) {
-      const lastMinute = recent.filter((at) => at > now - 60_000);
-      if (lastMinute.length >= this.settings.contentPerMinute) {
-        return {
-          retryAfter: Math.max(1, Math.ceil((lastMinute[0]! + 60_000 - now) / 1000)),
-          message: ERROR_CONTENT_CREATION_LIMIT,
-        };
+    const key = `${resource}:${budget.key}`;
+    const recent = (this.points.get(key) ?? []).filter((entry) => entry.at > now - MINUTE_MS);
+    this.points.set(key, recent);
+    if (this.secondary) {
+      const limit =
+        resource === 'core'
+          ? this.settings.restPointsPerMinute
+          : this.settings.graphqlPointsPerMinute;
+      let used = recent.reduce((sum, entry) => sum + entry.points, 0);
+      if (used + points > limit) {
+        // Wait until enough of the minute's points have aged out.
+        let wait = MINUTE_MS;
+        for (const entry of recent) {
+          used -= entry.points;
+          wait = entry.at + MINUTE_MS - now;
+          if (used + points <= limit) break;
+        }
+        return this.refusal(wait, SECONDARY_LIMIT_MESSAGE);
       }
-      if (recent.length >= this.settings.contentPerHour) {
-        return {
-          retryAfter: Math.max(1, Math.ceil((recent[0]! + HOUR * 1000 - now) / 1000)),
-          message: ERROR_CONTENT_CREATION_LIMIT,
-        };
-      }
+    }
+    recent.push({ at: now, points });
+    return undefined;
+  }
+
+  /**
+   * Counts one content-creating request; when the budget is over `contentPerMinute` or
+   * `contentPerHour`, answers the refusal instead (the request is then refused and not counted).
+   */
+  contentCreation(budget: Budget): SecondaryRefusal | undefined {
+    const now = this.now();
+    const recent = (this.creations.get(budget.key) ?? []).filter((at) => at > now - HOUR * 1000);
+    this.creations.set(budget.key, recent);
+    if (this.secondary) {
+      const lastMinute = recent.filter((at) => at > now - MINUTE_MS);
+      if (lastMinute.length >= this.settings.contentPerMinute)
+        return this.refusal(lastMinute[0]! + MINUTE_MS - now, ERROR_CONTENT_CREATION_LIMIT);
+      if (recent.length >= this.settings.contentPerHour)
+        return this.refusal(recent[0]! + HOUR * 1000 - now, ERROR_CONTENT_CREATION_LIMIT);
     }
     recent.push(now);
     return undefined;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,9 +9,27 @@ import { FaultInjector, type FaultDecision } from './faults.js';
 import { faultsSchema, parseFixture, FixtureError, type Fixture } from './fixture.js';
 import { serveGit } from './git-http.js';
 import { executeQuery, prepareQuery } from './graphql.js';
-import { RateLimits } from './limits.js';
+import {
+  budgetOf,
+  createsContent,
+  RateLimits,
+  secondaryPoints,
+  SECONDARY_LIMIT_MESSAGE,
+  type Budget,
+  type Resource,
+  type SecondaryRefusal,
+} from './limits.js';
 import { ScriptedModel } from './model.js';
 import { matchRoute, REST_ROUTES } from './rest.js';
+import {
+  effectiveGrants,
+  gitNeed,
+  graphqlNeed,
+  NOT_ACCESSIBLE,
+  restNeed,
+  unmetClause,
+  type Granted,
+} from './scopes.js';
 import { Serializer } from './serialize.js';
 import { atLeast, TwinState, type User } from './state.js';
 
@@ -132,6 +151,18 @@ function tokenOf(request: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/** A weak ETag of an answer's body, as GitHub sends on REST GETs. */
+function etagOf(text: string): string {
+  return `W/"${createHash('sha1').update(text).digest('hex')}"`;
+}
+
+/** Whether an `If-None-Match` header names `etag` (weak comparison, `*` matching anything). */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const bare = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
+}
+
 export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}): Promise<Twin> {
   const fixture: Fixture = parseFixture(fixtureInput);
   // Everything that can reject the input runs before anything is written to disk.
@@ -140,6 +171,8 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'ai-scrum-twin-'));
   const state = await TwinState.create(fixture, stateDir);
   const limits = new RateLimits(fixture.limits);
+  const grantsOf = (token: string): Granted | undefined =>
+    effectiveGrants(fixture.tokenPermissions[token]);
   const faults = new FaultInjector(fixture.faults);
   let stats = emptyStats();
   const hanging = new Set<ServerResponse>();
@@ -168,34 +201,48 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
     status: String(error.status),
   });
 
+  /** GitHub's answer to a secondary limit: 403 or 429 with `retry-after`; nothing changes. */
+  function refuseSecondary(
+    response: ServerResponse,
+    budget: Budget,
+    resource: Resource,
+    refusal: SecondaryRefusal,
+  ): void {
+    stats.rateLimited++;
+    const message =
+      refusal.message === SECONDARY_LIMIT_MESSAGE
+        ? `${refusal.message} TWIN:${stats.requests}.`
+        : refusal.message;
+    send(
+      response,
+      refusal.status,
+      {
+        message,
+        documentation_url:
+          'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+        status: String(refusal.status),
+      },
+      { ...limits.headers(budget, resource), 'retry-after': String(refusal.retryAfter) },
+    );
+  }
+
   /**
    * Counts a content-creating request, or refuses it with GitHub's secondary-limit answer when
-   * the token is over its budget (the request then changes nothing).
+   * its budget is spent (the request then changes nothing).
    */
-  function admitContent(
-    response: ServerResponse,
-    token: string,
-    resource: 'core' | 'graphql',
-  ): boolean {
-    const limited = limits.contentCreation(token);
-    if (!limited) {
+  function admitContent(response: ServerResponse, budget: Budget, resource: Resource): boolean {
+    const refusal = limits.contentCreation(budget);
+    if (!refusal) {
       stats.contentCreating++;
       return true;
     }
-    stats.rateLimited++;
-    send(
-      response,
-      403,
-      {
-        message: limited.message,
-        documentation_url:
-          'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api',
-        status: '403',
-      },
-      { ...limits.headers(token, resource), 'retry-after': String(limited.retryAfter) },
-    );
+    refuseSecondary(response, budget, resource, refusal);
     return false;
   }
+
+  /** GitHub's words for an exhausted primary limit: installations (bots) and users differ. */
+  const primaryMessage = (actor: User) =>
+    `API rate limit exceeded for ${actor.type === 'Bot' || actor.login.endsWith('[bot]') ? 'installation' : 'user'} ID ${actor.id}.`;
 
   async function control(
     request: IncomingMessage,
@@ -229,6 +276,7 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
   ) {
     const method = request.method ?? 'GET';
     const matched = matchRoute(REST_ROUTES, method, url.pathname)!;
+    const { template } = matched.route;
     const { owner, repo } = matched.params;
     if (
       owner !== undefined &&
@@ -237,21 +285,56 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
     ) {
       throw new ApiError(404, 'Not Found');
     }
-    if (!limits.charge(token, 'core', 1)) {
+    const budget = budgetOf(token, actor.login);
+    // A GET is charged once its answer is known: a conditional GET answered 304 costs nothing.
+    const deferred = method === 'GET';
+    if (deferred ? !limits.affordable(budget, 'core', 1) : !limits.charge(budget, 'core', 1)) {
       stats.rateLimited++;
+      request.resume();
       return send(
         response,
         403,
         {
-          message: `API rate limit exceeded for user ID ${actor.id}. If you reach out to GitHub Support for help, please include the request ID TWIN:${stats.requests}.`,
-          documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+          message: `${primaryMessage(actor)} If you reach out to GitHub Support for help, please include the request ID TWIN:${stats.requests}.`,
+          documentation_url:
+            'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api',
           status: '403',
         },
-        limits.headers(token, 'core'),
+        { ...limits.headers(budget, 'core'), 'x-ratelimit-remaining': '0' },
       );
     }
-    if (method === 'POST') {
-      if (!admitContent(response, token, 'core')) return;
+    const charged = () => {
+      if (deferred) limits.spend(budget, 'core', 1);
+      return limits.headers(budget, 'core');
+    };
+    const busy = limits.perMinute(budget, 'core', secondaryPoints('core', method));
+    if (busy) {
+      request.resume();
+      charged();
+      return refuseSecondary(response, budget, 'core', busy);
+    }
+    const granted = grantsOf(token);
+    if (granted !== undefined) {
+      const need = restNeed(method, template);
+      if (!need)
+        throw new Error(`no permission entry for ${method} ${template} (src/twin/scopes.ts)`);
+      if (unmetClause(granted, need) !== -1) {
+        request.resume();
+        return send(
+          response,
+          403,
+          {
+            message: NOT_ACCESSIBLE,
+            documentation_url: 'https://docs.github.com/rest',
+            status: '403',
+          },
+          charged(),
+        );
+      }
+    }
+    if (createsContent(method, template) && !admitContent(response, budget, 'core')) {
+      request.resume();
+      return;
     }
     const raw = await readBody(request);
     let body: Record<string, unknown> = {};
@@ -267,10 +350,19 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
       state,
       json,
     );
-    send(response, answer.status, answer.body, {
-      ...limits.headers(token, 'core'),
-      ...answer.headers,
-    });
+    if (method === 'GET' && answer.status === 200 && answer.body !== undefined) {
+      const etag = etagOf(JSON.stringify(answer.body));
+      if (matchesEtag(request.headers['if-none-match'], etag)) {
+        // GitHub: a conditional request answered 304 does not count against the primary limit.
+        return send(response, 304, undefined, { ...limits.headers(budget, 'core'), etag });
+      }
+      return send(response, answer.status, answer.body, {
+        ...charged(),
+        etag,
+        ...answer.headers,
+      });
+    }
+    send(response, answer.status, answer.body, { ...charged(), ...answer.headers });
   }
 
   async function graphql(
@@ -279,6 +371,7 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
     actor: User,
     token: string,
   ) {
+    const budget = budgetOf(token, actor.login);
     let body: unknown;
     try {
       body = JSON.parse((await readBody(request)).toString());
@@ -287,27 +380,52 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
     }
     const prepared = prepareQuery(body);
     if ('errors' in prepared)
-      return send(response, 200, { errors: prepared.errors }, limits.headers(token, 'graphql'));
-    if (!limits.charge(token, 'graphql', prepared.cost.points)) {
+      return send(response, 200, { errors: prepared.errors }, limits.headers(budget, 'graphql'));
+    if (!limits.charge(budget, 'graphql', prepared.cost.points)) {
       stats.rateLimited++;
-      const headers = { ...limits.headers(token, 'graphql'), 'x-ratelimit-remaining': '0' };
+      const headers = { ...limits.headers(budget, 'graphql'), 'x-ratelimit-remaining': '0' };
       return send(
         response,
         200,
-        {
-          errors: [
-            { type: 'RATE_LIMITED', message: `API rate limit exceeded for user ID ${actor.id}.` },
-          ],
-        },
+        { errors: [{ type: 'RATE_LIMITED', message: primaryMessage(actor) }] },
         headers,
       );
     }
     stats.graphqlPoints += prepared.cost.points;
     bump(stats.graphqlPointsByToken, token, prepared.cost.points);
-    if (prepared.operation.operation === 'mutation') {
-      if (!admitContent(response, token, 'graphql')) return;
+    const mutation = prepared.operation.operation === 'mutation';
+    const busy = limits.perMinute(budget, 'graphql', secondaryPoints('graphql', 'POST', mutation));
+    if (busy) return refuseSecondary(response, budget, 'graphql', busy);
+    const granted = grantsOf(token);
+    if (granted !== undefined) {
+      const { need, fields, unknown } = graphqlNeed(prepared.document, prepared.operation);
+      if (unknown.length > 0)
+        throw new Error(
+          `no permission entry for mutation ${unknown.join(', ')} (src/twin/scopes.ts)`,
+        );
+      const unmet = unmetClause(granted, need);
+      if (unmet !== -1) {
+        const field = fields[unmet];
+        return send(
+          response,
+          200,
+          {
+            data: null,
+            errors: [
+              {
+                type: 'FORBIDDEN',
+                ...(field ? { path: [field] } : {}),
+                extensions: { saml_failure: false },
+                message: NOT_ACCESSIBLE,
+              },
+            ],
+          },
+          limits.headers(budget, 'graphql'),
+        );
+      }
     }
-    const window = limits.window(token, 'graphql');
+    if (mutation && !admitContent(response, budget, 'graphql')) return;
+    const window = limits.window(budget, 'graphql');
     const answer = await executeQuery(prepared, {
       state,
       json,
@@ -320,7 +438,7 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
         resetAt: new Date(window.reset * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       },
     });
-    send(response, 200, answer.body, limits.headers(token, 'graphql'));
+    send(response, 200, answer.body, limits.headers(budget, 'graphql'));
   }
 
   async function git(
@@ -352,6 +470,14 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
     }
     const pushing =
       url.searchParams.get('service') === 'git-receive-pack' || rest === '/git-receive-pack';
+    if (unmetClause(grantsOf(token!), gitNeed(pushing)) !== -1) {
+      request.resume();
+      response.writeHead(403, { 'content-type': 'text/plain' });
+      response.end(
+        `remote: Permission to ${state.owner}/${state.name}.git denied to ${actor.login}.\n`,
+      );
+      return;
+    }
     if (!atLeast(actor.permission, pushing ? 'write' : 'read')) {
       response.writeHead(403, { 'content-type': 'text/plain' });
       response.end(`Permission to ${state.owner}/${state.name}.git denied to ${actor.login}.\n`);

@@ -1,10 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { effectiveClaims } from '../../src/ledger/fold.js';
 import type { LedgerEntry } from '../../src/ledger/entries.js';
 import { startTwin, type FixtureInput, type Twin } from '../../src/twin/index.js';
 import { runBundle, type BundleResult } from '../support/bundle.js';
-import { withoutLinks } from '../support/dispatch.js';
+import { dispatchToken, documentedDispatchPermissions, withoutLinks } from '../support/dispatch.js';
 import { readLedger } from '../support/invariants.js';
+import { ROOT } from '../support/source.js';
 import { ledgerIssue, type FixtureComment } from '../support/ledger.js';
 
 /** The dispatch bundle as a runner runs it, against the twin. */
@@ -36,7 +40,8 @@ function fixture(extra: Partial<FixtureInput> = {}): FixtureInput {
       { login: 'bob', permission: 'write' },
       { login: 'mallory', permission: 'read' },
     ],
-    tokens: { ghs_bot: 'github-actions[bot]', ghp_alice: 'alice', ghp_mallory: 'mallory' },
+    // The job's GITHUB_TOKEN holds exactly the documented `permissions:` block.
+    tokens: { ghs_bot: dispatchToken(), ghp_alice: 'alice', ghp_mallory: 'mallory' },
     labels: [
       'ai-ready',
       'ai-in-progress',
@@ -166,6 +171,29 @@ const claimOf = (run: number, issue: number, epoch = 1) =>
   expect.stringMatching(new RegExp(`^r${run}a1-[0-9a-f]{8}-${issue}-e${epoch}$`));
 
 describe('dispatch, end to end', () => {
+  it('runs with a token holding the permissions the example workflow and docs/permissions.md give it', () => {
+    const docs = readFileSync(join(ROOT, 'docs/permissions.md'), 'utf8');
+    const documented = /## dispatch[\s\S]*?```yaml\n([\s\S]*?)```/.exec(docs)?.[1] ?? '';
+    expect(parse(documented)).toEqual({ permissions: documentedDispatchPermissions() });
+    expect(fixture().tokens!['ghs_bot']).toEqual({
+      login: 'github-actions[bot]',
+      permissions: { actions: 'read', contents: 'read', issues: 'write', 'pull-requests': 'read' },
+    });
+  });
+
+  it('is refused what its permissions do not grant (the twin enforces them)', async () => {
+    twin = await startTwin(fixture());
+    const answer = await fetch(`${twin.urls.api}/repos/acme/shop/pulls`, {
+      method: 'POST',
+      headers: { authorization: 'token ghs_bot', 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 't', head: 'x', base: 'main' }),
+    });
+    expect([answer.status, ((await answer.json()) as { message: string }).message]).toEqual([
+      403,
+      'Resource not accessible by integration',
+    ]);
+  });
+
   it('orders by priority, respects dependencies and file conflicts, and explains the rest', async () => {
     twin = await startTwin(fixture());
     const result = await dispatchRun(twin, 901);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { FixtureInput } from '../../src/twin/index.js';
 import { startTwin, type Twin } from '../../src/twin/index.js';
 import { runBundle } from '../support/bundle.js';
-import { withoutLinks } from '../support/dispatch.js';
+import { dispatchToken, withoutLinks } from '../support/dispatch.js';
 
 /** What a new adopter meets: the committed bundle on a repository with no history at all. */
 
@@ -25,7 +25,7 @@ function fresh(extra: Partial<FixtureInput> = {}): FixtureInput {
       { login: 'alice', permission: 'admin' },
       { login: 'mallory', permission: 'read' },
     ],
-    tokens: { ghs_bot: 'github-actions[bot]' },
+    tokens: { ghs_bot: dispatchToken() },
     labels: [],
     issues: [],
     ...extra,

@@ -3,7 +3,7 @@ import { runDispatch } from '../../src/dispatch/run.js';
 import { gitHubDispatchPorts } from '../../src/github/dispatch-ports.js';
 import type { LedgerEntry } from '../../src/ledger/entries.js';
 import { startTwin, type FixtureInput, type Twin } from '../../src/twin/index.js';
-import { twinDeps } from '../support/dispatch.js';
+import { dispatchToken, twinDeps } from '../support/dispatch.js';
 import { ledgerIssue, type FixtureComment } from '../support/ledger.js';
 import { readLedger } from '../support/invariants.js';
 import { openFeaturePull } from '../support/worker.js';
@@ -29,7 +29,20 @@ function base(): FixtureInput {
       { login: 'alice', permission: 'admin' },
       { login: 'mallory', permission: 'read' },
     ],
-    tokens: { ghs_bot: 'github-actions[bot]', ghp_alice: 'alice' },
+    tokens: {
+      ghs_bot: dispatchToken(),
+      // The worker job's GITHUB_TOKEN, with the permissions docs/permissions.md plans for it.
+      ghs_worker: {
+        login: 'github-actions[bot]',
+        permissions: {
+          contents: 'write',
+          'pull-requests': 'write',
+          issues: 'write',
+          actions: 'write',
+        },
+      },
+      ghp_alice: 'alice',
+    },
     labels: ['ai-ready', 'ai-in-progress', 'ai-coordination', 'ai-conflict'],
     issues: [1, 2, 3].map((n) => ({
       number: n,
@@ -118,7 +131,7 @@ describe('dispatch flows', () => {
       ]),
     );
     twin = await startTwin(fixture);
-    const api = client(twin);
+    const api = client(twin, 'ghs_worker');
     const pull = await openFeaturePull(api, 3, { path: 'src/c.ts', contents: 'c2\n' });
     await api.request('POST', `/repos/acme/shop/issues/${pull.number}/labels`, {
       labels: ['ai-conflict'],

@@ -1,7 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import type { ActionDeps } from '../../src/action-deps.js';
 import { createGitHubClient } from '../../src/github/client.js';
 import { RecordingLogger } from '../../src/logger.js';
-import type { Twin } from '../../src/twin/index.js';
+import type { FixtureInput, Twin } from '../../src/twin/index.js';
+import { ROOT } from './source.js';
+
+type TokenEntry = NonNullable<FixtureInput['tokens']>[string];
+
+/**
+ * The `permissions:` block of the example workflow (docs/examples/dispatch.yml): what a
+ * GITHUB_TOKEN running dispatch holds, and all it holds.
+ */
+export function documentedDispatchPermissions(): Record<string, string> {
+  const workflow = parse(readFileSync(join(ROOT, 'docs/examples/dispatch.yml'), 'utf8')) as {
+    permissions: Record<string, string>;
+  };
+  return workflow.permissions;
+}
+
+/**
+ * A fixture token for dispatch's GITHUB_TOKEN: `github-actions[bot]` limited to the example
+ * workflow's `permissions:` block, as on a runner (everything else `none`, metadata read).
+ */
+export function dispatchToken(): TokenEntry {
+  return {
+    login: 'github-actions[bot]',
+    permissions: documentedDispatchPermissions(),
+  } as TokenEntry;
+}
 
 /** An action's dependencies pointed at the twin, recording outputs and the summary. */
 export function twinDeps(
