@@ -2054,7 +2054,14 @@ export class TwinState {
       checkRuns: this.checkRuns,
       statuses: this.statuses,
       reviews: this.reviews,
-      workflowRuns: this.workflowRuns,
+      workflowRuns: this.workflowRuns.map(({ ci, ...run }) => ({
+        ...run,
+        ...(ci ? { status: ci.status, conclusion: ci.conclusion } : {}),
+      })),
+      ciRuns: this.ci.runs,
+      suppressedCi: this.ci.suppressed,
+      artifacts: this.ci.artifacts,
+      mergeQueue: this.mergeQueue,
     };
   }
 }

@@ -168,11 +168,16 @@ describe('CI model', () => {
     });
   });
 
-  it('runs the command for an App’s pull request and reports what it measured', async () => {
+  it('runs the command for an App’s pull request or a person’s push, and reports what it measured', async () => {
     await start();
     const good = await pull('good', 'src/tax.ts', 'export const tax = 1;\n', 'ghs_app');
     const bad = await pull('bad', 'broken.txt', 'oops\n', 'ghs_app');
+    // A person's push starts runs too.
+    const pushed = await branch('person', 'p.txt', 'p\n', 'ghp_alice');
     await twin!.state.tick();
+    expect(
+      twin!.state.ci.runs.filter((run) => run.headSha === pushed).map((r) => [r.event, r.actor]),
+    ).toEqual([['push', 'alice']]);
     expect((await checks(good.head.sha)).map((run) => run.conclusion)).toEqual(['success']);
     expect((await checks(bad.head.sha)).map((run) => run.conclusion)).toEqual(['failure']);
     // The pull_request run tested GitHub's merge commit, kept at refs/pull/N/merge.
