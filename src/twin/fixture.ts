@@ -250,6 +250,8 @@ export const fixtureSchema = z.strictObject({
         mergeQueue: z.boolean().default(false),
         allowForcePushes: z.boolean().default(false),
         allowDeletions: z.boolean().default(false),
+        /** Apply the push rules to administrators too (by default they may bypass them). */
+        enforceAdmins: z.boolean().default(false),
       })
       .optional(),
     allowAutoMerge: z.boolean().default(true),

@@ -256,6 +256,20 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
     }
     if (request.method === 'GET' && path === '/_twin/state')
       return send(response, 200, await state.snapshot());
+    if (request.method === 'POST' && path === '/_twin/pre-receive') {
+      // Asked by the repository's pre-receive hook: may these updates land?
+      const { updates, pusher } = JSON.parse((await readBody(request)).toString()) as {
+        updates: { before: string; after: string; ref: string; fastForward: boolean }[];
+        pusher: string;
+      };
+      const actor = state.user(pusher);
+      if (!actor) return send(response, 200, { refusal: `unknown pusher ${pusher}` });
+      return send(response, 200, { refusal: (await state.pushRefusal(actor, updates)) ?? null });
+    }
+    if (request.method === 'POST' && path === '/_twin/tick') {
+      request.resume();
+      return send(response, 200, await state.tick());
+    }
     if (request.method === 'POST' && path === '/_twin/faults') {
       const parsed = faultsSchema.safeParse(
         JSON.parse((await readBody(request)).toString() || '{}'),
@@ -488,8 +502,9 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
       pathInfo: `/${state.owner}/${state.name}.git${rest}`,
       query: url.search.slice(1),
       remoteUser: actor.login,
+      hookUrl: `${base}/_twin/pre-receive`,
     });
-    if (pushing && request.method === 'POST') await state.settleAutoMerges();
+    if (pushing && request.method === 'POST') await state.refsChanged(actor);
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -637,6 +652,7 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
       stats = emptyStats();
     },
     stop: async () => {
+      state.close();
       for (const response of hanging) response.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
