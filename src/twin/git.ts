@@ -354,6 +354,19 @@ export class BareRepository {
     return changes;
   }
 
+  /** The commits on head since its merge base with base, oldest first (a pull request's commits). */
+  async commitsBetween(base: string, head: string): Promise<string[]> {
+    const from = (await this.mergeBase(base, head)) ?? base;
+    const out = await this.must(['rev-list', '--reverse', `${from}..${head}`]);
+    return out.split('\n').filter(Boolean);
+  }
+
+  /** The unified diff of head against its merge base with base, as GitHub serves a pull request's. */
+  async diff(base: string, head: string): Promise<string> {
+    const from = (await this.mergeBase(base, head)) ?? base;
+    return this.must(['diff', '--no-renames', '--full-index', from, head]);
+  }
+
   async commitCount(base: string, head: string): Promise<number> {
     return Number((await this.must(['rev-list', '--count', `${base}..${head}`])).trim());
   }

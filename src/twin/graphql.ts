@@ -476,6 +476,71 @@ function pullView(state: TwinState, json: Serializer, pull: Pull): Record<string
     mergeStateStatus: async (_args: unknown, context: GraphqlContext) =>
       (await state.observedMergeability(pull, context)).status,
     isInMergeQueue: () => state.mergeQueue.some((entry) => entry.pull === pull.number),
+    commits: async (args: ConnectionArgs) => {
+      const shas = await state.git.commitsBetween(
+        await state.pullBaseSha(pull),
+        await state.pullHeadSha(pull),
+      );
+      const nodes = await Promise.all(
+        shas.map(async (oid) => ({
+          __typename: 'PullRequestCommit',
+          commit: await commitView(state, json, oid),
+        })),
+      );
+      return connection(nodes, args);
+    },
+    files: async (args: ConnectionArgs) => {
+      const files = await state.git.changedFiles(
+        await state.pullBaseSha(pull),
+        await state.pullHeadSha(pull),
+      );
+      return connection(
+        files.map((file) => ({
+          path: file.path,
+          additions: file.additions,
+          deletions: file.deletions,
+          changeType:
+            file.status === 'added' ? 'ADDED' : file.status === 'removed' ? 'DELETED' : 'MODIFIED',
+        })),
+        args,
+      );
+    },
+    statusCheckRollup: async () => rollupView(state, pull, await state.pullHeadSha(pull)),
+    latestOpinionatedReviews: (args: ConnectionArgs & { writersOnly?: boolean | null }) => {
+      const latest = new Map<string, (typeof state.reviews)[number]>();
+      for (const review of state.reviews.filter(
+        (r) => r.pull === pull.number && r.state !== 'COMMENTED',
+      ))
+        latest.set(review.user, review);
+      const reviews = [...latest.values()].filter(
+        (review) => !args.writersOnly || atLeast(state.permissionOf(review.user), 'write'),
+      );
+      return connection(
+        reviews.map((review) => ({
+          __typename: 'PullRequestReview',
+          state: review.state,
+          submittedAt: review.submittedAt,
+          author: actorView(state, json, review.user),
+        })),
+        args,
+      );
+    },
+    // GitHub links the issues a body's keywords name when the pull request targets the default branch.
+    closingIssuesReferences: (args: ConnectionArgs) =>
+      connection(
+        pull.base === state.defaultBranch
+          ? state
+              .closingIssues(pull.body)
+              .map((number) => issueView(state, json, state.issue(number)))
+          : [],
+        args,
+      ),
+    baseRef: async () => {
+      const oid = await state.branchHead(pull.base);
+      return oid
+        ? { ...refView(json, pull.base, oid), target: await commitView(state, json, oid) }
+        : null;
+    },
     mergeQueueEntry: () => {
       const entry = state.mergeQueue.find((candidate) => candidate.pull === pull.number);
       return entry ? queueEntryView(state, json, entry) : null;
@@ -514,6 +579,84 @@ function queueEntryView(
     position: Math.max(state.mergeQueue.indexOf(entry), 0) + 1,
     state: entry.state,
     pullRequest: () => pullView(state, json, state.pull(entry.pull)),
+  };
+}
+
+/** A commit with its message and its commit statuses (`status.context(name:)`). */
+async function commitView(
+  state: TwinState,
+  json: Serializer,
+  oid: string,
+): Promise<Record<string, unknown>> {
+  const commit = await state.git.commit(oid);
+  const statuses = state.latestStatuses(oid);
+  return {
+    __typename: 'Commit',
+    oid,
+    id: `C_${oid}`,
+    url: `${json.repoWeb}/commit/${oid}`,
+    message: commit?.message ?? '',
+    status:
+      statuses.length === 0
+        ? null
+        : {
+            state: combinedState(statuses.map((status) => status.state)),
+            context: ({ name }: { name: string }) => {
+              const found = statuses.find((status) => status.context === name);
+              return found
+                ? {
+                    context: found.context,
+                    state: found.state.toUpperCase(),
+                    description: found.description,
+                    targetUrl: found.targetUrl,
+                  }
+                : null;
+            },
+          },
+  };
+}
+
+function combinedState(states: string[]): string {
+  if (states.some((state) => state === 'error' || state === 'failure')) return 'FAILURE';
+  if (states.some((state) => state === 'pending')) return 'PENDING';
+  return 'SUCCESS';
+}
+
+/** The head commit's check runs and statuses, each saying whether protection requires it. */
+function rollupView(state: TwinState, pull: Pull, sha: string): Record<string, unknown> | null {
+  const runs = state.latestCheckRuns(sha);
+  const statuses = state.latestStatuses(sha);
+  if (runs.length === 0 && statuses.length === 0) return null;
+  const required = (name: string) => state.requiredCheckNames(pull).includes(name);
+  const nodes = [
+    ...runs.map((run) => ({
+      __typename: 'CheckRun',
+      name: run.name,
+      status: run.status.toUpperCase(),
+      conclusion: run.conclusion?.toUpperCase() ?? null,
+      isRequired: () => required(run.name),
+      checkSuite: { app: { databaseId: run.app.id, slug: run.app.slug } },
+    })),
+    ...statuses.map((status) => ({
+      __typename: 'StatusContext',
+      context: status.context,
+      state: status.state.toUpperCase(),
+      description: status.description,
+      isRequired: () => required(status.context),
+    })),
+  ];
+  return {
+    state: combinedState([
+      ...runs.map((run) =>
+        run.status !== 'completed'
+          ? 'pending'
+          : ['success', 'neutral', 'skipped'].includes(run.conclusion ?? '')
+            ? 'success'
+            : 'failure',
+      ),
+      ...statuses.map((status) => status.state),
+    ]),
+    contexts: (args: ConnectionArgs) => connection(nodes, args),
   };
 }
 
@@ -562,6 +705,12 @@ function repositoryView(state: TwinState, json: Serializer): Record<string, unkn
     mergeCommitAllowed: state.settings.allowMergeCommit,
     squashMergeAllowed: state.settings.allowSquashMerge,
     rebaseMergeAllowed: false,
+    // Only the default branch can require a merge queue in the twin.
+    mergeQueue: ({ branch }: { branch?: string | null }) =>
+      (branch ?? state.defaultBranch) === state.defaultBranch &&
+      state.settings.protection?.mergeQueue
+        ? { __typename: 'MergeQueue', id: 'MQ_twin' }
+        : null,
     defaultBranchRef: async () => {
       const oid = await state.branchHead(state.defaultBranch);
       return oid ? refView(json, state.defaultBranch, oid) : null;

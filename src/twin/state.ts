@@ -1680,9 +1680,8 @@ export class TwinState {
    */
   private closeLinkedIssues(actor: User, pull: Pull, now: string): void {
     if (pull.base !== this.defaultBranch) return;
-    const pattern = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)\b/gi;
-    for (const match of pull.body.matchAll(pattern)) {
-      const item = this.items.get(Number(match[1]));
+    for (const number of this.closingIssues(pull.body)) {
+      const item = this.items.get(number);
       if (item?.kind === 'issue' && item.state === 'open') {
         item.state = 'closed';
         item.stateReason = 'completed';
@@ -1694,6 +1693,21 @@ export class TwinState {
         );
       }
     }
+  }
+
+  /** The issues a body's closing keywords name (`Closes #N`, `fixes #N`, `resolved #N`…). */
+  closingIssues(body: string): number[] {
+    const pattern = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)\b/gi;
+    const numbers = [...body.matchAll(pattern)].map((match) => Number(match[1]));
+    return [...new Set(numbers)].filter((n) => this.items.get(n)?.kind === 'issue');
+  }
+
+  /** The check names branch protection requires of this pull request. */
+  requiredCheckNames(pull: Pull): string[] {
+    if (pull.base !== this.defaultBranch) return [];
+    return (this.settings.protection?.requiredChecks ?? []).map((check) =>
+      typeof check === 'string' ? check : check.context,
+    );
   }
 
   async updatePullBranch(actor: User, number: number, expectedHeadSha?: string): Promise<void> {

@@ -244,7 +244,7 @@ describe('asynchrony', () => {
 
   // REST "Update a pull request branch" answers 202 Accepted: the update happens later.
   it('updates a branch and auto-merges after a delay, which a poller sees happen', async () => {
-    await start({ timing: { mergeableUnknownReads: 0, asyncDelayMs: 40 } });
+    await start({ timing: { mergeableUnknownReads: 0, asyncDelayMs: 300 } });
     const pr = await pull('feature', 'a.txt', 'a\n');
     await branch('other', 'b.txt', 'b\n', 'ghp_alice');
     await api('ghp_alice').request('PATCH', `${repo}/git/refs/heads/main`, {
@@ -256,7 +256,7 @@ describe('asynchrony', () => {
     ).toBe(202);
     expect(await head('feature')).toBe(before);
     let polls = 0;
-    while ((await head('feature')) === before && polls++ < 100)
+    while ((await head('feature')) === before && polls++ < 500)
       await new Promise((r) => setTimeout(r, 10));
     expect(await head('feature')).not.toBe(before);
     expect(polls).toBeGreaterThan(0);
@@ -271,7 +271,7 @@ describe('asynchrony', () => {
     });
     expect((await pullView(pr.number)).merged).toBe(false);
     polls = 0;
-    while (!(await pullView(pr.number)).merged && polls++ < 100)
+    while (!(await pullView(pr.number)).merged && polls++ < 500)
       await new Promise((r) => setTimeout(r, 10));
     expect((await pullView(pr.number)).merged).toBe(true);
   });
