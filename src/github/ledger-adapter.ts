@@ -8,6 +8,7 @@ import {
   type WorkEvidence,
 } from '../ledger/port.js';
 import { readTrackingMarker, type Change, type TrackingCandidate } from '../ledger/tracking.js';
+import { readClaimTrailers } from '../ledger/trailers.js';
 import type { GitHubClient } from './client.js';
 import { LEDGER_LOG_QUERY, TRACKING_CANDIDATES_QUERY, VIEWER_QUERY } from './graphql/ledger.js';
 import { ROUTES } from './routes.js';
@@ -330,14 +331,12 @@ export class GitHubLedgerAdapter implements LedgerPort {
           p.head.ref === branch &&
           p.head.repo?.full_name === `${this.repo.owner}/${this.repo.repo}`,
       );
-      const trailer = (name: string) =>
-        new RegExp(`^${name}:\\s*(\\S+)\\s*$`, 'mi').exec(commit.message)?.[1] ?? null;
-      const epoch = Number(trailer('AI-Scrum-Epoch'));
+      const mark = readClaimTrailers(commit.message);
       found.push({
         issue: Number(match[2]),
         branch,
-        claim: trailer('AI-Scrum-Claim'),
-        epoch: Number.isInteger(epoch) && epoch > 0 ? epoch : null,
+        claim: mark?.claim ?? null,
+        epoch: mark?.epoch ?? null,
         pull: pull?.number ?? null,
       });
     }

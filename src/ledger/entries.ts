@@ -79,6 +79,15 @@ const issueRecord = z.strictObject({
   spendBefore: z.number().min(0).default(0),
   /** When dispatch labelled it failed, until a retry. */
   exhaustedAt: isoDate.optional(),
+  /** The latest release: a pull request whose claim completed may still merge (fencing). */
+  released: z
+    .strictObject({
+      claim: claimId,
+      outcome: z.enum(OUTCOMES),
+      pr: issueNumber.optional(),
+      at: isoDate,
+    })
+    .optional(),
 });
 
 /** What one released attempt cost, by the complexity label its issue had when claimed. */

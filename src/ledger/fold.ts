@@ -131,6 +131,12 @@ export function applyEntry(state: LedgerState, entry: LedgerEntry): void {
         (state.spendByDay.get(utcDay(entry.at)) ?? 0) + entry.costUsd,
       );
       if (rec.active?.claim === entry.claim) delete rec.active;
+      rec.released = {
+        claim: entry.claim,
+        outcome: entry.outcome,
+        ...(entry.pr ? { pr: entry.pr } : {}),
+        at: entry.at,
+      };
       state.costs.push({ complexity: rec.complexity ?? null, usd: entry.costUsd });
       if (state.costs.length > COSTS_KEPT) state.costs.shift();
       remember(state, {
