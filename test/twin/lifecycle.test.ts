@@ -486,3 +486,32 @@ describe('who reports checks', () => {
     expect((await settledView(pr.number)).mergeable_state).toBe('clean');
   });
 });
+
+describe('issue updates from people without push access', () => {
+  // OpenAPI description of "Update an issue": "Only users with push access can set labels for
+  // issues. Without push access to the repository, label changes are silently dropped."
+  it('applies the author’s new title, drops the labels silently, answers 200', async () => {
+    await start();
+    const created = await api('ghp_mallory').request('POST', `${repo}/issues`, {
+      title: 'Mallory’s issue',
+      labels: ['ai-ready'],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.labels).toEqual([]);
+    const updated = await api('ghp_mallory').request(
+      'PATCH',
+      `${repo}/issues/${created.body.number}`,
+      { title: 'Renamed', labels: ['ai-ready', 'priority:high'] },
+    );
+    expect([updated.status, updated.body.title, updated.body.labels]).toEqual([200, 'Renamed', []]);
+    // Someone else's issue: refused, and nothing changes.
+    const refused = await api('ghp_mallory').request('PATCH', `${repo}/issues/1`, {
+      title: 'Taken over',
+      labels: ['priority:high'],
+    });
+    expect(refused.status).toBe(403);
+    const issue = (await api().request('GET', `${repo}/issues/1`)).body;
+    expect(issue.title).not.toBe('Taken over');
+    expect(issue.labels.map((l: { name: string }) => l.name)).not.toContain('priority:high');
+  });
+});
