@@ -1,9 +1,13 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseClover } from './clover.js';
 import { parseCobertura } from './cobertura.js';
 import { detectFormat, DETECTION_HEAD_LENGTH } from './detect.js';
 import { CoverageError } from './errors.js';
 import type { Parser, ReportInput } from './input.js';
+import { parseGo } from './go.js';
+import { parseIstanbulFinal, parseIstanbulSummary } from './istanbul.js';
+import { parseJacoco } from './jacoco.js';
 import { parseLcov } from './lcov.js';
 import {
   COVERAGE_FORMATS,
@@ -12,14 +16,14 @@ import {
   type ParseOptions,
 } from './types.js';
 
-const PARSERS: Record<CoverageFormat, Parser | undefined> = {
+const PARSERS: Record<CoverageFormat, Parser> = {
   lcov: parseLcov,
   cobertura: parseCobertura,
-  clover: undefined,
-  'istanbul-summary': undefined,
-  'istanbul-final': undefined,
-  jacoco: undefined,
-  go: undefined,
+  clover: parseClover,
+  'istanbul-summary': parseIstanbulSummary,
+  'istanbul-final': parseIstanbulFinal,
+  jacoco: parseJacoco,
+  go: parseGo,
 };
 
 export function isCoverageFormat(name: string): name is CoverageFormat {
