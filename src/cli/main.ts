@@ -1,6 +1,6 @@
 import { VERSION } from '../version.js';
 import { asksForHelp, describeArgsProblem, parseCommandLine, usageError } from './args.js';
-import { HELP_USAGE, TWIN_USAGE, USAGE, VERSION_USAGE } from './usage.js';
+import { COVERAGE_USAGE, HELP_USAGE, TWIN_USAGE, USAGE, VERSION_USAGE } from './usage.js';
 
 export { USAGE } from './usage.js';
 
@@ -14,7 +14,12 @@ export interface CliDeps {
   shutdown: () => Promise<void>;
 }
 
-const COMMANDS = { twin: TWIN_USAGE, version: VERSION_USAGE, help: HELP_USAGE } as const;
+const COMMANDS = {
+  twin: TWIN_USAGE,
+  coverage: COVERAGE_USAGE,
+  version: VERSION_USAGE,
+  help: HELP_USAGE,
+} as const;
 type Command = keyof typeof COMMANDS;
 
 const SPELLINGS: Record<string, Command> = {
@@ -71,6 +76,10 @@ export async function runCli(args: readonly string[], io: CliIo, deps?: CliDeps)
       // Loaded on demand: the twin pulls in GitHub's whole GraphQL schema.
       const { runTwinCommand, untilSignal } = await import('./twin.js');
       return runTwinCommand(rest, io, deps?.shutdown ?? untilSignal);
+    }
+    case 'coverage': {
+      const { runCoverageCommand } = await import('./coverage.js');
+      return runCoverageCommand(rest, io);
     }
   }
 }

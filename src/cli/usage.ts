@@ -5,6 +5,7 @@ Usage: ai-scrum <command> [options]
 
 Commands:
   twin      serve a local GitHub twin and scripted model, for tests and demos
+  coverage  print the totals of coverage reports, and the patch coverage of a diff
   version   print the version
   help      print this text, or a command's usage: ai-scrum help twin
 
@@ -40,6 +41,27 @@ Requests need a token the fixture lists (Authorization: token TOKEN; git: as the
 Ctrl-C (SIGINT) or SIGTERM stops it, and it exits 0. Bad arguments or an invalid fixture exit 2
 with the reason. The fixture format, the routes and /_twin/stats: docs/twin.md.`;
 
+/** The coverage command's options that take a value; `--json` is a flag. */
+export const COVERAGE_OPTIONS = ['format', 'diff', 'root'] as const;
+
+export const COVERAGE_USAGE = `\
+Usage: ai-scrum coverage FILE... [--format F] [--diff FILE] [--root DIR] [--json]
+
+Reads coverage reports (lcov, cobertura, clover, istanbul-summary, istanbul-final, jacoco, go),
+merges them by repository path, and prints line and branch totals. With a diff, also prints
+the patch coverage: the share of changed executable lines that tests ran. The merge gate
+counts the same way.
+
+Options:
+  --format F     read every FILE as format F instead of detecting it
+  --diff FILE    a unified diff (git diff BASE...HEAD) whose added lines to measure
+  --root DIR     the repository root that absolute paths are relative to (default: .)
+  --json         print the totals as JSON
+  -h, --help     print this text
+
+Exits 0 with the figures, 1 when a report or the diff cannot be read (the message names the
+file and the line or byte), 2 for bad arguments. Counting rules: docs/coverage.md.`;
+
 export const VERSION_USAGE = `\
 Usage: ai-scrum version
 
@@ -48,4 +70,4 @@ Prints the toolkit's version (also: ai-scrum --version, ai-scrum -v).`;
 export const HELP_USAGE = `\
 Usage: ai-scrum help [COMMAND]
 
-Prints the list of commands, or the usage of COMMAND (twin, version, help).`;
+Prints the list of commands, or the usage of COMMAND (twin, coverage, version, help).`;
