@@ -13,6 +13,16 @@ export interface RestRequest {
   query: URLSearchParams;
   body: Record<string, unknown>;
   actor: User;
+  /** The Accept header: `application/vnd.github.diff` asks for a pull request's diff. */
+  accept: string;
+}
+
+/** An answer that is not JSON: a diff, a zip. */
+export class RawBody {
+  constructor(
+    readonly content: string | Buffer,
+    readonly type: string,
+  ) {}
 }
 
 export interface RestAnswer {
@@ -587,8 +597,28 @@ export const REST_ROUTES: RestRoute[] = [
   {
     method: 'GET',
     template: `${REPO}/pulls/{pull_number}`,
-    handle: async (request, state, json) =>
-      ok(await json.pull(state.pull(int(request.params['pull_number'], 'pull_number')), true)),
+    async handle(request, state, json) {
+      const pull = state.pull(int(request.params['pull_number'], 'pull_number'));
+      if (/\bdiff\b/.test(request.accept)) {
+        const diff = await state.git.diff(
+          await state.pullBaseSha(pull),
+          await state.pullHeadSha(pull),
+        );
+        const lines = diff.split('\n').length - 1;
+        if (lines > state.diffMaxLines) {
+          throw new ApiError(
+            406,
+            `Sorry, the diff exceeded the maximum number of lines (${state.diffMaxLines}). Consider using 'List pull requests files' API or locally cloning the repository instead.`,
+            { errors: [{ resource: 'PullRequest', field: 'diff', code: 'too_large' }] },
+          );
+        }
+        return {
+          status: 200,
+          body: new RawBody(diff, 'application/vnd.github.diff; charset=utf-8'),
+        };
+      }
+      return ok(await json.pull(pull, true));
+    },
   },
   {
     method: 'PATCH',
@@ -610,11 +640,12 @@ export const REST_ROUTES: RestRoute[] = [
     template: `${REPO}/pulls/{pull_number}/files`,
     async handle(request, state, json) {
       const pull = state.pull(int(request.params['pull_number'], 'pull_number'));
-      const files = await state.git.changedFiles(
-        await state.pullBaseSha(pull),
-        await state.pullHeadSha(pull),
-      );
+      const base = await state.pullBaseSha(pull);
+      const head = await state.pullHeadSha(pull);
+      const files = await state.git.changedFiles(base, head);
+      const patches = patchesOf(await state.git.diff(base, head));
       return listed(files, request, `${json.repoApi}/pulls/${pull.number}/files`, (file) => ({
+        ...(patches.has(file.path) ? { patch: patches.get(file.path) } : {}),
         sha: file.sha,
         filename: file.path,
         status: file.status,
@@ -809,6 +840,17 @@ export const REST_ROUTES: RestRoute[] = [
     },
   },
   {
+    method: 'GET',
+    template: `${REPO}/actions/artifacts/{artifact_id}/{archive_format}`,
+    handle(request, state, json) {
+      const id = int(request.params['artifact_id'], 'artifact_id');
+      if (!state.ci.artifacts.some((artifact) => artifact.id === id)) throw notFound();
+      if (request.params['archive_format'] !== 'zip') throw notFound();
+      // GitHub redirects to a short-lived signed URL; the twin's needs no token either.
+      return { status: 302, headers: { location: `${json.api}/_twin/artifacts/${id}.zip` } };
+    },
+  },
+  {
     method: 'POST',
     template: `${REPO}/actions/workflows/{workflow_id}/dispatches`,
     async handle(request, state) {
@@ -833,9 +875,16 @@ export const REST_ROUTES: RestRoute[] = [
     template: `${REPO}/actions/runs`,
     handle(request, state, json) {
       const status = request.query.get('status');
+      const headSha = request.query.get('head_sha');
       const created = createdFilter(request.query.get('created'));
       const runs = state.workflowRuns
-        .filter((run) => status === null || run.status === status || run.conclusion === status)
+        .filter((run) => headSha === null || run.ci?.headSha === headSha)
+        .filter(
+          (run) =>
+            status === null ||
+            (run.ci?.status ?? run.status) === status ||
+            (run.ci ? run.ci.conclusion : run.conclusion) === status,
+        )
         .filter((run) => created(run.createdAt))
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       const { page, headers } = paginate(runs, request.query, `${json.repoApi}/actions/runs`);
@@ -847,6 +896,17 @@ export const REST_ROUTES: RestRoute[] = [
     },
   },
 ];
+
+/** Each file's hunks as the files list's `patch` gives them: from the first `@@` on. */
+function patchesOf(diff: string): Map<string, string> {
+  const patches = new Map<string, string>();
+  for (const section of diff.split(/^(?=diff --git )/m)) {
+    const path = /^\+\+\+ b\/(.+)$/m.exec(section)?.[1] ?? /^--- a\/(.+)$/m.exec(section)?.[1];
+    const hunks = section.indexOf('\n@@');
+    if (path && hunks >= 0) patches.set(path, section.slice(hunks + 1).replace(/\n$/, ''));
+  }
+  return patches;
+}
 
 function artifactList(
   artifacts: Artifact[],

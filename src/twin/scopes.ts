@@ -107,6 +107,7 @@ export const REST_PERMISSIONS: Readonly<Record<string, Need>> = {
   [`GET ${REPO}/actions/runs/{run_id}`]: all('actions: read'),
   [`GET ${REPO}/actions/runs/{run_id}/artifacts`]: all('actions: read'),
   [`GET ${REPO}/actions/artifacts`]: all('actions: read'),
+  [`GET ${REPO}/actions/artifacts/{artifact_id}/{archive_format}`]: all('actions: read'),
   [`POST ${REPO}/actions/workflows/{workflow_id}/dispatches`]: all('actions: write'),
 };
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { zipSync } from 'fflate';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +21,7 @@ import {
   type SecondaryRefusal,
 } from './limits.js';
 import { ScriptedModel } from './model.js';
-import { matchRoute, REST_ROUTES } from './rest.js';
+import { matchRoute, RawBody, REST_ROUTES } from './rest.js';
 import {
   effectiveGrants,
   gitNeed,
@@ -184,9 +185,14 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
     headers: Record<string, string> = {},
   ) => {
     if (response.writableEnded || response.destroyed) return;
-    const text = body === undefined ? '' : JSON.stringify(body);
+    const raw = body instanceof RawBody ? body : undefined;
+    const text = raw ? raw.content : body === undefined ? '' : JSON.stringify(body);
     response.writeHead(status, {
-      ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+      ...(raw
+        ? { 'content-type': raw.type }
+        : body === undefined
+          ? {}
+          : { 'content-type': 'application/json; charset=utf-8' }),
       'x-github-media-type': 'github.v3; format=json',
       'x-github-request-id': `TWIN:${stats.requests}`,
       ...headers,
@@ -265,6 +271,17 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
       const actor = state.user(pusher);
       if (!actor) return send(response, 200, { refusal: `unknown pusher ${pusher}` });
       return send(response, 200, { refusal: (await state.pushRefusal(actor, updates)) ?? null });
+    }
+    const artifact = /^\/_twin\/artifacts\/(\d+)\.zip$/.exec(path);
+    if (request.method === 'GET' && artifact) {
+      const found = state.ci.artifacts.find((a) => a.id === Number(artifact[1]));
+      if (!found) return send(response, 404, { message: 'Not Found' });
+      const zip = zipSync(
+        Object.fromEntries(
+          Object.entries(found.files).map(([name, text]) => [name, new TextEncoder().encode(text)]),
+        ),
+      );
+      return send(response, 200, new RawBody(Buffer.from(zip), 'application/zip'));
     }
     if (request.method === 'POST' && path === '/_twin/tick') {
       request.resume();
@@ -360,7 +377,13 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
       }
     }
     const answer = await matched.route.handle(
-      { params: matched.params, query: url.searchParams, body, actor },
+      {
+        params: matched.params,
+        query: url.searchParams,
+        body,
+        actor,
+        accept: String(request.headers.accept ?? ''),
+      },
       state,
       json,
     );

@@ -12,6 +12,9 @@ import {
 import { Background } from './background.js';
 import { CiModel, type CiHost, type CiRun, type Trigger } from './ci.js';
 import { ApiError, forbidden, notFound, validationFailed } from './errors.js';
+
+/** GitHub's limit on a pull request's diff; past it the diff is refused, the files list stays. */
+export const DIFF_MAX_LINES = 20_000;
 import {
   ACTIONS_APP,
   BOT_ID,
@@ -300,6 +303,8 @@ export class TwinState {
   readonly workflowRuns: WorkflowRun[];
   readonly createdAt: string;
   readonly timing: Fixture['timing'];
+  /** GitHub refuses a pull request's diff past this many lines (tests lower it). */
+  diffMaxLines = DIFF_MAX_LINES;
   /** GitHub's after-the-answer work: auto-merge, update-branch, the merge queue, CI. */
   readonly background: Background;
   readonly ci: CiModel;

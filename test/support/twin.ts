@@ -29,16 +29,19 @@ export function client(twin: Twin, token: string | null = 'ghs_bot') {
     path: string,
     body?: unknown,
   ): Promise<Answer<T>> => {
+    // Redirects are answers too (an artifact's download is a 302), so they are not followed.
     const response = await fetch(`${twin.urls.api}${path}`, {
       method,
       headers: headers(),
+      redirect: 'manual',
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
+    const json = /json/.test(response.headers.get('content-type') ?? 'json');
     return {
       status: response.status,
       headers: response.headers,
-      body: text === '' ? undefined : JSON.parse(text),
+      body: text === '' ? undefined : json ? JSON.parse(text) : text,
     };
   };
   const graphql = async <T = any>(

@@ -178,7 +178,8 @@ beforeAll(async () => {
   )!;
   await call('GET', `${repo}/actions/runs/${ci.id}`);
   await call('GET', `${repo}/actions/runs/${ci.id}/artifacts`);
-  await call('GET', `${repo}/actions/artifacts?name=coverage`);
+  const artifacts = await call('GET', `${repo}/actions/artifacts?name=coverage`);
+  await call('GET', `${repo}/actions/artifacts/${artifacts.body.artifacts[0].id}/zip`);
   await call('GET', `${repo}/commits/main/check-runs`);
   // Documented error answers are part of the contract too.
   await call('POST', `${repo}/git/refs`, { ref: 'refs/heads/main', sha: base });

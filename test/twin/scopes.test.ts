@@ -3,18 +3,12 @@ import { parse, type OperationDefinitionNode } from 'graphql';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GRAPHQL_DOCUMENTS, VIEWER_QUERY } from '../../src/github/graphql.js';
 import {
-  collaboratorPermissionsQuery,
-  CONFLICT_PULLS_QUERY,
-  DISPATCH_OVERVIEW_QUERY,
-  issueDetailsQuery,
-  LABEL_QUERY,
-  LEDGER_LOG_QUERY,
-  settleMutation,
-  TRACKING_CANDIDATES_QUERY,
-  VIEWER_QUERY,
-} from '../../src/github/graphql.js';
-import { PERMISSION_NEEDED, type GraphqlOperation } from '../../src/github/permissions.js';
+  operationName,
+  PERMISSION_NEEDED,
+  type GraphqlOperation,
+} from '../../src/github/permissions.js';
 import { ROUTES } from '../../src/github/routes.js';
 import {
   FixtureError,
@@ -118,18 +112,8 @@ describe('the permission map', () => {
       const grant = PERMISSION_NEEDED[name as keyof typeof ROUTES];
       expect([route, allows(only(grant), restNeed(method, template)!)]).toEqual([route, true]);
     }
-    const documents: Record<GraphqlOperation, string> = {
-      Viewer: VIEWER_QUERY,
-      DispatchOverview: DISPATCH_OVERVIEW_QUERY,
-      ConflictPulls: CONFLICT_PULLS_QUERY,
-      TrackingCandidates: TRACKING_CANDIDATES_QUERY,
-      LedgerLog: LEDGER_LOG_QUERY,
-      Label: LABEL_QUERY,
-      IssueDetails: issueDetailsQuery([1], [2]),
-      CollaboratorPermissions: collaboratorPermissionsQuery(['alice']),
-      Settle: settleMutation({ add: 1, remove: 1, comment: 1 }),
-    };
-    for (const [name, document] of Object.entries(documents)) {
+    for (const document of Object.values(GRAPHQL_DOCUMENTS)) {
+      const name = operationName(document)!;
       const { need, unknown } = operationOf(document);
       const grant = PERMISSION_NEEDED[name as GraphqlOperation];
       expect([name, unknown, allows(only(grant), need)]).toEqual([name, [], true]);
