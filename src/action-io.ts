@@ -56,20 +56,33 @@ export const WORKER_OUTPUTS = ['outcome', 'pull-request', 'cost-usd'] as const;
 
 export const MERGE_GATE_INPUTS = {
   'github-token': GITHUB_TOKEN_DEFAULT,
+  mode: 'gate',
   'pull-request': '',
-  'coverage-report': '',
+  'coverage-files': '',
+  'coverage-artifact': '',
+  'expected-reports': '0',
+  'base-coverage-file': '',
   'coverage-threshold': '70',
-  'coverage-max-drop': '0.5',
+  'max-coverage-drop': '0.5',
   'patch-coverage-threshold': '80',
   'protected-paths': '.github/**',
+  'max-files': '50',
+  'max-changed-lines': '2000',
   'review-labels': 'priority:critical,complexity:large',
   'merge-method': 'squash',
+  'mergeable-wait-seconds': '60',
   'ledger-writers': '',
   'dry-run': 'false',
   ...LABEL_DEFAULTS,
 } as const;
 
-export const MERGE_GATE_OUTPUTS = ['verdict', 'reasons'] as const;
+export const MERGE_GATE_OUTPUTS = [
+  'verdict',
+  'reasons',
+  'coverage',
+  'patch-coverage',
+  'pull-request',
+] as const;
 
 export const COMMANDS = ['dispatch', 'worker', 'merge-gate'] as const;
 export type Command = (typeof COMMANDS)[number];

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACTION_RUNS } from '../src/router.js';
 import { runAction } from '../src/entrypoints/run-action.js';
-import { runMergeGate } from '../src/merge-gate/run.js';
 import { runCommand } from '../src/router.js';
 import { runWorker } from '../src/worker/run.js';
 import { recordingCore } from './support/core.js';
@@ -13,10 +12,7 @@ import { startStub } from './support/http-stub.js';
 const worker = { 'github-token': 't', issue: '3', claim: 'c-3-1', epoch: '1' };
 
 describe('runAction', () => {
-  it.each([
-    ['worker', runWorker, worker],
-    ['merge-gate', runMergeGate, { 'github-token': 't' }],
-  ] as const)(
+  it.each([['worker', runWorker, worker]] as const)(
     'fails %s with a clear "not implemented yet" until it exists',
     async (name, run, inputs) => {
       const { core, failures } = recordingCore(inputs);
@@ -26,6 +22,17 @@ describe('runAction', () => {
       ]);
     },
   );
+
+  it('fails the merge gate clearly when neither the input nor the event names a pull request', async () => {
+    const { core, failures } = recordingCore({ 'github-token': 't' });
+    await runAction('ai-scrum-master/merge-gate', ACTION_RUNS['merge-gate'], core, {
+      GITHUB_REPOSITORY: 'acme/shop',
+      GITHUB_EVENT_NAME: 'schedule',
+    });
+    expect(failures).toEqual([
+      'ai-scrum-master/merge-gate failed: Input pull-request is empty and the schedule event names no pull request; expected a pull request number, or a pull_request or workflow_run event.',
+    ]);
+  });
 
   it('reports an invalid input before anything else', async () => {
     const { core, failures } = recordingCore({ 'github-token': 't', 'max-workers': 'many' });

@@ -162,9 +162,12 @@ describe('parseMergeGateSettings', () => {
   it('takes the pull request from the event when the input is empty', () => {
     expect(parseMergeGateSettings(from({ 'github-token': 't' }))).toMatchObject({
       pullRequest: 0,
+      mode: 'gate',
       coverageThreshold: 70,
-      coverageMaxDrop: 0.5,
+      maxCoverageDrop: 0.5,
       patchCoverageThreshold: 80,
+      maxFiles: 50,
+      maxChangedLines: 2000,
       mergeMethod: 'squash',
       reviewLabels: ['priority:critical', 'complexity:large'],
     });
@@ -177,9 +180,22 @@ describe('parseMergeGateSettings', () => {
     ['merge-method', 'fast-forward', /Expected one of merge, squash, rebase/],
     ['coverage-threshold', '101', /Expected a number from 0 to 100/],
     ['pull-request', 'abc', /Invalid input 'pull-request'/],
+    ['mode', 'judge', /Expected one of gate, record/],
+    ['expected-reports', '-1', /Invalid input 'expected-reports'/],
   ])('rejects %s=%p', (name, value, message) => {
     expect(() => parseMergeGateSettings(from({ 'github-token': 't', [name]: value }))).toThrow(
       message,
+    );
+  });
+
+  it('refuses two coverage sources, and record mode without reports', () => {
+    expect(() =>
+      parseMergeGateSettings(
+        from({ 'github-token': 't', 'coverage-files': 'a.info', 'coverage-artifact': 'coverage' }),
+      ),
+    ).toThrow(/coverage-files and coverage-artifact were both given/);
+    expect(() => parseMergeGateSettings(from({ 'github-token': 't', mode: 'record' }))).toThrow(
+      /mode is record.*coverage-files is empty/,
     );
   });
 });

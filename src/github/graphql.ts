@@ -12,9 +12,16 @@ import {
   settleMutation,
 } from './graphql/dispatch.js';
 import { LEDGER_LOG_QUERY, TRACKING_CANDIDATES_QUERY, VIEWER_QUERY } from './graphql/ledger.js';
+import {
+  ENABLE_AUTO_MERGE_MUTATION,
+  ENQUEUE_MUTATION,
+  GATE_PULL_QUERY,
+  UPDATE_BRANCH_MUTATION,
+} from './graphql/merge-gate.js';
 
 export * from './graphql/dispatch.js';
 export * from './graphql/ledger.js';
+export * from './graphql/merge-gate.js';
 
 /** Every document, with the generated ones in a representative instance, for the contract test. */
 export const GRAPHQL_DOCUMENTS: Readonly<Record<string, string>> = {
@@ -27,4 +34,8 @@ export const GRAPHQL_DOCUMENTS: Readonly<Record<string, string>> = {
   issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
   collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
   settleMutation: settleMutation({ add: 2, remove: 1, comment: 1 }),
+  GATE_PULL_QUERY,
+  ENABLE_AUTO_MERGE_MUTATION,
+  ENQUEUE_MUTATION,
+  UPDATE_BRANCH_MUTATION,
 };

@@ -18,7 +18,11 @@ export type GraphqlOperation =
   | 'Label'
   | 'IssueDetails'
   | 'CollaboratorPermissions'
-  | 'Settle';
+  | 'Settle'
+  | 'GatePull'
+  | 'GateAutoMerge'
+  | 'GateEnqueue'
+  | 'GateUpdateBranch';
 
 /**
  * The permission each request needs, by REST route (its name in ROUTES) or GraphQL operation: the
@@ -40,6 +44,15 @@ export const PERMISSION_NEEDED: Readonly<Record<RouteName | GraphqlOperation, Pe
   addLabels: 'issues: write',
   createLabel: 'issues: write',
   listPullRequests: 'pull-requests: read',
+  getPullRequest: 'pull-requests: read',
+  listPullFiles: 'pull-requests: read',
+  mergePullRequest: 'contents: write',
+  createCommitStatus: 'statuses: write',
+  deleteRef: 'contents: write',
+  updateIssueComment: 'issues: write',
+  removeLabel: 'issues: write',
+  listArtifacts: 'actions: read',
+  downloadArtifact: 'actions: read',
   listWorkflowRuns: 'actions: read',
 
   Viewer: 'metadata: read',
@@ -53,6 +66,11 @@ export const PERMISSION_NEEDED: Readonly<Record<RouteName | GraphqlOperation, Pe
   CollaboratorPermissions: 'metadata: read',
   // Labels added and removed, comments written: on issues, and on pull requests as issues.
   Settle: 'issues: write',
+  // The pull request with its checks, files, reviews and the issue it closes.
+  GatePull: 'pull-requests: read',
+  GateAutoMerge: 'pull-requests: write',
+  GateEnqueue: 'pull-requests: write',
+  GateUpdateBranch: 'pull-requests: write',
 };
 
 /** The name a GraphQL document gives its operation: Viewer for the viewer query. */

@@ -17,6 +17,15 @@ export const ROUTES = {
   addLabels: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
   createLabel: 'POST /repos/{owner}/{repo}/labels',
   listPullRequests: 'GET /repos/{owner}/{repo}/pulls',
+  getPullRequest: 'GET /repos/{owner}/{repo}/pulls/{pull_number}',
+  listPullFiles: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
+  mergePullRequest: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+  createCommitStatus: 'POST /repos/{owner}/{repo}/statuses/{sha}',
+  deleteRef: 'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
+  updateIssueComment: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+  removeLabel: 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+  listArtifacts: 'GET /repos/{owner}/{repo}/actions/artifacts',
+  downloadArtifact: 'GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}',
   listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
 } as const;
 

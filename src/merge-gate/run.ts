@@ -1,8 +1,104 @@
+import { readFileSync } from 'node:fs';
 import type { ActionDeps } from '../action-deps.js';
-import { NotImplementedError } from '../errors.js';
+import { runContext } from '../dispatch/run.js';
+import { ConfigurationError } from '../errors.js';
+import type { GitHubClient } from '../github/client.js';
+import { mergeGate, GATE_CONTEXT, type GatePorts, type GateWorkspace } from './gate.js';
 import { parseMergeGateSettings } from './settings.js';
+import { renderGateReport } from './summary.js';
+import { RunnerWorkspace } from './workspace.js';
 
-export async function runMergeGate(deps: ActionDeps): Promise<void> {
-  parseMergeGateSettings(deps.input);
-  throw new NotImplementedError('The merge-gate action');
+/** Builds the gate's GitHub ports for a client and repository: the entry point's adapters. */
+export type GateConnect = (
+  client: GitHubClient,
+  repo: { owner: string; repo: string },
+  ownContexts: readonly string[],
+) => Omit<GatePorts, 'workspace'>;
+
+/**
+ * The pull request an event names: `pull_request` and `pull_request_target`, a `workflow_run`
+ * (CI completed) or `check_suite` for one pull request, or an `issue_comment` on one.
+ */
+export function pullFromEvent(event: GateEvent): number {
+  const candidates = [
+    event.pull_request?.number,
+    event.workflow_run?.pull_requests?.[0]?.number,
+    event.check_suite?.pull_requests?.[0]?.number,
+    event.issue?.pull_request ? event.issue.number : undefined,
+  ];
+  const found = candidates.find((n): n is number => Number.isSafeInteger(n) && n! > 0);
+  return found ?? 0;
+}
+
+/** The parts of a webhook payload that can name a pull request. */
+export interface GateEvent {
+  pull_request?: { number?: number };
+  workflow_run?: { pull_requests?: { number?: number }[] };
+  check_suite?: { pull_requests?: { number?: number }[] };
+  issue?: { number?: number; pull_request?: unknown };
+}
+
+function readEvent(env: ActionDeps['env']): GateEvent {
+  const path = env['GITHUB_EVENT_PATH'];
+  if (!path) return {};
+  return JSON.parse(readFileSync(path, 'utf8')) as GateEvent;
+}
+
+const sleeper = (msPerSecond: number) => (ms: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, (ms * msPerSecond) / 1000));
+
+/**
+ * The merge-gate action: settings from its inputs, the pull request from the input or the event,
+ * then the use case, its outputs, its job summary.
+ */
+export async function runMergeGate(deps: ActionDeps, connect: GateConnect): Promise<void> {
+  const settings = parseMergeGateSettings(deps.input);
+  const context = runContext(deps.env);
+  if (settings.mode === 'gate' && settings.pullRequest === 0) {
+    settings.pullRequest = pullFromEvent(readEvent(deps.env));
+    if (settings.pullRequest === 0)
+      throw new ConfigurationError(
+        `Input pull-request is empty and the ${context.event || 'triggering'} event names no pull request; expected a pull request number, or a pull_request or workflow_run event.`,
+      );
+  }
+  const server = (deps.env['GITHUB_SERVER_URL'] || 'https://github.com').replace(/\/+$/, '');
+  const workspace: GateWorkspace = new RunnerWorkspace(
+    deps.env['GITHUB_WORKSPACE'] || process.cwd(),
+    {
+      serverUrl: server,
+      token: settings.token,
+    },
+  );
+  const ports = {
+    ...connect(deps.github(settings.token), { owner: context.owner, repo: context.repo }, [
+      GATE_CONTEXT,
+    ]),
+    workspace,
+  };
+  const runUrl =
+    context.runId > 0
+      ? `${server}/${context.owner}/${context.repo}/actions/runs/${context.runId}`
+      : null;
+  // Tests against the twin shorten the gate's waits; on a runner a second is a second.
+  const msPerSecond = Number(deps.env['AI_SCRUM_MS_PER_SECOND'] ?? 1000) || 1000;
+  const report = await mergeGate(
+    ports,
+    settings,
+    { sha: deps.env['GITHUB_SHA'] ?? '', runUrl },
+    deps.now(),
+    deps.logger,
+    sleeper(msPerSecond),
+  );
+  deps.setOutput('verdict', report.verdict);
+  deps.setOutput('reasons', JSON.stringify(report.reasons));
+  deps.setOutput('coverage', report.coverage?.lines.percent?.toFixed(2) ?? '');
+  deps.setOutput('patch-coverage', report.patch?.percent?.toFixed(2) ?? '');
+  deps.setOutput('pull-request', report.pull === null ? '' : String(report.pull));
+  deps.logger.info(
+    `Merge gate${report.pull ? ` on #${report.pull}` : ''}: ${report.verdict}` +
+      (report.reasons.length > 0 ? ` (${report.reasons.join('; ')})` : '') +
+      (report.dryRun ? ' — dry run, nothing written' : ''),
+  );
+  for (const warning of report.warnings) deps.logger.warning(warning);
+  await deps.writeSummary(renderGateReport(report, { run: runUrl }));
 }

@@ -1,0 +1,161 @@
+/** The merge gate's GraphQL documents: one read of all the evidence, and its writes. */
+
+/**
+ * Everything the gate judges a pull request on, in one request: its state and mergeability, the
+ * head commit's message (claim trailers) and checks with whether each is required, the files,
+ * the latest approvals from people with write access, the issue it closes with its labels, the
+ * base's recorded coverage, whether the base has a merge queue, and the gate's own comment.
+ */
+export const GATE_PULL_QUERY = /* GraphQL */ `
+  query GatePull($owner: String!, $repo: String!, $number: Int!, $coverageContext: String!) {
+    viewer {
+      __typename
+      login
+    }
+    repository(owner: $owner, name: $repo) {
+      defaultBranchRef {
+        name
+      }
+      mergeQueue {
+        id
+      }
+      pullRequest(number: $number) {
+        id
+        number
+        state
+        isDraft
+        body
+        author {
+          __typename
+          login
+        }
+        isCrossRepository
+        headRefName
+        headRefOid
+        baseRefName
+        baseRefOid
+        mergeable
+        mergeStateStatus
+        labels(first: 100) {
+          nodes {
+            name
+          }
+        }
+        commits(last: 1) {
+          nodes {
+            commit {
+              oid
+              message
+            }
+          }
+        }
+        statusCheckRollup {
+          contexts(first: 100) {
+            totalCount
+            nodes {
+              __typename
+              ... on CheckRun {
+                name
+                status
+                conclusion
+                isRequired(pullRequestNumber: $number)
+              }
+              ... on StatusContext {
+                context
+                state
+                isRequired(pullRequestNumber: $number)
+              }
+            }
+          }
+        }
+        files(first: 100) {
+          totalCount
+          nodes {
+            path
+            additions
+            deletions
+          }
+        }
+        latestOpinionatedReviews(first: 100, writersOnly: true) {
+          nodes {
+            state
+            author {
+              __typename
+              login
+            }
+          }
+        }
+        closingIssuesReferences(first: 5) {
+          nodes {
+            number
+            state
+            labels(first: 100) {
+              nodes {
+                name
+              }
+            }
+          }
+        }
+        baseRef {
+          target {
+            __typename
+            ... on Commit {
+              status {
+                context(name: $coverageContext) {
+                  state
+                  description
+                }
+              }
+            }
+          }
+        }
+        comments(last: 100) {
+          nodes {
+            id
+            databaseId
+            body
+            author {
+              __typename
+              login
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+export const ENABLE_AUTO_MERGE_MUTATION = /* GraphQL */ `
+  mutation GateAutoMerge($id: ID!, $method: PullRequestMergeMethod!, $head: GitObjectID!) {
+    enablePullRequestAutoMerge(
+      input: { pullRequestId: $id, mergeMethod: $method, expectedHeadOid: $head }
+    ) {
+      pullRequest {
+        autoMergeRequest {
+          enabledAt
+        }
+      }
+    }
+  }
+`;
+
+export const ENQUEUE_MUTATION = /* GraphQL */ `
+  mutation GateEnqueue($id: ID!, $head: GitObjectID!) {
+    enqueuePullRequest(input: { pullRequestId: $id, expectedHeadOid: $head }) {
+      mergeQueueEntry {
+        position
+        state
+      }
+    }
+  }
+`;
+
+export const UPDATE_BRANCH_MUTATION = /* GraphQL */ `
+  mutation GateUpdateBranch($id: ID!, $head: GitObjectID!) {
+    updatePullRequestBranch(input: { pullRequestId: $id, expectedHeadOid: $head }) {
+      pullRequest {
+        number
+      }
+    }
+  }
+`;

@@ -1,0 +1,449 @@
+import {
+  changedLines,
+  mergeReports,
+  patchCoverage,
+  totals,
+  type CoverageReport,
+  type PatchCoverage,
+  type Totals,
+} from '../coverage/index.js';
+import { encodeEntries } from '../ledger/codec.js';
+import { TRACKING_TITLE } from '../ledger/dashboard.js';
+import { identityOf, sameIdentity, type Identity } from '../ledger/identity.js';
+import { appendComments, openLedger, type Ledger, type LedgerSettings } from '../ledger/ledger.js';
+import type { LedgerPort } from '../ledger/port.js';
+import { readClaimMarker, readClaimTrailers, type ClaimMark } from '../ledger/trailers.js';
+import type { Logger } from '../logger.js';
+import { fencingOf } from './fencing.js';
+import type { GatePull, MergeGatePort } from './port.js';
+import { judge, type GateEvidence, type Judgement, type RuleResult } from './rules.js';
+import type { MergeGateSettings } from './settings.js';
+import { GATE_COMMENT_MARKER, renderGateReport } from './summary.js';
+
+/** The merge gate's use case: gather the evidence on one pull request, judge it, act on it. */
+
+export const GATE_CONTEXT = 'ai-scrum/merge-gate';
+export const BRANCH_PREFIX = 'ai-feature/';
+
+/** Where coverage reports and git live on the runner. */
+export interface GateWorkspace {
+  /** Reports of coverage-files (or of the downloaded artifact), parsed and merged per source. */
+  readReports(globs: string[]): Promise<{ reports: CoverageReport[]; files: string[] }>;
+  /** The reports of a downloaded artifact, by their names in it. */
+  readArtifact(files: Map<string, Buffer>): Promise<CoverageReport[]>;
+  /** Files that conflict when head merges into base (`git merge-tree`); null without a checkout. */
+  conflictingFiles(base: string, head: string): Promise<string[] | null>;
+}
+
+export interface GatePorts {
+  github: MergeGatePort;
+  ledger: LedgerPort;
+  workspace: GateWorkspace;
+}
+
+export interface GateContext {
+  /** The pushed commit, for `mode: record`. */
+  sha: string;
+  runUrl: string | null;
+}
+
+export type GateAction =
+  | 'status'
+  | 'auto-merge-enabled'
+  | 'merged'
+  | 'enqueued'
+  | 'branch-update-requested'
+  | 'conflict-handed-back'
+  | 'released'
+  | 'issue-closed'
+  | 'branch-deleted'
+  | 'coverage-recorded'
+  | 'comment';
+
+export interface GateReport {
+  pull: number | null;
+  verdict: Judgement['verdict'];
+  rules: RuleResult[];
+  reasons: string[];
+  actions: GateAction[];
+  coverage: Totals | null;
+  patch: PatchCoverage | null;
+  conflicts: string[] | null;
+  warnings: string[];
+  dryRun: boolean;
+  /** How many times mergeability was read again while GitHub computed it. */
+  polls: number;
+}
+
+interface Run {
+  ports: GatePorts;
+  settings: MergeGateSettings;
+  context: GateContext;
+  now: Date;
+  logger: Logger;
+  sleep: (ms: number) => Promise<void>;
+  report: GateReport;
+}
+
+const emptyReport = (settings: MergeGateSettings): GateReport => ({
+  pull: settings.pullRequest || null,
+  verdict: 'wait',
+  rules: [],
+  reasons: [],
+  actions: [],
+  coverage: null,
+  patch: null,
+  conflicts: null,
+  warnings: [],
+  dryRun: settings.dryRun,
+  polls: 0,
+});
+
+export async function mergeGate(
+  ports: GatePorts,
+  settings: MergeGateSettings,
+  context: GateContext,
+  now: Date,
+  logger: Logger,
+  sleep: (ms: number) => Promise<void>,
+): Promise<GateReport> {
+  const run: Run = { ports, settings, context, now, logger, sleep, report: emptyReport(settings) };
+  if (settings.mode === 'record') return record(run);
+  return gate(run);
+}
+
+/** `mode: record`: the pushed commit's coverage becomes its ai-scrum/coverage status. */
+async function record(run: Run): Promise<GateReport> {
+  const { reports, files } = await run.ports.workspace.readReports(run.settings.coverageFiles);
+  const { report } = run;
+  if (reports.length === 0) {
+    report.verdict = 'block';
+    report.reasons.push(`no coverage report matched ${run.settings.coverageFiles.join(', ')}`);
+    return report;
+  }
+  report.coverage = totals(mergeReports(reports));
+  report.verdict = 'merge';
+  const lines = report.coverage.lines;
+  if (lines.percent === null) {
+    report.verdict = 'block';
+    report.reasons.push(`the reports (${files.join(', ')}) hold no executable lines`);
+    return report;
+  }
+  if (!run.settings.dryRun) {
+    await run.ports.github.setStatus(run.context.sha, {
+      state: 'success',
+      context: 'ai-scrum/coverage',
+      description: coverageDescription(report.coverage),
+    });
+    report.actions.push('coverage-recorded');
+  }
+  return report;
+}
+
+/** `83.21% of lines (1234/1483)`: what the status says and what a later delta reads back. */
+export function coverageDescription(coverage: Totals): string {
+  const { percent, covered, total } = coverage.lines;
+  return `${(percent ?? 0).toFixed(2)}% of lines (${covered}/${total})`;
+}
+
+export function parseCoverageDescription(description: string | null): number | null {
+  const found = /^(\d{1,3}(?:\.\d+)?)% of lines/.exec(description ?? '');
+  const value = found ? Number(found[1]) : NaN;
+  return Number.isFinite(value) && value <= 100 ? value : null;
+}
+
+async function gate(run: Run): Promise<GateReport> {
+  const { ports, settings, report } = run;
+  let pull = await ports.github.pull(settings.pullRequest);
+  report.pull = pull.number;
+  if (pull.state === 'CLOSED') {
+    report.verdict = 'block';
+    report.reasons.push('the pull request is closed without merging');
+    return report;
+  }
+  const ledgerSettings: LedgerSettings = {
+    label: settings.labels.coordination,
+    writers: settings.ledgerWriters.map(identityOf),
+    title: TRACKING_TITLE,
+  };
+  // The pull request's read already said who the token is: the ledger need not ask again.
+  const ledger = await openLedger(knownViewer(ports.ledger, pull.viewer), ledgerSettings);
+  const issue = issueOf(pull);
+  const marks = { body: readClaimMarker(pull.body), head: readClaimTrailers(pull.headMessage) };
+  if (pull.state === 'MERGED') {
+    // Merged by GitHub's auto-merge or the queue since the last look: the bookkeeping is ours.
+    report.verdict = 'merge';
+    report.reasons.push('merged');
+    await afterMerge(run, pull, issue, marks.head ?? marks.body, ledger, ledgerSettings);
+    return report;
+  }
+  pull = await awaitMergeability(run, pull);
+
+  const evidence = await gatherEvidence(run, pull, ledger, issue, marks);
+  const judgement = judge(evidence, {
+    branchPrefix: BRANCH_PREFIX,
+    coverageThreshold: settings.coverageThreshold,
+    maxCoverageDrop: settings.maxCoverageDrop,
+    patchCoverageThreshold: settings.patchCoverageThreshold,
+    protectedPaths: settings.protectedPaths,
+    maxFiles: settings.maxFiles,
+    maxChangedLines: settings.maxChangedLines,
+    reviewLabels: settings.reviewLabels,
+  });
+  Object.assign(report, {
+    verdict: judgement.verdict,
+    rules: judgement.rules,
+    reasons: judgement.reasons,
+  });
+  if (ledger.tampering.length > 0)
+    report.warnings.push(
+      'The ledger was changed by hand: fencing cannot be trusted until it is recovered.',
+    );
+  if (settings.dryRun) return report;
+  await act(run, pull, evidence, issue, marks.head ?? marks.body, ledger, ledgerSettings);
+  return report;
+}
+
+/** A LedgerPort that already knows who the token is (one request fewer per evaluation). */
+function knownViewer(port: LedgerPort, viewer: Identity): LedgerPort {
+  const known = Object.create(port) as LedgerPort;
+  known.viewer = () => Promise.resolve(viewer);
+  return known;
+}
+
+function issueOf(pull: GatePull): number | null {
+  if (pull.issue) return pull.issue.number;
+  const found = /^ai-feature\/issue-(\d+)$/.exec(pull.headRef);
+  return found ? Number(found[1]) : null;
+}
+
+/** While GitHub computes mergeability: read again with backoff, up to the configured wait. */
+async function awaitMergeability(run: Run, first: GatePull): Promise<GatePull> {
+  let pull = first;
+  let waited = 0;
+  const budget = run.settings.mergeableWaitSeconds * 1000;
+  for (let attempt = 0; pull.mergeable === 'UNKNOWN' && waited < budget; attempt++) {
+    const delay = Math.min(1000 * 2 ** attempt, 15_000, budget - waited);
+    await run.sleep(delay);
+    waited += delay;
+    run.report.polls++;
+    pull = await run.ports.github.pull(pull.number);
+  }
+  return pull;
+}
+
+async function gatherEvidence(
+  run: Run,
+  pull: GatePull,
+  ledger: Ledger,
+  issue: number | null,
+  marks: { body: ClaimMark | null; head: ClaimMark | null },
+): Promise<GateEvidence> {
+  const fencing =
+    ledger.tampering.length > 0
+      ? ({
+          kind: 'stale',
+          claim: marks.head?.claim ?? '?',
+          epoch: marks.head?.epoch ?? 0,
+          why: 'the ledger was changed by hand',
+        } as const)
+      : issue === null
+        ? ({ kind: 'unmarked' } as const)
+        : fencingOf(marks, ledger.state, issue, run.now);
+  return {
+    origin: {
+      sameRepository: pull.sameRepository,
+      branch: pull.headRef,
+      author: pull.author?.login ?? 'a deleted account',
+      byToolkit:
+        pull.author !== null && ledger.identities.some((who) => sameIdentity(who, pull.author!)),
+    },
+    fencing,
+    draft: pull.draft,
+    checks: pull.checks,
+    coverage: await coverageEvidence(run, pull),
+    files: pull.files,
+    labels: [...new Set([...pull.labels, ...(pull.issue?.labels ?? [])])],
+    approvals: pull.approvals,
+    mergeable: pull.mergeable,
+    mergeState: pull.mergeState,
+  };
+}
+
+async function coverageEvidence(run: Run, pull: GatePull) {
+  const { settings, ports, report } = run;
+  if (settings.coverageFiles.length === 0 && settings.coverageArtifact === '') return null;
+  let reports: CoverageReport[];
+  if (settings.coverageArtifact) {
+    // Until CI uploads it, there is nothing to judge: the rules wait or block on zero reports.
+    const files = await ports.github.artifactFiles(pull.headSha, settings.coverageArtifact);
+    reports = files ? await ports.workspace.readArtifact(files) : [];
+  } else {
+    reports = (await ports.workspace.readReports(settings.coverageFiles)).reports;
+  }
+  const merged = reports.length > 0 ? mergeReports(reports) : null;
+  report.coverage = merged ? totals(merged) : null;
+  if (merged) {
+    let diff = await ports.github.diff(pull.number);
+    if (diff === null) {
+      report.warnings.push(
+        'GitHub refused the diff as too large: patch coverage comes from the files list.',
+      );
+      diff = (await ports.github.patches(pull.number))
+        .filter((file) => file.patch !== null)
+        .map(
+          (file) =>
+            `diff --git a/${file.path} b/${file.path}\n--- a/${file.path}\n+++ b/${file.path}\n${file.patch}\n`,
+        )
+        .join('');
+    }
+    report.patch = patchCoverage(merged, changedLines(diff));
+  }
+  return {
+    reports: reports.length,
+    expected: settings.expectedReports,
+    totals: report.coverage,
+    patch: report.patch,
+    base: await baseCoverage(run, pull),
+  };
+}
+
+async function baseCoverage(
+  run: Run,
+  pull: GatePull,
+): Promise<{ percent: number; source: string } | null> {
+  if (run.settings.baseCoverageFile) {
+    const { reports } = await run.ports.workspace.readReports([run.settings.baseCoverageFile]);
+    const percent = reports.length > 0 ? totals(mergeReports(reports)).lines.percent : null;
+    return percent === null ? null : { percent, source: run.settings.baseCoverageFile };
+  }
+  const percent = parseCoverageDescription(pull.baseCoverage);
+  return percent === null ? null : { percent, source: `ai-scrum/coverage of ${pull.baseRef}` };
+}
+
+const STATUS_STATE = { merge: 'success', wait: 'pending', block: 'failure' } as const;
+
+async function act(
+  run: Run,
+  pull: GatePull,
+  evidence: GateEvidence,
+  issue: number | null,
+  mark: ClaimMark | null,
+  ledger: Ledger,
+  ledgerSettings: LedgerSettings,
+): Promise<void> {
+  const { ports, report } = run;
+  await ports.github.setStatus(pull.headSha, {
+    state: STATUS_STATE[report.verdict],
+    context: GATE_CONTEXT,
+    description: `${report.verdict}: ${report.reasons[0] ?? 'every rule passed'}`,
+  });
+  report.actions.push('status');
+  if (report.verdict === 'merge') await merge(run, pull, issue, mark, ledger, ledgerSettings);
+  else if (evidence.mergeable === 'CONFLICTING') await handBack(run, pull);
+  else if (
+    report.verdict === 'wait' &&
+    evidence.mergeState === 'BEHIND' &&
+    evidence.mergeable === 'MERGEABLE'
+  ) {
+    await ports.github.updateBranch(pull);
+    report.actions.push('branch-update-requested');
+  }
+  report.actions.push('comment');
+  await ports.github.upsertComment(
+    pull.number,
+    pull.comment,
+    `${GATE_COMMENT_MARKER}\n${renderGateReport(report, { run: run.context.runUrl })}`,
+  );
+}
+
+async function merge(
+  run: Run,
+  pull: GatePull,
+  issue: number | null,
+  mark: ClaimMark | null,
+  ledger: Ledger,
+  ledgerSettings: LedgerSettings,
+): Promise<void> {
+  const { ports, settings, report } = run;
+  if (pull.draft) return; // the rules already wait on drafts; never merge one whatever happens
+  if (pull.mergeQueue) {
+    await ports.github.enqueue(pull);
+    report.actions.push('enqueued');
+    return;
+  }
+  const auto = await ports.github.enableAutoMerge(pull, settings.mergeMethod);
+  if (auto === 'enabled') {
+    report.actions.push('auto-merge-enabled');
+    return;
+  }
+  // GitHub refuses auto-merge on a pull request that can merge now: merge it, guarded by the head.
+  const merged = await ports.github.merge(pull, settings.mergeMethod);
+  if (merged === 'merged') {
+    report.actions.push('merged');
+    await afterMerge(run, pull, issue, mark, ledger, ledgerSettings);
+    return;
+  }
+  report.verdict = 'wait';
+  report.reasons.push(
+    merged === 'head-moved'
+      ? 'the head moved while the gate judged it: the new head is judged on the next run'
+      : 'GitHub refused the merge; the next run judges again',
+  );
+}
+
+/** A conflict goes back to a worker: its files named on the pull request, the conflict label on. */
+async function handBack(run: Run, pull: GatePull): Promise<void> {
+  const { ports, settings, report } = run;
+  report.conflicts = await ports.workspace.conflictingFiles(pull.baseSha, pull.headSha);
+  if (!pull.labels.includes(settings.labels.conflict))
+    await ports.github.addLabels(pull.number, [settings.labels.conflict]);
+  report.actions.push('conflict-handed-back');
+}
+
+/**
+ * After the merge: the ledger's release (`merged`) for the claim that did the work, the issue
+ * closed and labelled completed, the branch deleted. Each step is skipped when already done, so
+ * the gate can run again after GitHub merged on its own.
+ */
+async function afterMerge(
+  run: Run,
+  pull: GatePull,
+  issue: number | null,
+  mark: ClaimMark | null,
+  ledger: Ledger,
+  ledgerSettings: LedgerSettings,
+): Promise<void> {
+  const { ports, settings, report } = run;
+  if (settings.dryRun || issue === null) return;
+  const released = ledger.state.issues.get(issue)?.released;
+  const done = released?.claim === mark?.claim && released?.outcome === 'merged';
+  if (mark && !done && ledger.head && ledger.tampering.length === 0) {
+    const entry = {
+      type: 'release' as const,
+      issue,
+      claim: mark.claim,
+      outcome: 'merged' as const,
+      costUsd: 0,
+      pr: pull.number,
+      at: run.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
+    await appendComments(ports.ledger, ledger, ledgerSettings, [encodeEntries([entry])], '');
+    report.actions.push('released');
+  } else if (mark && !done) {
+    report.warnings.push(
+      'The ledger could not take the release: it is missing or was changed by hand.',
+    );
+  }
+  if (pull.issue?.open ?? true) {
+    await ports.github.closeIssue(issue);
+    report.actions.push('issue-closed');
+  }
+  const labels = pull.issue?.labels ?? [];
+  if (!labels.includes(settings.labels.completed))
+    await ports.github.addLabels(issue, [settings.labels.completed]);
+  if (labels.includes(settings.labels.inProgress))
+    await ports.github.removeLabel(issue, settings.labels.inProgress);
+  await ports.github.deleteBranch(pull.headRef);
+  report.actions.push('branch-deleted');
+}

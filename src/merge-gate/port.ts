@@ -1,0 +1,67 @@
+import type { Identity } from '../ledger/identity.js';
+import type { CheckEvidence } from './rules.js';
+
+/** What the merge gate reads and writes on GitHub; src/github/merge-gate-adapter.ts is the real one. */
+
+export interface GatePull {
+  /** Who the token acts as (read in the same request). */
+  viewer: Identity;
+  /** GraphQL node id, for the merge mutations. */
+  id: string;
+  number: number;
+  state: 'OPEN' | 'CLOSED' | 'MERGED';
+  draft: boolean;
+  body: string;
+  author: Identity | null;
+  sameRepository: boolean;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  baseSha: string;
+  defaultBranch: string;
+  mergeable: 'MERGEABLE' | 'CONFLICTING' | 'UNKNOWN';
+  mergeState: string;
+  labels: string[];
+  /** The head commit's message, for its claim trailers. */
+  headMessage: string;
+  checks: CheckEvidence[];
+  /** The changed files; `complete` is false when there are more than one page holds. */
+  files: { path: string; additions: number; deletions: number }[];
+  filesComplete: boolean;
+  /** Logins of people (not apps) with write access whose latest review approves. */
+  approvals: string[];
+  /** The issue the body closes (the first one), with its labels. */
+  issue: { number: number; open: boolean; labels: string[] } | null;
+  /** The `ai-scrum/coverage` status description on the base branch's head, if recorded. */
+  baseCoverage: string | null;
+  mergeQueue: boolean;
+  /** The gate's own sticky comment, if it wrote one. */
+  comment: { id: number; body: string } | null;
+}
+
+export type AutoMergeAnswer = 'enabled' | 'already-clean';
+export type MergeAnswer = 'merged' | 'head-moved' | 'not-mergeable';
+
+export interface MergeGatePort {
+  pull(number: number): Promise<GatePull>;
+  /** The unified diff against the merge base, or null when GitHub refuses it as too large. */
+  diff(number: number): Promise<string | null>;
+  /** The changed files' patches, page by page: the fallback for a diff too large to serve. */
+  patches(number: number): Promise<{ path: string; patch: string | null }[]>;
+  setStatus(
+    sha: string,
+    status: { state: 'success' | 'pending' | 'failure'; context: string; description: string },
+  ): Promise<void>;
+  enableAutoMerge(pull: GatePull, method: string): Promise<AutoMergeAnswer>;
+  merge(pull: GatePull, method: string): Promise<MergeAnswer>;
+  enqueue(pull: GatePull): Promise<void>;
+  updateBranch(pull: GatePull): Promise<void>;
+  deleteBranch(branch: string): Promise<void>;
+  /** Creates the sticky comment, or edits it when its body changed. */
+  upsertComment(pull: number, existing: GatePull['comment'], body: string): Promise<void>;
+  addLabels(issue: number, labels: string[]): Promise<void>;
+  removeLabel(issue: number, label: string): Promise<void>;
+  closeIssue(issue: number): Promise<void>;
+  /** The files of the newest artifact with this name from a run on the commit; null when none yet. */
+  artifactFiles(sha: string, name: string): Promise<Map<string, Buffer> | null>;
+}
