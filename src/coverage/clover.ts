@@ -1,4 +1,5 @@
 import type { ParseContext, ReportInput } from './input.js';
+import { LineBranches } from './line-branches.js';
 import { normalisePath } from './paths.js';
 import { ReportBuilder, type FileBuilder } from './report-builder.js';
 import type { BranchCount, CoverageReport } from './types.js';
@@ -43,14 +44,7 @@ export async function parseClover(
             file.lines.max(line, trueCount + falseCount);
             count = { covered: (trueCount > 0 ? 1 : 0) + (falseCount > 0 ? 1 : 0), total: 2 };
           }
-          const branches = (file.lineBranches ??= new Map());
-          const previous = branches.get(line);
-          branches.set(
-            line,
-            previous
-              ? { covered: previous.covered + count.covered, total: previous.total + count.total }
-              : count,
-          );
+          (file.lineBranches ??= new LineBranches()).add(line, count.covered, count.total);
         } else {
           if (type === 'method') istanbulFlavour = false;
           file.lines.max(line, countAttribute(attributes, 'count', 'line', position));

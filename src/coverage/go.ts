@@ -29,8 +29,8 @@ export async function parseGo(input: ReportInput, context: ParseContext): Promis
   const fail = (lineNumber: number, reason: string): never => {
     throw new CoverageError(context.name, { line: lineNumber }, reason);
   };
-  await forEachLine(input, (text, start, end, lineNumber) => {
-    const line = text.slice(start, end);
+  await forEachLine(input, (bytes, start, end, lineNumber) => {
+    const line = bytes.toString('utf8', start, end);
     if (mode === undefined) {
       if (line.trim() === '') return;
       const declared = /^mode: (set|count|atomic)$/.exec(line);

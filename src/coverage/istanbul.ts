@@ -1,6 +1,7 @@
 import { CoverageError } from './errors.js';
 import type { ParseContext, ReportInput } from './input.js';
 import { forEachJsonEntry } from './json-entries.js';
+import { LineBranches } from './line-branches.js';
 import { normalisePath } from './paths.js';
 import { ReportBuilder } from './report-builder.js';
 import type { BranchCount, CoverageReport } from './types.js';
@@ -51,17 +52,12 @@ export async function parseIstanbulFinal(
         file.lines.max(lineNumber(Number(line), fail), count(hits, fail));
     } else fail('has neither statementMap and s nor l');
     if (data.branchMap && data.b) {
-      const byLine = new Map<number, BranchCount>();
+      const byLine = new LineBranches();
       for (const [id, branch] of Object.entries(data.branchMap)) {
         const hits = data.b[id];
         if (!Array.isArray(hits)) continue;
         const line = lineNumber(branch.line || branch.loc?.start?.line, fail);
-        const tally = byLine.get(line) ?? { covered: 0, total: 0 };
-        for (const taken of hits) {
-          tally.total++;
-          if (count(taken, fail) > 0) tally.covered++;
-        }
-        byLine.set(line, tally);
+        for (const taken of hits) byLine.add(line, count(taken, fail) > 0 ? 1 : 0, 1);
       }
       if (byLine.size > 0) file.lineBranches = byLine;
     }

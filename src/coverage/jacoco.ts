@@ -1,4 +1,5 @@
 import type { ParseContext, ReportInput } from './input.js';
+import { LineBranches } from './line-branches.js';
 import { normalisePath } from './paths.js';
 import { ReportBuilder, type FileBuilder } from './report-builder.js';
 import type { CoverageReport } from './types.js';
@@ -30,7 +31,7 @@ export async function parseJacoco(
         ) as [number, number, number, number];
         if (mi + ci > 0) file.lines.add(line, ci > 0 ? 1 : 0);
         if (mb + cb > 0)
-          (file.lineBranches ??= new Map()).set(line, { covered: cb, total: mb + cb });
+          (file.lineBranches ??= new LineBranches()).set(line, { covered: cb, total: mb + cb });
       } else if (name === 'package') packageName = attributes.name ?? '';
       else if (name === 'sourcefile' && parent === 'package') {
         const fileName = attributes.name;

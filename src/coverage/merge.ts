@@ -1,5 +1,6 @@
+import { LineBranches } from './line-branches.js';
 import { LineHits } from './line-hits.js';
-import { maxBranchCount, sumBranches } from './report-builder.js';
+import { maxBranchCount } from './report-builder.js';
 import type { BranchCount, CoverageReport, FileCoverage } from './types.js';
 
 /**
@@ -24,13 +25,13 @@ export function mergeReports(reports: CoverageReport[]): CoverageReport {
 
 function mergeFiles(path: string, copies: FileCoverage[]): FileCoverage {
   const lines = new LineHits();
-  let lineBranches: Map<number, BranchCount> | undefined;
+  let lineBranches: LineBranches | undefined;
   let fileBranches: BranchCount | undefined;
   let lineSummary: BranchCount | undefined;
   for (const copy of copies) {
     for (const [line, hits] of copy.lines) lines.add(line, hits);
     if (copy.lineBranches) {
-      lineBranches ??= new Map();
+      lineBranches ??= new LineBranches();
       for (const [line, count] of copy.lineBranches)
         lineBranches.set(line, maxBranchCount(lineBranches.get(line), count));
     } else if (copy.branches) fileBranches = maxBranchCount(fileBranches, copy.branches);
@@ -42,7 +43,7 @@ function mergeFiles(path: string, copies: FileCoverage[]): FileCoverage {
   const merged: FileCoverage = { path, lines };
   if (lineBranches) {
     merged.lineBranches = lineBranches;
-    merged.branches = sumBranches(lineBranches);
+    merged.branches = lineBranches.sum();
   } else if (fileBranches) merged.branches = fileBranches;
   if (lineSummary && lines.size === 0) merged.lineSummary = lineSummary;
   return merged;

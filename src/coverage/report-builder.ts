@@ -1,3 +1,4 @@
+import { LineBranches } from './line-branches.js';
 import { LineHits } from './line-hits.js';
 import type { BranchCount, CoverageFormat, CoverageReport, FileCoverage } from './types.js';
 
@@ -5,7 +6,7 @@ import type { BranchCount, CoverageFormat, CoverageReport, FileCoverage } from '
 export interface FileBuilder {
   readonly path: string;
   readonly lines: LineHits;
-  lineBranches: Map<number, BranchCount> | undefined;
+  lineBranches: LineBranches | undefined;
   /** Branch totals a format gives per file only (json-summary). */
   branches: BranchCount | undefined;
   lineSummary: BranchCount | undefined;
@@ -50,7 +51,11 @@ export class ReportBuilder {
  */
 export function mergeLineBranches(file: FileBuilder, block: Map<number, BranchCount>): void {
   if (block.size === 0) return;
-  const target = (file.lineBranches ??= new Map());
+  if (!file.lineBranches && block instanceof LineBranches) {
+    file.lineBranches = block; // the first block of a file: nothing to merge with
+    return;
+  }
+  const target = (file.lineBranches ??= new LineBranches());
   for (const [line, count] of block) target.set(line, maxBranchCount(target.get(line), count));
 }
 
@@ -59,22 +64,12 @@ export function maxBranchCount(a: BranchCount | undefined, b: BranchCount): Bran
   return { covered: Math.max(a.covered, b.covered), total: Math.max(a.total, b.total) };
 }
 
-export function sumBranches(lineBranches: Map<number, BranchCount>): BranchCount {
-  let covered = 0;
-  let total = 0;
-  for (const count of lineBranches.values()) {
-    covered += count.covered;
-    total += count.total;
-  }
-  return { covered, total };
-}
-
 function finishFile(file: FileBuilder): FileCoverage {
   file.lines.compact();
   const result: FileCoverage = { path: file.path, lines: file.lines };
   if (file.lineBranches && file.lineBranches.size > 0) {
     result.lineBranches = file.lineBranches;
-    result.branches = sumBranches(file.lineBranches);
+    result.branches = file.lineBranches.sum();
   } else if (file.branches) result.branches = file.branches;
   if (file.lineSummary) result.lineSummary = file.lineSummary;
   return result;
