@@ -16,7 +16,7 @@ export function detectFormat(head: string, fileName?: string): CoverageFormat | 
     if (root?.[1] === 'report' || /<!DOCTYPE report\b/.test(text)) return 'jacoco';
     if (root?.[1] === 'coverage') {
       if (/\bclover=|<project\b/.test(text)) return 'clover';
-      if (/\b(line-rate|lines-valid)=|<sources>|<packages>/.test(text)) return 'cobertura';
+      if (/\b(line-rate|lines-valid|filename)=|<sources>|<packages>/.test(text)) return 'cobertura';
     }
   }
   if (text.startsWith('{')) {
