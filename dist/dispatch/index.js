@@ -43093,6 +43093,14 @@ const issueRecord = strictObject({
     spendBefore: schemas_number().min(0).default(0),
     /** When dispatch labelled it failed, until a retry. */
     exhaustedAt: isoDate.optional(),
+    /** The latest release: a pull request whose claim completed may still merge (fencing). */
+    released: strictObject({
+        claim: claimId,
+        outcome: schemas_enum(OUTCOMES),
+        pr: issueNumber.optional(),
+        at: isoDate,
+    })
+        .optional(),
 });
 /** What one released attempt cost, by the complexity label its issue had when claimed. */
 const attemptCost = strictObject({
@@ -43783,6 +43791,12 @@ function applyEntry(state, entry) {
             state.spendByDay.set(utcDay(entry.at), (state.spendByDay.get(utcDay(entry.at)) ?? 0) + entry.costUsd);
             if (rec.active?.claim === entry.claim)
                 delete rec.active;
+            rec.released = {
+                claim: entry.claim,
+                outcome: entry.outcome,
+                ...(entry.pr ? { pr: entry.pr } : {}),
+                at: entry.at,
+            };
             state.costs.push({ complexity: rec.complexity ?? null, usd: entry.costUsd });
             if (state.costs.length > COSTS_KEPT)
                 state.costs.shift();
@@ -45396,19 +45410,32 @@ const WORKER_INPUTS = {
 const WORKER_OUTPUTS = ['outcome', 'pull-request', 'cost-usd'];
 const MERGE_GATE_INPUTS = {
     'github-token': GITHUB_TOKEN_DEFAULT,
+    mode: 'gate',
     'pull-request': '',
-    'coverage-report': '',
+    'coverage-files': '',
+    'coverage-artifact': '',
+    'expected-reports': '0',
+    'base-coverage-file': '',
     'coverage-threshold': '70',
-    'coverage-max-drop': '0.5',
+    'max-coverage-drop': '0.5',
     'patch-coverage-threshold': '80',
     'protected-paths': '.github/**',
+    'max-files': '50',
+    'max-changed-lines': '2000',
     'review-labels': 'priority:critical,complexity:large',
     'merge-method': 'squash',
+    'mergeable-wait-seconds': '60',
     'ledger-writers': '',
     'dry-run': 'false',
     ...LABEL_DEFAULTS,
 };
-const MERGE_GATE_OUTPUTS = ['verdict', 'reasons'];
+const MERGE_GATE_OUTPUTS = [
+    'verdict',
+    'reasons',
+    'coverage',
+    'patch-coverage',
+    'pull-request',
+];
 const COMMANDS = (/* unused pure expression or super */ null && (['dispatch', 'worker', 'merge-gate']));
 /** The root action takes `command` plus every input of the three actions. */
 const ROOT_INPUTS = {
@@ -45806,13 +45833,13 @@ async function runDispatch(deps, connect) {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2862);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7529);
 
 // The action's code (and @actions/github with it) loads only once runAction has checked the
 // runner's environment; see run-action.ts.
 await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)('ai-scrum-master/dispatch', async (deps) => {
     const { runDispatch } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9576));
-    const { gitHubDispatchPorts } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 1270));
+    const { gitHubDispatchPorts } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7142));
     await runDispatch(deps, gitHubDispatchPorts);
 });
 
@@ -45821,7 +45848,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2862:
+/***/ 7529:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48837,12 +48864,173 @@ var github_endpoints = __nccwpck_require__(5520);
 var dispatch = __nccwpck_require__(4056);
 // EXTERNAL MODULE: ./build/github/graphql/ledger.js
 var ledger = __nccwpck_require__(8419);
+;// CONCATENATED MODULE: ./build/github/graphql/merge-gate.js
+/** The merge gate's GraphQL documents: one read of all the evidence, and its writes. */
+/**
+ * Everything the gate judges a pull request on, in one request: its state and mergeability, the
+ * head commit's message (claim trailers) and checks with whether each is required, the files,
+ * the latest approvals from people with write access, the issue it closes with its labels, the
+ * base's recorded coverage, whether the base has a merge queue, and the gate's own comment.
+ */
+const GATE_PULL_QUERY = /* GraphQL */ `
+  query GatePull($owner: String!, $repo: String!, $number: Int!, $coverageContext: String!) {
+    viewer {
+      __typename
+      login
+    }
+    repository(owner: $owner, name: $repo) {
+      defaultBranchRef {
+        name
+      }
+      mergeQueue {
+        id
+      }
+      pullRequest(number: $number) {
+        id
+        number
+        state
+        isDraft
+        body
+        author {
+          __typename
+          login
+        }
+        isCrossRepository
+        headRefName
+        headRefOid
+        baseRefName
+        baseRefOid
+        mergeable
+        mergeStateStatus
+        labels(first: 100) {
+          nodes {
+            name
+          }
+        }
+        commits(last: 1) {
+          nodes {
+            commit {
+              oid
+              message
+            }
+          }
+        }
+        statusCheckRollup {
+          contexts(first: 100) {
+            totalCount
+            nodes {
+              __typename
+              ... on CheckRun {
+                name
+                status
+                conclusion
+                isRequired(pullRequestNumber: $number)
+              }
+              ... on StatusContext {
+                context
+                state
+                isRequired(pullRequestNumber: $number)
+              }
+            }
+          }
+        }
+        files(first: 100) {
+          totalCount
+          nodes {
+            path
+            additions
+            deletions
+          }
+        }
+        latestOpinionatedReviews(first: 100, writersOnly: true) {
+          nodes {
+            state
+            author {
+              __typename
+              login
+            }
+          }
+        }
+        closingIssuesReferences(first: 5) {
+          nodes {
+            number
+            state
+            labels(first: 100) {
+              nodes {
+                name
+              }
+            }
+          }
+        }
+        baseRef {
+          target {
+            __typename
+            ... on Commit {
+              status {
+                context(name: $coverageContext) {
+                  state
+                  description
+                }
+              }
+            }
+          }
+        }
+        comments(last: 100) {
+          nodes {
+            id
+            databaseId
+            body
+            author {
+              __typename
+              login
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+const ENABLE_AUTO_MERGE_MUTATION = /* GraphQL */ `
+  mutation GateAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
+    enablePullRequestAutoMerge(
+      input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }
+    ) {
+      pullRequest {
+        autoMergeRequest {
+          enabledAt
+        }
+      }
+    }
+  }
+`;
+const ENQUEUE_MUTATION = /* GraphQL */ `
+  mutation GateEnqueue($id: ID!, $head: GitObjectID!) {
+    enqueuePullRequest(input: { pullRequestId: $id, expectedHeadOid: $head }) {
+      mergeQueueEntry {
+        position
+        state
+      }
+    }
+  }
+`;
+const UPDATE_BRANCH_MUTATION = /* GraphQL */ `
+  mutation GateUpdateBranch($id: ID!, $head: GitObjectID!) {
+    updatePullRequestBranch(input: { pullRequestId: $id, expectedHeadOid: $head }) {
+      pullRequest {
+        number
+      }
+    }
+  }
+`;
+
 ;// CONCATENATED MODULE: ./build/github/graphql.js
 /**
  * Every GraphQL document the toolkit sends, as named constants, one module per action under
  * graphql/. A contract test validates each one against GitHub's published schema, and fails when
  * a document appears anywhere else in src/.
  */
+
+
 
 
 
@@ -48858,6 +49046,10 @@ const GRAPHQL_DOCUMENTS = {
     issueDetailsQuery: (0,dispatch/* issueDetailsQuery */.CZ)([1, 2], [3]),
     collaboratorPermissionsQuery: (0,dispatch/* collaboratorPermissionsQuery */.vH)(['alice', 'bob']),
     settleMutation: (0,dispatch/* settleMutation */.Z8)({ add: 2, remove: 1, comment: 1 }),
+    GATE_PULL_QUERY: GATE_PULL_QUERY,
+    ENABLE_AUTO_MERGE_MUTATION: ENABLE_AUTO_MERGE_MUTATION,
+    ENQUEUE_MUTATION: ENQUEUE_MUTATION,
+    UPDATE_BRANCH_MUTATION: UPDATE_BRANCH_MUTATION,
 };
 
 ;// CONCATENATED MODULE: ./build/entrypoints/run-action.js
@@ -49020,7 +49212,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   FC: () => (/* binding */ isPermanentConnectionFailure)
 });
 
-// UNUSED EXPORTS: ERROR_CONTENT_CREATION_LIMIT, ERROR_HEAD_MODIFIED, ERROR_NOT_FAST_FORWARD, ERROR_NOT_MERGEABLE, ERROR_NO_NEW_BASE_COMMITS, ERROR_REFERENCE_EXISTS, ERROR_REFERENCE_MISSING, apiError, isApiError, refusalOf, unreachableOf
+// UNUSED EXPORTS: ERROR_CONTENT_CREATION_LIMIT, ERROR_DRAFT, ERROR_HEAD_MODIFIED, ERROR_MERGE_QUEUE_REQUIRED, ERROR_NOT_FAST_FORWARD, ERROR_NOT_MERGEABLE, ERROR_NO_NEW_BASE_COMMITS, ERROR_REFERENCE_EXISTS, ERROR_REFERENCE_MISSING, apiError, isApiError, refusalOf, unreachableOf
 
 // EXTERNAL MODULE: ./build/github/endpoints.js
 var endpoints = __nccwpck_require__(5520);
@@ -49045,6 +49237,15 @@ const PERMISSION_NEEDED = {
     addLabels: 'issues: write',
     createLabel: 'issues: write',
     listPullRequests: 'pull-requests: read',
+    getPullRequest: 'pull-requests: read',
+    listPullFiles: 'pull-requests: read',
+    mergePullRequest: 'contents: write',
+    createCommitStatus: 'statuses: write',
+    deleteRef: 'contents: write',
+    updateIssueComment: 'issues: write',
+    removeLabel: 'issues: write',
+    listArtifacts: 'actions: read',
+    downloadArtifact: 'actions: read',
     listWorkflowRuns: 'actions: read',
     Viewer: 'metadata: read',
     // Its conflict pull requests; the collaborators in it need push access, and are optional.
@@ -49057,6 +49258,11 @@ const PERMISSION_NEEDED = {
     CollaboratorPermissions: 'metadata: read',
     // Labels added and removed, comments written: on issues, and on pull requests as issues.
     Settle: 'issues: write',
+    // The pull request with its checks, files, reviews and the issue it closes.
+    GatePull: 'pull-requests: read',
+    GateAutoMerge: 'pull-requests: write',
+    GateEnqueue: 'pull-requests: write',
+    GateUpdateBranch: 'pull-requests: write',
 };
 /** The name a GraphQL document gives its operation: Viewer for the viewer query. */
 function operationName(document) {
@@ -49272,6 +49478,8 @@ function describeRefusal(refusal, identity, context) {
     return (`${refused} It needs \`${needed}\`: for GITHUB_TOKEN add it under \`permissions:\` in the ` +
         `workflow; any other token must be granted it (${SEE}).`);
 }
+const ERROR_DRAFT = 'Pull Request is still a draft';
+const ERROR_MERGE_QUEUE_REQUIRED = 'Changes must be made through the merge queue';
 
 
 /***/ }),
@@ -53094,7 +53302,7 @@ function createGitHubClient(options) {
 
 /***/ }),
 
-/***/ 1270:
+/***/ 7142:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -53389,9 +53597,42 @@ class GitHubDispatchAdapter {
 var port = __nccwpck_require__(8469);
 // EXTERNAL MODULE: ./build/ledger/tracking.js
 var tracking = __nccwpck_require__(2359);
+;// CONCATENATED MODULE: ./build/ledger/trailers.js
+/**
+ * How a claim travels with the work: `AI-Scrum-Claim` and `AI-Scrum-Epoch` trailers on every
+ * commit the worker makes, and a marker in its pull request's body. The merge gate reads both to
+ * fence stale work; a recovery reads the trailers to rebuild the ledger.
+ */
+const CLAIM = /^[A-Za-z0-9._-]{1,100}$/;
+/** The trailer block a worker's commit message ends with. */
+function claimTrailers(mark) {
+    return `AI-Scrum-Claim: ${mark.claim}\nAI-Scrum-Epoch: ${mark.epoch}`;
+}
+/** The claim a commit message's trailers name, or null (both must be there and well formed). */
+function readClaimTrailers(message) {
+    const trailer = (name) => new RegExp(`^${name}:[ \\t]*(\\S+)[ \\t]*$`, 'mi').exec(message)?.[1] ?? null;
+    return mark(trailer('AI-Scrum-Claim'), trailer('AI-Scrum-Epoch'));
+}
+const MARKER = /<!-- ai-scrum-claim v1 claim=(\S+) epoch=(\S+) -->/;
+/** The hidden line a worker's pull request body carries. */
+function claimMarker(mark) {
+    return `<!-- ai-scrum-claim v1 claim=${mark.claim} epoch=${mark.epoch} -->`;
+}
+function readClaimMarker(body) {
+    const found = MARKER.exec(body);
+    return found ? mark(found[1], found[2]) : null;
+}
+function mark(claim, epoch) {
+    const number = Number(epoch);
+    if (claim === null || !CLAIM.test(claim) || !Number.isSafeInteger(number) || number < 1)
+        return null;
+    return { claim, epoch: number };
+}
+
 // EXTERNAL MODULE: ./build/github/graphql/ledger.js
 var ledger = __nccwpck_require__(8419);
 ;// CONCATENATED MODULE: ./build/github/ledger-adapter.js
+
 
 
 
@@ -53627,13 +53868,12 @@ class GitHubLedgerAdapter {
             });
             const pull = pulls.find((p) => p.head.ref === branch &&
                 p.head.repo?.full_name === `${this.repo.owner}/${this.repo.repo}`);
-            const trailer = (name) => new RegExp(`^${name}:\\s*(\\S+)\\s*$`, 'mi').exec(commit.message)?.[1] ?? null;
-            const epoch = Number(trailer('AI-Scrum-Epoch'));
+            const mark = readClaimTrailers(commit.message);
             found.push({
                 issue: Number(match[2]),
                 branch,
-                claim: trailer('AI-Scrum-Claim'),
-                epoch: Number.isInteger(epoch) && epoch > 0 ? epoch : null,
+                claim: mark?.claim ?? null,
+                epoch: mark?.epoch ?? null,
                 pull: pull?.number ?? null,
             });
         }
@@ -54169,6 +54409,15 @@ const ROUTES = {
     addLabels: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
     createLabel: 'POST /repos/{owner}/{repo}/labels',
     listPullRequests: 'GET /repos/{owner}/{repo}/pulls',
+    getPullRequest: 'GET /repos/{owner}/{repo}/pulls/{pull_number}',
+    listPullFiles: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
+    mergePullRequest: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+    createCommitStatus: 'POST /repos/{owner}/{repo}/statuses/{sha}',
+    deleteRef: 'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
+    updateIssueComment: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+    removeLabel: 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+    listArtifacts: 'GET /repos/{owner}/{repo}/actions/artifacts',
+    downloadArtifact: 'GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}',
     listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
 };
 

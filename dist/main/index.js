@@ -4878,6 +4878,2066 @@ exports.basename = (path, { windows } = {}) => {
 
 /***/ }),
 
+/***/ 9800:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+
+__webpack_unused_export__ = ({ value: true });
+exports.wT = __webpack_unused_export__ = void 0;
+const ed5 = __nccwpck_require__(6950);
+const ed2 = __nccwpck_require__(4488);
+const NSed3 = __nccwpck_require__(5699);
+var isS = ed5.isS;
+var isChar10 = ed5.isChar;
+var isNameStartChar = ed5.isNameStartChar;
+var isNameChar = ed5.isNameChar;
+var S_LIST = ed5.S_LIST;
+var NAME_RE = ed5.NAME_RE;
+var isChar11 = ed2.isChar;
+var isNCNameStartChar = NSed3.isNCNameStartChar;
+var isNCNameChar = NSed3.isNCNameChar;
+var NC_NAME_RE = NSed3.NC_NAME_RE;
+const XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace";
+const XMLNS_NAMESPACE = "http://www.w3.org/2000/xmlns/";
+const rootNS = {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment
+    __proto__: null,
+    xml: XML_NAMESPACE,
+    xmlns: XMLNS_NAMESPACE,
+};
+const XML_ENTITIES = {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment
+    __proto__: null,
+    amp: "&",
+    gt: ">",
+    lt: "<",
+    quot: "\"",
+    apos: "'",
+};
+// EOC: end-of-chunk
+const EOC = -1;
+const NL_LIKE = -2;
+const S_BEGIN = 0; // Initial state.
+const S_BEGIN_WHITESPACE = 1; // leading whitespace
+const S_DOCTYPE = 2; // <!DOCTYPE
+const S_DOCTYPE_QUOTE = 3; // <!DOCTYPE "//blah
+const S_DTD = 4; // <!DOCTYPE "//blah" [ ...
+const S_DTD_QUOTED = 5; // <!DOCTYPE "//blah" [ "foo
+const S_DTD_OPEN_WAKA = 6;
+const S_DTD_OPEN_WAKA_BANG = 7;
+const S_DTD_COMMENT = 8; // <!--
+const S_DTD_COMMENT_ENDING = 9; // <!-- blah -
+const S_DTD_COMMENT_ENDED = 10; // <!-- blah --
+const S_DTD_PI = 11; // <?
+const S_DTD_PI_ENDING = 12; // <?hi "there" ?
+const S_TEXT = 13; // general stuff
+const S_ENTITY = 14; // &amp and such
+const S_OPEN_WAKA = 15; // <
+const S_OPEN_WAKA_BANG = 16; // <!...
+const S_COMMENT = 17; // <!--
+const S_COMMENT_ENDING = 18; // <!-- blah -
+const S_COMMENT_ENDED = 19; // <!-- blah --
+const S_CDATA = 20; // <![CDATA[ something
+const S_CDATA_ENDING = 21; // ]
+const S_CDATA_ENDING_2 = 22; // ]]
+const S_PI_FIRST_CHAR = 23; // <?hi, first char
+const S_PI_REST = 24; // <?hi, rest of the name
+const S_PI_BODY = 25; // <?hi there
+const S_PI_ENDING = 26; // <?hi "there" ?
+const S_XML_DECL_NAME_START = 27; // <?xml
+const S_XML_DECL_NAME = 28; // <?xml foo
+const S_XML_DECL_EQ = 29; // <?xml foo=
+const S_XML_DECL_VALUE_START = 30; // <?xml foo=
+const S_XML_DECL_VALUE = 31; // <?xml foo="bar"
+const S_XML_DECL_SEPARATOR = 32; // <?xml foo="bar"
+const S_XML_DECL_ENDING = 33; // <?xml ... ?
+const S_OPEN_TAG = 34; // <strong
+const S_OPEN_TAG_SLASH = 35; // <strong /
+const S_ATTRIB = 36; // <a
+const S_ATTRIB_NAME = 37; // <a foo
+const S_ATTRIB_NAME_SAW_WHITE = 38; // <a foo _
+const S_ATTRIB_VALUE = 39; // <a foo=
+const S_ATTRIB_VALUE_QUOTED = 40; // <a foo="bar
+const S_ATTRIB_VALUE_CLOSED = 41; // <a foo="bar"
+const S_ATTRIB_VALUE_UNQUOTED = 42; // <a foo=bar
+const S_CLOSE_TAG = 43; // </a
+const S_CLOSE_TAG_SAW_WHITE = 44; // </a   >
+const TAB = 9;
+const NL = 0xA;
+const CR = 0xD;
+const SPACE = 0x20;
+const BANG = 0x21;
+const DQUOTE = 0x22;
+const AMP = 0x26;
+const SQUOTE = 0x27;
+const MINUS = 0x2D;
+const FORWARD_SLASH = 0x2F;
+const SEMICOLON = 0x3B;
+const LESS = 0x3C;
+const EQUAL = 0x3D;
+const GREATER = 0x3E;
+const QUESTION = 0x3F;
+const OPEN_BRACKET = 0x5B;
+const CLOSE_BRACKET = 0x5D;
+const NEL = 0x85;
+const LS = 0x2028; // Line Separator
+const isQuote = (c) => c === DQUOTE || c === SQUOTE;
+const QUOTES = [DQUOTE, SQUOTE];
+const DOCTYPE_TERMINATOR = [...QUOTES, OPEN_BRACKET, GREATER];
+const DTD_TERMINATOR = [...QUOTES, LESS, CLOSE_BRACKET];
+const XML_DECL_NAME_TERMINATOR = [EQUAL, QUESTION, ...S_LIST];
+const ATTRIB_VALUE_UNQUOTED_TERMINATOR = [...S_LIST, GREATER, AMP, LESS];
+function nsPairCheck(parser, prefix, uri) {
+    switch (prefix) {
+        case "xml":
+            if (uri !== XML_NAMESPACE) {
+                parser.fail(`xml prefix must be bound to ${XML_NAMESPACE}.`);
+            }
+            break;
+        case "xmlns":
+            if (uri !== XMLNS_NAMESPACE) {
+                parser.fail(`xmlns prefix must be bound to ${XMLNS_NAMESPACE}.`);
+            }
+            break;
+        default:
+    }
+    switch (uri) {
+        case XMLNS_NAMESPACE:
+            parser.fail(prefix === "" ?
+                `the default namespace may not be set to ${uri}.` :
+                `may not assign a prefix (even "xmlns") to the URI \
+${XMLNS_NAMESPACE}.`);
+            break;
+        case XML_NAMESPACE:
+            switch (prefix) {
+                case "xml":
+                    // Assinging the XML namespace to "xml" is fine.
+                    break;
+                case "":
+                    parser.fail(`the default namespace may not be set to ${uri}.`);
+                    break;
+                default:
+                    parser.fail("may not assign the xml namespace to another prefix.");
+            }
+            break;
+        default:
+    }
+}
+function nsMappingCheck(parser, mapping) {
+    for (const local of Object.keys(mapping)) {
+        nsPairCheck(parser, local, mapping[local]);
+    }
+}
+const isNCName = (name) => NC_NAME_RE.test(name);
+const isName = (name) => NAME_RE.test(name);
+const FORBIDDEN_START = 0;
+const FORBIDDEN_BRACKET = 1;
+const FORBIDDEN_BRACKET_BRACKET = 2;
+/**
+ * The list of supported events.
+ */
+__webpack_unused_export__ = [
+    "xmldecl",
+    "text",
+    "processinginstruction",
+    "doctype",
+    "comment",
+    "opentagstart",
+    "attribute",
+    "opentag",
+    "closetag",
+    "cdata",
+    "error",
+    "end",
+    "ready",
+];
+const EVENT_NAME_TO_HANDLER_NAME = {
+    xmldecl: "xmldeclHandler",
+    text: "textHandler",
+    processinginstruction: "piHandler",
+    doctype: "doctypeHandler",
+    comment: "commentHandler",
+    opentagstart: "openTagStartHandler",
+    attribute: "attributeHandler",
+    opentag: "openTagHandler",
+    closetag: "closeTagHandler",
+    cdata: "cdataHandler",
+    error: "errorHandler",
+    end: "endHandler",
+    ready: "readyHandler",
+};
+// eslint-disable-next-line @typescript-eslint/ban-types
+class SaxesParser {
+    /**
+     * @param opt The parser options.
+     */
+    constructor(opt) {
+        this.opt = opt !== null && opt !== void 0 ? opt : {};
+        this.fragmentOpt = !!this.opt.fragment;
+        const xmlnsOpt = this.xmlnsOpt = !!this.opt.xmlns;
+        this.trackPosition = this.opt.position !== false;
+        this.fileName = this.opt.fileName;
+        if (xmlnsOpt) {
+            // This is the function we use to perform name checks on PIs and entities.
+            // When namespaces are used, colons are not allowed in PI target names or
+            // entity names. So the check depends on whether namespaces are used. See:
+            //
+            // https://www.w3.org/XML/xml-names-19990114-errata.html
+            // NE08
+            //
+            this.nameStartCheck = isNCNameStartChar;
+            this.nameCheck = isNCNameChar;
+            this.isName = isNCName;
+            // eslint-disable-next-line @typescript-eslint/unbound-method
+            this.processAttribs = this.processAttribsNS;
+            // eslint-disable-next-line @typescript-eslint/unbound-method
+            this.pushAttrib = this.pushAttribNS;
+            // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment
+            this.ns = Object.assign({ __proto__: null }, rootNS);
+            const additional = this.opt.additionalNamespaces;
+            if (additional != null) {
+                nsMappingCheck(this, additional);
+                Object.assign(this.ns, additional);
+            }
+        }
+        else {
+            this.nameStartCheck = isNameStartChar;
+            this.nameCheck = isNameChar;
+            this.isName = isName;
+            // eslint-disable-next-line @typescript-eslint/unbound-method
+            this.processAttribs = this.processAttribsPlain;
+            // eslint-disable-next-line @typescript-eslint/unbound-method
+            this.pushAttrib = this.pushAttribPlain;
+        }
+        //
+        // The order of the members in this table needs to correspond to the state
+        // numbers given to the states that correspond to the methods being recorded
+        // here.
+        //
+        this.stateTable = [
+            /* eslint-disable @typescript-eslint/unbound-method */
+            this.sBegin,
+            this.sBeginWhitespace,
+            this.sDoctype,
+            this.sDoctypeQuote,
+            this.sDTD,
+            this.sDTDQuoted,
+            this.sDTDOpenWaka,
+            this.sDTDOpenWakaBang,
+            this.sDTDComment,
+            this.sDTDCommentEnding,
+            this.sDTDCommentEnded,
+            this.sDTDPI,
+            this.sDTDPIEnding,
+            this.sText,
+            this.sEntity,
+            this.sOpenWaka,
+            this.sOpenWakaBang,
+            this.sComment,
+            this.sCommentEnding,
+            this.sCommentEnded,
+            this.sCData,
+            this.sCDataEnding,
+            this.sCDataEnding2,
+            this.sPIFirstChar,
+            this.sPIRest,
+            this.sPIBody,
+            this.sPIEnding,
+            this.sXMLDeclNameStart,
+            this.sXMLDeclName,
+            this.sXMLDeclEq,
+            this.sXMLDeclValueStart,
+            this.sXMLDeclValue,
+            this.sXMLDeclSeparator,
+            this.sXMLDeclEnding,
+            this.sOpenTag,
+            this.sOpenTagSlash,
+            this.sAttrib,
+            this.sAttribName,
+            this.sAttribNameSawWhite,
+            this.sAttribValue,
+            this.sAttribValueQuoted,
+            this.sAttribValueClosed,
+            this.sAttribValueUnquoted,
+            this.sCloseTag,
+            this.sCloseTagSawWhite,
+            /* eslint-enable @typescript-eslint/unbound-method */
+        ];
+        this._init();
+    }
+    /**
+     * Indicates whether or not the parser is closed. If ``true``, wait for
+     * the ``ready`` event to write again.
+     */
+    get closed() {
+        return this._closed;
+    }
+    _init() {
+        var _a;
+        this.openWakaBang = "";
+        this.text = "";
+        this.name = "";
+        this.piTarget = "";
+        this.entity = "";
+        this.q = null;
+        this.tags = [];
+        this.tag = null;
+        this.topNS = null;
+        this.chunk = "";
+        this.chunkPosition = 0;
+        this.i = 0;
+        this.prevI = 0;
+        this.carriedFromPrevious = undefined;
+        this.forbiddenState = FORBIDDEN_START;
+        this.attribList = [];
+        // The logic is organized so as to minimize the need to check
+        // this.opt.fragment while parsing.
+        const { fragmentOpt } = this;
+        this.state = fragmentOpt ? S_TEXT : S_BEGIN;
+        // We want these to be all true if we are dealing with a fragment.
+        this.reportedTextBeforeRoot = this.reportedTextAfterRoot = this.closedRoot =
+            this.sawRoot = fragmentOpt;
+        // An XML declaration is intially possible only when parsing whole
+        // documents.
+        this.xmlDeclPossible = !fragmentOpt;
+        this.xmlDeclExpects = ["version"];
+        this.entityReturnState = undefined;
+        let { defaultXMLVersion } = this.opt;
+        if (defaultXMLVersion === undefined) {
+            if (this.opt.forceXMLVersion === true) {
+                throw new Error("forceXMLVersion set but defaultXMLVersion is not set");
+            }
+            defaultXMLVersion = "1.0";
+        }
+        this.setXMLVersion(defaultXMLVersion);
+        this.positionAtNewLine = 0;
+        this.doctype = false;
+        this._closed = false;
+        this.xmlDecl = {
+            version: undefined,
+            encoding: undefined,
+            standalone: undefined,
+        };
+        this.line = 1;
+        this.column = 0;
+        this.ENTITIES = Object.create(XML_ENTITIES);
+        (_a = this.readyHandler) === null || _a === void 0 ? void 0 : _a.call(this);
+    }
+    /**
+     * The stream position the parser is currently looking at. This field is
+     * zero-based.
+     *
+     * This field is not based on counting Unicode characters but is to be
+     * interpreted as a plain index into a JavaScript string.
+     */
+    get position() {
+        return this.chunkPosition + this.i;
+    }
+    /**
+     * The column number of the next character to be read by the parser.  *
+     * This field is zero-based. (The first column in a line is 0.)
+     *
+     * This field reports the index at which the next character would be in the
+     * line if the line were represented as a JavaScript string.  Note that this
+     * *can* be different to a count based on the number of *Unicode characters*
+     * due to how JavaScript handles astral plane characters.
+     *
+     * See [[column]] for a number that corresponds to a count of Unicode
+     * characters.
+     */
+    get columnIndex() {
+        return this.position - this.positionAtNewLine;
+    }
+    /**
+     * Set an event listener on an event. The parser supports one handler per
+     * event type. If you try to set an event handler over an existing handler,
+     * the old handler is silently overwritten.
+     *
+     * @param name The event to listen to.
+     *
+     * @param handler The handler to set.
+     */
+    on(name, handler) {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access
+        this[EVENT_NAME_TO_HANDLER_NAME[name]] = handler;
+    }
+    /**
+     * Unset an event handler.
+     *
+     * @parma name The event to stop listening to.
+     */
+    off(name) {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access
+        this[EVENT_NAME_TO_HANDLER_NAME[name]] = undefined;
+    }
+    /**
+     * Make an error object. The error object will have a message that contains
+     * the ``fileName`` option passed at the creation of the parser. If position
+     * tracking was turned on, it will also have line and column number
+     * information.
+     *
+     * @param message The message describing the error to report.
+     *
+     * @returns An error object with a properly formatted message.
+     */
+    makeError(message) {
+        var _a;
+        let msg = (_a = this.fileName) !== null && _a !== void 0 ? _a : "";
+        if (this.trackPosition) {
+            if (msg.length > 0) {
+                msg += ":";
+            }
+            msg += `${this.line}:${this.column}`;
+        }
+        if (msg.length > 0) {
+            msg += ": ";
+        }
+        return new Error(msg + message);
+    }
+    /**
+     * Report a parsing error. This method is made public so that client code may
+     * check for issues that are outside the scope of this project and can report
+     * errors.
+     *
+     * @param message The error to report.
+     *
+     * @returns this
+     */
+    fail(message) {
+        const err = this.makeError(message);
+        const handler = this.errorHandler;
+        if (handler === undefined) {
+            throw err;
+        }
+        else {
+            handler(err);
+        }
+        return this;
+    }
+    /**
+     * Write a XML data to the parser.
+     *
+     * @param chunk The XML data to write.
+     *
+     * @returns this
+     */
+    // We do need object for the type here. Yes, it often causes problems
+    // but not in this case.
+    write(chunk) {
+        if (this.closed) {
+            return this.fail("cannot write after close; assign an onready handler.");
+        }
+        let end = false;
+        if (chunk === null) {
+            // We cannot return immediately because carriedFromPrevious may need
+            // processing.
+            end = true;
+            chunk = "";
+        }
+        else if (typeof chunk === "object") {
+            chunk = chunk.toString();
+        }
+        // We checked if performing a pre-decomposition of the string into an array
+        // of single complete characters (``Array.from(chunk)``) would be faster
+        // than the current repeated calls to ``charCodeAt``. As of August 2018, it
+        // isn't. (There may be Node-specific code that would perform faster than
+        // ``Array.from`` but don't want to be dependent on Node.)
+        if (this.carriedFromPrevious !== undefined) {
+            // The previous chunk had char we must carry over.
+            chunk = `${this.carriedFromPrevious}${chunk}`;
+            this.carriedFromPrevious = undefined;
+        }
+        let limit = chunk.length;
+        const lastCode = chunk.charCodeAt(limit - 1);
+        if (!end &&
+            // A trailing CR or surrogate must be carried over to the next
+            // chunk.
+            (lastCode === CR || (lastCode >= 0xD800 && lastCode <= 0xDBFF))) {
+            // The chunk ends with a character that must be carried over. We cannot
+            // know how to handle it until we get the next chunk or the end of the
+            // stream. So save it for later.
+            this.carriedFromPrevious = chunk[limit - 1];
+            limit--;
+            chunk = chunk.slice(0, limit);
+        }
+        const { stateTable } = this;
+        this.chunk = chunk;
+        this.i = 0;
+        while (this.i < limit) {
+            // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument
+            stateTable[this.state].call(this);
+        }
+        this.chunkPosition += limit;
+        return end ? this.end() : this;
+    }
+    /**
+     * Close the current stream. Perform final well-formedness checks and reset
+     * the parser tstate.
+     *
+     * @returns this
+     */
+    close() {
+        return this.write(null);
+    }
+    /**
+     * Get a single code point out of the current chunk. This updates the current
+     * position if we do position tracking.
+     *
+     * This is the algorithm to use for XML 1.0.
+     *
+     * @returns The character read.
+     */
+    getCode10() {
+        const { chunk, i } = this;
+        this.prevI = i;
+        // Yes, we do this instead of doing this.i++. Doing it this way, we do not
+        // read this.i again, which is a bit faster.
+        this.i = i + 1;
+        if (i >= chunk.length) {
+            return EOC;
+        }
+        // Using charCodeAt and handling the surrogates ourselves is faster
+        // than using codePointAt.
+        const code = chunk.charCodeAt(i);
+        this.column++;
+        if (code < 0xD800) {
+            if (code >= SPACE || code === TAB) {
+                return code;
+            }
+            switch (code) {
+                case NL:
+                    this.line++;
+                    this.column = 0;
+                    this.positionAtNewLine = this.position;
+                    return NL;
+                case CR:
+                    // We may get NaN if we read past the end of the chunk, which is fine.
+                    if (chunk.charCodeAt(i + 1) === NL) {
+                        // A \r\n sequence is converted to \n so we have to skip over the
+                        // next character. We already know it has a size of 1 so ++ is fine
+                        // here.
+                        this.i = i + 2;
+                    }
+                    // Otherwise, a \r is just converted to \n, so we don't have to skip
+                    // ahead.
+                    // In either case, \r becomes \n.
+                    this.line++;
+                    this.column = 0;
+                    this.positionAtNewLine = this.position;
+                    return NL_LIKE;
+                default:
+                    // If we get here, then code < SPACE and it is not NL CR or TAB.
+                    this.fail("disallowed character.");
+                    return code;
+            }
+        }
+        if (code > 0xDBFF) {
+            // This is a specialized version of isChar10 that takes into account
+            // that in this context code > 0xDBFF and code <= 0xFFFF. So it does not
+            // test cases that don't need testing.
+            if (!(code >= 0xE000 && code <= 0xFFFD)) {
+                this.fail("disallowed character.");
+            }
+            return code;
+        }
+        const final = 0x10000 + ((code - 0xD800) * 0x400) +
+            (chunk.charCodeAt(i + 1) - 0xDC00);
+        this.i = i + 2;
+        // This is a specialized version of isChar10 that takes into account that in
+        // this context necessarily final >= 0x10000.
+        if (final > 0x10FFFF) {
+            this.fail("disallowed character.");
+        }
+        return final;
+    }
+    /**
+     * Get a single code point out of the current chunk. This updates the current
+     * position if we do position tracking.
+     *
+     * This is the algorithm to use for XML 1.1.
+     *
+     * @returns {number} The character read.
+     */
+    getCode11() {
+        const { chunk, i } = this;
+        this.prevI = i;
+        // Yes, we do this instead of doing this.i++. Doing it this way, we do not
+        // read this.i again, which is a bit faster.
+        this.i = i + 1;
+        if (i >= chunk.length) {
+            return EOC;
+        }
+        // Using charCodeAt and handling the surrogates ourselves is faster
+        // than using codePointAt.
+        const code = chunk.charCodeAt(i);
+        this.column++;
+        if (code < 0xD800) {
+            if ((code > 0x1F && code < 0x7F) || (code > 0x9F && code !== LS) ||
+                code === TAB) {
+                return code;
+            }
+            switch (code) {
+                case NL: // 0xA
+                    this.line++;
+                    this.column = 0;
+                    this.positionAtNewLine = this.position;
+                    return NL;
+                case CR: { // 0xD
+                    // We may get NaN if we read past the end of the chunk, which is
+                    // fine.
+                    const next = chunk.charCodeAt(i + 1);
+                    if (next === NL || next === NEL) {
+                        // A CR NL or CR NEL sequence is converted to NL so we have to skip
+                        // over the next character. We already know it has a size of 1.
+                        this.i = i + 2;
+                    }
+                    // Otherwise, a CR is just converted to NL, no skip.
+                }
+                /* yes, fall through */
+                case NEL: // 0x85
+                case LS: // Ox2028
+                    this.line++;
+                    this.column = 0;
+                    this.positionAtNewLine = this.position;
+                    return NL_LIKE;
+                default:
+                    this.fail("disallowed character.");
+                    return code;
+            }
+        }
+        if (code > 0xDBFF) {
+            // This is a specialized version of isCharAndNotRestricted that takes into
+            // account that in this context code > 0xDBFF and code <= 0xFFFF. So it
+            // does not test cases that don't need testing.
+            if (!(code >= 0xE000 && code <= 0xFFFD)) {
+                this.fail("disallowed character.");
+            }
+            return code;
+        }
+        const final = 0x10000 + ((code - 0xD800) * 0x400) +
+            (chunk.charCodeAt(i + 1) - 0xDC00);
+        this.i = i + 2;
+        // This is a specialized version of isCharAndNotRestricted that takes into
+        // account that in this context necessarily final >= 0x10000.
+        if (final > 0x10FFFF) {
+            this.fail("disallowed character.");
+        }
+        return final;
+    }
+    /**
+     * Like ``getCode`` but with the return value normalized so that ``NL`` is
+     * returned for ``NL_LIKE``.
+     */
+    getCodeNorm() {
+        const c = this.getCode();
+        return c === NL_LIKE ? NL : c;
+    }
+    unget() {
+        this.i = this.prevI;
+        this.column--;
+    }
+    /**
+     * Capture characters into a buffer until encountering one of a set of
+     * characters.
+     *
+     * @param chars An array of codepoints. Encountering a character in the array
+     * ends the capture. (``chars`` may safely contain ``NL``.)
+     *
+     * @return The character code that made the capture end, or ``EOC`` if we hit
+     * the end of the chunk. The return value cannot be NL_LIKE: NL is returned
+     * instead.
+     */
+    captureTo(chars) {
+        let { i: start } = this;
+        const { chunk } = this;
+        // eslint-disable-next-line no-constant-condition
+        while (true) {
+            const c = this.getCode();
+            const isNLLike = c === NL_LIKE;
+            const final = isNLLike ? NL : c;
+            if (final === EOC || chars.includes(final)) {
+                this.text += chunk.slice(start, this.prevI);
+                return final;
+            }
+            if (isNLLike) {
+                this.text += `${chunk.slice(start, this.prevI)}\n`;
+                start = this.i;
+            }
+        }
+    }
+    /**
+     * Capture characters into a buffer until encountering a character.
+     *
+     * @param char The codepoint that ends the capture. **NOTE ``char`` MAY NOT
+     * CONTAIN ``NL``.** Passing ``NL`` will result in buggy behavior.
+     *
+     * @return ``true`` if we ran into the character. Otherwise, we ran into the
+     * end of the current chunk.
+     */
+    captureToChar(char) {
+        let { i: start } = this;
+        const { chunk } = this;
+        // eslint-disable-next-line no-constant-condition
+        while (true) {
+            let c = this.getCode();
+            switch (c) {
+                case NL_LIKE:
+                    this.text += `${chunk.slice(start, this.prevI)}\n`;
+                    start = this.i;
+                    c = NL;
+                    break;
+                case EOC:
+                    this.text += chunk.slice(start);
+                    return false;
+                default:
+            }
+            if (c === char) {
+                this.text += chunk.slice(start, this.prevI);
+                return true;
+            }
+        }
+    }
+    /**
+     * Capture characters that satisfy ``isNameChar`` into the ``name`` field of
+     * this parser.
+     *
+     * @return The character code that made the test fail, or ``EOC`` if we hit
+     * the end of the chunk. The return value cannot be NL_LIKE: NL is returned
+     * instead.
+     */
+    captureNameChars() {
+        const { chunk, i: start } = this;
+        // eslint-disable-next-line no-constant-condition
+        while (true) {
+            const c = this.getCode();
+            if (c === EOC) {
+                this.name += chunk.slice(start);
+                return EOC;
+            }
+            // NL is not a name char so we don't have to test specifically for it.
+            if (!isNameChar(c)) {
+                this.name += chunk.slice(start, this.prevI);
+                return c === NL_LIKE ? NL : c;
+            }
+        }
+    }
+    /**
+     * Skip white spaces.
+     *
+     * @return The character that ended the skip, or ``EOC`` if we hit
+     * the end of the chunk. The return value cannot be NL_LIKE: NL is returned
+     * instead.
+     */
+    skipSpaces() {
+        // eslint-disable-next-line no-constant-condition
+        while (true) {
+            const c = this.getCodeNorm();
+            if (c === EOC || !isS(c)) {
+                return c;
+            }
+        }
+    }
+    setXMLVersion(version) {
+        this.currentXMLVersion = version;
+        /*  eslint-disable @typescript-eslint/unbound-method */
+        if (version === "1.0") {
+            this.isChar = isChar10;
+            this.getCode = this.getCode10;
+        }
+        else {
+            this.isChar = isChar11;
+            this.getCode = this.getCode11;
+        }
+        /* eslint-enable @typescript-eslint/unbound-method */
+    }
+    // STATE ENGINE METHODS
+    // This needs to be a state separate from S_BEGIN_WHITESPACE because we want
+    // to be sure never to come back to this state later.
+    sBegin() {
+        // We are essentially peeking at the first character of the chunk. Since
+        // S_BEGIN can be in effect only when we start working on the first chunk,
+        // the index at which we must look is necessarily 0. Note also that the
+        // following test does not depend on decoding surrogates.
+        // If the initial character is 0xFEFF, ignore it.
+        if (this.chunk.charCodeAt(0) === 0xFEFF) {
+            this.i++;
+            this.column++;
+        }
+        this.state = S_BEGIN_WHITESPACE;
+    }
+    sBeginWhitespace() {
+        // We need to know whether we've encountered spaces or not because as soon
+        // as we run into a space, an XML declaration is no longer possible. Rather
+        // than slow down skipSpaces even in places where we don't care whether it
+        // skipped anything or not, we check whether prevI is equal to the value of
+        // i from before we skip spaces.
+        const iBefore = this.i;
+        const c = this.skipSpaces();
+        if (this.prevI !== iBefore) {
+            this.xmlDeclPossible = false;
+        }
+        switch (c) {
+            case LESS:
+                this.state = S_OPEN_WAKA;
+                // We could naively call closeText but in this state, it is not normal
+                // to have text be filled with any data.
+                if (this.text.length !== 0) {
+                    throw new Error("no-empty text at start");
+                }
+                break;
+            case EOC:
+                break;
+            default:
+                this.unget();
+                this.state = S_TEXT;
+                this.xmlDeclPossible = false;
+        }
+    }
+    sDoctype() {
+        var _a;
+        const c = this.captureTo(DOCTYPE_TERMINATOR);
+        switch (c) {
+            case GREATER: {
+                (_a = this.doctypeHandler) === null || _a === void 0 ? void 0 : _a.call(this, this.text);
+                this.text = "";
+                this.state = S_TEXT;
+                this.doctype = true; // just remember that we saw it.
+                break;
+            }
+            case EOC:
+                break;
+            default:
+                this.text += String.fromCodePoint(c);
+                if (c === OPEN_BRACKET) {
+                    this.state = S_DTD;
+                }
+                else if (isQuote(c)) {
+                    this.state = S_DOCTYPE_QUOTE;
+                    this.q = c;
+                }
+        }
+    }
+    sDoctypeQuote() {
+        const q = this.q;
+        if (this.captureToChar(q)) {
+            this.text += String.fromCodePoint(q);
+            this.q = null;
+            this.state = S_DOCTYPE;
+        }
+    }
+    sDTD() {
+        const c = this.captureTo(DTD_TERMINATOR);
+        if (c === EOC) {
+            return;
+        }
+        this.text += String.fromCodePoint(c);
+        if (c === CLOSE_BRACKET) {
+            this.state = S_DOCTYPE;
+        }
+        else if (c === LESS) {
+            this.state = S_DTD_OPEN_WAKA;
+        }
+        else if (isQuote(c)) {
+            this.state = S_DTD_QUOTED;
+            this.q = c;
+        }
+    }
+    sDTDQuoted() {
+        const q = this.q;
+        if (this.captureToChar(q)) {
+            this.text += String.fromCodePoint(q);
+            this.state = S_DTD;
+            this.q = null;
+        }
+    }
+    sDTDOpenWaka() {
+        const c = this.getCodeNorm();
+        this.text += String.fromCodePoint(c);
+        switch (c) {
+            case BANG:
+                this.state = S_DTD_OPEN_WAKA_BANG;
+                this.openWakaBang = "";
+                break;
+            case QUESTION:
+                this.state = S_DTD_PI;
+                break;
+            default:
+                this.state = S_DTD;
+        }
+    }
+    sDTDOpenWakaBang() {
+        const char = String.fromCodePoint(this.getCodeNorm());
+        const owb = this.openWakaBang += char;
+        this.text += char;
+        if (owb !== "-") {
+            this.state = owb === "--" ? S_DTD_COMMENT : S_DTD;
+            this.openWakaBang = "";
+        }
+    }
+    sDTDComment() {
+        if (this.captureToChar(MINUS)) {
+            this.text += "-";
+            this.state = S_DTD_COMMENT_ENDING;
+        }
+    }
+    sDTDCommentEnding() {
+        const c = this.getCodeNorm();
+        this.text += String.fromCodePoint(c);
+        this.state = c === MINUS ? S_DTD_COMMENT_ENDED : S_DTD_COMMENT;
+    }
+    sDTDCommentEnded() {
+        const c = this.getCodeNorm();
+        this.text += String.fromCodePoint(c);
+        if (c === GREATER) {
+            this.state = S_DTD;
+        }
+        else {
+            this.fail("malformed comment.");
+            // <!-- blah -- bloo --> will be recorded as
+            // a comment of " blah -- bloo "
+            this.state = S_DTD_COMMENT;
+        }
+    }
+    sDTDPI() {
+        if (this.captureToChar(QUESTION)) {
+            this.text += "?";
+            this.state = S_DTD_PI_ENDING;
+        }
+    }
+    sDTDPIEnding() {
+        const c = this.getCodeNorm();
+        this.text += String.fromCodePoint(c);
+        if (c === GREATER) {
+            this.state = S_DTD;
+        }
+    }
+    sText() {
+        //
+        // We did try a version of saxes where the S_TEXT state was split in two
+        // states: one for text inside the root element, and one for text
+        // outside. This was avoiding having to test this.tags.length to decide
+        // what implementation to actually use.
+        //
+        // Peformance testing on gigabyte-size files did not show any advantage to
+        // using the two states solution instead of the current one. Conversely, it
+        // made the code a bit more complicated elsewhere. For instance, a comment
+        // can appear before the root element so when a comment ended it was
+        // necessary to determine whether to return to the S_TEXT state or to the
+        // new text-outside-root state.
+        //
+        if (this.tags.length !== 0) {
+            this.handleTextInRoot();
+        }
+        else {
+            this.handleTextOutsideRoot();
+        }
+    }
+    sEntity() {
+        // This is essentially a specialized version of captureToChar(SEMICOLON...)
+        let { i: start } = this;
+        const { chunk } = this;
+        // eslint-disable-next-line no-labels, no-restricted-syntax
+        loop: 
+        // eslint-disable-next-line no-constant-condition
+        while (true) {
+            switch (this.getCode()) {
+                case NL_LIKE:
+                    this.entity += `${chunk.slice(start, this.prevI)}\n`;
+                    start = this.i;
+                    break;
+                case SEMICOLON: {
+                    const { entityReturnState } = this;
+                    const entity = this.entity + chunk.slice(start, this.prevI);
+                    this.state = entityReturnState;
+                    let parsed;
+                    if (entity === "") {
+                        this.fail("empty entity name.");
+                        parsed = "&;";
+                    }
+                    else {
+                        parsed = this.parseEntity(entity);
+                        this.entity = "";
+                    }
+                    if (entityReturnState !== S_TEXT || this.textHandler !== undefined) {
+                        this.text += parsed;
+                    }
+                    // eslint-disable-next-line no-labels
+                    break loop;
+                }
+                case EOC:
+                    this.entity += chunk.slice(start);
+                    // eslint-disable-next-line no-labels
+                    break loop;
+                default:
+            }
+        }
+    }
+    sOpenWaka() {
+        // Reminder: a state handler is called with at least one character
+        // available in the current chunk. So the first call to get code inside of
+        // a state handler cannot return ``EOC``. That's why we don't test
+        // for it.
+        const c = this.getCode();
+        // either a /, ?, !, or text is coming next.
+        if (isNameStartChar(c)) {
+            this.state = S_OPEN_TAG;
+            this.unget();
+            this.xmlDeclPossible = false;
+        }
+        else {
+            switch (c) {
+                case FORWARD_SLASH:
+                    this.state = S_CLOSE_TAG;
+                    this.xmlDeclPossible = false;
+                    break;
+                case BANG:
+                    this.state = S_OPEN_WAKA_BANG;
+                    this.openWakaBang = "";
+                    this.xmlDeclPossible = false;
+                    break;
+                case QUESTION:
+                    this.state = S_PI_FIRST_CHAR;
+                    break;
+                default:
+                    this.fail("disallowed character in tag name");
+                    this.state = S_TEXT;
+                    this.xmlDeclPossible = false;
+            }
+        }
+    }
+    sOpenWakaBang() {
+        this.openWakaBang += String.fromCodePoint(this.getCodeNorm());
+        switch (this.openWakaBang) {
+            case "[CDATA[":
+                if (!this.sawRoot && !this.reportedTextBeforeRoot) {
+                    this.fail("text data outside of root node.");
+                    this.reportedTextBeforeRoot = true;
+                }
+                if (this.closedRoot && !this.reportedTextAfterRoot) {
+                    this.fail("text data outside of root node.");
+                    this.reportedTextAfterRoot = true;
+                }
+                this.state = S_CDATA;
+                this.openWakaBang = "";
+                break;
+            case "--":
+                this.state = S_COMMENT;
+                this.openWakaBang = "";
+                break;
+            case "DOCTYPE":
+                this.state = S_DOCTYPE;
+                if (this.doctype || this.sawRoot) {
+                    this.fail("inappropriately located doctype declaration.");
+                }
+                this.openWakaBang = "";
+                break;
+            default:
+                // 7 happens to be the maximum length of the string that can possibly
+                // match one of the cases above.
+                if (this.openWakaBang.length >= 7) {
+                    this.fail("incorrect syntax.");
+                }
+        }
+    }
+    sComment() {
+        if (this.captureToChar(MINUS)) {
+            this.state = S_COMMENT_ENDING;
+        }
+    }
+    sCommentEnding() {
+        var _a;
+        const c = this.getCodeNorm();
+        if (c === MINUS) {
+            this.state = S_COMMENT_ENDED;
+            (_a = this.commentHandler) === null || _a === void 0 ? void 0 : _a.call(this, this.text);
+            this.text = "";
+        }
+        else {
+            this.text += `-${String.fromCodePoint(c)}`;
+            this.state = S_COMMENT;
+        }
+    }
+    sCommentEnded() {
+        const c = this.getCodeNorm();
+        if (c !== GREATER) {
+            this.fail("malformed comment.");
+            // <!-- blah -- bloo --> will be recorded as
+            // a comment of " blah -- bloo "
+            this.text += `--${String.fromCodePoint(c)}`;
+            this.state = S_COMMENT;
+        }
+        else {
+            this.state = S_TEXT;
+        }
+    }
+    sCData() {
+        if (this.captureToChar(CLOSE_BRACKET)) {
+            this.state = S_CDATA_ENDING;
+        }
+    }
+    sCDataEnding() {
+        const c = this.getCodeNorm();
+        if (c === CLOSE_BRACKET) {
+            this.state = S_CDATA_ENDING_2;
+        }
+        else {
+            this.text += `]${String.fromCodePoint(c)}`;
+            this.state = S_CDATA;
+        }
+    }
+    sCDataEnding2() {
+        var _a;
+        const c = this.getCodeNorm();
+        switch (c) {
+            case GREATER: {
+                (_a = this.cdataHandler) === null || _a === void 0 ? void 0 : _a.call(this, this.text);
+                this.text = "";
+                this.state = S_TEXT;
+                break;
+            }
+            case CLOSE_BRACKET:
+                this.text += "]";
+                break;
+            default:
+                this.text += `]]${String.fromCodePoint(c)}`;
+                this.state = S_CDATA;
+        }
+    }
+    // We need this separate state to check the first character fo the pi target
+    // with this.nameStartCheck which allows less characters than this.nameCheck.
+    sPIFirstChar() {
+        const c = this.getCodeNorm();
+        // This is first because in the case where the file is well-formed this is
+        // the branch taken. We optimize for well-formedness.
+        if (this.nameStartCheck(c)) {
+            this.piTarget += String.fromCodePoint(c);
+            this.state = S_PI_REST;
+        }
+        else if (c === QUESTION || isS(c)) {
+            this.fail("processing instruction without a target.");
+            this.state = c === QUESTION ? S_PI_ENDING : S_PI_BODY;
+        }
+        else {
+            this.fail("disallowed character in processing instruction name.");
+            this.piTarget += String.fromCodePoint(c);
+            this.state = S_PI_REST;
+        }
+    }
+    sPIRest() {
+        // Capture characters into a piTarget while ``this.nameCheck`` run on the
+        // character read returns true.
+        const { chunk, i: start } = this;
+        // eslint-disable-next-line no-constant-condition
+        while (true) {
+            const c = this.getCodeNorm();
+            if (c === EOC) {
+                this.piTarget += chunk.slice(start);
+                return;
+            }
+            // NL cannot satisfy this.nameCheck so we don't have to test specifically
+            // for it.
+            if (!this.nameCheck(c)) {
+                this.piTarget += chunk.slice(start, this.prevI);
+                const isQuestion = c === QUESTION;
+                if (isQuestion || isS(c)) {
+                    if (this.piTarget === "xml") {
+                        if (!this.xmlDeclPossible) {
+                            this.fail("an XML declaration must be at the start of the document.");
+                        }
+                        this.state = isQuestion ? S_XML_DECL_ENDING : S_XML_DECL_NAME_START;
+                    }
+                    else {
+                        this.state = isQuestion ? S_PI_ENDING : S_PI_BODY;
+                    }
+                }
+                else {
+                    this.fail("disallowed character in processing instruction name.");
+                    this.piTarget += String.fromCodePoint(c);
+                }
+                break;
+            }
+        }
+    }
+    sPIBody() {
+        if (this.text.length === 0) {
+            const c = this.getCodeNorm();
+            if (c === QUESTION) {
+                this.state = S_PI_ENDING;
+            }
+            else if (!isS(c)) {
+                this.text = String.fromCodePoint(c);
+            }
+        }
+        // The question mark character is not valid inside any of the XML
+        // declaration name/value pairs.
+        else if (this.captureToChar(QUESTION)) {
+            this.state = S_PI_ENDING;
+        }
+    }
+    sPIEnding() {
+        var _a;
+        const c = this.getCodeNorm();
+        if (c === GREATER) {
+            const { piTarget } = this;
+            if (piTarget.toLowerCase() === "xml") {
+                this.fail("the XML declaration must appear at the start of the document.");
+            }
+            (_a = this.piHandler) === null || _a === void 0 ? void 0 : _a.call(this, {
+                target: piTarget,
+                body: this.text,
+            });
+            this.piTarget = this.text = "";
+            this.state = S_TEXT;
+        }
+        else if (c === QUESTION) {
+            // We ran into ?? as part of a processing instruction. We initially took
+            // the first ? as a sign that the PI was ending, but it is not. So we have
+            // to add it to the body but we take the new ? as a sign that the PI is
+            // ending.
+            this.text += "?";
+        }
+        else {
+            this.text += `?${String.fromCodePoint(c)}`;
+            this.state = S_PI_BODY;
+        }
+        this.xmlDeclPossible = false;
+    }
+    sXMLDeclNameStart() {
+        const c = this.skipSpaces();
+        // The question mark character is not valid inside any of the XML
+        // declaration name/value pairs.
+        if (c === QUESTION) {
+            // It is valid to go to S_XML_DECL_ENDING from this state.
+            this.state = S_XML_DECL_ENDING;
+            return;
+        }
+        if (c !== EOC) {
+            this.state = S_XML_DECL_NAME;
+            this.name = String.fromCodePoint(c);
+        }
+    }
+    sXMLDeclName() {
+        const c = this.captureTo(XML_DECL_NAME_TERMINATOR);
+        // The question mark character is not valid inside any of the XML
+        // declaration name/value pairs.
+        if (c === QUESTION) {
+            this.state = S_XML_DECL_ENDING;
+            this.name += this.text;
+            this.text = "";
+            this.fail("XML declaration is incomplete.");
+            return;
+        }
+        if (!(isS(c) || c === EQUAL)) {
+            return;
+        }
+        this.name += this.text;
+        this.text = "";
+        if (!this.xmlDeclExpects.includes(this.name)) {
+            switch (this.name.length) {
+                case 0:
+                    this.fail("did not expect any more name/value pairs.");
+                    break;
+                case 1:
+                    this.fail(`expected the name ${this.xmlDeclExpects[0]}.`);
+                    break;
+                default:
+                    this.fail(`expected one of ${this.xmlDeclExpects.join(", ")}`);
+            }
+        }
+        this.state = c === EQUAL ? S_XML_DECL_VALUE_START : S_XML_DECL_EQ;
+    }
+    sXMLDeclEq() {
+        const c = this.getCodeNorm();
+        // The question mark character is not valid inside any of the XML
+        // declaration name/value pairs.
+        if (c === QUESTION) {
+            this.state = S_XML_DECL_ENDING;
+            this.fail("XML declaration is incomplete.");
+            return;
+        }
+        if (isS(c)) {
+            return;
+        }
+        if (c !== EQUAL) {
+            this.fail("value required.");
+        }
+        this.state = S_XML_DECL_VALUE_START;
+    }
+    sXMLDeclValueStart() {
+        const c = this.getCodeNorm();
+        // The question mark character is not valid inside any of the XML
+        // declaration name/value pairs.
+        if (c === QUESTION) {
+            this.state = S_XML_DECL_ENDING;
+            this.fail("XML declaration is incomplete.");
+            return;
+        }
+        if (isS(c)) {
+            return;
+        }
+        if (!isQuote(c)) {
+            this.fail("value must be quoted.");
+            this.q = SPACE;
+        }
+        else {
+            this.q = c;
+        }
+        this.state = S_XML_DECL_VALUE;
+    }
+    sXMLDeclValue() {
+        const c = this.captureTo([this.q, QUESTION]);
+        // The question mark character is not valid inside any of the XML
+        // declaration name/value pairs.
+        if (c === QUESTION) {
+            this.state = S_XML_DECL_ENDING;
+            this.text = "";
+            this.fail("XML declaration is incomplete.");
+            return;
+        }
+        if (c === EOC) {
+            return;
+        }
+        const value = this.text;
+        this.text = "";
+        switch (this.name) {
+            case "version": {
+                this.xmlDeclExpects = ["encoding", "standalone"];
+                const version = value;
+                this.xmlDecl.version = version;
+                // This is the test specified by XML 1.0 but it is fine for XML 1.1.
+                if (!/^1\.[0-9]+$/.test(version)) {
+                    this.fail("version number must match /^1\\.[0-9]+$/.");
+                }
+                // When forceXMLVersion is set, the XML declaration is ignored.
+                else if (!this.opt.forceXMLVersion) {
+                    this.setXMLVersion(version);
+                }
+                break;
+            }
+            case "encoding":
+                if (!/^[A-Za-z][A-Za-z0-9._-]*$/.test(value)) {
+                    this.fail("encoding value must match \
+/^[A-Za-z0-9][A-Za-z0-9._-]*$/.");
+                }
+                this.xmlDeclExpects = ["standalone"];
+                this.xmlDecl.encoding = value;
+                break;
+            case "standalone":
+                if (value !== "yes" && value !== "no") {
+                    this.fail("standalone value must match \"yes\" or \"no\".");
+                }
+                this.xmlDeclExpects = [];
+                this.xmlDecl.standalone = value;
+                break;
+            default:
+            // We don't need to raise an error here since we've already raised one
+            // when checking what name was expected.
+        }
+        this.name = "";
+        this.state = S_XML_DECL_SEPARATOR;
+    }
+    sXMLDeclSeparator() {
+        const c = this.getCodeNorm();
+        // The question mark character is not valid inside any of the XML
+        // declaration name/value pairs.
+        if (c === QUESTION) {
+            // It is valid to go to S_XML_DECL_ENDING from this state.
+            this.state = S_XML_DECL_ENDING;
+            return;
+        }
+        if (!isS(c)) {
+            this.fail("whitespace required.");
+            this.unget();
+        }
+        this.state = S_XML_DECL_NAME_START;
+    }
+    sXMLDeclEnding() {
+        var _a;
+        const c = this.getCodeNorm();
+        if (c === GREATER) {
+            if (this.piTarget !== "xml") {
+                this.fail("processing instructions are not allowed before root.");
+            }
+            else if (this.name !== "version" &&
+                this.xmlDeclExpects.includes("version")) {
+                this.fail("XML declaration must contain a version.");
+            }
+            (_a = this.xmldeclHandler) === null || _a === void 0 ? void 0 : _a.call(this, this.xmlDecl);
+            this.name = "";
+            this.piTarget = this.text = "";
+            this.state = S_TEXT;
+        }
+        else {
+            // We got here because the previous character was a ?, but the question
+            // mark character is not valid inside any of the XML declaration
+            // name/value pairs.
+            this.fail("The character ? is disallowed anywhere in XML declarations.");
+        }
+        this.xmlDeclPossible = false;
+    }
+    sOpenTag() {
+        var _a;
+        const c = this.captureNameChars();
+        if (c === EOC) {
+            return;
+        }
+        const tag = this.tag = {
+            name: this.name,
+            attributes: Object.create(null),
+        };
+        this.name = "";
+        if (this.xmlnsOpt) {
+            this.topNS = tag.ns = Object.create(null);
+        }
+        (_a = this.openTagStartHandler) === null || _a === void 0 ? void 0 : _a.call(this, tag);
+        this.sawRoot = true;
+        if (!this.fragmentOpt && this.closedRoot) {
+            this.fail("documents may contain only one root.");
+        }
+        switch (c) {
+            case GREATER:
+                this.openTag();
+                break;
+            case FORWARD_SLASH:
+                this.state = S_OPEN_TAG_SLASH;
+                break;
+            default:
+                if (!isS(c)) {
+                    this.fail("disallowed character in tag name.");
+                }
+                this.state = S_ATTRIB;
+        }
+    }
+    sOpenTagSlash() {
+        if (this.getCode() === GREATER) {
+            this.openSelfClosingTag();
+        }
+        else {
+            this.fail("forward-slash in opening tag not followed by >.");
+            this.state = S_ATTRIB;
+        }
+    }
+    sAttrib() {
+        const c = this.skipSpaces();
+        if (c === EOC) {
+            return;
+        }
+        if (isNameStartChar(c)) {
+            this.unget();
+            this.state = S_ATTRIB_NAME;
+        }
+        else if (c === GREATER) {
+            this.openTag();
+        }
+        else if (c === FORWARD_SLASH) {
+            this.state = S_OPEN_TAG_SLASH;
+        }
+        else {
+            this.fail("disallowed character in attribute name.");
+        }
+    }
+    sAttribName() {
+        const c = this.captureNameChars();
+        if (c === EQUAL) {
+            this.state = S_ATTRIB_VALUE;
+        }
+        else if (isS(c)) {
+            this.state = S_ATTRIB_NAME_SAW_WHITE;
+        }
+        else if (c === GREATER) {
+            this.fail("attribute without value.");
+            this.pushAttrib(this.name, this.name);
+            this.name = this.text = "";
+            this.openTag();
+        }
+        else if (c !== EOC) {
+            this.fail("disallowed character in attribute name.");
+        }
+    }
+    sAttribNameSawWhite() {
+        const c = this.skipSpaces();
+        switch (c) {
+            case EOC:
+                return;
+            case EQUAL:
+                this.state = S_ATTRIB_VALUE;
+                break;
+            default:
+                this.fail("attribute without value.");
+                // Should we do this???
+                // this.tag.attributes[this.name] = "";
+                this.text = "";
+                this.name = "";
+                if (c === GREATER) {
+                    this.openTag();
+                }
+                else if (isNameStartChar(c)) {
+                    this.unget();
+                    this.state = S_ATTRIB_NAME;
+                }
+                else {
+                    this.fail("disallowed character in attribute name.");
+                    this.state = S_ATTRIB;
+                }
+        }
+    }
+    sAttribValue() {
+        const c = this.getCodeNorm();
+        if (isQuote(c)) {
+            this.q = c;
+            this.state = S_ATTRIB_VALUE_QUOTED;
+        }
+        else if (!isS(c)) {
+            this.fail("unquoted attribute value.");
+            this.state = S_ATTRIB_VALUE_UNQUOTED;
+            this.unget();
+        }
+    }
+    sAttribValueQuoted() {
+        // We deliberately do not use captureTo here. The specialized code we use
+        // here is faster than using captureTo.
+        const { q, chunk } = this;
+        let { i: start } = this;
+        // eslint-disable-next-line no-constant-condition
+        while (true) {
+            switch (this.getCode()) {
+                case q:
+                    this.pushAttrib(this.name, this.text + chunk.slice(start, this.prevI));
+                    this.name = this.text = "";
+                    this.q = null;
+                    this.state = S_ATTRIB_VALUE_CLOSED;
+                    return;
+                case AMP:
+                    this.text += chunk.slice(start, this.prevI);
+                    this.state = S_ENTITY;
+                    this.entityReturnState = S_ATTRIB_VALUE_QUOTED;
+                    return;
+                case NL:
+                case NL_LIKE:
+                case TAB:
+                    this.text += `${chunk.slice(start, this.prevI)} `;
+                    start = this.i;
+                    break;
+                case LESS:
+                    this.text += chunk.slice(start, this.prevI);
+                    this.fail("disallowed character.");
+                    return;
+                case EOC:
+                    this.text += chunk.slice(start);
+                    return;
+                default:
+            }
+        }
+    }
+    sAttribValueClosed() {
+        const c = this.getCodeNorm();
+        if (isS(c)) {
+            this.state = S_ATTRIB;
+        }
+        else if (c === GREATER) {
+            this.openTag();
+        }
+        else if (c === FORWARD_SLASH) {
+            this.state = S_OPEN_TAG_SLASH;
+        }
+        else if (isNameStartChar(c)) {
+            this.fail("no whitespace between attributes.");
+            this.unget();
+            this.state = S_ATTRIB_NAME;
+        }
+        else {
+            this.fail("disallowed character in attribute name.");
+        }
+    }
+    sAttribValueUnquoted() {
+        // We don't do anything regarding EOL or space handling for unquoted
+        // attributes. We already have failed by the time we get here, and the
+        // contract that saxes upholds states that upon failure, it is not safe to
+        // rely on the data passed to event handlers (other than
+        // ``onerror``). Passing "bad" data is not a problem.
+        const c = this.captureTo(ATTRIB_VALUE_UNQUOTED_TERMINATOR);
+        switch (c) {
+            case AMP:
+                this.state = S_ENTITY;
+                this.entityReturnState = S_ATTRIB_VALUE_UNQUOTED;
+                break;
+            case LESS:
+                this.fail("disallowed character.");
+                break;
+            case EOC:
+                break;
+            default:
+                if (this.text.includes("]]>")) {
+                    this.fail("the string \"]]>\" is disallowed in char data.");
+                }
+                this.pushAttrib(this.name, this.text);
+                this.name = this.text = "";
+                if (c === GREATER) {
+                    this.openTag();
+                }
+                else {
+                    this.state = S_ATTRIB;
+                }
+        }
+    }
+    sCloseTag() {
+        const c = this.captureNameChars();
+        if (c === GREATER) {
+            this.closeTag();
+        }
+        else if (isS(c)) {
+            this.state = S_CLOSE_TAG_SAW_WHITE;
+        }
+        else if (c !== EOC) {
+            this.fail("disallowed character in closing tag.");
+        }
+    }
+    sCloseTagSawWhite() {
+        switch (this.skipSpaces()) {
+            case GREATER:
+                this.closeTag();
+                break;
+            case EOC:
+                break;
+            default:
+                this.fail("disallowed character in closing tag.");
+        }
+    }
+    // END OF STATE ENGINE METHODS
+    handleTextInRoot() {
+        // This is essentially a specialized version of captureTo which is optimized
+        // for performing the ]]> check. A previous version of this code, checked
+        // ``this.text`` for the presence of ]]>. It simplified the code but was
+        // very costly when character data contained a lot of entities to be parsed.
+        //
+        // Since we are using a specialized loop, we also keep track of the presence
+        // of ]]> in text data. The sequence ]]> is forbidden to appear as-is.
+        //
+        let { i: start, forbiddenState } = this;
+        const { chunk, textHandler: handler } = this;
+        // eslint-disable-next-line no-labels, no-restricted-syntax
+        scanLoop: 
+        // eslint-disable-next-line no-constant-condition
+        while (true) {
+            switch (this.getCode()) {
+                case LESS: {
+                    this.state = S_OPEN_WAKA;
+                    if (handler !== undefined) {
+                        const { text } = this;
+                        const slice = chunk.slice(start, this.prevI);
+                        if (text.length !== 0) {
+                            handler(text + slice);
+                            this.text = "";
+                        }
+                        else if (slice.length !== 0) {
+                            handler(slice);
+                        }
+                    }
+                    forbiddenState = FORBIDDEN_START;
+                    // eslint-disable-next-line no-labels
+                    break scanLoop;
+                }
+                case AMP:
+                    this.state = S_ENTITY;
+                    this.entityReturnState = S_TEXT;
+                    if (handler !== undefined) {
+                        this.text += chunk.slice(start, this.prevI);
+                    }
+                    forbiddenState = FORBIDDEN_START;
+                    // eslint-disable-next-line no-labels
+                    break scanLoop;
+                case CLOSE_BRACKET:
+                    switch (forbiddenState) {
+                        case FORBIDDEN_START:
+                            forbiddenState = FORBIDDEN_BRACKET;
+                            break;
+                        case FORBIDDEN_BRACKET:
+                            forbiddenState = FORBIDDEN_BRACKET_BRACKET;
+                            break;
+                        case FORBIDDEN_BRACKET_BRACKET:
+                            break;
+                        default:
+                            throw new Error("impossible state");
+                    }
+                    break;
+                case GREATER:
+                    if (forbiddenState === FORBIDDEN_BRACKET_BRACKET) {
+                        this.fail("the string \"]]>\" is disallowed in char data.");
+                    }
+                    forbiddenState = FORBIDDEN_START;
+                    break;
+                case NL_LIKE:
+                    if (handler !== undefined) {
+                        this.text += `${chunk.slice(start, this.prevI)}\n`;
+                    }
+                    start = this.i;
+                    forbiddenState = FORBIDDEN_START;
+                    break;
+                case EOC:
+                    if (handler !== undefined) {
+                        this.text += chunk.slice(start);
+                    }
+                    // eslint-disable-next-line no-labels
+                    break scanLoop;
+                default:
+                    forbiddenState = FORBIDDEN_START;
+            }
+        }
+        this.forbiddenState = forbiddenState;
+    }
+    handleTextOutsideRoot() {
+        // This is essentially a specialized version of captureTo which is optimized
+        // for a specialized task. We keep track of the presence of non-space
+        // characters in the text since these are errors when appearing outside the
+        // document root element.
+        let { i: start } = this;
+        const { chunk, textHandler: handler } = this;
+        let nonSpace = false;
+        // eslint-disable-next-line no-labels, no-restricted-syntax
+        outRootLoop: 
+        // eslint-disable-next-line no-constant-condition
+        while (true) {
+            const code = this.getCode();
+            switch (code) {
+                case LESS: {
+                    this.state = S_OPEN_WAKA;
+                    if (handler !== undefined) {
+                        const { text } = this;
+                        const slice = chunk.slice(start, this.prevI);
+                        if (text.length !== 0) {
+                            handler(text + slice);
+                            this.text = "";
+                        }
+                        else if (slice.length !== 0) {
+                            handler(slice);
+                        }
+                    }
+                    // eslint-disable-next-line no-labels
+                    break outRootLoop;
+                }
+                case AMP:
+                    this.state = S_ENTITY;
+                    this.entityReturnState = S_TEXT;
+                    if (handler !== undefined) {
+                        this.text += chunk.slice(start, this.prevI);
+                    }
+                    nonSpace = true;
+                    // eslint-disable-next-line no-labels
+                    break outRootLoop;
+                case NL_LIKE:
+                    if (handler !== undefined) {
+                        this.text += `${chunk.slice(start, this.prevI)}\n`;
+                    }
+                    start = this.i;
+                    break;
+                case EOC:
+                    if (handler !== undefined) {
+                        this.text += chunk.slice(start);
+                    }
+                    // eslint-disable-next-line no-labels
+                    break outRootLoop;
+                default:
+                    if (!isS(code)) {
+                        nonSpace = true;
+                    }
+            }
+        }
+        if (!nonSpace) {
+            return;
+        }
+        // We use the reportedTextBeforeRoot and reportedTextAfterRoot flags
+        // to avoid reporting errors for every single character that is out of
+        // place.
+        if (!this.sawRoot && !this.reportedTextBeforeRoot) {
+            this.fail("text data outside of root node.");
+            this.reportedTextBeforeRoot = true;
+        }
+        if (this.closedRoot && !this.reportedTextAfterRoot) {
+            this.fail("text data outside of root node.");
+            this.reportedTextAfterRoot = true;
+        }
+    }
+    pushAttribNS(name, value) {
+        var _a;
+        const { prefix, local } = this.qname(name);
+        const attr = { name, prefix, local, value };
+        this.attribList.push(attr);
+        (_a = this.attributeHandler) === null || _a === void 0 ? void 0 : _a.call(this, attr);
+        if (prefix === "xmlns") {
+            const trimmed = value.trim();
+            if (this.currentXMLVersion === "1.0" && trimmed === "") {
+                this.fail("invalid attempt to undefine prefix in XML 1.0");
+            }
+            this.topNS[local] = trimmed;
+            nsPairCheck(this, local, trimmed);
+        }
+        else if (name === "xmlns") {
+            const trimmed = value.trim();
+            this.topNS[""] = trimmed;
+            nsPairCheck(this, "", trimmed);
+        }
+    }
+    pushAttribPlain(name, value) {
+        var _a;
+        const attr = { name, value };
+        this.attribList.push(attr);
+        (_a = this.attributeHandler) === null || _a === void 0 ? void 0 : _a.call(this, attr);
+    }
+    /**
+     * End parsing. This performs final well-formedness checks and resets the
+     * parser to a clean state.
+     *
+     * @returns this
+     */
+    end() {
+        var _a, _b;
+        if (!this.sawRoot) {
+            this.fail("document must contain a root element.");
+        }
+        const { tags } = this;
+        while (tags.length > 0) {
+            const tag = tags.pop();
+            this.fail(`unclosed tag: ${tag.name}`);
+        }
+        if ((this.state !== S_BEGIN) && (this.state !== S_TEXT)) {
+            this.fail("unexpected end.");
+        }
+        const { text } = this;
+        if (text.length !== 0) {
+            (_a = this.textHandler) === null || _a === void 0 ? void 0 : _a.call(this, text);
+            this.text = "";
+        }
+        this._closed = true;
+        (_b = this.endHandler) === null || _b === void 0 ? void 0 : _b.call(this);
+        this._init();
+        return this;
+    }
+    /**
+     * Resolve a namespace prefix.
+     *
+     * @param prefix The prefix to resolve.
+     *
+     * @returns The namespace URI or ``undefined`` if the prefix is not defined.
+     */
+    resolve(prefix) {
+        var _a, _b;
+        let uri = this.topNS[prefix];
+        if (uri !== undefined) {
+            return uri;
+        }
+        const { tags } = this;
+        for (let index = tags.length - 1; index >= 0; index--) {
+            uri = tags[index].ns[prefix];
+            if (uri !== undefined) {
+                return uri;
+            }
+        }
+        uri = this.ns[prefix];
+        if (uri !== undefined) {
+            return uri;
+        }
+        return (_b = (_a = this.opt).resolvePrefix) === null || _b === void 0 ? void 0 : _b.call(_a, prefix);
+    }
+    /**
+     * Parse a qname into its prefix and local name parts.
+     *
+     * @param name The name to parse
+     *
+     * @returns
+     */
+    qname(name) {
+        // This is faster than using name.split(":").
+        const colon = name.indexOf(":");
+        if (colon === -1) {
+            return { prefix: "", local: name };
+        }
+        const local = name.slice(colon + 1);
+        const prefix = name.slice(0, colon);
+        if (prefix === "" || local === "" || local.includes(":")) {
+            this.fail(`malformed name: ${name}.`);
+        }
+        return { prefix, local };
+    }
+    processAttribsNS() {
+        var _a;
+        const { attribList } = this;
+        const tag = this.tag;
+        {
+            // add namespace info to tag
+            const { prefix, local } = this.qname(tag.name);
+            tag.prefix = prefix;
+            tag.local = local;
+            const uri = tag.uri = (_a = this.resolve(prefix)) !== null && _a !== void 0 ? _a : "";
+            if (prefix !== "") {
+                if (prefix === "xmlns") {
+                    this.fail("tags may not have \"xmlns\" as prefix.");
+                }
+                if (uri === "") {
+                    this.fail(`unbound namespace prefix: ${JSON.stringify(prefix)}.`);
+                    tag.uri = prefix;
+                }
+            }
+        }
+        if (attribList.length === 0) {
+            return;
+        }
+        const { attributes } = tag;
+        const seen = new Set();
+        // Note: do not apply default ns to attributes:
+        //   http://www.w3.org/TR/REC-xml-names/#defaulting
+        for (const attr of attribList) {
+            const { name, prefix, local } = attr;
+            let uri;
+            let eqname;
+            if (prefix === "") {
+                uri = name === "xmlns" ? XMLNS_NAMESPACE : "";
+                eqname = name;
+            }
+            else {
+                uri = this.resolve(prefix);
+                // if there's any attributes with an undefined namespace,
+                // then fail on them now.
+                if (uri === undefined) {
+                    this.fail(`unbound namespace prefix: ${JSON.stringify(prefix)}.`);
+                    uri = prefix;
+                }
+                eqname = `{${uri}}${local}`;
+            }
+            if (seen.has(eqname)) {
+                this.fail(`duplicate attribute: ${eqname}.`);
+            }
+            seen.add(eqname);
+            attr.uri = uri;
+            attributes[name] = attr;
+        }
+        this.attribList = [];
+    }
+    processAttribsPlain() {
+        const { attribList } = this;
+        // eslint-disable-next-line prefer-destructuring
+        const attributes = this.tag.attributes;
+        for (const { name, value } of attribList) {
+            if (attributes[name] !== undefined) {
+                this.fail(`duplicate attribute: ${name}.`);
+            }
+            attributes[name] = value;
+        }
+        this.attribList = [];
+    }
+    /**
+     * Handle a complete open tag. This parser code calls this once it has seen
+     * the whole tag. This method checks for well-formeness and then emits
+     * ``onopentag``.
+     */
+    openTag() {
+        var _a;
+        this.processAttribs();
+        const { tags } = this;
+        const tag = this.tag;
+        tag.isSelfClosing = false;
+        // There cannot be any pending text here due to the onopentagstart that was
+        // necessarily emitted before we get here. So we do not check text.
+        (_a = this.openTagHandler) === null || _a === void 0 ? void 0 : _a.call(this, tag);
+        tags.push(tag);
+        this.state = S_TEXT;
+        this.name = "";
+    }
+    /**
+     * Handle a complete self-closing tag. This parser code calls this once it has
+     * seen the whole tag. This method checks for well-formeness and then emits
+     * ``onopentag`` and ``onclosetag``.
+     */
+    openSelfClosingTag() {
+        var _a, _b, _c;
+        this.processAttribs();
+        const { tags } = this;
+        const tag = this.tag;
+        tag.isSelfClosing = true;
+        // There cannot be any pending text here due to the onopentagstart that was
+        // necessarily emitted before we get here. So we do not check text.
+        (_a = this.openTagHandler) === null || _a === void 0 ? void 0 : _a.call(this, tag);
+        (_b = this.closeTagHandler) === null || _b === void 0 ? void 0 : _b.call(this, tag);
+        const top = this.tag = (_c = tags[tags.length - 1]) !== null && _c !== void 0 ? _c : null;
+        if (top === null) {
+            this.closedRoot = true;
+        }
+        this.state = S_TEXT;
+        this.name = "";
+    }
+    /**
+     * Handle a complete close tag. This parser code calls this once it has seen
+     * the whole tag. This method checks for well-formeness and then emits
+     * ``onclosetag``.
+     */
+    closeTag() {
+        const { tags, name } = this;
+        // Our state after this will be S_TEXT, no matter what, and we can clear
+        // tagName now.
+        this.state = S_TEXT;
+        this.name = "";
+        if (name === "") {
+            this.fail("weird empty close tag.");
+            this.text += "</>";
+            return;
+        }
+        const handler = this.closeTagHandler;
+        let l = tags.length;
+        while (l-- > 0) {
+            const tag = this.tag = tags.pop();
+            this.topNS = tag.ns;
+            handler === null || handler === void 0 ? void 0 : handler(tag);
+            if (tag.name === name) {
+                break;
+            }
+            this.fail("unexpected close tag.");
+        }
+        if (l === 0) {
+            this.closedRoot = true;
+        }
+        else if (l < 0) {
+            this.fail(`unmatched closing tag: ${name}.`);
+            this.text += `</${name}>`;
+        }
+    }
+    /**
+     * Resolves an entity. Makes any necessary well-formedness checks.
+     *
+     * @param entity The entity to resolve.
+     *
+     * @returns The parsed entity.
+     */
+    parseEntity(entity) {
+        // startsWith would be significantly slower for this test.
+        if (entity[0] !== "#") {
+            const defined = this.ENTITIES[entity];
+            if (defined !== undefined) {
+                return defined;
+            }
+            this.fail(this.isName(entity) ? "undefined entity." :
+                "disallowed character in entity name.");
+            return `&${entity};`;
+        }
+        let num = NaN;
+        if (entity[1] === "x" && /^#x[0-9a-f]+$/i.test(entity)) {
+            num = parseInt(entity.slice(2), 16);
+        }
+        else if (/^#[0-9]+$/.test(entity)) {
+            num = parseInt(entity.slice(1), 10);
+        }
+        // The character reference is required to match the CHAR production.
+        if (!this.isChar(num)) {
+            this.fail("malformed character entity.");
+            return `&${entity};`;
+        }
+        return String.fromCodePoint(num);
+    }
+}
+exports.wT = SaxesParser;
+//# sourceMappingURL=saxes.js.map
+
+/***/ }),
+
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -33245,6 +35305,339 @@ module.exports = {
 
 /***/ }),
 
+/***/ 6950:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+/**
+ * Character classes and associated utilities for the 5th edition of XML 1.0.
+ *
+ * @author Louis-Dominique Dubeau
+ * @license MIT
+ * @copyright Louis-Dominique Dubeau
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+//
+// Fragments.
+//
+exports.CHAR = "\t\n\r -\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF";
+exports.S = " \t\r\n";
+// tslint:disable-next-line:max-line-length
+exports.NAME_START_CHAR = ":A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\uD800\uDC00-\uDB7F\uDFFF";
+exports.NAME_CHAR = "-" + exports.NAME_START_CHAR + ".0-9\u00B7\u0300-\u036F\u203F-\u2040";
+//
+// Regular expressions.
+//
+exports.CHAR_RE = new RegExp("^[" + exports.CHAR + "]$", "u");
+exports.S_RE = new RegExp("^[" + exports.S + "]+$", "u");
+exports.NAME_START_CHAR_RE = new RegExp("^[" + exports.NAME_START_CHAR + "]$", "u");
+exports.NAME_CHAR_RE = new RegExp("^[" + exports.NAME_CHAR + "]$", "u");
+exports.NAME_RE = new RegExp("^[" + exports.NAME_START_CHAR + "][" + exports.NAME_CHAR + "]*$", "u");
+exports.NMTOKEN_RE = new RegExp("^[" + exports.NAME_CHAR + "]+$", "u");
+var TAB = 9;
+var NL = 0xA;
+var CR = 0xD;
+var SPACE = 0x20;
+//
+// Lists.
+//
+/** All characters in the ``S`` production. */
+exports.S_LIST = [SPACE, NL, CR, TAB];
+/**
+ * Determines whether a codepoint matches the ``CHAR`` production.
+ *
+ * @param c The code point.
+ *
+ * @returns ``true`` if the codepoint matches ``CHAR``.
+ */
+function isChar(c) {
+    return (c >= SPACE && c <= 0xD7FF) ||
+        c === NL || c === CR || c === TAB ||
+        (c >= 0xE000 && c <= 0xFFFD) ||
+        (c >= 0x10000 && c <= 0x10FFFF);
+}
+exports.isChar = isChar;
+/**
+ * Determines whether a codepoint matches the ``S`` (space) production.
+ *
+ * @param c The code point.
+ *
+ * @returns ``true`` if the codepoint matches ``S``.
+ */
+function isS(c) {
+    return c === SPACE || c === NL || c === CR || c === TAB;
+}
+exports.isS = isS;
+/**
+ * Determines whether a codepoint matches the ``NAME_START_CHAR`` production.
+ *
+ * @param c The code point.
+ *
+ * @returns ``true`` if the codepoint matches ``NAME_START_CHAR``.
+ */
+function isNameStartChar(c) {
+    return ((c >= 0x41 && c <= 0x5A) ||
+        (c >= 0x61 && c <= 0x7A) ||
+        c === 0x3A ||
+        c === 0x5F ||
+        c === 0x200C ||
+        c === 0x200D ||
+        (c >= 0xC0 && c <= 0xD6) ||
+        (c >= 0xD8 && c <= 0xF6) ||
+        (c >= 0x00F8 && c <= 0x02FF) ||
+        (c >= 0x0370 && c <= 0x037D) ||
+        (c >= 0x037F && c <= 0x1FFF) ||
+        (c >= 0x2070 && c <= 0x218F) ||
+        (c >= 0x2C00 && c <= 0x2FEF) ||
+        (c >= 0x3001 && c <= 0xD7FF) ||
+        (c >= 0xF900 && c <= 0xFDCF) ||
+        (c >= 0xFDF0 && c <= 0xFFFD) ||
+        (c >= 0x10000 && c <= 0xEFFFF));
+}
+exports.isNameStartChar = isNameStartChar;
+/**
+ * Determines whether a codepoint matches the ``NAME_CHAR`` production.
+ *
+ * @param c The code point.
+ *
+ * @returns ``true`` if the codepoint matches ``NAME_CHAR``.
+ */
+function isNameChar(c) {
+    return isNameStartChar(c) ||
+        (c >= 0x30 && c <= 0x39) ||
+        c === 0x2D ||
+        c === 0x2E ||
+        c === 0xB7 ||
+        (c >= 0x0300 && c <= 0x036F) ||
+        (c >= 0x203F && c <= 0x2040);
+}
+exports.isNameChar = isNameChar;
+//# sourceMappingURL=ed5.js.map
+
+/***/ }),
+
+/***/ 4488:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+/**
+ * Character classes and associated utilities for the 2nd edition of XML 1.1.
+ *
+ * @author Louis-Dominique Dubeau
+ * @license MIT
+ * @copyright Louis-Dominique Dubeau
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+//
+// Fragments.
+//
+exports.CHAR = "\u0001-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF";
+exports.RESTRICTED_CHAR = "\u0001-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F";
+exports.S = " \t\r\n";
+// tslint:disable-next-line:max-line-length
+exports.NAME_START_CHAR = ":A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\uD800\uDC00-\uDB7F\uDFFF";
+exports.NAME_CHAR = "-" + exports.NAME_START_CHAR + ".0-9\u00B7\u0300-\u036F\u203F-\u2040";
+//
+// Regular expressions.
+//
+exports.CHAR_RE = new RegExp("^[" + exports.CHAR + "]$", "u");
+exports.RESTRICTED_CHAR_RE = new RegExp("^[" + exports.RESTRICTED_CHAR + "]$", "u");
+exports.S_RE = new RegExp("^[" + exports.S + "]+$", "u");
+exports.NAME_START_CHAR_RE = new RegExp("^[" + exports.NAME_START_CHAR + "]$", "u");
+exports.NAME_CHAR_RE = new RegExp("^[" + exports.NAME_CHAR + "]$", "u");
+exports.NAME_RE = new RegExp("^[" + exports.NAME_START_CHAR + "][" + exports.NAME_CHAR + "]*$", "u");
+exports.NMTOKEN_RE = new RegExp("^[" + exports.NAME_CHAR + "]+$", "u");
+var TAB = 9;
+var NL = 0xA;
+var CR = 0xD;
+var SPACE = 0x20;
+//
+// Lists.
+//
+/** All characters in the ``S`` production. */
+exports.S_LIST = [SPACE, NL, CR, TAB];
+/**
+ * Determines whether a codepoint matches the ``CHAR`` production.
+ *
+ * @param c The code point.
+ *
+ * @returns ``true`` if the codepoint matches ``CHAR``.
+ */
+function isChar(c) {
+    return (c >= 0x0001 && c <= 0xD7FF) ||
+        (c >= 0xE000 && c <= 0xFFFD) ||
+        (c >= 0x10000 && c <= 0x10FFFF);
+}
+exports.isChar = isChar;
+/**
+ * Determines whether a codepoint matches the ``RESTRICTED_CHAR`` production.
+ *
+ * @param c The code point.
+ *
+ * @returns ``true`` if the codepoint matches ``RESTRICTED_CHAR``.
+ */
+function isRestrictedChar(c) {
+    return (c >= 0x1 && c <= 0x8) ||
+        c === 0xB ||
+        c === 0xC ||
+        (c >= 0xE && c <= 0x1F) ||
+        (c >= 0x7F && c <= 0x84) ||
+        (c >= 0x86 && c <= 0x9F);
+}
+exports.isRestrictedChar = isRestrictedChar;
+/**
+ * Determines whether a codepoint matches the ``CHAR`` production and does not
+ * match the ``RESTRICTED_CHAR`` production. ``isCharAndNotRestricted(x)`` is
+ * equivalent to ``isChar(x) && !isRestrictedChar(x)``. This function is faster
+ * than running the two-call equivalent.
+ *
+ * @param c The code point.
+ *
+ * @returns ``true`` if the codepoint matches ``CHAR`` and does not match
+ * ``RESTRICTED_CHAR``.
+ */
+function isCharAndNotRestricted(c) {
+    return (c === 0x9) ||
+        (c === 0xA) ||
+        (c === 0xD) ||
+        (c > 0x1F && c < 0x7F) ||
+        (c === 0x85) ||
+        (c > 0x9F && c <= 0xD7FF) ||
+        (c >= 0xE000 && c <= 0xFFFD) ||
+        (c >= 0x10000 && c <= 0x10FFFF);
+}
+exports.isCharAndNotRestricted = isCharAndNotRestricted;
+/**
+ * Determines whether a codepoint matches the ``S`` (space) production.
+ *
+ * @param c The code point.
+ *
+ * @returns ``true`` if the codepoint matches ``S``.
+ */
+function isS(c) {
+    return c === SPACE || c === NL || c === CR || c === TAB;
+}
+exports.isS = isS;
+/**
+ * Determines whether a codepoint matches the ``NAME_START_CHAR`` production.
+ *
+ * @param c The code point.
+ *
+ * @returns ``true`` if the codepoint matches ``NAME_START_CHAR``.
+ */
+// tslint:disable-next-line:cyclomatic-complexity
+function isNameStartChar(c) {
+    return ((c >= 0x41 && c <= 0x5A) ||
+        (c >= 0x61 && c <= 0x7A) ||
+        c === 0x3A ||
+        c === 0x5F ||
+        c === 0x200C ||
+        c === 0x200D ||
+        (c >= 0xC0 && c <= 0xD6) ||
+        (c >= 0xD8 && c <= 0xF6) ||
+        (c >= 0x00F8 && c <= 0x02FF) ||
+        (c >= 0x0370 && c <= 0x037D) ||
+        (c >= 0x037F && c <= 0x1FFF) ||
+        (c >= 0x2070 && c <= 0x218F) ||
+        (c >= 0x2C00 && c <= 0x2FEF) ||
+        (c >= 0x3001 && c <= 0xD7FF) ||
+        (c >= 0xF900 && c <= 0xFDCF) ||
+        (c >= 0xFDF0 && c <= 0xFFFD) ||
+        (c >= 0x10000 && c <= 0xEFFFF));
+}
+exports.isNameStartChar = isNameStartChar;
+/**
+ * Determines whether a codepoint matches the ``NAME_CHAR`` production.
+ *
+ * @param c The code point.
+ *
+ * @returns ``true`` if the codepoint matches ``NAME_CHAR``.
+ */
+function isNameChar(c) {
+    return isNameStartChar(c) ||
+        (c >= 0x30 && c <= 0x39) ||
+        c === 0x2D ||
+        c === 0x2E ||
+        c === 0xB7 ||
+        (c >= 0x0300 && c <= 0x036F) ||
+        (c >= 0x203F && c <= 0x2040);
+}
+exports.isNameChar = isNameChar;
+//# sourceMappingURL=ed2.js.map
+
+/***/ }),
+
+/***/ 5699:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+/**
+ * Character class utilities for XML NS 1.0 edition 3.
+ *
+ * @author Louis-Dominique Dubeau
+ * @license MIT
+ * @copyright Louis-Dominique Dubeau
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+//
+// Fragments.
+//
+// tslint:disable-next-line:max-line-length
+exports.NC_NAME_START_CHAR = "A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\uD800\uDC00-\uDB7F\uDFFF";
+exports.NC_NAME_CHAR = "-" + exports.NC_NAME_START_CHAR + ".0-9\u00B7\u0300-\u036F\u203F-\u2040";
+//
+// Regular expressions.
+//
+exports.NC_NAME_START_CHAR_RE = new RegExp("^[" + exports.NC_NAME_START_CHAR + "]$", "u");
+exports.NC_NAME_CHAR_RE = new RegExp("^[" + exports.NC_NAME_CHAR + "]$", "u");
+exports.NC_NAME_RE = new RegExp("^[" + exports.NC_NAME_START_CHAR + "][" + exports.NC_NAME_CHAR + "]*$", "u");
+/**
+ * Determines whether a codepoint matches [[NC_NAME_START_CHAR]].
+ *
+ * @param c The code point.
+ *
+ * @returns ``true`` if the codepoint matches.
+ */
+// tslint:disable-next-line:cyclomatic-complexity
+function isNCNameStartChar(c) {
+    return ((c >= 0x41 && c <= 0x5A) ||
+        c === 0x5F ||
+        (c >= 0x61 && c <= 0x7A) ||
+        (c >= 0xC0 && c <= 0xD6) ||
+        (c >= 0xD8 && c <= 0xF6) ||
+        (c >= 0x00F8 && c <= 0x02FF) ||
+        (c >= 0x0370 && c <= 0x037D) ||
+        (c >= 0x037F && c <= 0x1FFF) ||
+        (c >= 0x200C && c <= 0x200D) ||
+        (c >= 0x2070 && c <= 0x218F) ||
+        (c >= 0x2C00 && c <= 0x2FEF) ||
+        (c >= 0x3001 && c <= 0xD7FF) ||
+        (c >= 0xF900 && c <= 0xFDCF) ||
+        (c >= 0xFDF0 && c <= 0xFFFD) ||
+        (c >= 0x10000 && c <= 0xEFFFF));
+}
+exports.isNCNameStartChar = isNCNameStartChar;
+/**
+ * Determines whether a codepoint matches [[NC_NAME_CHAR]].
+ *
+ * @param c The code point.
+ *
+ * @returns ``true`` if the codepoint matches.
+ */
+function isNCNameChar(c) {
+    return isNCNameStartChar(c) ||
+        (c === 0x2D ||
+            c === 0x2E ||
+            (c >= 0x30 && c <= 0x39) ||
+            c === 0x00B7 ||
+            (c >= 0x0300 && c <= 0x036F) ||
+            (c >= 0x203F && c <= 0x2040));
+}
+exports.isNCNameChar = isNCNameChar;
+//# sourceMappingURL=ed3.js.map
+
+/***/ }),
+
 /***/ 2613:
 /***/ ((module) => {
 
@@ -33340,6 +35733,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 
@@ -33459,11 +35859,11 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2862);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(445);
 
 // The actions' code loads only once runAction has checked the runner's environment.
 await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)('ai-scrum-master', async (deps) => {
-    const { runCommand } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4543));
+    const { runCommand } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2597));
     await runCommand(deps);
 });
 
@@ -33472,7 +35872,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2862:
+/***/ 445:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36476,8 +38876,8 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./build/errors.js
 var errors = __nccwpck_require__(9473);
 // EXTERNAL MODULE: ./build/github/api-errors.js + 1 modules
@@ -36488,12 +38888,16 @@ var github_endpoints = __nccwpck_require__(5520);
 var dispatch = __nccwpck_require__(4056);
 // EXTERNAL MODULE: ./build/github/graphql/ledger.js
 var ledger = __nccwpck_require__(8419);
+// EXTERNAL MODULE: ./build/github/graphql/merge-gate.js
+var merge_gate = __nccwpck_require__(5682);
 ;// CONCATENATED MODULE: ./build/github/graphql.js
 /**
  * Every GraphQL document the toolkit sends, as named constants, one module per action under
  * graphql/. A contract test validates each one against GitHub's published schema, and fails when
  * a document appears anywhere else in src/.
  */
+
+
 
 
 
@@ -36509,6 +38913,10 @@ const GRAPHQL_DOCUMENTS = {
     issueDetailsQuery: (0,dispatch/* issueDetailsQuery */.CZ)([1, 2], [3]),
     collaboratorPermissionsQuery: (0,dispatch/* collaboratorPermissionsQuery */.vH)(['alice', 'bob']),
     settleMutation: (0,dispatch/* settleMutation */.Z8)({ add: 2, remove: 1, comment: 1 }),
+    GATE_PULL_QUERY: merge_gate/* GATE_PULL_QUERY */.dX,
+    ENABLE_AUTO_MERGE_MUTATION: merge_gate/* ENABLE_AUTO_MERGE_MUTATION */.Z3,
+    ENQUEUE_MUTATION: merge_gate/* ENQUEUE_MUTATION */.BM,
+    UPDATE_BRANCH_MUTATION: merge_gate/* UPDATE_BRANCH_MUTATION */.hk,
 };
 
 ;// CONCATENATED MODULE: ./build/entrypoints/run-action.js
@@ -36606,7 +39014,7 @@ function checkEventFile(env) {
     const named = `GITHUB_EVENT_PATH is ${JSON.stringify(path)}, which`;
     let text;
     try {
-        text = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
     }
     catch (error) {
         throw new errors/* ConfigurationError */.j1(error.code === 'ENOENT'
@@ -36671,7 +39079,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   FC: () => (/* binding */ isPermanentConnectionFailure)
 });
 
-// UNUSED EXPORTS: ERROR_CONTENT_CREATION_LIMIT, ERROR_HEAD_MODIFIED, ERROR_NOT_FAST_FORWARD, ERROR_NOT_MERGEABLE, ERROR_NO_NEW_BASE_COMMITS, ERROR_REFERENCE_EXISTS, ERROR_REFERENCE_MISSING, apiError, isApiError, refusalOf, unreachableOf
+// UNUSED EXPORTS: ERROR_CONTENT_CREATION_LIMIT, ERROR_DRAFT, ERROR_HEAD_MODIFIED, ERROR_MERGE_QUEUE_REQUIRED, ERROR_NOT_FAST_FORWARD, ERROR_NOT_MERGEABLE, ERROR_NO_NEW_BASE_COMMITS, ERROR_REFERENCE_EXISTS, ERROR_REFERENCE_MISSING, apiError, isApiError, refusalOf, unreachableOf
 
 // EXTERNAL MODULE: ./build/github/endpoints.js
 var endpoints = __nccwpck_require__(5520);
@@ -36696,6 +39104,15 @@ const PERMISSION_NEEDED = {
     addLabels: 'issues: write',
     createLabel: 'issues: write',
     listPullRequests: 'pull-requests: read',
+    getPullRequest: 'pull-requests: read',
+    listPullFiles: 'pull-requests: read',
+    mergePullRequest: 'contents: write',
+    createCommitStatus: 'statuses: write',
+    deleteRef: 'contents: write',
+    updateIssueComment: 'issues: write',
+    removeLabel: 'issues: write',
+    listArtifacts: 'actions: read',
+    downloadArtifact: 'actions: read',
     listWorkflowRuns: 'actions: read',
     Viewer: 'metadata: read',
     // Its conflict pull requests; the collaborators in it need push access, and are optional.
@@ -36708,6 +39125,11 @@ const PERMISSION_NEEDED = {
     CollaboratorPermissions: 'metadata: read',
     // Labels added and removed, comments written: on issues, and on pull requests as issues.
     Settle: 'issues: write',
+    // The pull request with its checks, files, reviews and the issue it closes.
+    GatePull: 'pull-requests: read',
+    GateAutoMerge: 'pull-requests: write',
+    GateEnqueue: 'pull-requests: write',
+    GateUpdateBranch: 'pull-requests: write',
 };
 /** The name a GraphQL document gives its operation: Viewer for the viewer query. */
 function operationName(document) {
@@ -36923,6 +39345,8 @@ function describeRefusal(refusal, identity, context) {
     return (`${refused} It needs \`${needed}\`: for GITHUB_TOKEN add it under \`permissions:\` in the ` +
         `workflow; any other token must be granted it (${SEE}).`);
 }
+const ERROR_DRAFT = 'Pull Request is still a draft';
+const ERROR_MERGE_QUEUE_REQUIRED = 'Changes must be made through the merge queue';
 
 
 /***/ }),
@@ -41234,6 +43658,176 @@ const LEDGER_LOG_QUERY = /* GraphQL */ `
 
 /***/ }),
 
+/***/ 5682:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BM: () => (/* binding */ ENQUEUE_MUTATION),
+/* harmony export */   Z3: () => (/* binding */ ENABLE_AUTO_MERGE_MUTATION),
+/* harmony export */   dX: () => (/* binding */ GATE_PULL_QUERY),
+/* harmony export */   hk: () => (/* binding */ UPDATE_BRANCH_MUTATION)
+/* harmony export */ });
+/** The merge gate's GraphQL documents: one read of all the evidence, and its writes. */
+/**
+ * Everything the gate judges a pull request on, in one request: its state and mergeability, the
+ * head commit's message (claim trailers) and checks with whether each is required, the files,
+ * the latest approvals from people with write access, the issue it closes with its labels, the
+ * base's recorded coverage, whether the base has a merge queue, and the gate's own comment.
+ */
+const GATE_PULL_QUERY = /* GraphQL */ `
+  query GatePull($owner: String!, $repo: String!, $number: Int!, $coverageContext: String!) {
+    viewer {
+      __typename
+      login
+    }
+    repository(owner: $owner, name: $repo) {
+      defaultBranchRef {
+        name
+      }
+      mergeQueue {
+        id
+      }
+      pullRequest(number: $number) {
+        id
+        number
+        state
+        isDraft
+        body
+        author {
+          __typename
+          login
+        }
+        isCrossRepository
+        headRefName
+        headRefOid
+        baseRefName
+        baseRefOid
+        mergeable
+        mergeStateStatus
+        labels(first: 100) {
+          nodes {
+            name
+          }
+        }
+        commits(last: 1) {
+          nodes {
+            commit {
+              oid
+              message
+            }
+          }
+        }
+        statusCheckRollup {
+          contexts(first: 100) {
+            totalCount
+            nodes {
+              __typename
+              ... on CheckRun {
+                name
+                status
+                conclusion
+                isRequired(pullRequestNumber: $number)
+              }
+              ... on StatusContext {
+                context
+                state
+                isRequired(pullRequestNumber: $number)
+              }
+            }
+          }
+        }
+        files(first: 100) {
+          totalCount
+          nodes {
+            path
+            additions
+            deletions
+          }
+        }
+        latestOpinionatedReviews(first: 100, writersOnly: true) {
+          nodes {
+            state
+            author {
+              __typename
+              login
+            }
+          }
+        }
+        closingIssuesReferences(first: 5) {
+          nodes {
+            number
+            state
+            labels(first: 100) {
+              nodes {
+                name
+              }
+            }
+          }
+        }
+        baseRef {
+          target {
+            __typename
+            ... on Commit {
+              status {
+                context(name: $coverageContext) {
+                  state
+                  description
+                }
+              }
+            }
+          }
+        }
+        comments(last: 100) {
+          nodes {
+            id
+            databaseId
+            body
+            author {
+              __typename
+              login
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+const ENABLE_AUTO_MERGE_MUTATION = /* GraphQL */ `
+  mutation GateAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
+    enablePullRequestAutoMerge(
+      input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }
+    ) {
+      pullRequest {
+        autoMergeRequest {
+          enabledAt
+        }
+      }
+    }
+  }
+`;
+const ENQUEUE_MUTATION = /* GraphQL */ `
+  mutation GateEnqueue($id: ID!, $head: GitObjectID!) {
+    enqueuePullRequest(input: { pullRequestId: $id, expectedHeadOid: $head }) {
+      mergeQueueEntry {
+        position
+        state
+      }
+    }
+  }
+`;
+const UPDATE_BRANCH_MUTATION = /* GraphQL */ `
+  mutation GateUpdateBranch($id: ID!, $head: GitObjectID!) {
+    updatePullRequestBranch(input: { pullRequestId: $id, expectedHeadOid: $head }) {
+      pullRequest {
+        number
+      }
+    }
+  }
+`;
+
+
+/***/ }),
+
 /***/ 5702:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -41259,13 +43853,22 @@ const ROUTES = {
     addLabels: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
     createLabel: 'POST /repos/{owner}/{repo}/labels',
     listPullRequests: 'GET /repos/{owner}/{repo}/pulls',
+    getPullRequest: 'GET /repos/{owner}/{repo}/pulls/{pull_number}',
+    listPullFiles: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
+    mergePullRequest: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+    createCommitStatus: 'POST /repos/{owner}/{repo}/statuses/{sha}',
+    deleteRef: 'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
+    updateIssueComment: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+    removeLabel: 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+    listArtifacts: 'GET /repos/{owner}/{repo}/actions/artifacts',
+    downloadArtifact: 'GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}',
     listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
 };
 
 
 /***/ }),
 
-/***/ 4543:
+/***/ 2597:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41327,19 +43930,32 @@ const WORKER_INPUTS = {
 const WORKER_OUTPUTS = ['outcome', 'pull-request', 'cost-usd'];
 const MERGE_GATE_INPUTS = {
     'github-token': GITHUB_TOKEN_DEFAULT,
+    mode: 'gate',
     'pull-request': '',
-    'coverage-report': '',
+    'coverage-files': '',
+    'coverage-artifact': '',
+    'expected-reports': '0',
+    'base-coverage-file': '',
     'coverage-threshold': '70',
-    'coverage-max-drop': '0.5',
+    'max-coverage-drop': '0.5',
     'patch-coverage-threshold': '80',
     'protected-paths': '.github/**',
+    'max-files': '50',
+    'max-changed-lines': '2000',
     'review-labels': 'priority:critical,complexity:large',
     'merge-method': 'squash',
+    'mergeable-wait-seconds': '60',
     'ledger-writers': '',
     'dry-run': 'false',
     ...LABEL_DEFAULTS,
 };
-const MERGE_GATE_OUTPUTS = ['verdict', 'reasons'];
+const MERGE_GATE_OUTPUTS = [
+    'verdict',
+    'reasons',
+    'coverage',
+    'patch-coverage',
+    'pull-request',
+];
 const COMMANDS = ['dispatch', 'worker', 'merge-gate'];
 /** The root action takes `command` plus every input of the three actions. */
 const ROOT_INPUTS = {
@@ -50986,6 +53602,14 @@ const issueRecord = strictObject({
     spendBefore: schemas_number().min(0).default(0),
     /** When dispatch labelled it failed, until a retry. */
     exhaustedAt: isoDate.optional(),
+    /** The latest release: a pull request whose claim completed may still merge (fencing). */
+    released: strictObject({
+        claim: claimId,
+        outcome: schemas_enum(OUTCOMES),
+        pr: issueNumber.optional(),
+        at: isoDate,
+    })
+        .optional(),
 });
 /** What one released attempt cost, by the complexity label its issue had when claimed. */
 const attemptCost = strictObject({
@@ -51701,6 +54325,12 @@ function applyEntry(state, entry) {
             state.spendByDay.set(utcDay(entry.at), (state.spendByDay.get(utcDay(entry.at)) ?? 0) + entry.costUsd);
             if (rec.active?.claim === entry.claim)
                 delete rec.active;
+            rec.released = {
+                claim: entry.claim,
+                outcome: entry.outcome,
+                ...(entry.pr ? { pr: entry.pr } : {}),
+                at: entry.at,
+            };
             state.costs.push({ complexity: rec.complexity ?? null, usd: entry.costUsd });
             if (state.costs.length > COSTS_KEPT)
                 state.costs.shift();
@@ -54040,9 +56670,42 @@ class GitHubDispatchAdapter {
     }
 }
 
+;// CONCATENATED MODULE: ./build/ledger/trailers.js
+/**
+ * How a claim travels with the work: `AI-Scrum-Claim` and `AI-Scrum-Epoch` trailers on every
+ * commit the worker makes, and a marker in its pull request's body. The merge gate reads both to
+ * fence stale work; a recovery reads the trailers to rebuild the ledger.
+ */
+const CLAIM = /^[A-Za-z0-9._-]{1,100}$/;
+/** The trailer block a worker's commit message ends with. */
+function claimTrailers(mark) {
+    return `AI-Scrum-Claim: ${mark.claim}\nAI-Scrum-Epoch: ${mark.epoch}`;
+}
+/** The claim a commit message's trailers name, or null (both must be there and well formed). */
+function readClaimTrailers(message) {
+    const trailer = (name) => new RegExp(`^${name}:[ \\t]*(\\S+)[ \\t]*$`, 'mi').exec(message)?.[1] ?? null;
+    return mark(trailer('AI-Scrum-Claim'), trailer('AI-Scrum-Epoch'));
+}
+const trailers_MARKER = /<!-- ai-scrum-claim v1 claim=(\S+) epoch=(\S+) -->/;
+/** The hidden line a worker's pull request body carries. */
+function claimMarker(mark) {
+    return `<!-- ai-scrum-claim v1 claim=${mark.claim} epoch=${mark.epoch} -->`;
+}
+function readClaimMarker(body) {
+    const found = trailers_MARKER.exec(body);
+    return found ? mark(found[1], found[2]) : null;
+}
+function mark(claim, epoch) {
+    const number = Number(epoch);
+    if (claim === null || !CLAIM.test(claim) || !Number.isSafeInteger(number) || number < 1)
+        return null;
+    return { claim, epoch: number };
+}
+
 // EXTERNAL MODULE: ./build/github/graphql/ledger.js
 var ledger = __nccwpck_require__(8419);
 ;// CONCATENATED MODULE: ./build/github/ledger-adapter.js
+
 
 
 
@@ -54278,13 +56941,12 @@ class GitHubLedgerAdapter {
             });
             const pull = pulls.find((p) => p.head.ref === branch &&
                 p.head.repo?.full_name === `${this.repo.owner}/${this.repo.repo}`);
-            const trailer = (name) => new RegExp(`^${name}:\\s*(\\S+)\\s*$`, 'mi').exec(commit.message)?.[1] ?? null;
-            const epoch = Number(trailer('AI-Scrum-Epoch'));
+            const mark = readClaimTrailers(commit.message);
             found.push({
                 issue: Number(match[2]),
                 branch,
-                claim: trailer('AI-Scrum-Claim'),
-                epoch: Number.isInteger(epoch) && epoch > 0 ? epoch : null,
+                claim: mark?.claim ?? null,
+                epoch: mark?.epoch ?? null,
                 pull: pull?.number ?? null,
             });
         }
@@ -54303,36 +56965,5571 @@ function gitHubDispatchPorts(client, repo) {
     };
 }
 
+;// CONCATENATED MODULE: external "module"
+const external_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("module");
+;// CONCATENATED MODULE: ./node_modules/fflate/esm/index.mjs
+
+var esm_require = (0,external_module_namespaceObject.createRequire)('/');
+// DEFLATE is a complex format; to read this code, you should probably check the RFC first:
+// https://tools.ietf.org/html/rfc1951
+// You may also wish to take a look at the guide I made about this program:
+// https://gist.github.com/101arrowz/253f31eb5abc3d9275ab943003ffecad
+// Some of the following code is similar to that of UZIP.js:
+// https://github.com/photopea/UZIP.js
+// However, the vast majority of the codebase has diverged from UZIP.js to increase performance and reduce bundle size.
+// Sometimes 0 will appear where -1 would be more appropriate. This is because using a uint
+// is better for memory in most engines (I *think*).
+var esm_a;
+// Mediocre shim
+var Worker;
+var isMarkedAsUntransferable;
+var workerAdd = ";var __w=require('worker_threads');__w.parentPort.on('message',function(m){onmessage({data:m})}),postMessage=function(m,t){__w.parentPort.postMessage(m,t)},close=process.exit;self=global";
+try {
+    (esm_a = esm_require('worker_threads'), Worker = esm_a.Worker, isMarkedAsUntransferable = esm_a.isMarkedAsUntransferable);
+}
+catch (e) {
+}
+var wk = (/* unused pure expression or super */ null && (Worker ? function (c, _, msg, transfer, cb) {
+    var done = false;
+    var w = new Worker(c + workerAdd, { eval: true })
+        .on('error', function (e) { return cb(e, null); })
+        .on('message', function (m) { return cb(null, m); })
+        .on('exit', function (c) {
+        if (c && !done)
+            cb(new Error('exited with code ' + c), null);
+    });
+    if (isMarkedAsUntransferable)
+        transfer = transfer.filter(function (t) { return !isMarkedAsUntransferable(t); });
+    w.postMessage(msg, transfer);
+    w.terminate = function () {
+        done = true;
+        return Worker.prototype.terminate.call(w);
+    };
+    return w;
+} : function (_, __, ___, ____, cb) {
+    setImmediate(function () { return cb(new Error('async operations unsupported - update to Node 12+ (or Node 10-11 with the --experimental-worker CLI flag)'), null); });
+    var NOP = function () { };
+    return {
+        terminate: NOP,
+        postMessage: NOP
+    };
+}));
+
+// aliases for shorter compressed code (most minifers don't do this)
+var u8 = Uint8Array, u16 = Uint16Array, i32 = Int32Array;
+// fixed length extra bits
+var fleb = new u8([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0, /* unused */ 0, 0, /* impossible */ 0]);
+// fixed distance extra bits
+var fdeb = new u8([0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, /* unused */ 0, 0]);
+// code length index map
+var clim = new u8([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
+// get base, reverse index map from extra bits
+var freb = function (eb, start) {
+    var b = new u16(31);
+    for (var i = 0; i < 31; ++i) {
+        b[i] = start += 1 << eb[i - 1];
+    }
+    // numbers here are at max 18 bits
+    var r = new i32(b[30]);
+    for (var i = 1; i < 30; ++i) {
+        for (var j = b[i]; j < b[i + 1]; ++j) {
+            r[j] = ((j - b[i]) << 5) | i;
+        }
+    }
+    return { b: b, r: r };
+};
+var esm_a = freb(fleb, 2), fl = esm_a.b, revfl = esm_a.r;
+// we can ignore the fact that the other numbers are wrong; they never happen anyway
+fl[28] = 258, revfl[258] = 28;
+var _b = freb(fdeb, 0), fd = _b.b, revfd = _b.r;
+// map of value to reverse (assuming 16 bits)
+var rev = new u16(32768);
+for (var i = 0; i < 32768; ++i) {
+    // reverse table algorithm from SO
+    var x = ((i & 0xAAAA) >> 1) | ((i & 0x5555) << 1);
+    x = ((x & 0xCCCC) >> 2) | ((x & 0x3333) << 2);
+    x = ((x & 0xF0F0) >> 4) | ((x & 0x0F0F) << 4);
+    rev[i] = (((x & 0xFF00) >> 8) | ((x & 0x00FF) << 8)) >> 1;
+}
+// create huffman tree from u8 "map": index -> code length for code index
+// mb (max bits) must be at most 15
+// TODO: optimize/split up?
+var hMap = (function (cd, mb, r) {
+    var s = cd.length;
+    // index
+    var i = 0;
+    // u16 "map": index -> # of codes with bit length = index
+    var l = new u16(mb);
+    // length of cd must be 288 (total # of codes)
+    for (; i < s; ++i) {
+        if (cd[i])
+            ++l[cd[i] - 1];
+    }
+    // u16 "map": index -> minimum code for bit length = index
+    var le = new u16(mb);
+    for (i = 1; i < mb; ++i) {
+        le[i] = (le[i - 1] + l[i - 1]) << 1;
+    }
+    var co;
+    if (r) {
+        // u16 "map": index -> number of actual bits, symbol for code
+        co = new u16(1 << mb);
+        // bits to remove for reverser
+        var rvb = 15 - mb;
+        for (i = 0; i < s; ++i) {
+            // ignore 0 lengths
+            if (cd[i]) {
+                // num encoding both symbol and bits read
+                var sv = (i << 4) | cd[i];
+                // free bits
+                var r_1 = mb - cd[i];
+                // start value
+                var v = le[cd[i] - 1]++ << r_1;
+                // m is end value
+                for (var m = v | ((1 << r_1) - 1); v <= m; ++v) {
+                    // every 16 bit value starting with the code yields the same result
+                    co[rev[v] >> rvb] = sv;
+                }
+            }
+        }
+    }
+    else {
+        co = new u16(s);
+        for (i = 0; i < s; ++i) {
+            if (cd[i]) {
+                co[i] = rev[le[cd[i] - 1]++] >> (15 - cd[i]);
+            }
+        }
+    }
+    return co;
+});
+// fixed length tree
+var flt = new u8(288);
+for (var i = 0; i < 144; ++i)
+    flt[i] = 8;
+for (var i = 144; i < 256; ++i)
+    flt[i] = 9;
+for (var i = 256; i < 280; ++i)
+    flt[i] = 7;
+for (var i = 280; i < 288; ++i)
+    flt[i] = 8;
+// fixed distance tree
+var fdt = new u8(32);
+for (var i = 0; i < 32; ++i)
+    fdt[i] = 5;
+// fixed length map
+var flm = /*#__PURE__*/ (/* unused pure expression or super */ null && (hMap(flt, 9, 0))), flrm = /*#__PURE__*/ hMap(flt, 9, 1);
+// fixed distance map
+var fdm = /*#__PURE__*/ (/* unused pure expression or super */ null && (hMap(fdt, 5, 0))), fdrm = /*#__PURE__*/ hMap(fdt, 5, 1);
+// find max of array
+var max = function (a) {
+    var m = a[0];
+    for (var i = 1; i < a.length; ++i) {
+        if (a[i] > m)
+            m = a[i];
+    }
+    return m;
+};
+// read d, starting at bit p and mask with m
+var bits = function (d, p, m) {
+    var o = (p / 8) | 0;
+    return ((d[o] | (d[o + 1] << 8)) >> (p & 7)) & m;
+};
+// read d, starting at bit p continuing for at least 16 bits
+var bits16 = function (d, p) {
+    var o = (p / 8) | 0;
+    return ((d[o] | (d[o + 1] << 8) | (d[o + 2] << 16)) >> (p & 7));
+};
+// get end of byte
+var shft = function (p) { return ((p + 7) / 8) | 0; };
+// typed array slice - allows garbage collector to free original reference,
+// while being more compatible than .slice
+var slc = function (v, s, e) {
+    if (s == null || s < 0)
+        s = 0;
+    if (e == null || e > v.length)
+        e = v.length;
+    // can't use .constructor in case user-supplied
+    return new u8(v.subarray(s, e));
+};
+/**
+ * Codes for errors generated within this library
+ */
+var FlateErrorCode = {
+    UnexpectedEOF: 0,
+    InvalidBlockType: 1,
+    InvalidLengthLiteral: 2,
+    InvalidDistance: 3,
+    StreamFinished: 4,
+    NoStreamHandler: 5,
+    InvalidHeader: 6,
+    NoCallback: 7,
+    InvalidUTF8: 8,
+    ExtraFieldTooLong: 9,
+    InvalidDate: 10,
+    FilenameTooLong: 11,
+    StreamFinishing: 12,
+    InvalidZipData: 13,
+    UnknownCompressionMethod: 14
+};
+// error codes
+var ec = [
+    'unexpected EOF',
+    'invalid block type',
+    'invalid length/literal',
+    'invalid distance',
+    'stream finished',
+    'no stream handler',
+    , // determined by compression function
+    'no callback',
+    'invalid UTF-8 data',
+    'extra field too long',
+    'date not in range 1980-2099',
+    'filename too long',
+    'stream finishing',
+    'invalid zip data'
+    // determined by unknown compression method
+];
+;
+var err = function (ind, msg, nt) {
+    var e = new Error(msg || ec[ind]);
+    e.code = ind;
+    if (Error.captureStackTrace)
+        Error.captureStackTrace(e, err);
+    if (!nt)
+        throw e;
+    return e;
+};
+// expands raw DEFLATE data
+var inflt = function (dat, st, buf, dict) {
+    // source length       dict length
+    var sl = dat.length, dl = dict ? dict.length : 0;
+    if (!sl || st.f && !st.l)
+        return buf || new u8(0);
+    var noBuf = !buf;
+    // have to estimate size
+    var resize = noBuf || st.i != 2;
+    // no state
+    var noSt = st.i;
+    // Assumes roughly 33% compression ratio average
+    if (noBuf)
+        buf = new u8(sl * 3);
+    // ensure buffer can fit at least l elements
+    var cbuf = function (l) {
+        var bl = buf.length;
+        // need to increase size to fit
+        if (l > bl) {
+            // Double or set to necessary, whichever is greater
+            var nbuf = new u8(Math.max(bl * 2, l));
+            nbuf.set(buf);
+            buf = nbuf;
+        }
+    };
+    //  last chunk         bitpos           bytes
+    var final = st.f || 0, pos = st.p || 0, bt = st.b || 0, lm = st.l, dm = st.d, lbt = st.m, dbt = st.n;
+    // total bits
+    var tbts = sl * 8;
+    do {
+        if (!lm) {
+            // BFINAL - this is only 1 when last chunk is next
+            final = bits(dat, pos, 1);
+            // type: 0 = no compression, 1 = fixed huffman, 2 = dynamic huffman
+            var type = bits(dat, pos + 1, 3);
+            pos += 3;
+            if (!type) {
+                // go to end of byte boundary
+                var s = shft(pos) + 4, l = dat[s - 4] | (dat[s - 3] << 8), t = s + l;
+                if (t > sl) {
+                    if (noSt)
+                        err(0);
+                    break;
+                }
+                // ensure size
+                if (resize)
+                    cbuf(bt + l);
+                // Copy over uncompressed data
+                buf.set(dat.subarray(s, t), bt);
+                // Get new bitpos, update byte count
+                st.b = bt += l, st.p = pos = t * 8, st.f = final;
+                continue;
+            }
+            else if (type == 1)
+                lm = flrm, dm = fdrm, lbt = 9, dbt = 5;
+            else if (type == 2) {
+                //  literal                            lengths
+                var hLit = bits(dat, pos, 31) + 257, hcLen = bits(dat, pos + 10, 15) + 4;
+                var tl = hLit + bits(dat, pos + 5, 31) + 1;
+                pos += 14;
+                // length+distance tree
+                var ldt = new u8(tl);
+                // code length tree
+                var clt = new u8(19);
+                for (var i = 0; i < hcLen; ++i) {
+                    // use index map to get real code
+                    clt[clim[i]] = bits(dat, pos + i * 3, 7);
+                }
+                pos += hcLen * 3;
+                // code lengths bits
+                var clb = max(clt), clbmsk = (1 << clb) - 1;
+                // code lengths map
+                var clm = hMap(clt, clb, 1);
+                for (var i = 0; i < tl;) {
+                    var r = clm[bits(dat, pos, clbmsk)];
+                    // bits read
+                    pos += r & 15;
+                    // symbol
+                    var s = r >> 4;
+                    // code length to copy
+                    if (s < 16) {
+                        ldt[i++] = s;
+                    }
+                    else {
+                        //  copy   count
+                        var c = 0, n = 0;
+                        if (s == 16)
+                            n = 3 + bits(dat, pos, 3), pos += 2, c = ldt[i - 1];
+                        else if (s == 17)
+                            n = 3 + bits(dat, pos, 7), pos += 3;
+                        else if (s == 18)
+                            n = 11 + bits(dat, pos, 127), pos += 7;
+                        while (n--)
+                            ldt[i++] = c;
+                    }
+                }
+                //    length tree                 distance tree
+                var lt = ldt.subarray(0, hLit), dt = ldt.subarray(hLit);
+                // max length bits
+                lbt = max(lt);
+                // max dist bits
+                dbt = max(dt);
+                lm = hMap(lt, lbt, 1);
+                dm = hMap(dt, dbt, 1);
+            }
+            else
+                err(1);
+            if (pos > tbts) {
+                if (noSt)
+                    err(0);
+                break;
+            }
+        }
+        // Make sure the buffer can hold this + the largest possible addition
+        // Maximum chunk size (practically, theoretically infinite) is 2^17
+        if (resize)
+            cbuf(bt + 131072);
+        var lms = (1 << lbt) - 1, dms = (1 << dbt) - 1;
+        var lpos = pos;
+        for (;; lpos = pos) {
+            // bits read, code
+            var c = lm[bits16(dat, pos) & lms], sym = c >> 4;
+            pos += c & 15;
+            if (pos > tbts) {
+                if (noSt)
+                    err(0);
+                break;
+            }
+            if (!c)
+                err(2);
+            if (sym < 256)
+                buf[bt++] = sym;
+            else if (sym == 256) {
+                lpos = pos, lm = null;
+                break;
+            }
+            else {
+                var add = sym - 254;
+                // no extra bits needed if less
+                if (sym > 264) {
+                    // index
+                    var i = sym - 257, b = fleb[i];
+                    add = bits(dat, pos, (1 << b) - 1) + fl[i];
+                    pos += b;
+                }
+                // dist
+                var d = dm[bits16(dat, pos) & dms], dsym = d >> 4;
+                if (!d)
+                    err(3);
+                pos += d & 15;
+                var dt = fd[dsym];
+                if (dsym > 3) {
+                    var b = fdeb[dsym];
+                    dt += bits16(dat, pos) & (1 << b) - 1, pos += b;
+                }
+                if (pos > tbts) {
+                    if (noSt)
+                        err(0);
+                    break;
+                }
+                if (resize)
+                    cbuf(bt + 131072);
+                var end = bt + add;
+                if (bt < dt) {
+                    var shift = dl - dt, dend = Math.min(dt, end);
+                    if (shift + bt < 0)
+                        err(3);
+                    for (; bt < dend; ++bt)
+                        buf[bt] = dict[shift + bt];
+                }
+                for (; bt < end; ++bt)
+                    buf[bt] = buf[bt - dt];
+            }
+        }
+        st.l = lm, st.p = lpos, st.b = bt, st.f = final;
+        if (lm)
+            final = 1, st.m = lbt, st.d = dm, st.n = dbt;
+    } while (!final);
+    // don't reallocate for streams or user buffers
+    return bt != buf.length && noBuf ? slc(buf, 0, bt) : buf.subarray(0, bt);
+};
+// starting at p, write the minimum number of bits that can hold v to d
+var wbits = function (d, p, v) {
+    v <<= p & 7;
+    var o = (p / 8) | 0;
+    d[o] |= v;
+    d[o + 1] |= v >> 8;
+};
+// starting at p, write the minimum number of bits (>8) that can hold v to d
+var wbits16 = function (d, p, v) {
+    v <<= p & 7;
+    var o = (p / 8) | 0;
+    d[o] |= v;
+    d[o + 1] |= v >> 8;
+    d[o + 2] |= v >> 16;
+};
+// creates code lengths from a frequency table
+var hTree = function (d, mb) {
+    // Need extra info to make a tree
+    var t = [];
+    for (var i = 0; i < d.length; ++i) {
+        if (d[i])
+            t.push({ s: i, f: d[i] });
+    }
+    var s = t.length;
+    var t2 = t.slice();
+    if (!s)
+        return { t: et, l: 0 };
+    if (s == 1) {
+        var v = new u8(t[0].s + 1);
+        v[t[0].s] = 1;
+        return { t: v, l: 1 };
+    }
+    t.sort(function (a, b) { return a.f - b.f; });
+    // after i2 reaches last ind, will be stopped
+    // freq must be greater than largest possible number of symbols
+    t.push({ s: -1, f: 25001 });
+    var l = t[0], r = t[1], i0 = 0, i1 = 1, i2 = 2;
+    t[0] = { s: -1, f: l.f + r.f, l: l, r: r };
+    // efficient algorithm from UZIP.js
+    // i0 is lookbehind, i2 is lookahead - after processing two low-freq
+    // symbols that combined have high freq, will start processing i2 (high-freq,
+    // non-composite) symbols instead
+    // see https://reddit.com/r/photopea/comments/ikekht/uzipjs_questions/
+    while (i1 != s - 1) {
+        l = t[t[i0].f < t[i2].f ? i0++ : i2++];
+        r = t[i0 != i1 && t[i0].f < t[i2].f ? i0++ : i2++];
+        t[i1++] = { s: -1, f: l.f + r.f, l: l, r: r };
+    }
+    var maxSym = t2[0].s;
+    for (var i = 1; i < s; ++i) {
+        if (t2[i].s > maxSym)
+            maxSym = t2[i].s;
+    }
+    // code lengths
+    var tr = new u16(maxSym + 1);
+    // max bits in tree
+    var mbt = ln(t[i1 - 1], tr, 0);
+    if (mbt > mb) {
+        // more algorithms from UZIP.js
+        // TODO: find out how this code works (debt)
+        //  ind    debt
+        var i = 0, dt = 0;
+        //    left            cost
+        var lft = mbt - mb, cst = 1 << lft;
+        t2.sort(function (a, b) { return tr[b.s] - tr[a.s] || a.f - b.f; });
+        for (; i < s; ++i) {
+            var i2_1 = t2[i].s;
+            if (tr[i2_1] > mb) {
+                dt += cst - (1 << (mbt - tr[i2_1]));
+                tr[i2_1] = mb;
+            }
+            else
+                break;
+        }
+        dt >>= lft;
+        while (dt > 0) {
+            var i2_2 = t2[i].s;
+            if (tr[i2_2] < mb)
+                dt -= 1 << (mb - tr[i2_2]++ - 1);
+            else
+                ++i;
+        }
+        for (; i >= 0 && dt; --i) {
+            var i2_3 = t2[i].s;
+            if (tr[i2_3] == mb) {
+                --tr[i2_3];
+                ++dt;
+            }
+        }
+        mbt = mb;
+    }
+    return { t: new u8(tr), l: mbt };
+};
+// get the max length and assign length codes
+var ln = function (n, l, d) {
+    return n.s == -1
+        ? Math.max(ln(n.l, l, d + 1), ln(n.r, l, d + 1))
+        : (l[n.s] = d);
+};
+// length codes generation
+var lc = function (c) {
+    var s = c.length;
+    // Note that the semicolon was intentional
+    while (s && !c[--s])
+        ;
+    var cl = new u16(++s);
+    //  ind      num         streak
+    var cli = 0, cln = c[0], cls = 1;
+    var w = function (v) { cl[cli++] = v; };
+    for (var i = 1; i <= s; ++i) {
+        if (c[i] == cln && i != s)
+            ++cls;
+        else {
+            if (!cln && cls > 2) {
+                for (; cls > 138; cls -= 138)
+                    w(32754);
+                if (cls > 2) {
+                    w(cls > 10 ? ((cls - 11) << 5) | 28690 : ((cls - 3) << 5) | 12305);
+                    cls = 0;
+                }
+            }
+            else if (cls > 3) {
+                w(cln), --cls;
+                for (; cls > 6; cls -= 6)
+                    w(8304);
+                if (cls > 2)
+                    w(((cls - 3) << 5) | 8208), cls = 0;
+            }
+            while (cls--)
+                w(cln);
+            cls = 1;
+            cln = c[i];
+        }
+    }
+    return { c: cl.subarray(0, cli), n: s };
+};
+// calculate the length of output from tree, code lengths
+var clen = function (cf, cl) {
+    var l = 0;
+    for (var i = 0; i < cl.length; ++i)
+        l += cf[i] * cl[i];
+    return l;
+};
+// writes a fixed block
+// returns the new bit pos
+var wfblk = function (out, pos, dat) {
+    // no need to write 00 as type: TypedArray defaults to 0
+    var s = dat.length;
+    var o = shft(pos + 2);
+    out[o] = s & 255;
+    out[o + 1] = s >> 8;
+    out[o + 2] = out[o] ^ 255;
+    out[o + 3] = out[o + 1] ^ 255;
+    for (var i = 0; i < s; ++i)
+        out[o + i + 4] = dat[i];
+    return (o + 4 + s) * 8;
+};
+// writes a block
+var wblk = function (dat, out, final, syms, lf, df, eb, li, bs, bl, p) {
+    wbits(out, p++, final);
+    ++lf[256];
+    var _a = hTree(lf, 15), dlt = _a.t, mlb = _a.l;
+    var _b = hTree(df, 15), ddt = _b.t, mdb = _b.l;
+    var _c = lc(dlt), lclt = _c.c, nlc = _c.n;
+    var _d = lc(ddt), lcdt = _d.c, ndc = _d.n;
+    var lcfreq = new u16(19);
+    for (var i = 0; i < lclt.length; ++i)
+        ++lcfreq[lclt[i] & 31];
+    for (var i = 0; i < lcdt.length; ++i)
+        ++lcfreq[lcdt[i] & 31];
+    var _e = hTree(lcfreq, 7), lct = _e.t, mlcb = _e.l;
+    var nlcc = 19;
+    for (; nlcc > 4 && !lct[clim[nlcc - 1]]; --nlcc)
+        ;
+    var flen = (bl + 5) << 3;
+    var ftlen = clen(lf, flt) + clen(df, fdt) + eb;
+    var dtlen = clen(lf, dlt) + clen(df, ddt) + eb + 14 + 3 * nlcc + clen(lcfreq, lct) + 2 * lcfreq[16] + 3 * lcfreq[17] + 7 * lcfreq[18];
+    if (bs >= 0 && flen <= ftlen && flen <= dtlen)
+        return wfblk(out, p, dat.subarray(bs, bs + bl));
+    var lm, ll, dm, dl;
+    wbits(out, p, 1 + (dtlen < ftlen)), p += 2;
+    if (dtlen < ftlen) {
+        lm = hMap(dlt, mlb, 0), ll = dlt, dm = hMap(ddt, mdb, 0), dl = ddt;
+        var llm = hMap(lct, mlcb, 0);
+        wbits(out, p, nlc - 257);
+        wbits(out, p + 5, ndc - 1);
+        wbits(out, p + 10, nlcc - 4);
+        p += 14;
+        for (var i = 0; i < nlcc; ++i)
+            wbits(out, p + 3 * i, lct[clim[i]]);
+        p += 3 * nlcc;
+        var lcts = [lclt, lcdt];
+        for (var it = 0; it < 2; ++it) {
+            var clct = lcts[it];
+            for (var i = 0; i < clct.length; ++i) {
+                var len = clct[i] & 31;
+                wbits(out, p, llm[len]), p += lct[len];
+                if (len > 15)
+                    wbits(out, p, (clct[i] >> 5) & 127), p += clct[i] >> 12;
+            }
+        }
+    }
+    else {
+        lm = flm, ll = flt, dm = fdm, dl = fdt;
+    }
+    for (var i = 0; i < li; ++i) {
+        var sym = syms[i];
+        if (sym > 255) {
+            var len = (sym >> 18) & 31;
+            wbits16(out, p, lm[len + 257]), p += ll[len + 257];
+            if (len > 7)
+                wbits(out, p, (sym >> 23) & 31), p += fleb[len];
+            var dst = sym & 31;
+            wbits16(out, p, dm[dst]), p += dl[dst];
+            if (dst > 3)
+                wbits16(out, p, (sym >> 5) & 8191), p += fdeb[dst];
+        }
+        else {
+            wbits16(out, p, lm[sym]), p += ll[sym];
+        }
+    }
+    wbits16(out, p, lm[256]);
+    return p + ll[256];
+};
+// deflate options (nice << 13) | chain
+var deo = /*#__PURE__*/ new i32([65540, 131080, 131088, 131104, 262176, 1048704, 1048832, 2114560, 2117632]);
+// empty
+var et = /*#__PURE__*/ new u8(0);
+// compresses data into a raw DEFLATE buffer
+var dflt = function (dat, lvl, plvl, pre, post, st) {
+    var s = st.z || dat.length;
+    var o = new u8(pre + s + 5 * (1 + Math.ceil(s / 7000)) + post);
+    // writing to this writes to the output buffer
+    var w = o.subarray(pre, o.length - post);
+    var lst = st.l;
+    var pos = (st.r || 0) & 7;
+    if (lvl) {
+        if (pos)
+            w[0] = st.r >> 3;
+        var opt = deo[lvl - 1];
+        var n = opt >> 13, c = opt & 8191;
+        var msk_1 = (1 << plvl) - 1;
+        //    prev 2-byte val map    curr 2-byte val map
+        var prev = st.p || new u16(32768), head = st.h || new u16(msk_1 + 1);
+        var bs1_1 = Math.ceil(plvl / 3), bs2_1 = 2 * bs1_1;
+        var hsh = function (i) { return (dat[i] ^ (dat[i + 1] << bs1_1) ^ (dat[i + 2] << bs2_1)) & msk_1; };
+        // 24576 is an arbitrary number of maximum symbols per block
+        // 424 buffer for last block
+        var syms = new i32(25000);
+        // length/literal freq   distance freq
+        var lf = new u16(288), df = new u16(32);
+        //  l/lcnt  exbits  index          l/lind  waitdx          blkpos
+        var lc_1 = 0, eb = 0, i = st.i || 0, li = 0, wi = st.w || 0, bs = 0;
+        for (; i + 2 < s; ++i) {
+            // hash value
+            var hv = hsh(i);
+            // index mod 32768    previous index mod
+            var imod = i & 32767, pimod = head[hv];
+            prev[imod] = pimod;
+            head[hv] = imod;
+            // We always should modify head and prev, but only add symbols if
+            // this data is not yet processed ("wait" for wait index)
+            if (wi <= i) {
+                // bytes remaining
+                var rem = s - i;
+                if ((lc_1 > 7000 || li > 24576) && (rem > 423 || !lst)) {
+                    pos = wblk(dat, w, 0, syms, lf, df, eb, li, bs, i - bs, pos);
+                    li = lc_1 = eb = 0, bs = i;
+                    for (var j = 0; j < 286; ++j)
+                        lf[j] = 0;
+                    for (var j = 0; j < 30; ++j)
+                        df[j] = 0;
+                }
+                //  len    dist   chain
+                var l = 2, d = 0, ch_1 = c, dif = imod - pimod & 32767;
+                if (rem > 2 && hv == hsh(i - dif)) {
+                    var maxn = Math.min(n, rem) - 1;
+                    var maxd = Math.min(32767, i);
+                    // max possible length
+                    // not capped at dif because decompressors implement "rolling" index population
+                    var ml = Math.min(258, rem);
+                    while (dif <= maxd && --ch_1 && imod != pimod) {
+                        if (dat[i + l] == dat[i + l - dif]) {
+                            var nl = 0;
+                            for (; nl < ml && dat[i + nl] == dat[i + nl - dif]; ++nl)
+                                ;
+                            if (nl > l) {
+                                l = nl, d = dif;
+                                // break out early when we reach "nice" (we are satisfied enough)
+                                if (nl > maxn)
+                                    break;
+                                // now, find the rarest 2-byte sequence within this
+                                // length of literals and search for that instead.
+                                // Much faster than just using the start
+                                var mmd = Math.min(dif, nl - 2);
+                                var md = 0;
+                                for (var j = 0; j < mmd; ++j) {
+                                    var ti = i - dif + j & 32767;
+                                    var pti = prev[ti];
+                                    var cd = ti - pti & 32767;
+                                    if (cd > md)
+                                        md = cd, pimod = ti;
+                                }
+                            }
+                        }
+                        // check the previous match
+                        imod = pimod, pimod = prev[imod];
+                        dif += imod - pimod & 32767;
+                    }
+                }
+                // d will be nonzero only when a match was found
+                if (d) {
+                    // store both dist and len data in one int32
+                    // Make sure this is recognized as a len/dist with 28th bit (2^28)
+                    syms[li++] = 268435456 | (revfl[l] << 18) | revfd[d];
+                    var lin = revfl[l] & 31, din = revfd[d] & 31;
+                    eb += fleb[lin] + fdeb[din];
+                    ++lf[257 + lin];
+                    ++df[din];
+                    wi = i + l;
+                    ++lc_1;
+                }
+                else {
+                    syms[li++] = dat[i];
+                    ++lf[dat[i]];
+                }
+            }
+        }
+        for (i = Math.max(i, wi); i < s; ++i) {
+            syms[li++] = dat[i];
+            ++lf[dat[i]];
+        }
+        pos = wblk(dat, w, lst, syms, lf, df, eb, li, bs, i - bs, pos);
+        if (!lst) {
+            st.r = (pos & 7) | w[(pos / 8) | 0] << 3;
+            // shft(pos) now 1 less if pos & 7 != 0
+            pos -= 7;
+            st.h = head, st.p = prev, st.i = i, st.w = wi;
+        }
+    }
+    else {
+        for (var i = st.w || 0; i < s + lst; i += 65535) {
+            // end
+            var e = i + 65535;
+            if (e >= s) {
+                // write final block
+                w[(pos / 8) | 0] = lst;
+                e = s;
+            }
+            pos = wfblk(w, pos + 1, dat.subarray(i, e));
+        }
+        st.i = s;
+    }
+    return slc(o, 0, pre + shft(pos) + post);
+};
+// CRC32 table
+var crct = /*#__PURE__*/ (/* unused pure expression or super */ null && ((function () {
+    var t = new Int32Array(256);
+    for (var i = 0; i < 256; ++i) {
+        var c = i, k = 9;
+        while (--k)
+            c = ((c & 1) && -306674912) ^ (c >>> 1);
+        t[i] = c;
+    }
+    return t;
+})()));
+// CRC32
+var crc = function () {
+    var c = -1;
+    return {
+        p: function (d) {
+            // closures have awful performance
+            var cr = c;
+            for (var i = 0; i < d.length; ++i)
+                cr = crct[(cr & 255) ^ d[i]] ^ (cr >>> 8);
+            c = cr;
+        },
+        d: function () { return ~c; }
+    };
+};
+// Adler32
+var adler = function () {
+    var a = 1, b = 0;
+    return {
+        p: function (d) {
+            // closures have awful performance
+            var n = a, m = b;
+            var l = d.length | 0;
+            for (var i = 0; i != l;) {
+                var e = Math.min(i + 2655, l);
+                for (; i < e; ++i)
+                    m += n += d[i];
+                n = (n & 65535) + 15 * (n >> 16), m = (m & 65535) + 15 * (m >> 16);
+            }
+            a = n, b = m;
+        },
+        d: function () {
+            a %= 65521, b %= 65521;
+            return (a & 255) << 24 | (a & 0xFF00) << 8 | (b & 255) << 8 | (b >> 8);
+        }
+    };
+};
+;
+// deflate with opts
+var dopt = function (dat, opt, pre, post, st) {
+    if (!st) {
+        st = { l: 1 };
+        if (opt.dictionary) {
+            var dict = opt.dictionary.subarray(-32768);
+            var newDat = new u8(dict.length + dat.length);
+            newDat.set(dict);
+            newDat.set(dat, dict.length);
+            dat = newDat;
+            st.w = dict.length;
+        }
+    }
+    return dflt(dat, opt.level == null ? 6 : opt.level, opt.mem == null ? (st.l ? Math.ceil(Math.max(8, Math.min(13, Math.log(dat.length))) * 1.5) : 20) : (12 + opt.mem), pre, post, st);
+};
+// Walmart object spread
+var mrg = function (a, b) {
+    var o = {};
+    for (var k in a)
+        o[k] = a[k];
+    for (var k in b)
+        o[k] = b[k];
+    return o;
+};
+// worker clone
+// This is possibly the craziest part of the entire codebase, despite how simple it may seem.
+// The only parameter to this function is a closure that returns an array of variables outside of the function scope.
+// We're going to try to figure out the variable names used in the closure as strings because that is crucial for workerization.
+// We will return an object mapping of true variable name to value (basically, the current scope as a JS object).
+// The reason we can't just use the original variable names is minifiers mangling the toplevel scope.
+// This took me three weeks to figure out how to do.
+var wcln = function (fn, fnStr, td) {
+    var dt = fn();
+    var st = fn.toString();
+    var ks = st.slice(st.indexOf('[') + 1, st.lastIndexOf(']')).replace(/\s+/g, '').split(',');
+    for (var i = 0; i < dt.length; ++i) {
+        var v = dt[i], k = ks[i];
+        if (typeof v == 'function') {
+            fnStr += ';' + k + '=';
+            var st_1 = v.toString();
+            if (v.prototype) {
+                // for global objects
+                if (st_1.indexOf('[native code]') != -1) {
+                    var spInd = st_1.indexOf(' ', 8) + 1;
+                    fnStr += st_1.slice(spInd, st_1.indexOf('(', spInd));
+                }
+                else {
+                    fnStr += st_1;
+                    for (var t in v.prototype)
+                        fnStr += ';' + k + '.prototype.' + t + '=' + v.prototype[t].toString();
+                }
+            }
+            else
+                fnStr += st_1;
+        }
+        else
+            td[k] = v;
+    }
+    return fnStr;
+};
+var ch = (/* unused pure expression or super */ null && ([]));
+// clone bufs
+var cbfs = function (v) {
+    var tl = [];
+    for (var k in v) {
+        if (v[k].buffer) {
+            tl.push((v[k] = new v[k].constructor(v[k])).buffer);
+        }
+    }
+    return tl;
+};
+// use a worker to execute code
+var wrkr = function (fns, init, id, cb) {
+    if (!ch[id]) {
+        var fnStr = '', td_1 = {}, m = fns.length - 1;
+        for (var i = 0; i < m; ++i)
+            fnStr = wcln(fns[i], fnStr, td_1);
+        ch[id] = { c: wcln(fns[m], fnStr, td_1), e: td_1 };
+    }
+    var td = mrg({}, ch[id].e);
+    return wk(ch[id].c + ';onmessage=function(e){for(var k in e.data)self[k]=e.data[k];onmessage=' + init.toString() + '}', id, td, cbfs(td), cb);
+};
+// base async inflate fn
+var bInflt = function () { return [u8, u16, i32, fleb, fdeb, clim, fl, fd, flrm, fdrm, rev, ec, hMap, max, bits, bits16, shft, slc, err, inflt, inflateSync, pbf, gopt]; };
+var bDflt = function () { return [u8, u16, i32, fleb, fdeb, clim, revfl, revfd, flm, flt, fdm, fdt, rev, deo, et, hMap, wbits, wbits16, hTree, ln, lc, clen, wfblk, wblk, shft, slc, dflt, dopt, deflateSync, pbf]; };
+// gzip extra
+var gze = function () { return [gzh, gzhl, wbytes, crc, crct]; };
+// gunzip extra
+var guze = function () { return [gzs, gzl]; };
+// zlib extra
+var zle = function () { return [zlh, wbytes, adler]; };
+// unzlib extra
+var zule = function () { return [zls]; };
+// post buf
+var pbf = function (msg) { return postMessage(msg, [msg.buffer]); };
+// get opts
+var gopt = function (o) { return o && {
+    out: o.size && new u8(o.size),
+    dictionary: o.dictionary
+}; };
+// async helper
+var cbify = function (dat, opts, fns, init, id, cb) {
+    var w = wrkr(fns, init, id, function (err, dat) {
+        w.terminate();
+        cb(err, dat);
+    });
+    w.postMessage([dat, opts], opts.consume ? [dat.buffer] : []);
+    return function () { w.terminate(); };
+};
+// auto stream
+var astrm = function (strm) {
+    strm.ondata = function (dat, final) { return postMessage([dat, final], [dat.buffer]); };
+    return function (ev) {
+        if (ev.data[0]) {
+            strm.push(ev.data[0], ev.data[1]);
+            postMessage([ev.data[0].length]);
+        }
+        else
+            strm.flush(ev.data[1]);
+    };
+};
+// async stream attach
+var astrmify = function (fns, strm, opts, init, id, flush, ext) {
+    var t;
+    var w = wrkr(fns, init, id, function (err, dat) {
+        if (err)
+            w.terminate(), strm.ondata.call(strm, err);
+        else if (!Array.isArray(dat))
+            ext(dat);
+        else if (dat.length == 1) {
+            strm.queuedSize -= dat[0];
+            if (strm.ondrain)
+                strm.ondrain(dat[0]);
+        }
+        else {
+            if (dat[1])
+                w.terminate();
+            strm.ondata.call(strm, err, dat[0], dat[1]);
+        }
+    });
+    w.postMessage(opts);
+    strm.queuedSize = 0;
+    strm.push = function (d, f) {
+        if (!strm.ondata)
+            err(5);
+        if (t)
+            strm.ondata(err(4, 0, 1), null, !!f);
+        strm.queuedSize += d.length;
+        // can fail for cross-realm Uint8Array, but ok - only a small performance penalty
+        w.postMessage([d, t = f], d.buffer instanceof ArrayBuffer ? [d.buffer] : []);
+    };
+    strm.terminate = function () { w.terminate(); };
+    if (flush) {
+        strm.flush = function (sync) { w.postMessage([0, sync]); };
+    }
+};
+// read 2 bytes
+var b2 = function (d, b) { return d[b] | (d[b + 1] << 8); };
+// read 4 bytes
+var b4 = function (d, b) { return (d[b] | (d[b + 1] << 8) | (d[b + 2] << 16) | (d[b + 3] << 24)) >>> 0; };
+// read 8 bytes
+var b8 = function (d, b) { return b4(d, b) + (b4(d, b + 4) * 4294967296); };
+// write bytes
+var wbytes = function (d, b, v) {
+    for (; v; ++b)
+        d[b] = v, v >>>= 8;
+};
+// gzip header
+var gzh = function (c, o) {
+    var fn = o.filename;
+    c[0] = 31, c[1] = 139, c[2] = 8, c[8] = o.level < 2 ? 4 : o.level == 9 ? 2 : 0, c[9] = 3; // assume Unix
+    if (o.mtime != 0)
+        wbytes(c, 4, Math.floor(new Date(o.mtime || Date.now()) / 1000));
+    if (fn) {
+        c[3] = 8;
+        for (var i = 0; i <= fn.length; ++i)
+            c[i + 10] = fn.charCodeAt(i);
+    }
+};
+// gzip footer: -8 to -4 = CRC, -4 to -0 is length
+// gzip start
+var gzs = function (d) {
+    if (d[0] != 31 || d[1] != 139 || d[2] != 8)
+        err(6, 'invalid gzip data');
+    var flg = d[3];
+    var st = 10;
+    if (flg & 4)
+        st += (d[10] | d[11] << 8) + 2;
+    for (var zs = (flg >> 3 & 1) + (flg >> 4 & 1); zs > 0; zs -= !d[st++])
+        ;
+    return st + (flg & 2);
+};
+// gzip length
+var gzl = function (d) {
+    var l = d.length;
+    return (d[l - 4] | d[l - 3] << 8 | d[l - 2] << 16 | d[l - 1] << 24) >>> 0;
+};
+// gzip header length
+var gzhl = function (o) { return 10 + (o.filename ? o.filename.length + 1 : 0); };
+// zlib header
+var zlh = function (c, o) {
+    var lv = o.level, fl = lv == 0 ? 0 : lv < 6 ? 1 : lv == 9 ? 3 : 2;
+    c[0] = 120, c[1] = (fl << 6) | (o.dictionary && 32);
+    c[1] |= 31 - ((c[0] << 8) | c[1]) % 31;
+    if (o.dictionary) {
+        var h = adler();
+        h.p(o.dictionary);
+        wbytes(c, 2, h.d());
+    }
+};
+// zlib start
+var zls = function (d, dict) {
+    if ((d[0] & 15) != 8 || (d[0] >> 4) > 7 || ((d[0] << 8 | d[1]) % 31))
+        err(6, 'invalid zlib data');
+    if ((d[1] >> 5 & 1) == +!dict)
+        err(6, 'invalid zlib data: ' + (d[1] & 32 ? 'need' : 'unexpected') + ' dictionary');
+    return (d[1] >> 3 & 4) + 2;
+};
+function StrmOpt(opts, cb) {
+    if (typeof opts == 'function')
+        cb = opts, opts = {};
+    this.ondata = cb;
+    return opts;
+}
+/**
+ * Streaming DEFLATE compression
+ */
+var Deflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Deflate(opts, cb) {
+        if (typeof opts == 'function')
+            cb = opts, opts = {};
+        this.ondata = cb;
+        this.o = opts || {};
+        this.s = { l: 0, i: 32768, w: 32768, z: 32768 };
+        // Buffer length must always be 0 mod 32768 for index calculations to be correct when modifying head and prev
+        // 98304 = 32768 (lookback) + 65536 (common chunk size)
+        this.b = new u8(98304);
+        if (this.o.dictionary) {
+            var dict = this.o.dictionary.subarray(-32768);
+            this.b.set(dict, 32768 - dict.length);
+            this.s.i = 32768 - dict.length;
+        }
+    }
+    Deflate.prototype.p = function (c, f) {
+        this.ondata(dopt(c, this.o, 0, 0, this.s), f);
+    };
+    /**
+     * Pushes a chunk to be deflated
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Deflate.prototype.push = function (chunk, final) {
+        if (!this.ondata)
+            err(5);
+        if (this.s.l)
+            err(4);
+        var endLen = chunk.length + this.s.z;
+        if (endLen > this.b.length) {
+            if (endLen > 2 * this.b.length - 32768) {
+                var newBuf = new u8(endLen & -32768);
+                newBuf.set(this.b.subarray(0, this.s.z));
+                this.b = newBuf;
+            }
+            var split = this.b.length - this.s.z;
+            this.b.set(chunk.subarray(0, split), this.s.z);
+            this.s.z = this.b.length;
+            this.p(this.b, false);
+            this.b.set(this.b.subarray(-32768));
+            this.b.set(chunk.subarray(split), 32768);
+            this.s.z = chunk.length - split + 32768;
+            this.s.i = 32766, this.s.w = 32768;
+        }
+        else {
+            this.b.set(chunk, this.s.z);
+            this.s.z += chunk.length;
+        }
+        this.s.l = final & 1;
+        if (this.s.z > this.s.w + 8191 || final) {
+            this.p(this.b, final || false);
+            this.s.w = this.s.i, this.s.i -= 2;
+        }
+        if (final) {
+            // cleanup unneeded buffers/state to reduce memory usage
+            this.s = this.o = {};
+            this.b = et;
+        }
+    };
+    /**
+     * Flushes buffered uncompressed data. Useful to immediately retrieve the
+     * deflated output for small inputs.
+     * @param sync Whether to flush to a byte boundary. A sync flush takes 4-5
+     *             extra bytes, but guarantees all pushed data is immediately
+     *             decompressible. A separate DEFLATE stream may be concatenated
+     *             with the current output after a sync flush.
+     */
+    Deflate.prototype.flush = function (sync) {
+        if (!this.ondata)
+            err(5);
+        if (this.s.l)
+            err(4);
+        this.p(this.b, false);
+        this.s.w = this.s.i, this.s.i -= 2;
+        // could technically skip writing the type-0 block for (this.s.r & 7) == 0,
+        // but the deterministic trailer (00 00 FF FF) is useful in some situations
+        if (sync) {
+            var c = new u8(6);
+            c[0] = this.s.r >> 3;
+            // write empty, non-final type-0 block
+            var ep = wfblk(c, this.s.r, et);
+            this.s.r = 0;
+            this.ondata(c.subarray(0, ep >> 3), false);
+        }
+    };
+    return Deflate;
+}())));
+
+/**
+ * Asynchronous streaming DEFLATE compression
+ */
+var AsyncDeflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncDeflate(opts, cb) {
+        astrmify([
+            bDflt,
+            function () { return [astrm, Deflate]; }
+        ], this, StrmOpt.call(this, opts, cb), function (ev) {
+            var strm = new Deflate(ev.data);
+            onmessage = astrm(strm);
+        }, 6, 1);
+    }
+    return AsyncDeflate;
+}())));
+
+function deflate(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return cbify(data, opts, [
+        bDflt,
+    ], function (ev) { return pbf(deflateSync(ev.data[0], ev.data[1])); }, 0, cb);
+}
+/**
+ * Compresses data with DEFLATE without any wrapper
+ * @param data The data to compress
+ * @param opts The compression options
+ * @returns The deflated version of the data
+ */
+function deflateSync(data, opts) {
+    return dopt(data, opts || {}, 0, 0);
+}
+/**
+ * Streaming DEFLATE decompression
+ */
+var Inflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Inflate(opts, cb) {
+        // no StrmOpt here to avoid adding to workerizer
+        if (typeof opts == 'function')
+            cb = opts, opts = {};
+        this.ondata = cb;
+        var dict = opts && opts.dictionary && opts.dictionary.subarray(-32768);
+        this.s = { i: 0, b: dict ? dict.length : 0 };
+        this.o = new u8(32768);
+        this.p = new u8(0);
+        if (dict)
+            this.o.set(dict);
+    }
+    Inflate.prototype.e = function (c) {
+        if (!this.ondata)
+            err(5);
+        if (this.d)
+            err(4);
+        if (!this.p.length)
+            this.p = c;
+        else if (c.length) {
+            var n = new u8(this.p.length + c.length);
+            n.set(this.p), n.set(c, this.p.length), this.p = n;
+        }
+    };
+    Inflate.prototype.c = function (final) {
+        this.s.i = +(this.d = final || false);
+        var bts = this.s.b;
+        var dt = inflt(this.p, this.s, this.o);
+        this.ondata(slc(dt, bts, this.s.b), this.d);
+        this.o = slc(dt, this.s.b - 32768), this.s.b = this.o.length;
+        this.p = slc(this.p, (this.s.p / 8) | 0), this.s.p &= 7;
+    };
+    /**
+     * Pushes a chunk to be inflated
+     * @param chunk The chunk to push
+     * @param final Whether this is the final chunk
+     */
+    Inflate.prototype.push = function (chunk, final) {
+        this.e(chunk), this.c(final);
+    };
+    return Inflate;
+}())));
+
+/**
+ * Asynchronous streaming DEFLATE decompression
+ */
+var AsyncInflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncInflate(opts, cb) {
+        astrmify([
+            bInflt,
+            function () { return [astrm, Inflate]; }
+        ], this, StrmOpt.call(this, opts, cb), function (ev) {
+            var strm = new Inflate(ev.data);
+            onmessage = astrm(strm);
+        }, 7, 0);
+    }
+    return AsyncInflate;
+}())));
+
+function inflate(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return cbify(data, opts, [
+        bInflt
+    ], function (ev) { return pbf(inflateSync(ev.data[0], gopt(ev.data[1]))); }, 1, cb);
+}
+function inflateSync(data, opts) {
+    return inflt(data, { i: 2 }, opts && opts.out, opts && opts.dictionary);
+}
+// before you yell at me for not just using extends, my reason is that TS inheritance is hard to workerize.
+/**
+ * Streaming GZIP compression
+ */
+var Gzip = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Gzip(opts, cb) {
+        this.c = crc();
+        this.l = 0;
+        this.v = 1;
+        Deflate.call(this, opts, cb);
+    }
+    /**
+     * Pushes a chunk to be GZIPped
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Gzip.prototype.push = function (chunk, final) {
+        this.c.p(chunk);
+        this.l += chunk.length;
+        Deflate.prototype.push.call(this, chunk, final);
+    };
+    Gzip.prototype.p = function (c, f) {
+        var raw = dopt(c, this.o, this.v && gzhl(this.o), f && 8, this.s);
+        if (this.v)
+            gzh(raw, this.o), this.v = 0;
+        if (f)
+            wbytes(raw, raw.length - 8, this.c.d()), wbytes(raw, raw.length - 4, this.l);
+        this.ondata(raw, f);
+    };
+    /**
+     * Flushes buffered uncompressed data. Useful to immediately retrieve the
+     * GZIPped output for small inputs.
+     * @param sync Whether to flush to a byte boundary. A sync flush takes 4-5
+     *             extra bytes, but guarantees all pushed data is immediately
+     *             decompressible.
+     */
+    Gzip.prototype.flush = function (sync) {
+        Deflate.prototype.flush.call(this, sync);
+    };
+    return Gzip;
+}())));
+
+/**
+ * Asynchronous streaming GZIP compression
+ */
+var AsyncGzip = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncGzip(opts, cb) {
+        astrmify([
+            bDflt,
+            gze,
+            function () { return [astrm, Deflate, Gzip]; }
+        ], this, StrmOpt.call(this, opts, cb), function (ev) {
+            var strm = new Gzip(ev.data);
+            onmessage = astrm(strm);
+        }, 8, 1);
+    }
+    return AsyncGzip;
+}())));
+
+function gzip(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return cbify(data, opts, [
+        bDflt,
+        gze,
+        function () { return [gzipSync]; }
+    ], function (ev) { return pbf(gzipSync(ev.data[0], ev.data[1])); }, 2, cb);
+}
+/**
+ * Compresses data with GZIP
+ * @param data The data to compress
+ * @param opts The compression options
+ * @returns The gzipped version of the data
+ */
+function gzipSync(data, opts) {
+    if (!opts)
+        opts = {};
+    var c = crc(), l = data.length;
+    c.p(data);
+    var d = dopt(data, opts, gzhl(opts), 8), s = d.length;
+    return gzh(d, opts), wbytes(d, s - 8, c.d()), wbytes(d, s - 4, l), d;
+}
+/**
+ * Streaming single or multi-member GZIP decompression
+ */
+var Gunzip = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Gunzip(opts, cb) {
+        this.v = 1;
+        this.r = 0;
+        Inflate.call(this, opts, cb);
+    }
+    /**
+     * Pushes a chunk to be GUNZIPped
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Gunzip.prototype.push = function (chunk, final) {
+        Inflate.prototype.e.call(this, chunk);
+        this.r += chunk.length;
+        if (this.v) {
+            var p = this.p.subarray(this.v - 1);
+            var s = p.length > 3 ? gzs(p) : 4;
+            if (s > p.length) {
+                if (!final)
+                    return;
+            }
+            else if (this.v > 1 && this.onmember) {
+                this.onmember(this.r - p.length);
+            }
+            this.p = p.subarray(s), this.v = 0;
+        }
+        // necessary to prevent TS from using the closure value
+        // This allows for workerization to function correctly
+        Inflate.prototype.c.call(this, 0);
+        // process concatenated GZIP
+        if (this.s.f && !this.s.l) {
+            this.v = shft(this.s.p) + 9;
+            this.s = { i: 0 };
+            this.o = new u8(0);
+            this.push(new u8(0), final);
+        }
+        else if (final) {
+            Inflate.prototype.c.call(this, final);
+        }
+    };
+    return Gunzip;
+}())));
+
+/**
+ * Asynchronous streaming single or multi-member GZIP decompression
+ */
+var AsyncGunzip = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncGunzip(opts, cb) {
+        var _this = this;
+        astrmify([
+            bInflt,
+            guze,
+            function () { return [astrm, Inflate, Gunzip]; }
+        ], this, StrmOpt.call(this, opts, cb), function (ev) {
+            var strm = new Gunzip(ev.data);
+            strm.onmember = function (offset) { return postMessage(offset); };
+            onmessage = astrm(strm);
+        }, 9, 0, function (offset) { return _this.onmember && _this.onmember(offset); });
+    }
+    return AsyncGunzip;
+}())));
+
+function gunzip(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return cbify(data, opts, [
+        bInflt,
+        guze,
+        function () { return [gunzipSync]; }
+    ], function (ev) { return pbf(gunzipSync(ev.data[0], ev.data[1])); }, 3, cb);
+}
+function gunzipSync(data, opts) {
+    var st = gzs(data);
+    if (st + 8 > data.length)
+        err(6, 'invalid gzip data');
+    return inflt(data.subarray(st, -8), { i: 2 }, opts && opts.out || new u8(gzl(data)), opts && opts.dictionary);
+}
+/**
+ * Streaming Zlib compression
+ */
+var Zlib = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Zlib(opts, cb) {
+        this.c = adler();
+        this.v = 1;
+        Deflate.call(this, opts, cb);
+    }
+    /**
+     * Pushes a chunk to be zlibbed
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Zlib.prototype.push = function (chunk, final) {
+        this.c.p(chunk);
+        Deflate.prototype.push.call(this, chunk, final);
+    };
+    Zlib.prototype.p = function (c, f) {
+        var raw = dopt(c, this.o, this.v && (this.o.dictionary ? 6 : 2), f && 4, this.s);
+        if (this.v)
+            zlh(raw, this.o), this.v = 0;
+        if (f)
+            wbytes(raw, raw.length - 4, this.c.d());
+        this.ondata(raw, f);
+    };
+    /**
+     * Flushes buffered uncompressed data. Useful to immediately retrieve the
+     * zlibbed output for small inputs.
+     * @param sync Whether to flush to a byte boundary. A sync flush takes 4-5
+     *             extra bytes, but guarantees all pushed data is immediately
+     *             decompressible.
+     */
+    Zlib.prototype.flush = function (sync) {
+        Deflate.prototype.flush.call(this, sync);
+    };
+    return Zlib;
+}())));
+
+/**
+ * Asynchronous streaming Zlib compression
+ */
+var AsyncZlib = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncZlib(opts, cb) {
+        astrmify([
+            bDflt,
+            zle,
+            function () { return [astrm, Deflate, Zlib]; }
+        ], this, StrmOpt.call(this, opts, cb), function (ev) {
+            var strm = new Zlib(ev.data);
+            onmessage = astrm(strm);
+        }, 10, 1);
+    }
+    return AsyncZlib;
+}())));
+
+function zlib(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return cbify(data, opts, [
+        bDflt,
+        zle,
+        function () { return [zlibSync]; }
+    ], function (ev) { return pbf(zlibSync(ev.data[0], ev.data[1])); }, 4, cb);
+}
+/**
+ * Compress data with Zlib
+ * @param data The data to compress
+ * @param opts The compression options
+ * @returns The zlib-compressed version of the data
+ */
+function zlibSync(data, opts) {
+    if (!opts)
+        opts = {};
+    var a = adler();
+    a.p(data);
+    var d = dopt(data, opts, opts.dictionary ? 6 : 2, 4);
+    return zlh(d, opts), wbytes(d, d.length - 4, a.d()), d;
+}
+/**
+ * Streaming Zlib decompression
+ */
+var Unzlib = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Unzlib(opts, cb) {
+        Inflate.call(this, opts, cb);
+        this.v = opts && opts.dictionary ? 2 : 1;
+    }
+    /**
+     * Pushes a chunk to be unzlibbed
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Unzlib.prototype.push = function (chunk, final) {
+        Inflate.prototype.e.call(this, chunk);
+        if (this.v) {
+            if (this.p.length < 6 && !final)
+                return;
+            this.p = this.p.subarray(zls(this.p, this.v - 1)), this.v = 0;
+        }
+        if (final) {
+            if (this.p.length < 4)
+                err(6, 'invalid zlib data');
+            this.p = this.p.subarray(0, -4);
+        }
+        // necessary to prevent TS from using the closure value
+        // This allows for workerization to function correctly
+        Inflate.prototype.c.call(this, final);
+    };
+    return Unzlib;
+}())));
+
+/**
+ * Asynchronous streaming Zlib decompression
+ */
+var AsyncUnzlib = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncUnzlib(opts, cb) {
+        astrmify([
+            bInflt,
+            zule,
+            function () { return [astrm, Inflate, Unzlib]; }
+        ], this, StrmOpt.call(this, opts, cb), function (ev) {
+            var strm = new Unzlib(ev.data);
+            onmessage = astrm(strm);
+        }, 11, 0);
+    }
+    return AsyncUnzlib;
+}())));
+
+function unzlib(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return cbify(data, opts, [
+        bInflt,
+        zule,
+        function () { return [unzlibSync]; }
+    ], function (ev) { return pbf(unzlibSync(ev.data[0], gopt(ev.data[1]))); }, 5, cb);
+}
+function unzlibSync(data, opts) {
+    return inflt(data.subarray(zls(data, opts && opts.dictionary), -4), { i: 2 }, opts && opts.out, opts && opts.dictionary);
+}
+// Default algorithm for compression (used because having a known output size allows faster decompression)
+
+
+/**
+ * Streaming GZIP, Zlib, or raw DEFLATE decompression
+ */
+var Decompress = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Decompress(opts, cb) {
+        this.o = StrmOpt.call(this, opts, cb) || {};
+        this.G = Gunzip;
+        this.I = Inflate;
+        this.Z = Unzlib;
+    }
+    // init substream
+    // overriden by AsyncDecompress
+    Decompress.prototype.i = function () {
+        var _this = this;
+        this.s.ondata = function (dat, final) {
+            _this.ondata(dat, final);
+        };
+    };
+    /**
+     * Pushes a chunk to be decompressed
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Decompress.prototype.push = function (chunk, final) {
+        if (!this.ondata)
+            err(5);
+        if (!this.s) {
+            if (this.p && this.p.length) {
+                var n = new u8(this.p.length + chunk.length);
+                n.set(this.p), n.set(chunk, this.p.length);
+            }
+            else
+                this.p = chunk;
+            if (this.p.length > 2) {
+                this.s = (this.p[0] == 31 && this.p[1] == 139 && this.p[2] == 8)
+                    ? new this.G(this.o)
+                    : ((this.p[0] & 15) != 8 || (this.p[0] >> 4) > 7 || ((this.p[0] << 8 | this.p[1]) % 31))
+                        ? new this.I(this.o)
+                        : new this.Z(this.o);
+                this.i();
+                this.s.push(this.p, final);
+                this.p = null;
+            }
+        }
+        else
+            this.s.push(chunk, final);
+    };
+    return Decompress;
+}())));
+
+/**
+ * Asynchronous streaming GZIP, Zlib, or raw DEFLATE decompression
+ */
+var AsyncDecompress = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncDecompress(opts, cb) {
+        Decompress.call(this, opts, cb);
+        this.queuedSize = 0;
+        this.G = AsyncGunzip;
+        this.I = AsyncInflate;
+        this.Z = AsyncUnzlib;
+    }
+    AsyncDecompress.prototype.i = function () {
+        var _this = this;
+        this.s.ondata = function (err, dat, final) {
+            _this.ondata(err, dat, final);
+        };
+        this.s.ondrain = function (size) {
+            _this.queuedSize -= size;
+            if (_this.ondrain)
+                _this.ondrain(size);
+        };
+    };
+    /**
+     * Pushes a chunk to be decompressed
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    AsyncDecompress.prototype.push = function (chunk, final) {
+        this.queuedSize += chunk.length;
+        Decompress.prototype.push.call(this, chunk, final);
+    };
+    return AsyncDecompress;
+}())));
+
+function decompress(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return (data[0] == 31 && data[1] == 139 && data[2] == 8)
+        ? gunzip(data, opts, cb)
+        : ((data[0] & 15) != 8 || (data[0] >> 4) > 7 || ((data[0] << 8 | data[1]) % 31))
+            ? inflate(data, opts, cb)
+            : unzlib(data, opts, cb);
+}
+/**
+ * Expands compressed GZIP, Zlib, or raw DEFLATE data, automatically detecting the format
+ * @param data The data to decompress
+ * @param opts The decompression options
+ * @returns The decompressed version of the data
+ */
+function decompressSync(data, opts) {
+    return (data[0] == 31 && data[1] == 139 && data[2] == 8)
+        ? gunzipSync(data, opts)
+        : ((data[0] & 15) != 8 || (data[0] >> 4) > 7 || ((data[0] << 8 | data[1]) % 31))
+            ? inflateSync(data, opts)
+            : unzlibSync(data, opts);
+}
+// flatten a directory structure
+var fltn = function (d, p, t, o) {
+    for (var k in d) {
+        var val = d[k], n = p + k, op = o;
+        if (Array.isArray(val))
+            op = mrg(o, val[1]), val = val[0];
+        if (ArrayBuffer.isView(val))
+            t[n] = [val, op];
+        else {
+            t[n += '/'] = [new u8(0), op];
+            fltn(val, n, t, o);
+        }
+    }
+};
+// text encoder
+var te = typeof TextEncoder != 'undefined' && /*#__PURE__*/ new TextEncoder();
+// text decoder
+var td = typeof TextDecoder != 'undefined' && /*#__PURE__*/ new TextDecoder();
+// text decoder stream
+var tds = 0;
+try {
+    td.decode(et, { stream: true });
+    tds = 1;
+}
+catch (e) { }
+// decode UTF8
+var dutf8 = function (d) {
+    for (var r = '', i = 0;;) {
+        var c = d[i++];
+        var eb = (c > 127) + (c > 223) + (c > 239);
+        if (i + eb > d.length)
+            return { s: r, r: slc(d, i - 1) };
+        if (!eb)
+            r += String.fromCharCode(c);
+        else if (eb == 3) {
+            c = ((c & 15) << 18 | (d[i++] & 63) << 12 | (d[i++] & 63) << 6 | (d[i++] & 63)) - 65536,
+                r += String.fromCharCode(55296 | (c >> 10), 56320 | (c & 1023));
+        }
+        else if (eb & 1)
+            r += String.fromCharCode((c & 31) << 6 | (d[i++] & 63));
+        else
+            r += String.fromCharCode((c & 15) << 12 | (d[i++] & 63) << 6 | (d[i++] & 63));
+    }
+};
+/**
+ * Streaming UTF-8 decoding
+ */
+var DecodeUTF8 = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a UTF-8 decoding stream
+     * @param cb The callback to call whenever data is decoded
+     */
+    function DecodeUTF8(cb) {
+        this.ondata = cb;
+        if (tds)
+            this.t = new TextDecoder();
+        else
+            this.p = et;
+    }
+    /**
+     * Pushes a chunk to be decoded from UTF-8 binary
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    DecodeUTF8.prototype.push = function (chunk, final) {
+        if (!this.ondata)
+            err(5);
+        final = !!final;
+        if (this.t) {
+            this.ondata(this.t.decode(chunk, { stream: true }), final);
+            if (final) {
+                if (this.t.decode().length)
+                    err(8);
+                this.t = null;
+            }
+            return;
+        }
+        if (!this.p)
+            err(4);
+        var dat = new u8(this.p.length + chunk.length);
+        dat.set(this.p);
+        dat.set(chunk, this.p.length);
+        var _a = dutf8(dat), s = _a.s, r = _a.r;
+        if (final) {
+            if (r.length)
+                err(8);
+            this.p = null;
+        }
+        else
+            this.p = r;
+        this.ondata(s, final);
+    };
+    return DecodeUTF8;
+}())));
+
+/**
+ * Streaming UTF-8 encoding
+ */
+var EncodeUTF8 = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a UTF-8 decoding stream
+     * @param cb The callback to call whenever data is encoded
+     */
+    function EncodeUTF8(cb) {
+        this.ondata = cb;
+    }
+    /**
+     * Pushes a chunk to be encoded to UTF-8
+     * @param chunk The string data to push
+     * @param final Whether this is the last chunk
+     */
+    EncodeUTF8.prototype.push = function (chunk, final) {
+        if (!this.ondata)
+            err(5);
+        if (this.d)
+            err(4);
+        this.ondata(strToU8(chunk), this.d = final || false);
+    };
+    return EncodeUTF8;
+}())));
+
+/**
+ * Converts a string into a Uint8Array for use with compression/decompression methods
+ * @param str The string to encode
+ * @param latin1 Whether or not to interpret the data as Latin-1. This should
+ *               not need to be true unless decoding a binary string.
+ * @returns The string encoded in UTF-8/Latin-1 binary
+ */
+function strToU8(str, latin1) {
+    if (latin1) {
+        var ar_1 = new u8(str.length);
+        for (var i = 0; i < str.length; ++i)
+            ar_1[i] = str.charCodeAt(i);
+        return ar_1;
+    }
+    if (te)
+        return te.encode(str);
+    var l = str.length;
+    var ar = new u8(str.length + (str.length >> 1));
+    var ai = 0;
+    var w = function (v) { ar[ai++] = v; };
+    for (var i = 0; i < l; ++i) {
+        if (ai + 5 > ar.length) {
+            var n = new u8(ai + 8 + ((l - i) << 1));
+            n.set(ar);
+            ar = n;
+        }
+        var c = str.charCodeAt(i);
+        if (c < 128 || latin1)
+            w(c);
+        else if (c < 2048)
+            w(192 | (c >> 6)), w(128 | (c & 63));
+        else if (c > 55295 && c < 57344)
+            c = 65536 + (c & 1023 << 10) | (str.charCodeAt(++i) & 1023),
+                w(240 | (c >> 18)), w(128 | ((c >> 12) & 63)), w(128 | ((c >> 6) & 63)), w(128 | (c & 63));
+        else
+            w(224 | (c >> 12)), w(128 | ((c >> 6) & 63)), w(128 | (c & 63));
+    }
+    return slc(ar, 0, ai);
+}
+/**
+ * Converts a Uint8Array to a string
+ * @param dat The data to decode to string
+ * @param latin1 Whether or not to interpret the data as Latin-1. This should
+ *               not need to be true unless encoding to binary string.
+ * @returns The original UTF-8/Latin-1 string
+ */
+function strFromU8(dat, latin1) {
+    if (latin1) {
+        var r = '';
+        for (var i = 0; i < dat.length; i += 16384)
+            r += String.fromCharCode.apply(null, dat.subarray(i, i + 16384));
+        return r;
+    }
+    else if (td) {
+        return td.decode(dat);
+    }
+    else {
+        var _a = dutf8(dat), s = _a.s, r = _a.r;
+        if (r.length)
+            err(8);
+        return s;
+    }
+}
+;
+// deflate bit flag
+var dbf = function (l) { return l == 1 ? 3 : l < 6 ? 2 : l == 9 ? 1 : 0; };
+// skip local zip header
+var slzh = function (d, b) { return b + 30 + b2(d, b + 26) + b2(d, b + 28); };
+// read zip header
+var zh = function (d, b, z) {
+    var fnl = b2(d, b + 28), efl = b2(d, b + 30), fn = strFromU8(d.subarray(b + 46, b + 46 + fnl), !(b2(d, b + 8) & 2048)), es = b + 46 + fnl;
+    var _a = z64hs(d, es, efl, z, b4(d, b + 20), b4(d, b + 24), b4(d, b + 42)), sc = _a[0], su = _a[1], off = _a[2];
+    return [b2(d, b + 10), sc, su, fn, es + efl + b2(d, b + 32), off];
+};
+// read zip64 header sizes
+var z64hs = function (d, b, l, z, sc, su, off) {
+    var nsc = sc == 4294967295, nsu = su == 4294967295, noff = off == 4294967295, e = b + l;
+    var nf = nsc + nsu + noff;
+    if (z && nf) {
+        for (; b + 4 < e; b += 4 + b2(d, b + 2)) {
+            if (b2(d, b) == 1) {
+                return [
+                    nsc ? b8(d, b + 4 + 8 * nsu) : sc,
+                    nsu ? b8(d, b + 4) : su,
+                    noff ? b8(d, b + 4 + 8 * (nsu + nsc)) : off,
+                    1
+                ];
+            }
+        }
+        // z == 2 for unknown whether or not zip64
+        if (z < 2)
+            err(13);
+    }
+    return [sc, su, off, 0];
+};
+// extra field length
+var exfl = function (ex) {
+    var le = 0;
+    if (ex) {
+        for (var k in ex) {
+            var l = ex[k].length;
+            if (l > 65535)
+                err(9);
+            le += l + 4;
+        }
+    }
+    return le;
+};
+// write zip header
+var wzh = function (d, b, f, fn, u, c, ce, co) {
+    var fl = fn.length, ex = f.extra, col = co && co.length;
+    var exl = exfl(ex);
+    wbytes(d, b, ce != null ? 0x2014B50 : 0x4034B50), b += 4;
+    if (ce != null)
+        d[b++] = 20, d[b++] = f.os;
+    d[b] = 20, b += 2; // spec compliance? what's that?
+    d[b++] = (f.flag << 1) | (c < 0 && 8), d[b++] = u && 8;
+    d[b++] = f.compression & 255, d[b++] = f.compression >> 8;
+    var dt = new Date(f.mtime == null ? Date.now() : f.mtime), y = dt.getFullYear() - 1980;
+    if (y < 0 || y > 119)
+        err(10);
+    wbytes(d, b, (y << 25) | ((dt.getMonth() + 1) << 21) | (dt.getDate() << 16) | (dt.getHours() << 11) | (dt.getMinutes() << 5) | (dt.getSeconds() >> 1)), b += 4;
+    if (c != -1) {
+        wbytes(d, b, f.crc);
+        wbytes(d, b + 4, c < 0 ? -c - 2 : c);
+        wbytes(d, b + 8, f.size);
+    }
+    wbytes(d, b + 12, fl);
+    wbytes(d, b + 14, exl), b += 16;
+    if (ce != null) {
+        wbytes(d, b, col);
+        wbytes(d, b + 6, f.attrs);
+        wbytes(d, b + 10, ce), b += 14;
+    }
+    d.set(fn, b);
+    b += fl;
+    if (exl) {
+        for (var k in ex) {
+            var exf = ex[k], l = exf.length;
+            wbytes(d, b, +k);
+            wbytes(d, b + 2, l);
+            d.set(exf, b + 4), b += 4 + l;
+        }
+    }
+    if (col)
+        d.set(co, b), b += col;
+    return b;
+};
+// write zip footer (end of central directory)
+var wzf = function (o, b, c, d, e) {
+    wbytes(o, b, 0x6054B50); // skip disk
+    wbytes(o, b + 8, c);
+    wbytes(o, b + 10, c);
+    wbytes(o, b + 12, d);
+    wbytes(o, b + 16, e);
+};
+/**
+ * A pass-through stream to keep data uncompressed in a ZIP archive.
+ */
+var ZipPassThrough = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a pass-through stream that can be added to ZIP archives
+     * @param filename The filename to associate with this data stream
+     */
+    function ZipPassThrough(filename) {
+        this.filename = filename;
+        this.c = crc();
+        this.size = 0;
+        this.compression = 0;
+    }
+    /**
+     * Processes a chunk and pushes to the output stream. You can override this
+     * method in a subclass for custom behavior, but by default this passes
+     * the data through. You must call this.ondata(err, chunk, final) at some
+     * point in this method.
+     * @param chunk The chunk to process
+     * @param final Whether this is the last chunk
+     */
+    ZipPassThrough.prototype.process = function (chunk, final) {
+        this.ondata(null, chunk, final);
+    };
+    /**
+     * Pushes a chunk to be added. If you are subclassing this with a custom
+     * compression algorithm, note that you must push data from the source
+     * file only, pre-compression.
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    ZipPassThrough.prototype.push = function (chunk, final) {
+        if (!this.ondata)
+            err(5);
+        this.c.p(chunk);
+        this.size += chunk.length;
+        if (final)
+            this.crc = this.c.d();
+        // we shouldn't really do this cast, but properly handling ArrayBufferLike
+        // makes the API unergonomic with Buffer
+        this.process(chunk, final || false);
+    };
+    return ZipPassThrough;
+}())));
+
+// I don't extend because TypeScript extension adds 1kB of runtime bloat
+/**
+ * Streaming DEFLATE compression for ZIP archives. Prefer using AsyncZipDeflate
+ * for better performance
+ */
+var ZipDeflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a DEFLATE stream that can be added to ZIP archives
+     * @param filename The filename to associate with this data stream
+     * @param opts The compression options
+     */
+    function ZipDeflate(filename, opts) {
+        var _this = this;
+        if (!opts)
+            opts = {};
+        ZipPassThrough.call(this, filename);
+        this.d = new Deflate(opts, function (dat, final) {
+            _this.ondata(null, dat, final);
+        });
+        this.compression = 8;
+        this.flag = dbf(opts.level);
+    }
+    ZipDeflate.prototype.process = function (chunk, final) {
+        try {
+            this.d.push(chunk, final);
+        }
+        catch (e) {
+            this.ondata(e, null, final);
+        }
+    };
+    /**
+     * Pushes a chunk to be deflated
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    ZipDeflate.prototype.push = function (chunk, final) {
+        ZipPassThrough.prototype.push.call(this, chunk, final);
+    };
+    return ZipDeflate;
+}())));
+
+/**
+ * Asynchronous streaming DEFLATE compression for ZIP archives
+ */
+var AsyncZipDeflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates an asynchronous DEFLATE stream that can be added to ZIP archives
+     * @param filename The filename to associate with this data stream
+     * @param opts The compression options
+     */
+    function AsyncZipDeflate(filename, opts) {
+        var _this = this;
+        if (!opts)
+            opts = {};
+        ZipPassThrough.call(this, filename);
+        this.d = new AsyncDeflate(opts, function (err, dat, final) {
+            _this.ondata(err, dat, final);
+        });
+        this.compression = 8;
+        this.flag = dbf(opts.level);
+        this.terminate = this.d.terminate;
+    }
+    AsyncZipDeflate.prototype.process = function (chunk, final) {
+        this.d.push(chunk, final);
+    };
+    /**
+     * Pushes a chunk to be deflated
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    AsyncZipDeflate.prototype.push = function (chunk, final) {
+        ZipPassThrough.prototype.push.call(this, chunk, final);
+    };
+    return AsyncZipDeflate;
+}())));
+
+// TODO: Better tree shaking
+/**
+ * A zippable archive to which files can incrementally be added
+ */
+var Zip = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates an empty ZIP archive to which files can be added
+     * @param cb The callback to call whenever data for the generated ZIP archive
+     *           is available
+     */
+    function Zip(cb) {
+        this.ondata = cb;
+        this.u = [];
+        this.d = 1;
+    }
+    /**
+     * Adds a file to the ZIP archive
+     * @param file The file stream to add
+     */
+    Zip.prototype.add = function (file) {
+        var _this = this;
+        if (!this.ondata)
+            err(5);
+        // finishing or finished
+        if (this.d & 2)
+            this.ondata(err(4 + (this.d & 1) * 8, 0, 1), null, false);
+        else {
+            var f = strToU8(file.filename), fl_1 = f.length;
+            var com = file.comment, o = com && strToU8(com);
+            var u = fl_1 != file.filename.length || (o && (com.length != o.length));
+            var hl_1 = fl_1 + exfl(file.extra) + 30;
+            if (fl_1 > 65535)
+                this.ondata(err(11, 0, 1), null, false);
+            var header = new u8(hl_1);
+            wzh(header, 0, file, f, u, -1);
+            var chks_1 = [header];
+            var pAll_1 = function () {
+                for (var _i = 0, chks_2 = chks_1; _i < chks_2.length; _i++) {
+                    var chk = chks_2[_i];
+                    _this.ondata(null, chk, false);
+                }
+                chks_1 = [];
+            };
+            var tr_1 = this.d;
+            this.d = 0;
+            var ind_1 = this.u.length;
+            var uf_1 = mrg(file, {
+                f: f,
+                u: u,
+                o: o,
+                t: function () {
+                    if (file.terminate)
+                        file.terminate();
+                },
+                r: function () {
+                    pAll_1();
+                    if (tr_1) {
+                        var nxt = _this.u[ind_1 + 1];
+                        if (nxt)
+                            nxt.r();
+                        else
+                            _this.d = 1;
+                    }
+                    tr_1 = 1;
+                }
+            });
+            var cl_1 = 0;
+            file.ondata = function (err, dat, final) {
+                if (err) {
+                    _this.ondata(err, dat, final);
+                    _this.terminate();
+                }
+                else {
+                    cl_1 += dat.length;
+                    chks_1.push(dat);
+                    if (final) {
+                        var dd = new u8(16);
+                        wbytes(dd, 0, 0x8074B50);
+                        wbytes(dd, 4, file.crc);
+                        wbytes(dd, 8, cl_1);
+                        wbytes(dd, 12, file.size);
+                        chks_1.push(dd);
+                        uf_1.c = cl_1, uf_1.b = hl_1 + cl_1 + 16, uf_1.crc = file.crc, uf_1.size = file.size;
+                        if (tr_1)
+                            uf_1.r();
+                        tr_1 = 1;
+                    }
+                    else if (tr_1)
+                        pAll_1();
+                }
+            };
+            this.u.push(uf_1);
+        }
+    };
+    /**
+     * Ends the process of adding files and prepares to emit the final chunks.
+     * This *must* be called after adding all desired files for the resulting
+     * ZIP file to work properly.
+     */
+    Zip.prototype.end = function () {
+        var _this = this;
+        if (this.d & 2) {
+            this.ondata(err(4 + (this.d & 1) * 8, 0, 1), null, true);
+            return;
+        }
+        if (this.d)
+            this.e();
+        else
+            this.u.push({
+                r: function () {
+                    if (!(_this.d & 1))
+                        return;
+                    _this.u.splice(-1, 1);
+                    _this.e();
+                },
+                t: function () { }
+            });
+        this.d = 3;
+    };
+    Zip.prototype.e = function () {
+        var bt = 0, l = 0, tl = 0;
+        for (var _i = 0, _a = this.u; _i < _a.length; _i++) {
+            var f = _a[_i];
+            tl += 46 + f.f.length + exfl(f.extra) + (f.o ? f.o.length : 0);
+        }
+        var out = new u8(tl + 22);
+        for (var _b = 0, _c = this.u; _b < _c.length; _b++) {
+            var f = _c[_b];
+            wzh(out, bt, f, f.f, f.u, -f.c - 2, l, f.o);
+            bt += 46 + f.f.length + exfl(f.extra) + (f.o ? f.o.length : 0), l += f.b;
+        }
+        wzf(out, bt, this.u.length, tl, l);
+        this.ondata(null, out, true);
+        this.d = 2;
+    };
+    /**
+     * A method to terminate any internal workers used by the stream. Subsequent
+     * calls to add() will fail.
+     */
+    Zip.prototype.terminate = function () {
+        for (var _i = 0, _a = this.u; _i < _a.length; _i++) {
+            var f = _a[_i];
+            f.t();
+        }
+        this.d = 2;
+    };
+    return Zip;
+}())));
+
+function zip(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    var r = {};
+    fltn(data, '', r, opts);
+    var k = Object.keys(r);
+    var lft = k.length, o = 0, tot = 0;
+    var slft = lft, files = new Array(lft);
+    var term = [];
+    var tAll = function () {
+        for (var i = 0; i < term.length; ++i)
+            term[i]();
+    };
+    var cbd = function (a, b) {
+        mt(function () { cb(a, b); });
+    };
+    mt(function () { cbd = cb; });
+    var cbf = function () {
+        var out = new u8(tot + 22), oe = o, cdl = tot - o;
+        tot = 0;
+        for (var i = 0; i < slft; ++i) {
+            var f = files[i];
+            try {
+                var l = f.c.length;
+                wzh(out, tot, f, f.f, f.u, l);
+                var badd = 30 + f.f.length + exfl(f.extra);
+                var loc = tot + badd;
+                out.set(f.c, loc);
+                wzh(out, o, f, f.f, f.u, l, tot, f.m), o += 16 + badd + (f.m ? f.m.length : 0), tot = loc + l;
+            }
+            catch (e) {
+                return cbd(e, null);
+            }
+        }
+        wzf(out, o, files.length, cdl, oe);
+        cbd(null, out);
+    };
+    if (!lft)
+        cbf();
+    var _loop_1 = function (i) {
+        var fn = k[i];
+        var _a = r[fn], file = _a[0], p = _a[1];
+        var c = crc(), size = file.length;
+        c.p(file);
+        var f = strToU8(fn), s = f.length;
+        var com = p.comment, m = com && strToU8(com), ms = m && m.length;
+        var exl = exfl(p.extra);
+        var compression = p.level == 0 ? 0 : 8;
+        var cbl = function (e, d) {
+            if (e) {
+                tAll();
+                cbd(e, null);
+            }
+            else {
+                var l = d.length;
+                files[i] = mrg(p, {
+                    size: size,
+                    crc: c.d(),
+                    c: d,
+                    f: f,
+                    m: m,
+                    u: s != fn.length || (m && (com.length != ms)),
+                    compression: compression
+                });
+                o += 30 + s + exl + l;
+                tot += 76 + 2 * (s + exl) + (ms || 0) + l;
+                if (!--lft)
+                    cbf();
+            }
+        };
+        if (s > 65535)
+            cbl(err(11, 0, 1), null);
+        if (!compression)
+            cbl(null, file);
+        else if (size < 160000) {
+            try {
+                cbl(null, deflateSync(file, p));
+            }
+            catch (e) {
+                cbl(e, null);
+            }
+        }
+        else
+            term.push(deflate(file, p, cbl));
+    };
+    // Cannot use lft because it can decrease
+    for (var i = 0; i < slft; ++i) {
+        _loop_1(i);
+    }
+    return tAll;
+}
+/**
+ * Synchronously creates a ZIP file. Prefer using `zip` for better performance
+ * with more than one file.
+ * @param data The directory structure for the ZIP archive
+ * @param opts The main options, merged with per-file options
+ * @returns The generated ZIP archive
+ */
+function zipSync(data, opts) {
+    if (!opts)
+        opts = {};
+    var r = {};
+    var files = [];
+    fltn(data, '', r, opts);
+    var o = 0;
+    var tot = 0;
+    for (var fn in r) {
+        var _a = r[fn], file = _a[0], p = _a[1];
+        var compression = p.level == 0 ? 0 : 8;
+        var f = strToU8(fn), s = f.length;
+        var com = p.comment, m = com && strToU8(com), ms = m && m.length;
+        var exl = exfl(p.extra);
+        if (s > 65535)
+            err(11);
+        var d = compression ? deflateSync(file, p) : file, l = d.length;
+        var c = crc();
+        c.p(file);
+        files.push(mrg(p, {
+            size: file.length,
+            crc: c.d(),
+            c: d,
+            f: f,
+            m: m,
+            u: s != fn.length || (m && (com.length != ms)),
+            o: o,
+            compression: compression
+        }));
+        o += 30 + s + exl + l;
+        tot += 76 + 2 * (s + exl) + (ms || 0) + l;
+    }
+    var out = new u8(tot + 22), oe = o, cdl = tot - o;
+    for (var i = 0; i < files.length; ++i) {
+        var f = files[i];
+        wzh(out, f.o, f, f.f, f.u, f.c.length);
+        var badd = 30 + f.f.length + exfl(f.extra);
+        out.set(f.c, f.o + badd);
+        wzh(out, o, f, f.f, f.u, f.c.length, f.o, f.m), o += 16 + badd + (f.m ? f.m.length : 0);
+    }
+    wzf(out, o, files.length, cdl, oe);
+    return out;
+}
+/**
+ * Streaming pass-through decompression for ZIP archives
+ */
+var UnzipPassThrough = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function UnzipPassThrough() {
+    }
+    UnzipPassThrough.prototype.push = function (chunk, final) {
+        // same as ZipPassThrough: cast to retain Buffer ergonomics
+        this.ondata(null, chunk, final);
+    };
+    UnzipPassThrough.compression = 0;
+    return UnzipPassThrough;
+}())));
+
+/**
+ * Streaming DEFLATE decompression for ZIP archives. Prefer AsyncZipInflate for
+ * better performance.
+ */
+var UnzipInflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a DEFLATE decompression that can be used in ZIP archives
+     */
+    function UnzipInflate() {
+        var _this = this;
+        this.i = new Inflate(function (dat, final) {
+            _this.ondata(null, dat, final);
+        });
+    }
+    UnzipInflate.prototype.push = function (chunk, final) {
+        try {
+            this.i.push(chunk, final);
+        }
+        catch (e) {
+            this.ondata(e, null, final);
+        }
+    };
+    UnzipInflate.compression = 8;
+    return UnzipInflate;
+}())));
+
+/**
+ * Asynchronous streaming DEFLATE decompression for ZIP archives
+ */
+var AsyncUnzipInflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a DEFLATE decompression that can be used in ZIP archives
+     */
+    function AsyncUnzipInflate(_, sz) {
+        var _this = this;
+        if (sz < 320000) {
+            this.i = new Inflate(function (dat, final) {
+                _this.ondata(null, dat, final);
+            });
+        }
+        else {
+            this.i = new AsyncInflate(function (err, dat, final) {
+                _this.ondata(err, dat, final);
+            });
+            this.terminate = this.i.terminate;
+        }
+    }
+    AsyncUnzipInflate.prototype.push = function (chunk, final) {
+        if (this.i.terminate)
+            chunk = slc(chunk, 0);
+        this.i.push(chunk, final);
+    };
+    AsyncUnzipInflate.compression = 8;
+    return AsyncUnzipInflate;
+}())));
+
+/**
+ * A ZIP archive decompression stream that emits files as they are discovered
+ */
+var Unzip = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a ZIP decompression stream
+     * @param cb The callback to call whenever a file in the ZIP archive is found
+     */
+    function Unzip(cb) {
+        this.onfile = cb;
+        this.k = [];
+        this.o = {
+            0: UnzipPassThrough
+        };
+        this.p = et;
+    }
+    /**
+     * Pushes a chunk to be unzipped
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Unzip.prototype.push = function (chunk, final) {
+        var _this = this;
+        if (!this.onfile)
+            err(5);
+        if (!this.p)
+            err(4);
+        if (this.c > 0) {
+            var len = Math.min(this.c, chunk.length);
+            var toAdd = chunk.subarray(0, len);
+            this.c -= len;
+            if (this.d)
+                this.d.push(toAdd, !this.c);
+            else
+                this.k[0].push(toAdd);
+            chunk = chunk.subarray(len);
+            if (chunk.length)
+                return this.push(chunk, final);
+        }
+        else {
+            var f = 0, i = 0, is = void 0, buf = void 0;
+            if (!this.p.length)
+                buf = chunk;
+            else if (!chunk.length)
+                buf = this.p;
+            else {
+                buf = new u8(this.p.length + chunk.length);
+                buf.set(this.p), buf.set(chunk, this.p.length);
+            }
+            var l = buf.length, oc = this.c, add = oc && this.d;
+            var _loop_2 = function () {
+                var sig = b4(buf, i);
+                if (sig == 0x4034B50) {
+                    f = 1, is = i;
+                    this_1.d = null;
+                    this_1.c = 0;
+                    var bf = b2(buf, i + 6), cmp_1 = b2(buf, i + 8), u = bf & 2048, dd = bf & 8, fnl = b2(buf, i + 26), es = b2(buf, i + 28);
+                    if (l > i + 30 + fnl + es) {
+                        var chks_3 = [];
+                        this_1.k.unshift(chks_3);
+                        f = 2;
+                        var lsc = b4(buf, i + 18), lsu = b4(buf, i + 22);
+                        var fn_1 = strFromU8(buf.subarray(i + 30, i += 30 + fnl), !u);
+                        var _a = z64hs(buf, i, es, 2, lsc, lsu, 0), sc_1 = _a[0], su_1 = _a[1], z64 = _a[3];
+                        if (dd)
+                            sc_1 = -1 - z64;
+                        i += es;
+                        this_1.c = sc_1;
+                        var d_1;
+                        var file_1 = {
+                            name: fn_1,
+                            compression: cmp_1,
+                            start: function () {
+                                if (!file_1.ondata)
+                                    err(5);
+                                if (!sc_1)
+                                    file_1.ondata(null, et, true);
+                                else {
+                                    var ctr = _this.o[cmp_1];
+                                    if (!ctr)
+                                        file_1.ondata(err(14, 'unknown compression type ' + cmp_1, 1), null, false);
+                                    d_1 = sc_1 < 0 ? new ctr(fn_1) : new ctr(fn_1, sc_1, su_1);
+                                    d_1.ondata = function (err, dat, final) { file_1.ondata(err, dat, final); };
+                                    for (var _i = 0, chks_4 = chks_3; _i < chks_4.length; _i++) {
+                                        var dat = chks_4[_i];
+                                        d_1.push(dat, false);
+                                    }
+                                    if (_this.k[0] == chks_3 && _this.c)
+                                        _this.d = d_1;
+                                    else
+                                        d_1.push(et, true);
+                                }
+                            },
+                            terminate: function () {
+                                if (d_1 && d_1.terminate)
+                                    d_1.terminate();
+                            }
+                        };
+                        if (sc_1 >= 0)
+                            file_1.size = sc_1, file_1.originalSize = su_1;
+                        this_1.onfile(file_1);
+                    }
+                    return "break";
+                }
+                else if (oc) {
+                    if (sig == 0x8074B50) {
+                        is = i += 12 + (oc == -2 && 8), f = 3, this_1.c = 0;
+                        return "break";
+                    }
+                    else if (sig == 0x2014B50) {
+                        is = i -= 4, f = 3, this_1.c = 0;
+                        return "break";
+                    }
+                }
+            };
+            var this_1 = this;
+            for (; i < l - 4; ++i) {
+                var state_1 = _loop_2();
+                if (state_1 === "break")
+                    break;
+            }
+            this.p = et;
+            if (oc < 0) {
+                var dat = f ? buf.subarray(0, is - 12 - (oc == -2 && 8) - (b4(buf, is - 16) == 0x8074B50 && 4)) : buf.subarray(0, i);
+                if (add)
+                    add.push(dat, !!f);
+                else
+                    this.k[+(f == 2)].push(dat);
+            }
+            if (f & 2)
+                return this.push(buf.subarray(i), final);
+            this.p = buf.subarray(i);
+        }
+        if (final) {
+            if (this.c)
+                err(13);
+            this.p = null;
+        }
+    };
+    /**
+     * Registers a decoder with the stream, allowing for files compressed with
+     * the compression type provided to be expanded correctly
+     * @param decoder The decoder constructor
+     */
+    Unzip.prototype.register = function (decoder) {
+        this.o[decoder.compression] = decoder;
+    };
+    return Unzip;
+}())));
+
+var mt = typeof queueMicrotask == 'function' ? queueMicrotask : typeof setTimeout == 'function' ? setTimeout : function (fn) { fn(); };
+function unzip(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    var term = [];
+    var tAll = function () {
+        for (var i = 0; i < term.length; ++i)
+            term[i]();
+    };
+    var files = {};
+    var cbd = function (a, b) {
+        mt(function () { cb(a, b); });
+    };
+    mt(function () { cbd = cb; });
+    var e = data.length - 22;
+    for (; b4(data, e) != 0x6054B50; --e) {
+        if (!e || data.length - e > 65558) {
+            cbd(err(13, 0, 1), null);
+            return tAll;
+        }
+    }
+    ;
+    var lft = b2(data, e + 8);
+    if (lft) {
+        var c = lft;
+        var o = b4(data, e + 16);
+        var z = b4(data, e - 20) == 0x7064B50;
+        if (z) {
+            var ze = b4(data, e - 12);
+            z = b4(data, ze) == 0x6064B50;
+            if (z) {
+                c = lft = b4(data, ze + 32);
+                o = b4(data, ze + 48);
+            }
+        }
+        var fltr = opts && opts.filter;
+        var _loop_3 = function (i) {
+            var _a = zh(data, o, z), c_1 = _a[0], sc = _a[1], su = _a[2], fn = _a[3], no = _a[4], off = _a[5], b = slzh(data, off);
+            o = no;
+            var cbl = function (e, d) {
+                if (e) {
+                    tAll();
+                    cbd(e, null);
+                }
+                else {
+                    if (d)
+                        files[fn] = d;
+                    if (!--lft)
+                        cbd(null, files);
+                }
+            };
+            if (!fltr || fltr({
+                name: fn,
+                size: sc,
+                originalSize: su,
+                compression: c_1
+            })) {
+                if (!c_1)
+                    cbl(null, slc(data, b, b + sc));
+                else if (c_1 == 8) {
+                    var infl = data.subarray(b, b + sc);
+                    // Synchronously decompress under 512KB, or barely-compressed data
+                    if (su < 524288 || sc > 0.8 * su) {
+                        try {
+                            cbl(null, inflateSync(infl, { out: new u8(su) }));
+                        }
+                        catch (e) {
+                            cbl(e, null);
+                        }
+                    }
+                    else
+                        term.push(inflate(infl, { size: su }, cbl));
+                }
+                else
+                    cbl(err(14, 'unknown compression type ' + c_1, 1), null);
+            }
+            else
+                cbl(null, null);
+        };
+        for (var i = 0; i < c; ++i) {
+            _loop_3(i);
+        }
+    }
+    else
+        cbd(null, {});
+    return tAll;
+}
+/**
+ * Synchronously decompresses a ZIP archive. Prefer using `unzip` for better
+ * performance with more than one file.
+ * @param data The raw compressed ZIP file
+ * @param opts The ZIP extraction options
+ * @returns The decompressed files
+ */
+function unzipSync(data, opts) {
+    var files = {};
+    var e = data.length - 22;
+    for (; b4(data, e) != 0x6054B50; --e) {
+        if (!e || data.length - e > 65558)
+            err(13);
+    }
+    ;
+    var c = b2(data, e + 8);
+    if (!c)
+        return {};
+    var o = b4(data, e + 16);
+    var z = b4(data, e - 20) == 0x7064B50;
+    if (z) {
+        var ze = b4(data, e - 12);
+        z = b4(data, ze) == 0x6064B50;
+        if (z) {
+            c = b4(data, ze + 32);
+            o = b4(data, ze + 48);
+        }
+    }
+    var fltr = opts && opts.filter;
+    for (var i = 0; i < c; ++i) {
+        var _a = zh(data, o, z), c_2 = _a[0], sc = _a[1], su = _a[2], fn = _a[3], no = _a[4], off = _a[5], b = slzh(data, off);
+        o = no;
+        if (!fltr || fltr({
+            name: fn,
+            size: sc,
+            originalSize: su,
+            compression: c_2
+        })) {
+            if (!c_2)
+                files[fn] = slc(data, b, b + sc);
+            else if (c_2 == 8)
+                files[fn] = inflateSync(data.subarray(b, b + sc), { out: new u8(su) });
+            else
+                err(14, 'unknown compression type ' + c_2);
+        }
+    }
+    return files;
+}
+
+;// CONCATENATED MODULE: ./build/merge-gate/rules.js
+
+const RULE_TITLES = {
+    origin: 'Opened by the toolkit from its own branch',
+    fencing: 'Claim is current in the ledger',
+    draft: 'Ready for review',
+    checks: 'Checks and statuses',
+    coverage: 'Total coverage',
+    'coverage-drop': 'Coverage change against the base',
+    'patch-coverage': 'Coverage of changed lines',
+    'protected-paths': 'Protected paths untouched',
+    size: 'Size',
+    'human-review': 'Human review',
+    mergeable: 'Mergeable with the base',
+};
+const percent = (value) => (value === null ? 'n/a' : `${value.toFixed(1)}%`);
+function judge(evidence, rules) {
+    const results = [
+        origin(evidence, rules),
+        fencing(evidence),
+        {
+            id: 'draft',
+            outcome: evidence.draft ? 'wait' : 'pass',
+            figure: evidence.draft ? 'draft: never merged until marked ready' : 'ready for review',
+        },
+        rules_checks(evidence),
+        ...coverage(evidence.coverage, rules),
+        protectedPaths(evidence, rules),
+        size(evidence, rules),
+        humanReview(evidence, rules),
+        mergeable(evidence),
+    ];
+    const failed = results.filter((rule) => rule.outcome === 'fail');
+    const waiting = results.filter((rule) => rule.outcome === 'wait');
+    const verdict = failed.length > 0 ? 'block' : waiting.length > 0 ? 'wait' : 'merge';
+    const deciding = verdict === 'block' ? failed : verdict === 'wait' ? waiting : [];
+    return {
+        verdict,
+        rules: results,
+        reasons: deciding.map((rule) => `${RULE_TITLES[rule.id]}: ${rule.figure}`),
+    };
+}
+function origin(evidence, rules) {
+    const { sameRepository, branch, author, byToolkit } = evidence.origin;
+    const problems = [
+        ...(sameRepository ? [] : ['the head is in a fork']),
+        ...(branch.startsWith(rules.branchPrefix)
+            ? []
+            : [`branch ${branch} is not ${rules.branchPrefix}*`]),
+        ...(byToolkit ? [] : [`opened by ${author}, not the toolkit`]),
+    ];
+    return {
+        id: 'origin',
+        outcome: problems.length === 0 ? 'pass' : 'fail',
+        figure: problems.length === 0 ? `${branch} by ${author}` : problems.join('; '),
+    };
+}
+function fencing(evidence) {
+    const fence = evidence.fencing;
+    if (fence.kind === 'unmarked')
+        return { id: 'fencing', outcome: 'fail', figure: 'no AI-Scrum-Claim / AI-Scrum-Epoch marker' };
+    if (fence.kind === 'stale')
+        return {
+            id: 'fencing',
+            outcome: 'fail',
+            figure: `claim ${fence.claim} epoch ${fence.epoch} is stale: ${fence.why}`,
+        };
+    return {
+        id: 'fencing',
+        outcome: 'pass',
+        figure: `claim ${fence.claim} epoch ${fence.epoch} (${fence.how})`,
+    };
+}
+function rules_checks(evidence) {
+    const failing = evidence.checks.filter((c) => c.required && c.state === 'failure');
+    const pending = evidence.checks.filter((c) => c.state === 'pending');
+    const passed = evidence.checks.filter((c) => c.state === 'success').length;
+    const otherFailing = evidence.checks.filter((c) => !c.required && c.state === 'failure');
+    const total = evidence.checks.length;
+    if (total === 0) {
+        // No evidence yet. When GitHub itself blocks the merge (required checks not reported yet),
+        // auto-merge waits for them; otherwise nothing would have tested the change at all.
+        return evidence.mergeState === 'BLOCKED'
+            ? {
+                id: 'checks',
+                outcome: 'pass',
+                figure: 'none reported yet; the required checks hold GitHub’s auto-merge until they pass',
+            }
+            : { id: 'checks', outcome: 'wait', figure: 'no check has reported on the head commit yet' };
+    }
+    const note = otherFailing.length > 0 ? `; not required and failing: ${names(otherFailing)}` : '';
+    if (failing.length > 0)
+        return { id: 'checks', outcome: 'fail', figure: `failing: ${names(failing)}${note}` };
+    if (pending.length > 0)
+        return {
+            id: 'checks',
+            outcome: 'wait',
+            figure: `${passed} of ${total} passed; pending: ${names(pending)}${note}`,
+        };
+    return { id: 'checks', outcome: 'pass', figure: `${passed} of ${total} passed${note}` };
+}
+const names = (checks) => checks.map((c) => c.name).join(', ');
+function coverage(evidence, rules) {
+    if (evidence === null)
+        return ['coverage', 'coverage-drop', 'patch-coverage'].map((id) => ({
+            id,
+            outcome: 'skip',
+            figure: 'no coverage source configured',
+        }));
+    if (evidence.reports < Math.max(evidence.expected, 1)) {
+        // A partial set of reports is never judged: wait until all the workflow declared arrived.
+        const outcome = evidence.expected > 0 ? 'wait' : 'fail';
+        const figure = evidence.expected > 0
+            ? `${evidence.reports} of ${evidence.expected} reports arrived`
+            : 'no coverage report found';
+        return ['coverage', 'coverage-drop', 'patch-coverage'].map((id) => ({
+            id,
+            outcome,
+            figure,
+        }));
+    }
+    const lines = evidence.totals?.lines;
+    const total = !lines || lines.total === 0 || lines.percent === null
+        ? { id: 'coverage', outcome: 'fail', figure: 'the reports hold no executable lines' }
+        : {
+            id: 'coverage',
+            outcome: lines.percent >= rules.coverageThreshold ? 'pass' : 'fail',
+            figure: `${percent(lines.percent)} (${lines.covered}/${lines.total} lines) ${lines.percent >= rules.coverageThreshold ? '≥' : '<'} ${rules.coverageThreshold}%`,
+        };
+    let drop;
+    if (!evidence.base || lines?.percent == null) {
+        drop = {
+            id: 'coverage-drop',
+            outcome: 'skip',
+            figure: 'base coverage unknown (no base report, no ai-scrum/coverage status on the base)',
+        };
+    }
+    else {
+        const delta = lines.percent - evidence.base.percent;
+        drop = {
+            id: 'coverage-drop',
+            outcome: delta >= -rules.maxCoverageDrop ? 'pass' : 'fail',
+            figure: `${delta >= 0 ? '+' : ''}${delta.toFixed(2)} points against ${percent(evidence.base.percent)} (${evidence.base.source}); allowed drop ${rules.maxCoverageDrop}`,
+        };
+    }
+    const patch = evidence.patch;
+    const patchResult = !patch || patch.total === 0 || patch.percent === null
+        ? { id: 'patch-coverage', outcome: 'pass', figure: 'no executable lines changed' }
+        : {
+            id: 'patch-coverage',
+            outcome: patch.percent >= rules.patchCoverageThreshold ? 'pass' : 'fail',
+            figure: `${percent(patch.percent)} (${patch.covered}/${patch.total} changed lines) ${patch.percent >= rules.patchCoverageThreshold ? '≥' : '<'} ${rules.patchCoverageThreshold}%`,
+        };
+    return [total, drop, patchResult];
+}
+function protectedPaths(evidence, rules) {
+    const matches = picomatch(rules.protectedPaths, { dot: true });
+    const touched = evidence.files.filter((file) => matches(file.path)).map((file) => file.path);
+    return touched.length > 0
+        ? { id: 'protected-paths', outcome: 'fail', figure: `changes ${touched.join(', ')}` }
+        : {
+            id: 'protected-paths',
+            outcome: 'pass',
+            figure: rules.protectedPaths.length > 0
+                ? `none of ${rules.protectedPaths.join(', ')}`
+                : 'none configured',
+        };
+}
+function size(evidence, rules) {
+    const files = evidence.files.length;
+    const lines = evidence.files.reduce((sum, file) => sum + file.additions + file.deletions, 0);
+    const ok = files <= rules.maxFiles && lines <= rules.maxChangedLines;
+    return {
+        id: 'size',
+        outcome: ok ? 'pass' : 'fail',
+        figure: `${files} files (limit ${rules.maxFiles}), ${lines} changed lines (limit ${rules.maxChangedLines})`,
+    };
+}
+function humanReview(evidence, rules) {
+    const demanding = evidence.labels.filter((label) => rules.reviewLabels.includes(label));
+    if (demanding.length === 0)
+        return { id: 'human-review', outcome: 'skip', figure: 'no label demands a human review' };
+    if (evidence.approvals.length > 0)
+        return {
+            id: 'human-review',
+            outcome: 'pass',
+            figure: `${demanding.join(', ')}: approved by ${evidence.approvals.join(', ')}`,
+        };
+    return {
+        id: 'human-review',
+        outcome: 'wait',
+        figure: `${demanding.join(', ')}: waiting for an approving review from someone with write access`,
+    };
+}
+function mergeable(evidence) {
+    if (evidence.mergeable === 'CONFLICTING')
+        return {
+            id: 'mergeable',
+            outcome: 'fail',
+            figure: 'conflicts with the base: handed back to a worker',
+        };
+    if (evidence.mergeable === 'UNKNOWN')
+        return { id: 'mergeable', outcome: 'wait', figure: 'GitHub is still computing mergeability' };
+    if (evidence.mergeState === 'BEHIND')
+        return { id: 'mergeable', outcome: 'wait', figure: 'behind the base: branch update requested' };
+    return {
+        id: 'mergeable',
+        outcome: 'pass',
+        figure: `mergeable (${evidence.mergeState.toLowerCase()})`,
+    };
+}
+
+;// CONCATENATED MODULE: ./build/merge-gate/summary.js
+
+/** The marker that makes the gate's comment on a pull request the one it edits. */
+const GATE_COMMENT_MARKER = '<!-- ai-scrum-merge-gate -->';
+const OUTCOME = {
+    pass: '✅ pass',
+    fail: '❌ fail',
+    wait: '⏳ wait',
+    skip: '➖ skipped',
+};
+const VERDICT = {
+    merge: '✅ **merge**',
+    wait: '⏳ **wait**',
+    block: '❌ **block**',
+};
+const ACTION_TEXT = {
+    status: 'set the `ai-scrum/merge-gate` status',
+    'auto-merge-enabled': 'enabled auto-merge (GitHub merges once its requirements are met)',
+    merged: 'merged, guarded by the head commit',
+    enqueued: 'added to the merge queue',
+    'branch-update-requested': 'asked GitHub to update the branch with the base',
+    'conflict-handed-back': 'labelled for conflict resolution by a worker',
+    released: 'recorded the release in the ledger',
+    'issue-closed': 'closed the issue',
+    'branch-deleted': 'deleted the branch',
+    'coverage-recorded': 'recorded the coverage as the commit’s `ai-scrum/coverage` status',
+    comment: 'updated this comment',
+};
+/** Text from GitHub (file names) shown as code, unable to break out of it. */
+const code = (text) => `\`${text.replace(/[`\r\n]/g, ' ')}\``;
+const merge_gate_summary_cell = (text) => text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+/** The gate's report in Markdown: the job summary, and the body of its sticky comment. */
+function renderGateReport(report, links) {
+    const lines = [
+        `### AI Scrum Master merge gate${report.pull ? ` — #${report.pull}` : ''}: ${VERDICT[report.verdict]}`,
+        '',
+    ];
+    if (report.dryRun)
+        lines.push('_Dry run: nothing was written._', '');
+    if (report.reasons.length > 0) {
+        lines.push(...report.reasons.map((reason) => `- ${merge_gate_summary_cell(reason)}`), '');
+    }
+    if (report.rules.length > 0) {
+        lines.push('| rule | result | figure |', '| --- | --- | --- |');
+        for (const rule of report.rules)
+            lines.push(`| ${RULE_TITLES[rule.id]} | ${OUTCOME[rule.outcome]} | ${merge_gate_summary_cell(rule.figure)} |`);
+        lines.push('');
+    }
+    if (report.patch && report.patch.files.some((file) => file.uncovered.length > 0)) {
+        lines.push('<details><summary>Changed lines no test ran</summary>', '');
+        for (const file of report.patch.files.filter((f) => f.uncovered.length > 0))
+            lines.push(`- ${code(file.path)}: ${ranges(file.uncovered)}`);
+        lines.push('', '</details>', '');
+    }
+    if (report.conflicts !== null) {
+        lines.push(report.conflicts.length > 0
+            ? `Conflicting files: ${report.conflicts.map(code).join(', ')}`
+            : 'Conflicts with the base (the files could not be computed on the runner).', '');
+    }
+    if (report.polls > 0)
+        lines.push(`Read mergeability ${report.polls + 1} times while GitHub computed it.`, '');
+    if (report.actions.length > 0)
+        lines.push(`Done: ${report.actions.map((action) => ACTION_TEXT[action]).join('; ')}.`, '');
+    for (const warning of report.warnings)
+        lines.push(`> ⚠️ ${merge_gate_summary_cell(warning)}`, '');
+    if (links.run)
+        lines.push(`[The run](${links.run})`, '');
+    return lines.join('\n');
+}
+/** `3-5, 9`: line numbers as ranges. */
+function ranges(lines) {
+    const parts = [];
+    for (let i = 0; i < lines.length; i++) {
+        let j = i;
+        while (j + 1 < lines.length && lines[j + 1] === lines[j] + 1)
+            j++;
+        parts.push(j > i ? `${lines[i]}-${lines[j]}` : `${lines[i]}`);
+        i = j;
+    }
+    return parts.join(', ');
+}
+
+// EXTERNAL MODULE: ./build/github/graphql/merge-gate.js
+var merge_gate = __nccwpck_require__(5682);
+;// CONCATENATED MODULE: ./build/github/merge-gate-adapter.js
+
+
+
+
+
+
+
+
+const COVERAGE_CONTEXT = 'ai-scrum/coverage';
+/** GitHub's check-run conclusions that count as passing, as branch protection counts them. */
+const PASSING = new Set(['SUCCESS', 'NEUTRAL', 'SKIPPED']);
+function checkOf(node) {
+    if (node.__typename === 'CheckRun') {
+        const state = node.status !== 'COMPLETED'
+            ? 'pending'
+            : PASSING.has(node.conclusion ?? '')
+                ? 'success'
+                : 'failure';
+        return { name: node.name, state, required: node.isRequired };
+    }
+    const state = node.state === 'SUCCESS'
+        ? 'success'
+        : node.state === 'PENDING' || node.state === 'EXPECTED'
+            ? 'pending'
+            : 'failure';
+    return { name: node.context, state, required: node.isRequired };
+}
+class GitHubMergeGateAdapter {
+    github;
+    repo;
+    ownContexts;
+    constructor(github, repo, 
+    /** Status contexts that are the gate's own, left out of the checks it judges. */
+    ownContexts) {
+        this.github = github;
+        this.repo = repo;
+        this.ownContexts = ownContexts;
+    }
+    async pull(number) {
+        const data = await this.github.graphql(merge_gate/* GATE_PULL_QUERY */.dX, {
+            owner: this.repo.owner,
+            repo: this.repo.repo,
+            number,
+            coverageContext: COVERAGE_CONTEXT,
+        });
+        // `viewer` is typed User even for an app, whose login then keeps its `[bot]`.
+        const viewer = identityOf(data.viewer.login);
+        const node = data.repository.pullRequest;
+        if (!node)
+            throw new dist_src/* RequestError */.G(`Pull request #${number} not found`, 404, {
+                request: { method: 'POST', url: 'graphql', headers: {} },
+            });
+        const own = node.comments.nodes.find((comment) => comment.body.startsWith(GATE_COMMENT_MARKER) &&
+            comment.author !== null &&
+            sameIdentity(actorIdentity(comment.author), viewer));
+        const issue = node.closingIssuesReferences?.nodes[0];
+        const head = node.commits.nodes.at(-1)?.commit;
+        return {
+            viewer,
+            id: node.id,
+            number: node.number,
+            state: node.state,
+            draft: node.isDraft,
+            body: node.body,
+            author: node.author ? actorIdentity(node.author) : null,
+            sameRepository: !node.isCrossRepository,
+            headRef: node.headRefName,
+            headSha: node.headRefOid,
+            baseRef: node.baseRefName,
+            baseSha: node.baseRefOid,
+            defaultBranch: data.repository.defaultBranchRef?.name ?? 'main',
+            mergeable: node.mergeable,
+            mergeState: node.mergeStateStatus,
+            labels: node.labels.nodes.map((label) => label.name),
+            headMessage: head?.oid === node.headRefOid ? head.message : '',
+            checks: (node.statusCheckRollup?.contexts.nodes ?? [])
+                .map(checkOf)
+                .filter((check) => !this.ownContexts.includes(check.name)),
+            files: node.files?.nodes ?? [],
+            filesComplete: (node.files?.totalCount ?? 0) <= (node.files?.nodes.length ?? 0),
+            approvals: (node.latestOpinionatedReviews?.nodes ?? [])
+                .filter((review) => review.state === 'APPROVED' && review.author?.__typename === 'User')
+                .map((review) => review.author.login),
+            issue: issue
+                ? {
+                    number: issue.number,
+                    open: issue.state === 'OPEN',
+                    labels: issue.labels.nodes.map((label) => label.name),
+                }
+                : null,
+            baseCoverage: node.baseRef?.target.status?.context?.state === 'SUCCESS'
+                ? (node.baseRef.target.status.context.description ?? null)
+                : null,
+            mergeQueue: data.repository.mergeQueue !== null,
+            comment: own ? { id: own.databaseId, body: own.body } : null,
+        };
+    }
+    async diff(number) {
+        try {
+            const { data } = await this.github.rest.request(routes/* ROUTES */.b.getPullRequest, {
+                ...this.repo,
+                pull_number: number,
+                mediaType: { format: 'diff' },
+            });
+            return data;
+        }
+        catch (error) {
+            // GitHub refuses a diff past its size limits (406 "too_large"; 422 on older servers).
+            if (error instanceof dist_src/* RequestError */.G && (error.status === 406 || error.status === 422))
+                return null;
+            throw error;
+        }
+    }
+    async patches(number) {
+        const files = await this.github.rest.paginate(routes/* ROUTES */.b.listPullFiles, {
+            ...this.repo,
+            pull_number: number,
+            per_page: 100,
+        });
+        return files.map((file) => ({ path: file.filename, patch: file.patch ?? null }));
+    }
+    async setStatus(sha, status) {
+        await this.github.rest.request(routes/* ROUTES */.b.createCommitStatus, {
+            ...this.repo,
+            sha,
+            state: status.state,
+            context: status.context,
+            // GitHub keeps at most 140 characters of a status description.
+            description: status.description.slice(0, 140),
+        });
+    }
+    async enableAutoMerge(pull, method) {
+        try {
+            await this.github.graphql(merge_gate/* ENABLE_AUTO_MERGE_MUTATION */.Z3, {
+                id: pull.id,
+                mergeMethod: method.toUpperCase(),
+                head: pull.headSha,
+            });
+            return 'enabled';
+        }
+        catch (error) {
+            // "Pull request Pull request is in clean status": it can merge now, so merge it now.
+            const messages = error instanceof dist_bundle/* GraphqlResponseError */.rp ? (error.errors?.map((e) => e.message) ?? []) : [];
+            if (messages.some((m) => /is in (clean|unstable) status/i.test(m)))
+                return 'already-clean';
+            if (messages.some((m) => /head branch was modified/i.test(m)))
+                return 'head-moved';
+            throw error;
+        }
+    }
+    async merge(pull, method) {
+        try {
+            await this.github.rest.request(routes/* ROUTES */.b.mergePullRequest, {
+                ...this.repo,
+                pull_number: pull.number,
+                sha: pull.headSha,
+                merge_method: method,
+            });
+            return 'merged';
+        }
+        catch (error) {
+            if (error instanceof dist_src/* RequestError */.G && error.status === 409)
+                return 'head-moved';
+            if (error instanceof dist_src/* RequestError */.G && error.status === 405)
+                return 'not-mergeable';
+            throw error;
+        }
+    }
+    async enqueue(pull) {
+        await this.github.graphql(merge_gate/* ENQUEUE_MUTATION */.BM, { id: pull.id, head: pull.headSha });
+    }
+    async updateBranch(pull) {
+        await this.github.graphql(merge_gate/* UPDATE_BRANCH_MUTATION */.hk, { id: pull.id, head: pull.headSha });
+    }
+    async deleteBranch(branch) {
+        try {
+            await this.github.rest.request(routes/* ROUTES */.b.deleteRef, { ...this.repo, ref: `heads/${branch}` });
+        }
+        catch (error) {
+            // Already gone (GitHub's "automatically delete head branches" may have been first).
+            if (error instanceof dist_src/* RequestError */.G && error.status === 422)
+                return;
+            throw error;
+        }
+    }
+    async upsertComment(pull, existing, body) {
+        if (existing) {
+            if (existing.body === body)
+                return;
+            await this.github.rest.request(routes/* ROUTES */.b.updateIssueComment, {
+                ...this.repo,
+                comment_id: existing.id,
+                body,
+            });
+            return;
+        }
+        try {
+            await this.github.rest.request(routes/* ROUTES */.b.createIssueComment, {
+                ...this.repo,
+                issue_number: pull,
+                body,
+                ...SENT_ONCE,
+            });
+        }
+        catch (error) {
+            // The answer may have been lost after GitHub wrote it: look before writing a second one.
+            if (error instanceof dist_src/* RequestError */.G && error.status < 500 && error.status !== 0)
+                throw error;
+            const found = (await this.pull(pull)).comment;
+            if (found)
+                return this.upsertComment(pull, found, body);
+            await this.github.rest.request(routes/* ROUTES */.b.createIssueComment, {
+                ...this.repo,
+                issue_number: pull,
+                body,
+            });
+        }
+    }
+    async addLabels(issue, labels) {
+        await this.github.rest.request(routes/* ROUTES */.b.addLabels, { ...this.repo, issue_number: issue, labels });
+    }
+    async removeLabel(issue, label) {
+        try {
+            await this.github.rest.request(routes/* ROUTES */.b.removeLabel, {
+                ...this.repo,
+                issue_number: issue,
+                name: label,
+            });
+        }
+        catch (error) {
+            if (error instanceof dist_src/* RequestError */.G && error.status === 404)
+                return;
+            throw error;
+        }
+    }
+    async closeIssue(issue) {
+        await this.github.rest.request(routes/* ROUTES */.b.updateIssue, {
+            ...this.repo,
+            issue_number: issue,
+            state: 'closed',
+            state_reason: 'completed',
+        });
+    }
+    async artifactFiles(sha, name) {
+        const { data } = await this.github.rest.request(routes/* ROUTES */.b.listArtifacts, {
+            ...this.repo,
+            name,
+            per_page: 100,
+        });
+        const artifact = data.artifacts
+            .filter((found) => found.workflow_run?.head_sha === sha && !found.expired)
+            .sort((a, b) => b.id - a.id)[0];
+        if (!artifact)
+            return null;
+        const zip = await this.github.rest.request(routes/* ROUTES */.b.downloadArtifact, {
+            ...this.repo,
+            artifact_id: artifact.id,
+            archive_format: 'zip',
+        });
+        const files = new Map();
+        for (const [path, content] of Object.entries(unzipSync(new Uint8Array(zip.data))))
+            if (!path.endsWith('/'))
+                files.set(path, Buffer.from(content));
+        return files;
+    }
+}
+
+;// CONCATENATED MODULE: ./build/github/merge-gate-ports.js
+
+
+/** The merge gate's ports on GitHub: what entry points hand the use case. */
+const gitHubMergeGatePorts = (client, repo, ownContexts) => ({
+    github: new GitHubMergeGateAdapter(client, repo, ownContexts),
+    ledger: new GitHubLedgerAdapter(client, repo),
+});
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./build/coverage/errors.js
+/** A report that cannot be read: truncated, corrupt, or not the format it claims to be. */
+class CoverageError extends Error {
+    name = 'CoverageError';
+    file;
+    position;
+    constructor(file, position, reason) {
+        super(`${file}${describePosition(position)}: ${reason}`);
+        this.file = file;
+        this.position = position;
+    }
+}
+function describePosition(position) {
+    if (position === undefined)
+        return '';
+    if ('byte' in position)
+        return ` at byte ${position.byte}`;
+    return `:${position.line}${position.column === undefined ? '' : `:${position.column}`}`;
+}
+
+;// CONCATENATED MODULE: ./build/coverage/diff.js
+/**
+ * The lines a change adds or modifies, by file, on the new side of a unified diff as git writes
+ * it. Context lines and removals do not count; a deleted file, a binary file and a pure rename have
+ * no changed lines. Paths are the new names without git's `b/` prefix.
+ */
+function changedLines(unifiedDiff) {
+    const changed = new Map();
+    let file;
+    let newLine = 0;
+    // Hunk bodies are counted out, so that a removed line reading "--- x" is not taken for a header.
+    let oldLeft = 0;
+    let newLeft = 0;
+    for (const line of unifiedDiff.split('\n')) {
+        if (oldLeft > 0 || newLeft > 0) {
+            const marker = line[0];
+            if (marker === '+') {
+                file?.add(newLine);
+                newLine++;
+                newLeft--;
+                continue;
+            }
+            if (marker === '-') {
+                oldLeft--;
+                continue;
+            }
+            if (marker === ' ' || line === '') {
+                newLine++;
+                oldLeft--;
+                newLeft--;
+                continue;
+            }
+            if (marker === '\\')
+                continue; // "\ No newline at end of file"
+            oldLeft = newLeft = 0; // a hunk shorter than its header said: read on as headers
+        }
+        if (line.startsWith('diff --git '))
+            file = undefined;
+        else if (line.startsWith('+++ ')) {
+            const path = diffPath(line.slice(4));
+            if (path === undefined)
+                file = undefined;
+            else {
+                file = changed.get(path) ?? new Set();
+                changed.set(path, file);
+            }
+        }
+        else if (line.startsWith('@@ ')) {
+            const header = /^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line);
+            if (!header)
+                continue;
+            oldLeft = header[1] === undefined ? 1 : Number(header[1]);
+            newLine = Number(header[2]);
+            newLeft = header[3] === undefined ? 1 : Number(header[3]);
+        }
+        else if (line.startsWith('\\'))
+            continue;
+    }
+    for (const [path, lines] of changed)
+        if (lines.size === 0)
+            changed.delete(path);
+    return changed;
+}
+/** The path on a `+++` line: undefined for /dev/null; git's C-style quoting undone. */
+function diffPath(raw) {
+    // git ends the name with a tab when it contains spaces (GNU diff adds a timestamp after it).
+    let path = raw.replace(/\t.*$/, '');
+    if (path.startsWith('"'))
+        path = unquote(path);
+    if (path === '/dev/null')
+        return undefined;
+    return path.startsWith('b/') ? path.slice(2) : path;
+}
+/** Undoes git's quoting of unusual names: `"b/caf\303\251.txt"` is `b/café.txt` in UTF-8. */
+function unquote(quoted) {
+    const body = quoted.replace(/^"|"$/g, '');
+    const bytes = [];
+    const simple = {
+        n: 10,
+        t: 9,
+        r: 13,
+        '"': 34,
+        '\\': 92,
+        a: 7,
+        b: 8,
+        f: 12,
+        v: 11,
+    };
+    for (let i = 0; i < body.length; i++) {
+        const char = body[i];
+        if (char !== '\\') {
+            bytes.push(...Buffer.from(char, 'utf8'));
+            continue;
+        }
+        const next = body[i + 1] ?? '';
+        const octal = /^[0-7]{3}/.exec(body.slice(i + 1));
+        if (octal) {
+            bytes.push(parseInt(octal[0], 8));
+            i += 3;
+        }
+        else {
+            bytes.push(simple[next] ?? next.charCodeAt(0));
+            i += 1;
+        }
+    }
+    return Buffer.from(bytes).toString('utf8');
+}
+
+;// CONCATENATED MODULE: ./build/coverage/line-hits.js
+/**
+ * Hit counts by line number, as a `Map<number, number>` that keeps them in an array indexed by
+ * line: a 100 MB report has millions of executable lines, and a JavaScript Map spends about 55 bytes
+ * on each (measured: 5.4 million lines, 300 MB), this about 8 to 16. A plain array of small
+ * integers rather than a typed array: V8 allocates, grows and trims it in its heap, where
+ * thousands of small typed arrays cost more in allocation and collection than the parsing itself.
+ * Lines far beyond the others (a hostile `DA:2000000000,1`) go to a small side Map, so memory
+ * follows the number of lines, never the largest line number.
+ */
+class LineHits {
+    /** Hits by line; -1 marks a line that is not executable (hit counts are never negative). */
+    dense = [];
+    sparse;
+    count = 0;
+    constructor(entries) {
+        if (entries)
+            for (const [line, hits] of entries)
+                this.set(line, hits);
+    }
+    get size() {
+        return this.count;
+    }
+    get [Symbol.toStringTag]() {
+        return 'LineHits';
+    }
+    get(line) {
+        if (line >= 0 && line < this.dense.length) {
+            const hits = this.dense[line];
+            return hits < 0 ? undefined : hits;
+        }
+        return this.sparse?.get(line);
+    }
+    has(line) {
+        return this.get(line) !== undefined;
+    }
+    set(line, hits) {
+        if (!Number.isSafeInteger(line) || line < 0)
+            throw new RangeError(`not a line number: ${line}`);
+        if (line >= this.dense.length && !this.growFor(line)) {
+            const sparse = (this.sparse ??= new Map());
+            if (!sparse.has(line))
+                this.count++;
+            sparse.set(line, hits);
+            return this;
+        }
+        if (this.dense[line] < 0)
+            this.count++;
+        this.dense[line] = hits;
+        return this;
+    }
+    /** Adds hits to a line, making it executable: how lcov and Cobertura combine repeated entries. */
+    add(line, hits) {
+        // The hot path of every parser: a line inside the array, checked once.
+        if (line >= 0 && line < this.dense.length && Number.isInteger(line)) {
+            const previous = this.dense[line];
+            if (previous < 0) {
+                this.count++;
+                this.dense[line] = hits;
+            }
+            else
+                this.dense[line] = previous + hits;
+            return;
+        }
+        this.set(line, (this.get(line) ?? 0) + hits);
+    }
+    /**
+     * Adds the hits of `lines[0..end)`, where -1 marks a line that is not executable: a parser
+     * collects a record in one reused array and hands it over whole, so that no array grows, and
+     * turns into garbage, line by line.
+     */
+    addAll(lines, end, executable) {
+        if (this.count === 0 && !this.sparse) {
+            this.dense = lines.slice(0, end);
+            this.count = executable;
+            return;
+        }
+        for (let line = 0; line < end; line++)
+            if (lines[line] >= 0)
+                this.add(line, lines[line]);
+    }
+    /** Keeps the larger count: how istanbul combines statements that start on one line. */
+    max(line, hits) {
+        const previous = this.get(line);
+        if (previous === undefined || previous < hits)
+            this.set(line, hits);
+    }
+    delete(line) {
+        if (line >= 0 && line < this.dense.length) {
+            if (this.dense[line] < 0)
+                return false;
+            this.dense[line] = -1;
+            this.count--;
+            return true;
+        }
+        if (this.sparse?.delete(line)) {
+            this.count--;
+            return true;
+        }
+        return false;
+    }
+    clear() {
+        this.dense = [];
+        this.sparse = undefined;
+        this.count = 0;
+    }
+    /** Gives back the room kept for growth, once a file's lines are all known. */
+    compact() {
+        let end = this.dense.length;
+        while (end > 0 && this.dense[end - 1] < 0)
+            end--;
+        this.dense.length = end; // V8 trims in place
+    }
+    forEach(callback, thisArg) {
+        for (const [line, hits] of this)
+            callback.call(thisArg, hits, line, this);
+    }
+    *entries() {
+        const dense = this.dense;
+        const sparseLines = this.sparse ? [...this.sparse.keys()].sort((a, b) => a - b) : [];
+        let next = 0;
+        for (let line = 0; line < dense.length; line++) {
+            while (next < sparseLines.length && sparseLines[next] < line) {
+                const sparseLine = sparseLines[next++];
+                yield [sparseLine, this.sparse.get(sparseLine)];
+            }
+            const hits = dense[line];
+            if (hits >= 0)
+                yield [line, hits];
+        }
+        while (next < sparseLines.length) {
+            const sparseLine = sparseLines[next++];
+            yield [sparseLine, this.sparse.get(sparseLine)];
+        }
+    }
+    *keys() {
+        for (const [line] of this.entries())
+            yield line;
+    }
+    *values() {
+        for (const [, hits] of this.entries())
+            yield hits;
+    }
+    [Symbol.iterator]() {
+        return this.entries();
+    }
+    /** Grows the array to hold `line` unless that would leave it mostly empty. */
+    growFor(line) {
+        if (line > 4 * this.count + 4096)
+            return false;
+        const grown = this.dense;
+        while (grown.length <= line)
+            grown.push(-1);
+        // Lines set aside earlier may now fall inside the array: a line lives in one place only.
+        if (this.sparse)
+            for (const [sparseLine, hits] of this.sparse)
+                if (sparseLine < grown.length) {
+                    grown[sparseLine] = hits;
+                    this.sparse.delete(sparseLine);
+                }
+        return true;
+    }
+}
+
+;// CONCATENATED MODULE: ./build/coverage/line-branches.js
+/**
+ * Covered and total branches by line, as a `Map<number, BranchCount>` kept in three parallel
+ * arrays sorted by line: a 100 MB lcov report has about a million branch lines, which as Map
+ * entries holding objects take some 80 bytes each, and an array indexed by line would be mostly
+ * empty (one line in six has branches). Parsers add lines in ascending order, which appends;
+ * anything else is found by binary search. `get` returns a fresh object: change counts through
+ * `set` or `add`.
+ */
+class LineBranches {
+    lineNumbers = [];
+    covered = [];
+    total = [];
+    constructor(entries) {
+        if (entries)
+            for (const [line, count] of entries)
+                this.set(line, count);
+    }
+    get size() {
+        return this.lineNumbers.length;
+    }
+    get [Symbol.toStringTag]() {
+        return 'LineBranches';
+    }
+    get(line) {
+        const at = this.indexOf(line);
+        return at < 0 ? undefined : { covered: this.covered[at], total: this.total[at] };
+    }
+    has(line) {
+        return this.indexOf(line) >= 0;
+    }
+    set(line, count) {
+        const at = this.slot(line);
+        this.covered[at] = count.covered;
+        this.total[at] = count.total;
+        return this;
+    }
+    /** Adds branches to a line's count. */
+    add(line, covered, total) {
+        const at = this.slot(line);
+        this.covered[at] += covered;
+        this.total[at] += total;
+    }
+    delete(line) {
+        const at = this.indexOf(line);
+        if (at < 0)
+            return false;
+        for (const array of [this.lineNumbers, this.covered, this.total])
+            array.splice(at, 1);
+        return true;
+    }
+    clear() {
+        for (const array of [this.lineNumbers, this.covered, this.total])
+            array.length = 0;
+    }
+    forEach(callback, thisArg) {
+        for (const [line, count] of this)
+            callback.call(thisArg, count, line, this);
+    }
+    *entries() {
+        for (let at = 0; at < this.lineNumbers.length; at++)
+            yield [this.lineNumbers[at], { covered: this.covered[at], total: this.total[at] }];
+    }
+    *keys() {
+        yield* this.lineNumbers;
+    }
+    *values() {
+        for (const [, count] of this.entries())
+            yield count;
+    }
+    [Symbol.iterator]() {
+        return this.entries();
+    }
+    /** Sums every line's counts without building an object per line. */
+    sum() {
+        let covered = 0;
+        let total = 0;
+        for (let at = 0; at < this.total.length; at++) {
+            covered += this.covered[at];
+            total += this.total[at];
+        }
+        return { covered, total };
+    }
+    /** Where `line` is, or -1. */
+    indexOf(line) {
+        let low = 0;
+        let high = this.lineNumbers.length - 1;
+        while (low <= high) {
+            const middle = (low + high) >> 1;
+            const found = this.lineNumbers[middle];
+            if (found === line)
+                return middle;
+            if (found < line)
+                low = middle + 1;
+            else
+                high = middle - 1;
+        }
+        return -1;
+    }
+    /** Where `line` is, after making room for it with zero counts. */
+    slot(line) {
+        if (!Number.isSafeInteger(line) || line < 0)
+            throw new RangeError(`not a line number: ${line}`);
+        const last = this.lineNumbers.length - 1;
+        if (last >= 0 && this.lineNumbers[last] === line)
+            return last;
+        if (last < 0 || this.lineNumbers[last] < line) {
+            this.lineNumbers.push(line);
+            this.covered.push(0);
+            this.total.push(0);
+            return last + 1;
+        }
+        let at = this.indexOf(line);
+        if (at >= 0)
+            return at;
+        at = this.lineNumbers.findIndex((found) => found > line);
+        this.lineNumbers.splice(at, 0, line);
+        this.covered.splice(at, 0, 0);
+        this.total.splice(at, 0, 0);
+        return at;
+    }
+}
+
+;// CONCATENATED MODULE: ./build/coverage/report-builder.js
+
+
+/** Collects files by normalised path; a file named twice in one report is combined. */
+class ReportBuilder {
+    format;
+    files = new Map();
+    stated;
+    constructor(format) {
+        this.format = format;
+    }
+    file(path) {
+        let file = this.files.get(path);
+        if (!file) {
+            file = {
+                path,
+                lines: new LineHits(),
+                lineBranches: undefined,
+                branches: undefined,
+                lineSummary: undefined,
+            };
+            this.files.set(path, file);
+        }
+        return file;
+    }
+    build() {
+        const files = new Map();
+        for (const path of [...this.files.keys()].sort())
+            files.set(path, finishFile(this.files.get(path)));
+        return this.stated
+            ? { format: this.format, files, stated: this.stated }
+            : { format: this.format, files };
+    }
+}
+/**
+ * Merges one block of branch counts (an lcov record, a Cobertura class) into a file's. Within a
+ * block counts are exact; across blocks the larger count per line wins, since the formats do not
+ * say which branch was taken.
+ */
+function mergeLineBranches(file, block) {
+    if (block.size === 0)
+        return;
+    if (!file.lineBranches && block instanceof LineBranches) {
+        file.lineBranches = block; // the first block of a file: nothing to merge with
+        return;
+    }
+    const target = (file.lineBranches ??= new LineBranches());
+    for (const [line, count] of block)
+        target.set(line, maxBranchCount(target.get(line), count));
+}
+function maxBranchCount(a, b) {
+    if (!a)
+        return { covered: b.covered, total: b.total };
+    return { covered: Math.max(a.covered, b.covered), total: Math.max(a.total, b.total) };
+}
+function finishFile(file) {
+    file.lines.compact();
+    const result = { path: file.path, lines: file.lines };
+    if (file.lineBranches && file.lineBranches.size > 0) {
+        result.lineBranches = file.lineBranches;
+        result.branches = file.lineBranches.sum();
+    }
+    else if (file.branches)
+        result.branches = file.branches;
+    if (file.lineSummary)
+        result.lineSummary = file.lineSummary;
+    return result;
+}
+
+;// CONCATENATED MODULE: ./build/coverage/merge.js
+
+
+
+/**
+ * Several reports as one, file by file on the normalised path: hits add up, and a line listed as
+ * executable in any report is executable. Branches per line take the larger count (the formats do
+ * not say which branch ran), and so do branch totals given per file only. The result does not
+ * depend on the order of the reports.
+ */
+function mergeReports(reports) {
+    const byPath = new Map();
+    for (const report of reports)
+        for (const file of report.files.values()) {
+            const same = byPath.get(file.path);
+            if (same)
+                same.push(file);
+            else
+                byPath.set(file.path, [file]);
+        }
+    const files = new Map();
+    for (const path of [...byPath.keys()].sort())
+        files.set(path, mergeFiles(path, byPath.get(path)));
+    return { format: 'merged', files };
+}
+function mergeFiles(path, copies) {
+    const lines = new LineHits();
+    let lineBranches;
+    let fileBranches;
+    let lineSummary;
+    for (const copy of copies) {
+        for (const [line, hits] of copy.lines)
+            lines.add(line, hits);
+        if (copy.lineBranches) {
+            lineBranches ??= new LineBranches();
+            for (const [line, count] of copy.lineBranches)
+                lineBranches.set(line, maxBranchCount(lineBranches.get(line), count));
+        }
+        else if (copy.branches)
+            fileBranches = maxBranchCount(fileBranches, copy.branches);
+        // Totals without line numbers cannot be combined with lines: the larger total stands for both.
+        if (copy.lineSummary && (!lineSummary || isLarger(copy.lineSummary, lineSummary)))
+            lineSummary = copy.lineSummary;
+    }
+    lines.compact();
+    const merged = { path, lines };
+    if (lineBranches) {
+        merged.lineBranches = lineBranches;
+        merged.branches = lineBranches.sum();
+    }
+    else if (fileBranches)
+        merged.branches = fileBranches;
+    if (lineSummary && lines.size === 0)
+        merged.lineSummary = lineSummary;
+    return merged;
+}
+function isLarger(a, b) {
+    return a.total !== b.total ? a.total > b.total : a.covered > b.covered;
+}
+
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./build/coverage/paths.js
+
+const DRIVE = /^[A-Za-z]:\//;
+/**
+ * A report's file name as a repository-relative path with forward slashes: Windows separators
+ * become `/`, `./` and `..` segments are resolved, and an absolute path under `root` becomes
+ * relative to it. An absolute path outside `root` stays absolute, so that it matches nothing in a
+ * diff rather than the wrong file.
+ */
+function normalisePath(path, root) {
+    let normal = paths_clean(path.startsWith('file://') ? fileUrlPath(path) : path);
+    if (root !== undefined && isAbsolutePath(normal)) {
+        const base = paths_clean(root).replace(/\/+$/, '');
+        const relative = relativeTo(normal, base);
+        if (relative !== undefined)
+            normal = relative;
+    }
+    return normal === '.' ? '' : normal;
+}
+function isAbsolutePath(path) {
+    return path.startsWith('/') || path.startsWith('\\') || DRIVE.test(path.replace(/\\/g, '/'));
+}
+/** Joins a report's source root and a file named relative to it. */
+function joinPath(base, path) {
+    return paths_clean(external_node_path_namespaceObject.posix.join(base.replace(/\\/g, '/'), path.replace(/\\/g, '/')));
+}
+function paths_clean(path) {
+    const slashed = path.replace(/\\/g, '/');
+    // posix.normalize would keep a leading `//` as is; a UNC or doubled slash means the same file.
+    const normal = external_node_path_namespaceObject.posix.normalize(slashed.replace(/^\/{2,}/, '/'));
+    return normal.startsWith('./') ? normal.slice(2) : normal;
+}
+function relativeTo(path, base) {
+    // Windows file systems ignore case, so a drive path compares without it.
+    const windows = DRIVE.test(base) || DRIVE.test(path);
+    const [p, b] = windows ? [path.toLowerCase(), base.toLowerCase()] : [path, base];
+    if (b === '' || b === '/')
+        return path.replace(/^\/+/, '');
+    if (p === b)
+        return '';
+    if (p.startsWith(`${b}/`))
+        return path.slice(base.length + 1);
+    return undefined;
+}
+function fileUrlPath(url) {
+    try {
+        const pathname = decodeURIComponent(new URL(url).pathname);
+        return /^\/[A-Za-z]:\//.test(pathname) ? pathname.slice(1) : pathname;
+    }
+    catch {
+        return url;
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/saxes/saxes.js
+var saxes = __nccwpck_require__(9800);
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: ./build/coverage/input.js
+
+/**
+ * Calls `onLine` for each line of the input with the bytes it lies in and its bounds (without the
+ * `\n` or `\r\n`), so that hot parsers read numbers straight from the bytes instead of decoding
+ * and slicing a string per line. A `\n` byte never occurs inside a UTF-8 character.
+ */
+async function forEachLine(input, onLine) {
+    let carry;
+    let lineNumber = 0;
+    const emit = (bytes, start, newline) => {
+        const end = newline > start && bytes[newline - 1] === 13 ? newline - 1 : newline;
+        onLine(bytes, start, end, ++lineNumber);
+    };
+    for await (const chunk of input) {
+        const bytes = carry ? Buffer.concat([carry, chunk]) : chunk;
+        let start = 0;
+        for (let newline = bytes.indexOf(10); newline !== -1; newline = bytes.indexOf(10, start)) {
+            emit(bytes, start, newline);
+            start = newline + 1;
+        }
+        carry = start < bytes.length ? bytes.subarray(start) : undefined;
+    }
+    if (carry)
+        emit(carry, 0, carry.length);
+    return lineNumber;
+}
+/** Decodes the input chunk by chunk, never splitting a UTF-8 character. */
+async function* decodeUtf8(input) {
+    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+    for await (const chunk of input) {
+        const text = decoder.write(chunk);
+        if (text !== '')
+            yield text;
+    }
+    const rest = decoder.end();
+    if (rest !== '')
+        yield rest;
+}
+
+;// CONCATENATED MODULE: ./build/coverage/xml.js
+
+
+
+/**
+ * Streams an XML report through saxes (no DOM: a 100 MB report never sits whole in memory).
+ * Returns false for an empty or blank input, which is an empty report rather than an error.
+ */
+async function readXml(input, context, makeReader) {
+    const parser = new saxes/* SaxesParser */.wT({ position: true });
+    const fail = (reason) => {
+        throw new CoverageError(context.name, { line: parser.line, column: parser.column }, reason);
+    };
+    const reader = makeReader({ fail });
+    const path = [];
+    parser.on('opentag', (tag) => {
+        reader.open(tag.name, tag.attributes, path);
+        path.push(tag.name);
+    });
+    parser.on('closetag', (tag) => {
+        path.pop();
+        reader.close?.(tag.name, path);
+    });
+    if (reader.text) {
+        const onText = reader.text.bind(reader);
+        parser.on('text', (text) => onText(text, path));
+    }
+    let content = false;
+    const run = (step) => {
+        try {
+            step();
+        }
+        catch (error) {
+            if (error instanceof CoverageError)
+                throw error;
+            // saxes puts "line:column: " before its own reason; ours says where already.
+            const reason = String(error.message).replace(/^[^:]*:\d+:\d+: /, '');
+            fail(`not well-formed XML: ${reason}`);
+        }
+    };
+    for await (const text of decodeUtf8(input)) {
+        if (!content && text.trim() === '')
+            continue;
+        content = true;
+        run(() => parser.write(text));
+    }
+    if (!content)
+        return false;
+    run(() => parser.close());
+    return true;
+}
+/** A whole, non-negative number from an attribute, or a clear error naming it. */
+function countAttribute(attributes, name, element, position) {
+    const raw = attributes[name];
+    if (raw === undefined)
+        return position.fail(`<${element}> has no ${name} attribute`);
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value) || value < 0)
+        return position.fail(`<${element}> ${name}="${raw}" is not a count`);
+    return value;
+}
+/** A line number attribute: a whole number from 1. */
+function lineAttribute(attributes, name, element, position) {
+    const value = countAttribute(attributes, name, element, position);
+    if (!Number.isSafeInteger(value) || value < 1)
+        return position.fail(`<${element}> ${name}="${attributes[name]}" is not a line number`);
+    return value;
+}
+/** Totals a report states in two attributes, when it has both and they are counts. */
+function statedPair(attributes, coveredName, totalName) {
+    const covered = Number(attributes[coveredName]);
+    const total = Number(attributes[totalName]);
+    if (attributes[coveredName] === undefined || attributes[totalName] === undefined)
+        return undefined;
+    return Number.isFinite(covered) && Number.isFinite(total) ? { covered, total } : undefined;
+}
+
+;// CONCATENATED MODULE: ./build/coverage/clover.js
+
+
+
+
+/**
+ * Clover XML. Each `<file>` lists `<line num type count>`: `stmt` and `method` lines are
+ * executable with `count` hits; several on one line keep the largest count, as istanbul's
+ * `getLineCoverage` does. `cond` lines differ by writer:
+ * - istanbul's clover reporter writes `count` too, with `truecount` = covered branches and
+ *   `falsecount` = uncovered branches on that line;
+ * - OpenClover writes no `count`; `truecount`/`falsecount` count how often the condition was true
+ *   and false, and each side is one branch, covered when its count is above 0.
+ * The project's `<metrics>` states `statements` and `conditionals`; istanbul fills them with line
+ * and branch totals, so they are kept as stated totals only for istanbul's flavour (no `method`
+ * lines, every `cond` line with a `count`).
+ */
+async function parseClover(input, context) {
+    const report = new ReportBuilder('clover');
+    let file;
+    let projectMetrics;
+    let istanbulFlavour = true;
+    await readXml(input, context, (position) => ({
+        open(name, attributes, path) {
+            const parent = path[path.length - 1];
+            if (name === 'line' && parent === 'file' && file) {
+                const line = lineAttribute(attributes, 'num', 'line', position);
+                const type = attributes.type ?? 'stmt';
+                if (type === 'cond') {
+                    const trueCount = countAttribute(attributes, 'truecount', 'line', position);
+                    const falseCount = countAttribute(attributes, 'falsecount', 'line', position);
+                    let count;
+                    if (attributes.count !== undefined) {
+                        file.lines.max(line, countAttribute(attributes, 'count', 'line', position));
+                        count = { covered: trueCount, total: trueCount + falseCount };
+                    }
+                    else {
+                        istanbulFlavour = false;
+                        file.lines.max(line, trueCount + falseCount);
+                        count = { covered: (trueCount > 0 ? 1 : 0) + (falseCount > 0 ? 1 : 0), total: 2 };
+                    }
+                    (file.lineBranches ??= new LineBranches()).add(line, count.covered, count.total);
+                }
+                else {
+                    if (type === 'method')
+                        istanbulFlavour = false;
+                    file.lines.max(line, countAttribute(attributes, 'count', 'line', position));
+                }
+            }
+            else if (name === 'file') {
+                const filePath = attributes.path ?? attributes.name;
+                if (filePath === undefined || filePath.trim() === '')
+                    return position.fail('<file> has neither a path nor a name attribute');
+                file = report.file(normalisePath(filePath, context.root));
+            }
+            else if (name === 'metrics' && parent === 'project')
+                projectMetrics = attributes;
+        },
+        close(name) {
+            if (name === 'file')
+                file = undefined;
+        },
+    }));
+    if (projectMetrics && istanbulFlavour) {
+        const lines = statedPair(projectMetrics, 'coveredstatements', 'statements');
+        const branches = statedPair(projectMetrics, 'coveredconditionals', 'conditionals');
+        if (lines || branches)
+            report.stated = { ...(lines && { lines }), ...(branches && { branches }) };
+    }
+    return report.build();
+}
+
+;// CONCATENATED MODULE: ./build/coverage/cobertura.js
+
+
+
+/**
+ * Cobertura XML, as Cobertura, istanbul, coverage.py, gcovr and others write it
+ * (coverage-04.dtd). Each `<class filename>` lists `<lines><line number hits>`; a line is
+ * executable when listed and covered when `hits` > 0. A line with `branch="true"` carries
+ * `condition-coverage="50% (1/2)"`: covered and total branches. The lines repeated under
+ * `<methods>` are skipped (they duplicate the class's own). Classes naming one file add up, as
+ * Java's inner classes do. `filename` is relative to one of the `<sources>`.
+ */
+async function parseCobertura(input, context) {
+    const report = new ReportBuilder('cobertura');
+    const sources = [];
+    let sourceText;
+    let file;
+    let classBranches = new Map();
+    const resolve = (filename) => {
+        if (isAbsolutePath(filename) || sources.length === 0)
+            return normalisePath(filename, context.root);
+        const candidates = sources
+            .map((source) => normalisePath(joinPath(source, filename), context.root))
+            .filter((candidate) => !isAbsolutePath(candidate));
+        // A report made elsewhere names sources outside this root: its paths are relative to the
+        // repository on that machine too, more often than not.
+        if (candidates.length === 0)
+            return normalisePath(filename);
+        return candidates.find((candidate) => context.fileExists?.(candidate)) ?? candidates[0];
+    };
+    await readXml(input, context, (position) => ({
+        open(name, attributes, path) {
+            const parent = path[path.length - 1];
+            if (name === 'line' && parent === 'lines' && path[path.length - 2] === 'class') {
+                if (!file)
+                    return;
+                const line = lineAttribute(attributes, 'number', 'line', position);
+                file.lines.add(line, countAttribute(attributes, 'hits', 'line', position));
+                if (attributes.branch === 'true') {
+                    const conditions = /\((\d+)\/(\d+)\)/.exec(attributes['condition-coverage'] ?? '');
+                    if (conditions) {
+                        const count = { covered: Number(conditions[1]), total: Number(conditions[2]) };
+                        if (count.covered > count.total)
+                            position.fail(`condition-coverage "${attributes['condition-coverage']}" covers more than all`);
+                        classBranches.set(line, count);
+                    }
+                }
+            }
+            else if (name === 'class') {
+                const filename = attributes.filename;
+                if (filename === undefined || filename.trim() === '')
+                    return position.fail('<class> has no filename attribute');
+                file = report.file(resolve(filename));
+            }
+            else if (name === 'source' && parent === 'sources')
+                sourceText = '';
+            else if (name === 'coverage' && path.length === 0) {
+                const lines = statedPair(attributes, 'lines-covered', 'lines-valid');
+                const branches = statedPair(attributes, 'branches-covered', 'branches-valid');
+                if (lines || branches)
+                    report.stated = { ...(lines && { lines }), ...(branches && { branches }) };
+            }
+        },
+        close(name) {
+            if (name === 'class' && file) {
+                mergeLineBranches(file, classBranches);
+                classBranches = new Map();
+                file = undefined;
+            }
+            else if (name === 'source' && sourceText !== undefined) {
+                if (sourceText.trim() !== '')
+                    sources.push(sourceText.trim());
+                sourceText = undefined;
+            }
+        },
+        text(text) {
+            if (sourceText !== undefined)
+                sourceText += text;
+        },
+    }));
+    return report.build();
+}
+
+;// CONCATENATED MODULE: ./build/coverage/detect.js
+/** How many leading characters detection needs; parsers stream the rest. */
+const DETECTION_HEAD_LENGTH = 16 * 1024;
+/**
+ * Tells the format from a report's first characters (about the first 16 KB), with the file name as
+ * a fallback when the content is not enough (an empty file, a JSON object with no entries).
+ */
+function detectFormat(head, fileName) {
+    const text = head.replace(/^\uFEFF/, '').trimStart();
+    if (/^mode: (set|count|atomic)\b/.test(text))
+        return 'go';
+    if (/^(TN|SF|VER):/m.test(text.slice(0, 4096)))
+        return 'lcov';
+    if (text.startsWith('<')) {
+        const root = /<(coverage|report)\b([^>]*)>?/.exec(text.replace(/<!--[\s\S]*?-->/g, ''));
+        if (root?.[1] === 'report' || /<!DOCTYPE report\b/.test(text))
+            return 'jacoco';
+        if (root?.[1] === 'coverage') {
+            if (/\bclover=|<project\b/.test(text))
+                return 'clover';
+            if (/\b(line-rate|lines-valid|filename)=|<sources>|<packages>/.test(text))
+                return 'cobertura';
+        }
+    }
+    if (text.startsWith('{')) {
+        if (/^\{\s*"total"\s*:\s*\{\s*"(lines|statements|functions|branches)"/.test(text))
+            return 'istanbul-summary';
+        if (/"(statementMap|fnMap|branchMap)"\s*:/.test(text))
+            return 'istanbul-final';
+    }
+    return detectFromName(fileName);
+}
+function detectFromName(fileName) {
+    const base = (fileName ?? '').replace(/\\/g, '/').split('/').pop().toLowerCase();
+    if (base === 'lcov.info' || base.endsWith('.lcov'))
+        return 'lcov';
+    if (base === 'coverage-summary.json')
+        return 'istanbul-summary';
+    if (base === 'coverage-final.json')
+        return 'istanbul-final';
+    if (base === 'cobertura-coverage.xml' || base === 'cobertura.xml')
+        return 'cobertura';
+    if (base === 'clover.xml')
+        return 'clover';
+    if (base === 'jacoco.xml' || base === 'jacocotestreport.xml')
+        return 'jacoco';
+    if (base === 'coverage.out' || base === 'cover.out' || base.endsWith('.coverprofile'))
+        return 'go';
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./build/coverage/go.js
+
+
+
+
+const BLOCK = /^(.+):(\d+)\.(\d+),(\d+)\.(\d+) (\d+) (\d+)$/;
+/**
+ * Go cover profiles (`go test -coverprofile`): a `mode: set|count|atomic` line, then one line per
+ * block, `file.go:startLine.startCol,endLine.endCol numStmts count`. As golang.org/x/tools/cover
+ * does, blocks at the same position (one package measured by several test binaries) merge: `set`
+ * keeps either count, `count`/`atomic` add them. Go itself counts statements; per line, as
+ * gcov2lcov and Codecov do, every line a block spans is executable and the hits of the blocks
+ * touching a line add up, so a line is covered when any block on it ran. Blocks without statements
+ * (an empty function body) make no line executable. File names are import paths: the module path
+ * (`goModule`, or go.mod's under the root) is taken off to give repository paths.
+ */
+async function parseGo(input, context) {
+    const blocks = new Map();
+    let mode;
+    const fail = (lineNumber, reason) => {
+        throw new CoverageError(context.name, { line: lineNumber }, reason);
+    };
+    await forEachLine(input, (bytes, start, end, lineNumber) => {
+        const line = bytes.toString('utf8', start, end);
+        if (mode === undefined) {
+            if (line.trim() === '')
+                return;
+            const declared = /^mode: (set|count|atomic)$/.exec(line);
+            if (!declared)
+                fail(lineNumber, `a Go cover profile starts with 'mode: set|count|atomic', not '${line.slice(0, 40)}'`);
+            mode = declared[1];
+            return;
+        }
+        if (line === '' || line.startsWith('mode: '))
+            return; // profiles concatenated by hand
+        const match = BLOCK.exec(line);
+        if (!match)
+            return fail(lineNumber, `not a Go cover block: '${line.slice(0, 80)}'`);
+        const [, file, startLine, startCol, endLine, endCol, statements, count] = match;
+        const key = `${startLine}.${startCol},${endLine}.${endCol}`;
+        const block = {
+            startLine: Number(startLine),
+            endLine: Number(endLine),
+            statements: Number(statements),
+            count: Number(count),
+        };
+        if (block.endLine < block.startLine || block.startLine < 1)
+            fail(lineNumber, `block ends before it starts: '${line.slice(0, 80)}'`);
+        let fileBlocks = blocks.get(file);
+        if (!fileBlocks)
+            blocks.set(file, (fileBlocks = new Map()));
+        const same = fileBlocks.get(key);
+        if (!same)
+            fileBlocks.set(key, block);
+        else if (same.statements !== block.statements)
+            fail(lineNumber, `block ${file}:${key} has ${block.statements} statements here and ${same.statements} before`);
+        else
+            same.count = mode === 'set' ? Math.max(same.count, block.count) : same.count + block.count;
+    });
+    const report = new ReportBuilder('go');
+    for (const [importPath, fileBlocks] of blocks) {
+        const file = report.file(repositoryPath(importPath, context));
+        for (const block of fileBlocks.values()) {
+            if (block.statements === 0)
+                continue;
+            for (let line = block.startLine; line <= block.endLine; line++)
+                file.lines.add(line, block.count);
+        }
+    }
+    return report.build();
+}
+function repositoryPath(importPath, context) {
+    const module = context.goModule?.replace(/\/+$/, '');
+    if (module && importPath.startsWith(`${module}/`))
+        return normalisePath(importPath.slice(module.length + 1));
+    // Outside module mode, go names files in no package by their directory with `_` before it.
+    if (importPath.startsWith('_/'))
+        return normalisePath(importPath.slice(1), context.root);
+    return normalisePath(importPath, context.root);
+}
+
+;// CONCATENATED MODULE: ./build/coverage/json-entries.js
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+/**
+ * Streams a JSON object whose entries are each small enough to parse alone (istanbul keeps one
+ * entry per source file), handing each entry to `onEntry` as soon as it is complete. Memory thus
+ * follows the largest entry, not the report. The scanner works on bytes: in UTF-8 no byte of a
+ * multi-byte character looks like a quote, a brace or a bracket, and errors can give byte offsets.
+ * An empty or blank input has no entries.
+ */
+async function forEachJsonEntry(input, context, onEntry) {
+    let state = 'start';
+    let offset = 0; // of the current chunk's first byte
+    let keyParts = [];
+    let valueParts = [];
+    let valueStart = 0;
+    let depth = 0;
+    let inString = false;
+    let escaped = false;
+    let key = '';
+    let keyEscaped = false;
+    const fail = (at, reason) => {
+        throw new CoverageError(context.name, { byte: at }, reason);
+    };
+    const finishValue = (chunk, end) => {
+        valueParts.push(chunk.subarray(0, end));
+        const text = Buffer.concat(valueParts).toString('utf8');
+        valueParts = [];
+        let value;
+        try {
+            value = JSON.parse(text);
+        }
+        catch (error) {
+            const at = /position (\d+)/.exec(error.message);
+            fail(valueStart + (at ? Number(at[1]) : 0), `the entry for "${key}" is not valid JSON`);
+        }
+        onEntry(key, value, valueStart);
+    };
+    for await (const chunk of input) {
+        let valueFrom = 0;
+        for (let i = 0; i < chunk.length; i++) {
+            const byte = chunk[i];
+            switch (state) {
+                case 'value': {
+                    if (inString) {
+                        if (escaped)
+                            escaped = false;
+                        else if (byte === BACKSLASH)
+                            escaped = true;
+                        else if (byte === QUOTE)
+                            inString = false;
+                    }
+                    else if (byte === QUOTE)
+                        inString = true;
+                    else if (byte === 0x7b || byte === 0x5b)
+                        depth++;
+                    else if (byte === 0x7d || byte === 0x5d) {
+                        if (depth === 0) {
+                            // `}` closing the whole object after a scalar value
+                            finishValue(chunk.subarray(valueFrom), i - valueFrom);
+                            state = 'done';
+                        }
+                        else
+                            depth--;
+                    }
+                    else if (byte === COMMA && depth === 0) {
+                        finishValue(chunk.subarray(valueFrom), i - valueFrom);
+                        state = 'key-or-end';
+                    }
+                    // A container value is complete at the bracket that closes it.
+                    if (state === 'value' && depth === 0 && !inString && (byte === 0x7d || byte === 0x5d)) {
+                        finishValue(chunk.subarray(valueFrom), i + 1 - valueFrom);
+                        state = 'after-value';
+                    }
+                    break;
+                }
+                case 'key': {
+                    if (keyEscaped)
+                        keyEscaped = false;
+                    else if (byte === BACKSLASH)
+                        keyEscaped = true;
+                    else if (byte === QUOTE) {
+                        keyParts.push(chunk.subarray(valueFrom, i));
+                        key = JSON.parse(`"${Buffer.concat(keyParts).toString('utf8')}"`);
+                        keyParts = [];
+                        state = 'colon';
+                    }
+                    break;
+                }
+                default: {
+                    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09)
+                        break;
+                    if (state === 'start') {
+                        if (byte === 0xef && offset + i === 0) {
+                            i += 2; // a UTF-8 byte order mark
+                            break;
+                        }
+                        if (byte !== 0x7b)
+                            fail(offset + i, 'expected a JSON object');
+                        state = 'key-or-end';
+                    }
+                    else if (state === 'key-or-end') {
+                        if (byte === 0x7d)
+                            state = 'done';
+                        else if (byte === QUOTE) {
+                            state = 'key';
+                            valueFrom = i + 1;
+                        }
+                        else
+                            fail(offset + i, 'expected the name of an entry');
+                    }
+                    else if (state === 'colon') {
+                        if (byte !== COLON)
+                            fail(offset + i, `expected ':' after "${key}"`);
+                        state = 'value';
+                        valueStart = offset + i + 1;
+                        valueFrom = i + 1;
+                        depth = 0;
+                        inString = escaped = false;
+                    }
+                    else if (state === 'after-value') {
+                        if (byte === COMMA)
+                            state = 'key-or-end';
+                        else if (byte === 0x7d)
+                            state = 'done';
+                        else
+                            fail(offset + i, `expected ',' or '}' after the entry for "${key}"`);
+                    }
+                    else
+                        fail(offset + i, 'unexpected content after the end of the report');
+                }
+            }
+        }
+        if (state === 'value')
+            valueParts.push(chunk.subarray(valueFrom));
+        else if (state === 'key')
+            keyParts.push(chunk.subarray(valueFrom));
+        offset += chunk.length;
+    }
+    const end = state; // assigned in the loop, which the compiler does not follow
+    if (end !== 'done' && end !== 'start')
+        fail(offset, `the report ends inside ${end === 'value' ? `the entry for "${key}"` : 'the object'}: it looks truncated`);
+}
+
+;// CONCATENATED MODULE: ./build/coverage/istanbul.js
+
+
+
+
+
+/**
+ * istanbul's `coverage-final.json` (the `json` reporter): one entry per file with `statementMap`
+ * and `s` (statement hits), `branchMap` and `b`. Lines follow istanbul-lib-coverage's
+ * `getLineCoverage`: each statement counts on the line it starts on, and a line keeps the largest
+ * hit count of its statements. Branches follow `getBranchCoverageByLine`: each branch sits on its
+ * `line` (or the start line of its `loc`), covered when its count is above 0.
+ */
+async function parseIstanbulFinal(input, context) {
+    const report = new ReportBuilder('istanbul-final');
+    await forEachJsonEntry(input, context, (key, value, offset) => {
+        const fail = (reason) => {
+            throw new CoverageError(context.name, { byte: offset }, `the entry for "${key}" ${reason}`);
+        };
+        if (typeof value !== 'object' || value === null)
+            return fail('is not an object');
+        const data = value;
+        const file = report.file(normalisePath(typeof data.path === 'string' ? data.path : key, context.root));
+        if (data.statementMap && data.s) {
+            for (const [id, hits] of Object.entries(data.s)) {
+                const line = data.statementMap[id]?.start?.line;
+                if (line === undefined)
+                    continue; // istanbul skips a count without a statement too
+                file.lines.max(lineNumber(line, fail), count(hits, fail));
+            }
+        }
+        else if (data.l) {
+            for (const [line, hits] of Object.entries(data.l))
+                file.lines.max(lineNumber(Number(line), fail), count(hits, fail));
+        }
+        else
+            fail('has neither statementMap and s nor l');
+        if (data.branchMap && data.b) {
+            const byLine = new LineBranches();
+            for (const [id, branch] of Object.entries(data.branchMap)) {
+                const hits = data.b[id];
+                if (!Array.isArray(hits))
+                    continue;
+                const line = lineNumber(branch.line || branch.loc?.start?.line, fail);
+                for (const taken of hits)
+                    byLine.add(line, count(taken, fail) > 0 ? 1 : 0, 1);
+            }
+            if (byLine.size > 0)
+                file.lineBranches = byLine;
+        }
+    });
+    return report.build();
+}
+/**
+ * istanbul's `coverage-summary.json` (the `json-summary` reporter): totals per file and a `total`
+ * entry, without line numbers. Files get `lineSummary` and `branches`; `total` is the stated total.
+ */
+async function parseIstanbulSummary(input, context) {
+    const report = new ReportBuilder('istanbul-summary');
+    await forEachJsonEntry(input, context, (key, value, offset) => {
+        const fail = (reason) => {
+            throw new CoverageError(context.name, { byte: offset }, `the entry for "${key}" ${reason}`);
+        };
+        const entry = value;
+        const lines = metric(entry?.lines, 'lines', fail);
+        const branches = entry?.branches === undefined ? undefined : metric(entry.branches, 'branches', fail);
+        if (key === 'total') {
+            report.stated = { lines, ...(branches && { branches }) };
+            return;
+        }
+        const file = report.file(normalisePath(key, context.root));
+        file.lineSummary = lines;
+        if (branches)
+            file.branches = branches;
+    });
+    return report.build();
+}
+function metric(value, name, fail) {
+    const { covered, total } = (value ?? {});
+    if (typeof covered !== 'number' || typeof total !== 'number' || covered < 0 || covered > total)
+        return fail(`has no valid ${name} {covered, total}`);
+    return { covered, total };
+}
+function lineNumber(line, fail) {
+    return typeof line === 'number' && Number.isSafeInteger(line) && line >= 0
+        ? line
+        : fail(`has a location without a line number (${JSON.stringify(line)})`);
+}
+function count(hits, fail) {
+    return typeof hits === 'number' && hits >= 0
+        ? hits
+        : fail(`has a hit count that is not one: ${JSON.stringify(hits)}`);
+}
+
+;// CONCATENATED MODULE: ./build/coverage/jacoco.js
+
+
+
+
+/**
+ * JaCoCo XML (report.dtd). Each `<package name="com/acme">` holds `<sourcefile name="A.java">`
+ * with `<line nr mi ci mb cb>`: missed and covered instructions and branches. As JaCoCo's own LINE
+ * counter has it, a line is executable when it has instructions and covered when at least one ran
+ * (`ci` > 0); JaCoCo records no execution counts, so a covered line counts 1 hit. Branches: `cb`
+ * covered of `mb + cb`. The `<counter type="LINE|BRANCH">` directly under `<report>` are the
+ * stated totals. Paths are package-relative (`com/acme/A.java`), as JaCoCo knows no source roots.
+ */
+async function parseJacoco(input, context) {
+    const report = new ReportBuilder('jacoco');
+    let packageName = '';
+    let file;
+    await readXml(input, context, (position) => ({
+        open(name, attributes, path) {
+            const parent = path[path.length - 1];
+            if (name === 'line' && parent === 'sourcefile' && file) {
+                const line = lineAttribute(attributes, 'nr', 'line', position);
+                const [mi, ci, mb, cb] = ['mi', 'ci', 'mb', 'cb'].map((count) => attributes[count] === undefined ? 0 : countAttribute(attributes, count, 'line', position));
+                if (mi + ci > 0)
+                    file.lines.add(line, ci > 0 ? 1 : 0);
+                if (mb + cb > 0)
+                    (file.lineBranches ??= new LineBranches()).set(line, { covered: cb, total: mb + cb });
+            }
+            else if (name === 'package')
+                packageName = attributes.name ?? '';
+            else if (name === 'sourcefile' && parent === 'package') {
+                const fileName = attributes.name;
+                if (fileName === undefined || fileName === '')
+                    return position.fail('<sourcefile> has no name attribute');
+                file = report.file(normalisePath(packageName ? `${packageName}/${fileName}` : fileName, context.root));
+            }
+            else if (name === 'counter' && parent === 'report') {
+                const count = statedPair(attributes, 'covered', 'missed');
+                if (!count)
+                    return;
+                const stated = { covered: count.covered, total: count.covered + count.total };
+                if (attributes.type === 'LINE')
+                    report.stated = { ...report.stated, lines: stated };
+                if (attributes.type === 'BRANCH')
+                    report.stated = { ...report.stated, branches: stated };
+            }
+        },
+        close(name) {
+            if (name === 'sourcefile')
+                file = undefined;
+            else if (name === 'package')
+                packageName = '';
+        },
+    }));
+    return report.build();
+}
+
+;// CONCATENATED MODULE: ./build/coverage/lcov.js
+
+
+
+
+
+const lcov_COMMA = 44;
+const lcov_COLON = 58;
+const DASH = 45;
+/**
+ * lcov tracefiles (geninfo(1), genhtml(1)): one record per source file from `SF:` to
+ * `end_of_record`. `DA:<line>,<hits>[,<checksum>]` makes a line executable; repeated `DA` for one
+ * line add up, as lcov's own merge does. `BRDA:<line>,<block>,<branch>,<taken>` is one branch,
+ * covered when `taken` is a number above 0 (`-` means its block never ran). `LF`/`LH` and
+ * `BRF`/`BRH` are the totals the writer states; other keys (`TN`, `FN`, `FNDA`...) are skipped.
+ * Lines are read as bytes: only file names are decoded.
+ */
+async function parseLcov(input, context) {
+    const report = new ReportBuilder('lcov');
+    let file;
+    let recordStart = 0;
+    const record = new RecordLines();
+    let records = 0;
+    const stated = { lf: 0, lh: 0, brf: 0, brh: 0, withLines: 0 };
+    let lf = -1;
+    let lh = -1;
+    let sawBranchTotal = false;
+    const fail = (lineNumber, reason) => {
+        throw new CoverageError(context.name, { line: lineNumber }, reason);
+    };
+    const shown = (bytes, start, end) => bytes.toString('utf8', start, Math.min(end, start + 60));
+    const inRecord = (lineNumber, key) => file ?? fail(lineNumber, `${key} outside a record: no SF: line before it`);
+    const lines = await forEachLine(input, (bytes, start, end, lineNumber) => {
+        if (start === end)
+            return;
+        const c0 = bytes[start];
+        // DA:<line>,<hits>: most of any report, so checked first and byte by byte.
+        if (c0 === 68 && bytes[start + 1] === 65 && bytes[start + 2] === lcov_COLON) {
+            inRecord(lineNumber, 'DA');
+            const line = readCount(bytes, start + 3, end);
+            if (line < 0 || bytes[cursor] !== lcov_COMMA)
+                fail(lineNumber, `DA needs <line>,<hits>: '${shown(bytes, start, end)}'`);
+            const hits = readCount(bytes, cursor + 1, end);
+            if (hits < 0 || (cursor !== end && bytes[cursor] !== lcov_COMMA))
+                fail(lineNumber, `DA needs a whole number of hits: '${shown(bytes, start, end)}'`);
+            record.addHits(line, hits);
+            return;
+        }
+        if (c0 === 66 &&
+            bytes[start + 1] === 82 &&
+            bytes[start + 2] === 68 &&
+            bytes[start + 4] === lcov_COLON) {
+            inRecord(lineNumber, 'BRDA');
+            const line = readCount(bytes, start + 5, end);
+            const lastComma = bytes.lastIndexOf(lcov_COMMA, end - 1);
+            if (line < 0 || bytes[cursor] !== lcov_COMMA || lastComma <= cursor)
+                fail(lineNumber, `BRDA needs <line>,<block>,<branch>,<taken>: '${shown(bytes, start, end)}'`);
+            const never = end === lastComma + 2 && bytes[lastComma + 1] === DASH;
+            const taken = never ? 0 : readCount(bytes, lastComma + 1, end);
+            if (taken < 0 || (!never && cursor !== end))
+                fail(lineNumber, `BRDA taken must be a number or '-': '${shown(bytes, lastComma + 1, end)}'`);
+            record.addBranch(line, taken > 0);
+            return;
+        }
+        // FN:, FNDA:, FNF:, FNH:, FNL:, FNA: functions, which line coverage does not use.
+        if (c0 === 70 && bytes[start + 1] === 78)
+            return;
+        const colon = bytes.indexOf(lcov_COLON, start);
+        const key = colon === -1 || colon >= end ? '' : bytes.toString('latin1', start, colon);
+        if (key === 'SF') {
+            if (file)
+                fail(lineNumber, `SF: inside the record for ${file.path} (started on line ${recordStart}): end_of_record is missing`);
+            const path = bytes.toString('utf8', colon + 1, end).trim();
+            if (path === '')
+                fail(lineNumber, 'SF: names no file');
+            file = report.file(normalisePath(path, context.root));
+            recordStart = lineNumber;
+            return;
+        }
+        if (key === '' && bytes.toString('latin1', start, end) === 'end_of_record') {
+            const finished = inRecord(lineNumber, 'end_of_record');
+            record.moveTo(finished);
+            records++;
+            if (lf >= 0 && lh >= 0) {
+                stated.lf += lf;
+                stated.lh += lh;
+                stated.withLines++;
+            }
+            lf = lh = -1;
+            file = undefined;
+            return;
+        }
+        if (!/^[A-Z][A-Z_]*$/.test(key))
+            fail(lineNumber, `not an lcov line: '${shown(bytes, start, end)}'`);
+        if (key === 'LF' || key === 'LH' || key === 'BRF' || key === 'BRH') {
+            inRecord(lineNumber, key);
+            const value = readCount(bytes, colon + 1, end);
+            if (value < 0 || cursor !== end)
+                fail(lineNumber, `${key} needs a whole number`);
+            if (key === 'LF')
+                lf = value;
+            else if (key === 'LH')
+                lh = value;
+            else {
+                sawBranchTotal = true;
+                if (key === 'BRF')
+                    stated.brf += value;
+                else
+                    stated.brh += value;
+            }
+        }
+    });
+    if (file)
+        throw new CoverageError(context.name, { line: lines }, `ends inside the record for ${file.path} (started on line ${recordStart}): end_of_record is missing, the report looks truncated`);
+    if (records > 0 && stated.withLines === records)
+        report.stated = { lines: { covered: stated.lh, total: stated.lf } };
+    if (sawBranchTotal)
+        report.stated = { ...report.stated, branches: { covered: stated.brh, total: stated.brf } };
+    return report.build();
+}
+/**
+ * The current record's lines and branches, in arrays indexed by line that every record reuses:
+ * a file's arrays are then allocated once, at their final size, when its record ends.
+ */
+class RecordLines {
+    hits = [];
+    branchesCovered = [];
+    branchesTotal = [];
+    end = 0;
+    executable = 0;
+    branchEnd = 0;
+    addHits(line, hits) {
+        // Far beyond the lines seen so far (a hostile DA:2000000000,1): straight to the file's map.
+        if (line > this.hits.length + 100_000) {
+            this.overflow.push([line, hits]);
+            return;
+        }
+        while (this.hits.length <= line)
+            this.hits.push(-1);
+        const previous = this.hits[line];
+        if (previous < 0) {
+            this.hits[line] = hits;
+            this.executable++;
+        }
+        else
+            this.hits[line] = previous + hits;
+        if (line >= this.end)
+            this.end = line + 1;
+    }
+    addBranch(line, taken) {
+        if (line > this.branchesTotal.length + 100_000)
+            return this.overflowBranch(line, taken);
+        while (this.branchesTotal.length <= line) {
+            this.branchesTotal.push(0);
+            this.branchesCovered.push(0);
+        }
+        this.branchesTotal[line]++;
+        if (taken)
+            this.branchesCovered[line]++;
+        if (line >= this.branchEnd)
+            this.branchEnd = line + 1;
+    }
+    overflow = [];
+    overflowBranches;
+    overflowBranch(line, taken) {
+        (this.overflowBranches ??= new LineBranches()).add(line, taken ? 1 : 0, 1);
+    }
+    /** Hands the record to its file, then clears the arrays for the next record. */
+    moveTo(file) {
+        file.lines.addAll(this.hits, this.end, this.executable);
+        for (const [line, hits] of this.overflow)
+            file.lines.add(line, hits);
+        file.lines.compact();
+        if (this.branchEnd > 0 || this.overflowBranches) {
+            const branches = this.overflowBranches ?? new LineBranches();
+            for (let line = 0; line < this.branchEnd; line++)
+                if (this.branchesTotal[line] > 0)
+                    branches.add(line, this.branchesCovered[line], this.branchesTotal[line]);
+            mergeLineBranches(file, branches);
+        }
+        this.hits.fill(-1, 0, this.end);
+        this.branchesTotal.fill(0, 0, this.branchEnd);
+        this.branchesCovered.fill(0, 0, this.branchEnd);
+        this.end = this.executable = this.branchEnd = 0;
+        this.overflow.length = 0;
+        this.overflowBranches = undefined;
+    }
+}
+/** Where the last `readCount` stopped. */
+let cursor = 0;
+/** Reads a whole decimal number at `start`, leaving `cursor` after it; -1 when there is none. */
+function readCount(bytes, start, end) {
+    let value = 0;
+    let at = start;
+    while (at < end) {
+        const digit = bytes[at] - 48;
+        if (digit < 0 || digit > 9)
+            break;
+        value = value * 10 + digit;
+        at++;
+    }
+    cursor = at;
+    return at === start ? -1 : value;
+}
+
+;// CONCATENATED MODULE: ./build/coverage/types.js
+const types_COVERAGE_FORMATS = [
+    'lcov',
+    'cobertura',
+    'clover',
+    'istanbul-summary',
+    'istanbul-final',
+    'jacoco',
+    'go',
+];
+
+;// CONCATENATED MODULE: ./build/coverage/parse.js
+
+
+
+
+
+
+
+
+
+
+
+const PARSERS = {
+    lcov: parseLcov,
+    cobertura: parseCobertura,
+    clover: parseClover,
+    'istanbul-summary': parseIstanbulSummary,
+    'istanbul-final': parseIstanbulFinal,
+    jacoco: parseJacoco,
+    go: parseGo,
+};
+function isCoverageFormat(name) {
+    return COVERAGE_FORMATS.includes(name);
+}
+/**
+ * Parses a report as it streams in. Without a format, the first 16 KB decide it; an empty input is
+ * a report with no files, whatever its format.
+ */
+async function parseCoverageStream(stream, options) {
+    const { format: requested, ...context } = options;
+    const chunks = asBuffers(stream)[Symbol.asyncIterator]();
+    const head = [];
+    let headLength = 0;
+    let format = requested;
+    if (format === undefined) {
+        for (;;) {
+            const next = await chunks.next();
+            if (next.done)
+                break;
+            head.push(next.value);
+            headLength += next.value.length;
+            if (headLength >= DETECTION_HEAD_LENGTH)
+                break;
+        }
+        const headText = Buffer.concat(head).toString('utf8', 0, Math.min(headLength, DETECTION_HEAD_LENGTH));
+        if (headText.trim() === '')
+            return { format: detectFormat('', options.name) ?? 'lcov', files: new Map() };
+        format = detectFormat(headText, options.name);
+        if (format === undefined)
+            throw new CoverageError(options.name, undefined, `not a coverage report this reads (${types_COVERAGE_FORMATS.join(', ')}); pass the format if it is one`);
+    }
+    const parser = PARSERS[format];
+    if (!parser)
+        throw new CoverageError(options.name, undefined, `${format} reports are not read yet`);
+    return parser(replay(head, chunks), context);
+}
+/** Parses a report held as text (small reports, tests). */
+function parseCoverageText(text, options) {
+    return parseCoverageStream((async function* () {
+        yield text;
+    })(), options);
+}
+/**
+ * Parses a report file as a stream. `root` defaults to the working directory, where a workflow's
+ * checkout is, and Cobertura's source roots and Go's module path are looked up under it.
+ */
+async function parseCoverageFile(file, options = {}) {
+    const root = (0,external_node_path_namespaceObject.resolve)(options.root ?? process.cwd());
+    const stream = (0,external_node_fs_.createReadStream)(file, { highWaterMark: 256 * 1024 });
+    const opened = new Promise((ready, failed) => {
+        stream.once('open', () => ready());
+        stream.once('error', failed);
+    });
+    try {
+        await opened;
+    }
+    catch (error) {
+        throw new CoverageError(file, undefined, `cannot read the report: ${error.message}`);
+    }
+    try {
+        return await parseCoverageStream(stream, {
+            goModule: options.goModule ?? goModuleAt(root),
+            fileExists: (repoPath) => (0,external_node_fs_.existsSync)((0,external_node_path_namespaceObject.join)(root, repoPath)),
+            ...options,
+            root,
+            name: file,
+        });
+    }
+    finally {
+        stream.destroy();
+    }
+}
+function goModuleAt(root) {
+    try {
+        return /^module\s+(\S+)/m.exec((0,external_node_fs_.readFileSync)((0,external_node_path_namespaceObject.join)(root, 'go.mod'), 'utf8'))?.[1];
+    }
+    catch {
+        return undefined;
+    }
+}
+async function* asBuffers(stream) {
+    for await (const chunk of stream)
+        yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+}
+async function* replay(head, rest) {
+    yield* head;
+    for (;;) {
+        const next = await rest.next();
+        if (next.done)
+            return;
+        yield next.value;
+    }
+}
+
+;// CONCATENATED MODULE: ./build/coverage/summary.js
+
+/** Line and branch totals over every file. Percentages are null when nothing is executable. */
+function totals(report) {
+    let linesCovered = 0;
+    let linesTotal = 0;
+    let branches;
+    for (const file of report.files.values()) {
+        if (file.lines.size === 0 && file.lineSummary) {
+            linesCovered += file.lineSummary.covered;
+            linesTotal += file.lineSummary.total;
+        }
+        else {
+            for (const hits of file.lines.values())
+                if (hits > 0)
+                    linesCovered++;
+            linesTotal += file.lines.size;
+        }
+        if (file.branches) {
+            branches ??= { covered: 0, total: 0 };
+            branches.covered += file.branches.covered;
+            branches.total += file.branches.total;
+        }
+    }
+    const result = { lines: withPercent({ covered: linesCovered, total: linesTotal }) };
+    if (branches)
+        result.branches = withPercent(branches);
+    return result;
+}
+/**
+ * The share of changed executable lines that tests ran. A changed line the report does not list
+ * is not executable (a comment, a blank line, a file the tests do not measure) and does not count.
+ */
+function patchCoverage(report, changed) {
+    const files = [];
+    let covered = 0;
+    let total = 0;
+    for (const [path, lines] of changed) {
+        const file = report.files.get(normalisePath(path));
+        if (!file)
+            continue;
+        const entry = { path: file.path, covered: 0, total: 0, uncovered: [] };
+        for (const line of [...lines].sort((a, b) => a - b)) {
+            const hits = file.lines.get(line);
+            if (hits === undefined)
+                continue;
+            entry.total++;
+            if (hits > 0)
+                entry.covered++;
+            else
+                entry.uncovered.push(line);
+        }
+        if (entry.total === 0)
+            continue;
+        files.push(entry);
+        covered += entry.covered;
+        total += entry.total;
+    }
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { ...withPercent({ covered, total }), files };
+}
+function withPercent(count) {
+    return { ...count, percent: count.total === 0 ? null : (100 * count.covered) / count.total };
+}
+
+;// CONCATENATED MODULE: ./build/coverage/index.js
+
+
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./build/merge-gate/fencing.js
+/**
+ * Where a pull request's claim stands in the ledger. It may merge only while its claim is the
+ * issue's effective one (open, within its lease), or the one that completed the issue (released
+ * with its pull request opened or merged) and no newer claim followed: a worker that lost its
+ * lease, or whose issue was claimed again, can never merge stale work.
+ */
+function fencingOf(marks, state, issue, now) {
+    const mark = marks.head ?? marks.body;
+    if (!mark)
+        return { kind: 'unmarked' };
+    const stale = (why) => ({ kind: 'stale', ...mark, why });
+    // The body and the head commit are written together; disagreeing, one was changed by hand.
+    if (marks.head &&
+        marks.body &&
+        (marks.head.claim !== marks.body.claim || marks.head.epoch !== marks.body.epoch))
+        return stale(`the body names claim ${marks.body.claim} epoch ${marks.body.epoch}, the head commit another`);
+    const record = state.issues.get(issue);
+    if (!record)
+        return stale(`the ledger has no claim on #${issue}`);
+    if (record.epoch !== mark.epoch)
+        return stale(`the ledger is at epoch ${record.epoch} for #${issue}`);
+    const active = record.active;
+    if (active) {
+        if (active.claim !== mark.claim)
+            return stale(`claim ${active.claim} holds #${issue}`);
+        if (Date.parse(active.lease) <= now.getTime())
+            return stale(`its lease ended ${active.lease}`);
+        return { kind: 'current', ...mark, how: 'effective' };
+    }
+    const released = record.released;
+    if (released?.claim === mark.claim &&
+        (released.outcome === 'pr-opened' || released.outcome === 'merged'))
+        return { kind: 'current', ...mark, how: 'completing' };
+    return stale(released?.claim === mark.claim
+        ? `it was released as ${released.outcome}`
+        : 'it expired without a release');
+}
+
+;// CONCATENATED MODULE: ./build/merge-gate/gate.js
+
+
+
+
+
+
+
+
+
+/** The merge gate's use case: gather the evidence on one pull request, judge it, act on it. */
+const GATE_CONTEXT = 'ai-scrum/merge-gate';
+const BRANCH_PREFIX = 'ai-feature/';
+const gate_emptyReport = (settings) => ({
+    pull: settings.pullRequest || null,
+    verdict: 'wait',
+    rules: [],
+    reasons: [],
+    actions: [],
+    coverage: null,
+    patch: null,
+    conflicts: null,
+    warnings: [],
+    dryRun: settings.dryRun,
+    polls: 0,
+});
+async function mergeGate(ports, settings, context, now, logger, sleep) {
+    const run = { ports, settings, context, now, logger, sleep, report: gate_emptyReport(settings) };
+    if (settings.mode === 'record')
+        return gate_record(run);
+    return gate(run);
+}
+/** `mode: record`: the pushed commit's coverage becomes its ai-scrum/coverage status. */
+async function gate_record(run) {
+    const { reports, files } = await run.ports.workspace.readReports(run.settings.coverageFiles);
+    const { report } = run;
+    if (reports.length === 0) {
+        report.verdict = 'block';
+        report.reasons.push(`no coverage report matched ${run.settings.coverageFiles.join(', ')}`);
+        return report;
+    }
+    report.coverage = totals(mergeReports(reports));
+    report.verdict = 'merge';
+    const lines = report.coverage.lines;
+    if (lines.percent === null) {
+        report.verdict = 'block';
+        report.reasons.push(`the reports (${files.join(', ')}) hold no executable lines`);
+        return report;
+    }
+    if (!run.settings.dryRun) {
+        await run.ports.github.setStatus(run.context.sha, {
+            state: 'success',
+            context: 'ai-scrum/coverage',
+            description: coverageDescription(report.coverage),
+        });
+        report.actions.push('coverage-recorded');
+    }
+    return report;
+}
+/** `83.21% of lines (1234/1483)`: what the status says and what a later delta reads back. */
+function coverageDescription(coverage) {
+    const { percent, covered, total } = coverage.lines;
+    return `${(percent ?? 0).toFixed(2)}% of lines (${covered}/${total})`;
+}
+function parseCoverageDescription(description) {
+    const found = /^(\d{1,3}(?:\.\d+)?)% of lines/.exec(description ?? '');
+    const value = found ? Number(found[1]) : NaN;
+    return Number.isFinite(value) && value <= 100 ? value : null;
+}
+async function gate(run) {
+    const { ports, settings, report } = run;
+    let pull = await ports.github.pull(settings.pullRequest);
+    report.pull = pull.number;
+    if (pull.state === 'CLOSED') {
+        report.verdict = 'block';
+        report.reasons.push('the pull request is closed without merging');
+        return report;
+    }
+    const ledgerSettings = {
+        label: settings.labels.coordination,
+        writers: settings.ledgerWriters.map(identityOf),
+        title: TRACKING_TITLE,
+    };
+    // The pull request's read already said who the token is: the ledger need not ask again.
+    const ledger = await openLedger(knownViewer(ports.ledger, pull.viewer), ledgerSettings);
+    const issue = issueOf(pull);
+    const marks = { body: readClaimMarker(pull.body), head: readClaimTrailers(pull.headMessage) };
+    if (pull.state === 'MERGED') {
+        // Merged by GitHub's auto-merge or the queue since the last look: the bookkeeping is ours.
+        report.verdict = 'merge';
+        report.reasons.push('merged');
+        await afterMerge(run, pull, issue, marks.head ?? marks.body, ledger, ledgerSettings);
+        return report;
+    }
+    pull = await awaitMergeability(run, pull);
+    const evidence = await gatherEvidence(run, pull, ledger, issue, marks);
+    const judgement = judge(evidence, {
+        branchPrefix: BRANCH_PREFIX,
+        coverageThreshold: settings.coverageThreshold,
+        maxCoverageDrop: settings.maxCoverageDrop,
+        patchCoverageThreshold: settings.patchCoverageThreshold,
+        protectedPaths: settings.protectedPaths,
+        maxFiles: settings.maxFiles,
+        maxChangedLines: settings.maxChangedLines,
+        reviewLabels: settings.reviewLabels,
+    });
+    Object.assign(report, {
+        verdict: judgement.verdict,
+        rules: judgement.rules,
+        reasons: judgement.reasons,
+    });
+    if (ledger.tampering.length > 0)
+        report.warnings.push('The ledger was changed by hand: fencing cannot be trusted until it is recovered.');
+    if (settings.dryRun)
+        return report;
+    await act(run, pull, evidence, issue, marks.head ?? marks.body, ledger, ledgerSettings);
+    return report;
+}
+/** A LedgerPort that already knows who the token is (one request fewer per evaluation). */
+function knownViewer(port, viewer) {
+    const known = Object.create(port);
+    known.viewer = () => Promise.resolve(viewer);
+    return known;
+}
+function issueOf(pull) {
+    if (pull.issue)
+        return pull.issue.number;
+    const found = /^ai-feature\/issue-(\d+)$/.exec(pull.headRef);
+    return found ? Number(found[1]) : null;
+}
+/** While GitHub computes mergeability: read again with backoff, up to the configured wait. */
+async function awaitMergeability(run, first) {
+    let pull = first;
+    let waited = 0;
+    const budget = run.settings.mergeableWaitSeconds * 1000;
+    for (let attempt = 0; pull.mergeable === 'UNKNOWN' && waited < budget; attempt++) {
+        const delay = Math.min(1000 * 2 ** attempt, 15_000, budget - waited);
+        await run.sleep(delay);
+        waited += delay;
+        run.report.polls++;
+        pull = await run.ports.github.pull(pull.number);
+    }
+    return pull;
+}
+async function gatherEvidence(run, pull, ledger, issue, marks) {
+    const fencing = ledger.tampering.length > 0
+        ? {
+            kind: 'stale',
+            claim: marks.head?.claim ?? '?',
+            epoch: marks.head?.epoch ?? 0,
+            why: 'the ledger was changed by hand',
+        }
+        : issue === null
+            ? { kind: 'unmarked' }
+            : fencingOf(marks, ledger.state, issue, run.now);
+    return {
+        origin: {
+            sameRepository: pull.sameRepository,
+            branch: pull.headRef,
+            author: pull.author?.login ?? 'a deleted account',
+            byToolkit: pull.author !== null && ledger.identities.some((who) => sameIdentity(who, pull.author)),
+        },
+        fencing,
+        draft: pull.draft,
+        checks: pull.checks,
+        coverage: await coverageEvidence(run, pull),
+        files: pull.files,
+        labels: [...new Set([...pull.labels, ...(pull.issue?.labels ?? [])])],
+        approvals: pull.approvals,
+        mergeable: pull.mergeable,
+        mergeState: pull.mergeState,
+    };
+}
+async function coverageEvidence(run, pull) {
+    const { settings, ports, report } = run;
+    if (settings.coverageFiles.length === 0 && settings.coverageArtifact === '')
+        return null;
+    let reports;
+    if (settings.coverageArtifact) {
+        // Until CI uploads it, there is nothing to judge: the rules wait or block on zero reports.
+        const files = await ports.github.artifactFiles(pull.headSha, settings.coverageArtifact);
+        reports = files ? await ports.workspace.readArtifact(files) : [];
+    }
+    else {
+        reports = (await ports.workspace.readReports(settings.coverageFiles)).reports;
+    }
+    const merged = reports.length > 0 ? mergeReports(reports) : null;
+    report.coverage = merged ? totals(merged) : null;
+    if (merged) {
+        let diff = await ports.github.diff(pull.number);
+        if (diff === null) {
+            report.warnings.push('GitHub refused the diff as too large: patch coverage comes from the files list.');
+            diff = (await ports.github.patches(pull.number))
+                .filter((file) => file.patch !== null)
+                .map((file) => `diff --git a/${file.path} b/${file.path}\n--- a/${file.path}\n+++ b/${file.path}\n${file.patch}\n`)
+                .join('');
+        }
+        report.patch = patchCoverage(merged, changedLines(diff));
+    }
+    return {
+        reports: reports.length,
+        expected: settings.expectedReports,
+        totals: report.coverage,
+        patch: report.patch,
+        base: await baseCoverage(run, pull),
+    };
+}
+async function baseCoverage(run, pull) {
+    if (run.settings.baseCoverageFile) {
+        const { reports } = await run.ports.workspace.readReports([run.settings.baseCoverageFile]);
+        const percent = reports.length > 0 ? totals(mergeReports(reports)).lines.percent : null;
+        return percent === null ? null : { percent, source: run.settings.baseCoverageFile };
+    }
+    const percent = parseCoverageDescription(pull.baseCoverage);
+    return percent === null ? null : { percent, source: `ai-scrum/coverage of ${pull.baseRef}` };
+}
+const STATUS_STATE = { merge: 'success', wait: 'pending', block: 'failure' };
+async function act(run, pull, evidence, issue, mark, ledger, ledgerSettings) {
+    const { ports, report } = run;
+    await ports.github.setStatus(pull.headSha, {
+        state: STATUS_STATE[report.verdict],
+        context: GATE_CONTEXT,
+        description: `${report.verdict}: ${report.reasons[0] ?? 'every rule passed'}`,
+    });
+    report.actions.push('status');
+    if (report.verdict === 'merge')
+        await gate_merge(run, pull, issue, mark, ledger, ledgerSettings);
+    else if (evidence.mergeable === 'CONFLICTING')
+        await handBack(run, pull);
+    else if (report.verdict === 'wait' &&
+        evidence.mergeState === 'BEHIND' &&
+        evidence.mergeable === 'MERGEABLE') {
+        await ports.github.updateBranch(pull);
+        report.actions.push('branch-update-requested');
+    }
+    report.actions.push('comment');
+    await ports.github.upsertComment(pull.number, pull.comment, `${GATE_COMMENT_MARKER}\n${renderGateReport(report, { run: run.context.runUrl })}`);
+}
+async function gate_merge(run, pull, issue, mark, ledger, ledgerSettings) {
+    const { ports, settings, report } = run;
+    if (pull.draft)
+        return; // the rules already wait on drafts; never merge one whatever happens
+    if (pull.mergeQueue) {
+        await ports.github.enqueue(pull);
+        report.actions.push('enqueued');
+        return;
+    }
+    const auto = await ports.github.enableAutoMerge(pull, settings.mergeMethod);
+    if (auto === 'enabled') {
+        report.actions.push('auto-merge-enabled');
+        return;
+    }
+    // GitHub refuses auto-merge on a pull request that can merge now: merge it, guarded by the head.
+    const merged = auto === 'head-moved' ? auto : await ports.github.merge(pull, settings.mergeMethod);
+    if (merged === 'merged') {
+        report.actions.push('merged');
+        await afterMerge(run, pull, issue, mark, ledger, ledgerSettings);
+        return;
+    }
+    report.verdict = 'wait';
+    report.reasons.push(merged === 'head-moved'
+        ? 'the head moved while the gate judged it: the new head is judged on the next run'
+        : 'GitHub refused the merge; the next run judges again');
+}
+/** A conflict goes back to a worker: its files named on the pull request, the conflict label on. */
+async function handBack(run, pull) {
+    const { ports, settings, report } = run;
+    report.conflicts = await ports.workspace.conflictingFiles(pull.baseSha, pull.headSha);
+    if (!pull.labels.includes(settings.labels.conflict))
+        await ports.github.addLabels(pull.number, [settings.labels.conflict]);
+    report.actions.push('conflict-handed-back');
+}
+/**
+ * After the merge: the ledger's release (`merged`) for the claim that did the work, the issue
+ * closed and labelled completed, the branch deleted. Each step is skipped when already done, so
+ * the gate can run again after GitHub merged on its own.
+ */
+async function afterMerge(run, pull, issue, mark, ledger, ledgerSettings) {
+    const { ports, settings, report } = run;
+    if (settings.dryRun || issue === null)
+        return;
+    const released = ledger.state.issues.get(issue)?.released;
+    const done = released?.claim === mark?.claim && released?.outcome === 'merged';
+    if (mark && !done && ledger.head && ledger.tampering.length === 0) {
+        const entry = {
+            type: 'release',
+            issue,
+            claim: mark.claim,
+            outcome: 'merged',
+            costUsd: 0,
+            pr: pull.number,
+            at: run.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        };
+        await appendComments(ports.ledger, ledger, ledgerSettings, [encodeEntries([entry])], '');
+        report.actions.push('released');
+    }
+    else if (mark && !done) {
+        report.warnings.push('The ledger could not take the release: it is missing or was changed by hand.');
+    }
+    if (pull.issue?.open ?? true) {
+        await ports.github.closeIssue(issue);
+        report.actions.push('issue-closed');
+    }
+    const labels = pull.issue?.labels ?? [];
+    if (!labels.includes(settings.labels.completed))
+        await ports.github.addLabels(issue, [settings.labels.completed]);
+    if (labels.includes(settings.labels.inProgress))
+        await ports.github.removeLabel(issue, settings.labels.inProgress);
+    await ports.github.deleteBranch(pull.headRef);
+    report.actions.push('branch-deleted');
+}
+
 ;// CONCATENATED MODULE: ./build/merge-gate/settings.js
 
 
 
+
 const MERGE_METHODS = ['merge', 'squash', 'rebase'];
+/** `gate` judges a pull request; `record` stores a pushed commit's coverage for later deltas. */
+const GATE_MODES = ['gate', 'record'];
 function parseMergeGateSettings(source) {
     const inputs = new Inputs(source, MERGE_GATE_INPUTS);
     const pullRequest = inputs.raw('pull-request');
-    return {
+    const settings = {
         token: inputs.string('github-token', { required: true }),
+        mode: inputs.oneOf('mode', GATE_MODES),
         pullRequest: pullRequest === '' ? 0 : inputs.integer('pull-request', { min: 1, max: 999_999_999 }),
-        coverageReport: inputs.string('coverage-report'),
+        coverageFiles: inputs.list('coverage-files'),
+        coverageArtifact: inputs.string('coverage-artifact'),
+        expectedReports: inputs.integer('expected-reports', { min: 0, max: 1000 }),
+        baseCoverageFile: inputs.string('base-coverage-file'),
         coverageThreshold: inputs.number('coverage-threshold', { min: 0, max: 100 }),
-        coverageMaxDrop: inputs.number('coverage-max-drop', { min: 0, max: 100 }),
+        maxCoverageDrop: inputs.number('max-coverage-drop', { min: 0, max: 100 }),
         patchCoverageThreshold: inputs.number('patch-coverage-threshold', { min: 0, max: 100 }),
         protectedPaths: inputs.list('protected-paths'),
+        maxFiles: inputs.integer('max-files', { min: 1, max: 3000 }),
+        maxChangedLines: inputs.integer('max-changed-lines', { min: 1, max: 10_000_000 }),
         reviewLabels: inputs.list('review-labels'),
         mergeMethod: inputs.oneOf('merge-method', MERGE_METHODS),
+        mergeableWaitSeconds: inputs.integer('mergeable-wait-seconds', { min: 0, max: 600 }),
         ledgerWriters: inputs.logins('ledger-writers'),
         dryRun: inputs.boolean('dry-run'),
         labels: readLabelNames(inputs),
     };
+    if (settings.coverageFiles.length > 0 && settings.coverageArtifact !== '')
+        throw new errors/* ConfigurationError */.j1('Inputs coverage-files and coverage-artifact were both given; expected one coverage source.');
+    if (settings.mode === 'record' && settings.coverageFiles.length === 0)
+        throw new errors/* ConfigurationError */.j1('Input mode is record, which stores the coverage of the pushed commit, but coverage-files is empty; expected the report globs.');
+    return settings;
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./build/merge-gate/workspace.js
+
+
+
+
+
+/**
+ * The runner's side of the gate: coverage reports on disk and git in the job's checkout. Git runs
+ * with the token for the one fetch that needs it, never stored in the checkout.
+ */
+const SKIPPED = new Set(['.git', 'node_modules']);
+/** Files under `root` matching the globs (repository-relative, forward slashes), sorted. */
+function matchFiles(root, globs) {
+    if (globs.length === 0 || !(0,external_node_fs_.existsSync)(root))
+        return [];
+    const matches = picomatch(globs, { dot: true });
+    const found = [];
+    const walk = (dir) => {
+        for (const entry of (0,external_node_fs_.readdirSync)(dir, { withFileTypes: true })) {
+            const path = (0,external_node_path_namespaceObject.join)(dir, entry.name);
+            if (entry.isDirectory()) {
+                if (!SKIPPED.has(entry.name))
+                    walk(path);
+            }
+            else if (entry.isFile() && matches((0,external_node_path_namespaceObject.relative)(root, path).split(external_node_path_namespaceObject.sep).join('/'))) {
+                found.push((0,external_node_path_namespaceObject.relative)(root, path).split(external_node_path_namespaceObject.sep).join('/'));
+            }
+        }
+    };
+    // A glob that names a file exactly is read even under a skipped folder.
+    for (const glob of globs)
+        if (!picomatch.scan(glob).isGlob &&
+            (0,external_node_fs_.existsSync)((0,external_node_path_namespaceObject.join)(root, glob)) &&
+            (0,external_node_fs_.statSync)((0,external_node_path_namespaceObject.join)(root, glob)).isFile())
+            found.push(glob.replace(/^\.\//, ''));
+    walk(root);
+    return [...new Set(found)].sort();
+}
+function git(cwd, args) {
+    return new Promise((resolve) => {
+        (0,external_node_child_process_namespaceObject.execFile)('git', args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            resolve({ code, stdout, stderr });
+        });
+    });
+}
+class RunnerWorkspace {
+    root;
+    fetchAuth;
+    constructor(
+    /** GITHUB_WORKSPACE: the checkout, where reports and git are. */
+    root, fetchAuth) {
+        this.root = root;
+        this.fetchAuth = fetchAuth;
+    }
+    async readReports(globs) {
+        const files = matchFiles(this.root, globs);
+        const reports = [];
+        for (const file of files)
+            reports.push(await parseCoverageFile((0,external_node_path_namespaceObject.join)(this.root, file), { root: this.root }));
+        return { reports, files };
+    }
+    async readArtifact(files) {
+        const reports = [];
+        for (const [name, content] of [...files].sort(([a], [b]) => a.localeCompare(b)))
+            reports.push(await parseCoverageText(content.toString('utf8'), { name, root: this.root }));
+        return reports;
+    }
+    async conflictingFiles(base, head) {
+        if (!(0,external_node_fs_.existsSync)((0,external_node_path_namespaceObject.join)(this.root, '.git')))
+            return null;
+        const auth = this.fetchAuth
+            ? [
+                '-c',
+                `http.${this.fetchAuth.serverUrl}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${this.fetchAuth.token}`).toString('base64')}`,
+            ]
+            : [];
+        const fetched = await git(this.root, [
+            ...auth,
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            'origin',
+            base,
+            head,
+        ]);
+        if (fetched.code !== 0)
+            return null;
+        // Exit 1 with the tree, then the conflicted paths; 0 when it merges cleanly.
+        const merged = await git(this.root, [
+            'merge-tree',
+            '--write-tree',
+            '--name-only',
+            '--no-messages',
+            base,
+            head,
+        ]);
+        if (merged.code > 1)
+            return null;
+        return [...new Set(merged.stdout.split('\n').slice(1).filter(Boolean))];
+    }
 }
 
 ;// CONCATENATED MODULE: ./build/merge-gate/run.js
 
 
-async function runMergeGate(deps) {
-    parseMergeGateSettings(deps.input);
-    throw new errors/* NotImplementedError */.EH('The merge-gate action');
+
+
+
+
+
+/**
+ * The pull request an event names: `pull_request` and `pull_request_target`, a `workflow_run`
+ * (CI completed) or `check_suite` for one pull request, or an `issue_comment` on one.
+ */
+function pullFromEvent(event) {
+    const candidates = [
+        event.pull_request?.number,
+        event.workflow_run?.pull_requests?.[0]?.number,
+        event.check_suite?.pull_requests?.[0]?.number,
+        event.issue?.pull_request ? event.issue.number : undefined,
+    ];
+    const found = candidates.find((n) => Number.isSafeInteger(n) && n > 0);
+    return found ?? 0;
+}
+function readEvent(env) {
+    const path = env['GITHUB_EVENT_PATH'];
+    if (!path)
+        return {};
+    return JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
+}
+const sleeper = (msPerSecond) => (ms) => new Promise((resolve) => setTimeout(resolve, (ms * msPerSecond) / 1000));
+/**
+ * The merge-gate action: settings from its inputs, the pull request from the input or the event,
+ * then the use case, its outputs, its job summary.
+ */
+async function runMergeGate(deps, connect) {
+    const settings = parseMergeGateSettings(deps.input);
+    const context = runContext(deps.env);
+    if (settings.mode === 'gate' && settings.pullRequest === 0) {
+        settings.pullRequest = pullFromEvent(readEvent(deps.env));
+        if (settings.pullRequest === 0)
+            throw new errors/* ConfigurationError */.j1(`Input pull-request is empty and the ${context.event || 'triggering'} event names no pull request; expected a pull request number, or a pull_request or workflow_run event.`);
+    }
+    const server = (deps.env['GITHUB_SERVER_URL'] || 'https://github.com').replace(/\/+$/, '');
+    const workspace = new RunnerWorkspace(deps.env['GITHUB_WORKSPACE'] || process.cwd(), {
+        serverUrl: server,
+        token: settings.token,
+    });
+    const ports = {
+        ...connect(deps.github(settings.token), { owner: context.owner, repo: context.repo }, [
+            GATE_CONTEXT,
+        ]),
+        workspace,
+    };
+    const runUrl = context.runId > 0
+        ? `${server}/${context.owner}/${context.repo}/actions/runs/${context.runId}`
+        : null;
+    // Tests against the twin shorten the gate's waits; on a runner a second is a second.
+    const msPerSecond = Number(deps.env['AI_SCRUM_MS_PER_SECOND'] ?? 1000) || 1000;
+    const report = await mergeGate(ports, settings, { sha: deps.env['GITHUB_SHA'] ?? '', runUrl }, deps.now(), deps.logger, sleeper(msPerSecond));
+    deps.setOutput('verdict', report.verdict);
+    deps.setOutput('reasons', JSON.stringify(report.reasons));
+    deps.setOutput('coverage', report.coverage?.lines.percent?.toFixed(2) ?? '');
+    deps.setOutput('patch-coverage', report.patch?.percent?.toFixed(2) ?? '');
+    deps.setOutput('pull-request', report.pull === null ? '' : String(report.pull));
+    deps.logger.info(`Merge gate${report.pull ? ` on #${report.pull}` : ''}: ${report.verdict}` +
+        (report.reasons.length > 0 ? ` (${report.reasons.join('; ')})` : '') +
+        (report.dryRun ? ' — dry run, nothing written' : ''));
+    for (const warning of report.warnings)
+        deps.logger.warning(warning);
+    await deps.writeSummary(renderGateReport(report, { run: runUrl }));
 }
 
 ;// CONCATENATED MODULE: ./build/worker/settings.js
@@ -54375,11 +62572,12 @@ async function runWorker(deps) {
 
 
 
+
 const ACTION_RUNS = {
     // The root action is an entry point too: it hands each use case its GitHub adapters.
     dispatch: (deps) => runDispatch(deps, gitHubDispatchPorts),
     worker: runWorker,
-    'merge-gate': runMergeGate,
+    'merge-gate': (deps) => runMergeGate(deps, gitHubMergeGatePorts),
 };
 /** The root action: the `command` input picks which action runs, with the same inputs. */
 async function runCommand(deps) {

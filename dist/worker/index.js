@@ -30951,7 +30951,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 7008:
+/***/ 2202:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34365,12 +34365,173 @@ const LEDGER_LOG_QUERY = /* GraphQL */ `
   ${LEDGER_LOG_FRAGMENT}
 `;
 
+;// CONCATENATED MODULE: ./build/github/graphql/merge-gate.js
+/** The merge gate's GraphQL documents: one read of all the evidence, and its writes. */
+/**
+ * Everything the gate judges a pull request on, in one request: its state and mergeability, the
+ * head commit's message (claim trailers) and checks with whether each is required, the files,
+ * the latest approvals from people with write access, the issue it closes with its labels, the
+ * base's recorded coverage, whether the base has a merge queue, and the gate's own comment.
+ */
+const GATE_PULL_QUERY = /* GraphQL */ `
+  query GatePull($owner: String!, $repo: String!, $number: Int!, $coverageContext: String!) {
+    viewer {
+      __typename
+      login
+    }
+    repository(owner: $owner, name: $repo) {
+      defaultBranchRef {
+        name
+      }
+      mergeQueue {
+        id
+      }
+      pullRequest(number: $number) {
+        id
+        number
+        state
+        isDraft
+        body
+        author {
+          __typename
+          login
+        }
+        isCrossRepository
+        headRefName
+        headRefOid
+        baseRefName
+        baseRefOid
+        mergeable
+        mergeStateStatus
+        labels(first: 100) {
+          nodes {
+            name
+          }
+        }
+        commits(last: 1) {
+          nodes {
+            commit {
+              oid
+              message
+            }
+          }
+        }
+        statusCheckRollup {
+          contexts(first: 100) {
+            totalCount
+            nodes {
+              __typename
+              ... on CheckRun {
+                name
+                status
+                conclusion
+                isRequired(pullRequestNumber: $number)
+              }
+              ... on StatusContext {
+                context
+                state
+                isRequired(pullRequestNumber: $number)
+              }
+            }
+          }
+        }
+        files(first: 100) {
+          totalCount
+          nodes {
+            path
+            additions
+            deletions
+          }
+        }
+        latestOpinionatedReviews(first: 100, writersOnly: true) {
+          nodes {
+            state
+            author {
+              __typename
+              login
+            }
+          }
+        }
+        closingIssuesReferences(first: 5) {
+          nodes {
+            number
+            state
+            labels(first: 100) {
+              nodes {
+                name
+              }
+            }
+          }
+        }
+        baseRef {
+          target {
+            __typename
+            ... on Commit {
+              status {
+                context(name: $coverageContext) {
+                  state
+                  description
+                }
+              }
+            }
+          }
+        }
+        comments(last: 100) {
+          nodes {
+            id
+            databaseId
+            body
+            author {
+              __typename
+              login
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+const ENABLE_AUTO_MERGE_MUTATION = /* GraphQL */ `
+  mutation GateAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
+    enablePullRequestAutoMerge(
+      input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }
+    ) {
+      pullRequest {
+        autoMergeRequest {
+          enabledAt
+        }
+      }
+    }
+  }
+`;
+const ENQUEUE_MUTATION = /* GraphQL */ `
+  mutation GateEnqueue($id: ID!, $head: GitObjectID!) {
+    enqueuePullRequest(input: { pullRequestId: $id, expectedHeadOid: $head }) {
+      mergeQueueEntry {
+        position
+        state
+      }
+    }
+  }
+`;
+const UPDATE_BRANCH_MUTATION = /* GraphQL */ `
+  mutation GateUpdateBranch($id: ID!, $head: GitObjectID!) {
+    updatePullRequestBranch(input: { pullRequestId: $id, expectedHeadOid: $head }) {
+      pullRequest {
+        number
+      }
+    }
+  }
+`;
+
 ;// CONCATENATED MODULE: ./build/github/graphql.js
 /**
  * Every GraphQL document the toolkit sends, as named constants, one module per action under
  * graphql/. A contract test validates each one against GitHub's published schema, and fails when
  * a document appears anywhere else in src/.
  */
+
+
 
 
 
@@ -34386,6 +34547,10 @@ const GRAPHQL_DOCUMENTS = {
     issueDetailsQuery: issueDetailsQuery([1, 2], [3]),
     collaboratorPermissionsQuery: collaboratorPermissionsQuery(['alice', 'bob']),
     settleMutation: settleMutation({ add: 2, remove: 1, comment: 1 }),
+    GATE_PULL_QUERY: GATE_PULL_QUERY,
+    ENABLE_AUTO_MERGE_MUTATION: ENABLE_AUTO_MERGE_MUTATION,
+    ENQUEUE_MUTATION: ENQUEUE_MUTATION,
+    UPDATE_BRANCH_MUTATION: UPDATE_BRANCH_MUTATION,
 };
 
 ;// CONCATENATED MODULE: ./build/entrypoints/run-action.js
@@ -34509,7 +34674,7 @@ function checkEventFile(env) {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7008);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2202);
 
 // The action's code loads only once runAction has checked the runner's environment.
 await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)('ai-scrum-master/worker', async (deps) => {
@@ -34565,7 +34730,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   FC: () => (/* binding */ isPermanentConnectionFailure)
 });
 
-// UNUSED EXPORTS: ERROR_CONTENT_CREATION_LIMIT, ERROR_HEAD_MODIFIED, ERROR_NOT_FAST_FORWARD, ERROR_NOT_MERGEABLE, ERROR_NO_NEW_BASE_COMMITS, ERROR_REFERENCE_EXISTS, ERROR_REFERENCE_MISSING, apiError, isApiError, refusalOf, unreachableOf
+// UNUSED EXPORTS: ERROR_CONTENT_CREATION_LIMIT, ERROR_DRAFT, ERROR_HEAD_MODIFIED, ERROR_MERGE_QUEUE_REQUIRED, ERROR_NOT_FAST_FORWARD, ERROR_NOT_MERGEABLE, ERROR_NO_NEW_BASE_COMMITS, ERROR_REFERENCE_EXISTS, ERROR_REFERENCE_MISSING, apiError, isApiError, refusalOf, unreachableOf
 
 // EXTERNAL MODULE: ./build/github/endpoints.js
 var endpoints = __nccwpck_require__(5520);
@@ -34590,6 +34755,15 @@ const PERMISSION_NEEDED = {
     addLabels: 'issues: write',
     createLabel: 'issues: write',
     listPullRequests: 'pull-requests: read',
+    getPullRequest: 'pull-requests: read',
+    listPullFiles: 'pull-requests: read',
+    mergePullRequest: 'contents: write',
+    createCommitStatus: 'statuses: write',
+    deleteRef: 'contents: write',
+    updateIssueComment: 'issues: write',
+    removeLabel: 'issues: write',
+    listArtifacts: 'actions: read',
+    downloadArtifact: 'actions: read',
     listWorkflowRuns: 'actions: read',
     Viewer: 'metadata: read',
     // Its conflict pull requests; the collaborators in it need push access, and are optional.
@@ -34602,6 +34776,11 @@ const PERMISSION_NEEDED = {
     CollaboratorPermissions: 'metadata: read',
     // Labels added and removed, comments written: on issues, and on pull requests as issues.
     Settle: 'issues: write',
+    // The pull request with its checks, files, reviews and the issue it closes.
+    GatePull: 'pull-requests: read',
+    GateAutoMerge: 'pull-requests: write',
+    GateEnqueue: 'pull-requests: write',
+    GateUpdateBranch: 'pull-requests: write',
 };
 /** The name a GraphQL document gives its operation: Viewer for the viewer query. */
 function operationName(document) {
@@ -34634,6 +34813,15 @@ const ROUTES = {
     addLabels: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
     createLabel: 'POST /repos/{owner}/{repo}/labels',
     listPullRequests: 'GET /repos/{owner}/{repo}/pulls',
+    getPullRequest: 'GET /repos/{owner}/{repo}/pulls/{pull_number}',
+    listPullFiles: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
+    mergePullRequest: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+    createCommitStatus: 'POST /repos/{owner}/{repo}/statuses/{sha}',
+    deleteRef: 'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
+    updateIssueComment: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+    removeLabel: 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+    listArtifacts: 'GET /repos/{owner}/{repo}/actions/artifacts',
+    downloadArtifact: 'GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}',
     listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
 };
 
@@ -34838,6 +35026,8 @@ function describeRefusal(refusal, identity, context) {
     return (`${refused} It needs \`${needed}\`: for GITHUB_TOKEN add it under \`permissions:\` in the ` +
         `workflow; any other token must be granted it (${SEE}).`);
 }
+const ERROR_DRAFT = 'Pull Request is still a draft';
+const ERROR_MERGE_QUEUE_REQUIRED = 'Changes must be made through the merge queue';
 
 
 /***/ }),
@@ -40410,19 +40600,32 @@ const WORKER_INPUTS = {
 const WORKER_OUTPUTS = ['outcome', 'pull-request', 'cost-usd'];
 const MERGE_GATE_INPUTS = {
     'github-token': GITHUB_TOKEN_DEFAULT,
+    mode: 'gate',
     'pull-request': '',
-    'coverage-report': '',
+    'coverage-files': '',
+    'coverage-artifact': '',
+    'expected-reports': '0',
+    'base-coverage-file': '',
     'coverage-threshold': '70',
-    'coverage-max-drop': '0.5',
+    'max-coverage-drop': '0.5',
     'patch-coverage-threshold': '80',
     'protected-paths': '.github/**',
+    'max-files': '50',
+    'max-changed-lines': '2000',
     'review-labels': 'priority:critical,complexity:large',
     'merge-method': 'squash',
+    'mergeable-wait-seconds': '60',
     'ledger-writers': '',
     'dry-run': 'false',
     ...LABEL_DEFAULTS,
 };
-const MERGE_GATE_OUTPUTS = ['verdict', 'reasons'];
+const MERGE_GATE_OUTPUTS = [
+    'verdict',
+    'reasons',
+    'coverage',
+    'patch-coverage',
+    'pull-request',
+];
 const COMMANDS = (/* unused pure expression or super */ null && (['dispatch', 'worker', 'merge-gate']));
 /** The root action takes `command` plus every input of the three actions. */
 const ROOT_INPUTS = {

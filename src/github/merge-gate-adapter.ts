@@ -208,17 +208,16 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
     try {
       await this.github.graphql(ENABLE_AUTO_MERGE_MUTATION, {
         id: pull.id,
-        method: method.toUpperCase(),
+        mergeMethod: method.toUpperCase(),
         head: pull.headSha,
       });
       return 'enabled';
     } catch (error) {
       // "Pull request Pull request is in clean status": it can merge now, so merge it now.
-      if (
-        error instanceof GraphqlResponseError &&
-        error.errors?.some((e) => /is in (clean|unstable) status/i.test(e.message))
-      )
-        return 'already-clean';
+      const messages =
+        error instanceof GraphqlResponseError ? (error.errors?.map((e) => e.message) ?? []) : [];
+      if (messages.some((m) => /is in (clean|unstable) status/i.test(m))) return 'already-clean';
+      if (messages.some((m) => /head branch was modified/i.test(m))) return 'head-moved';
       throw error;
     }
   }

@@ -378,7 +378,8 @@ async function merge(
     return;
   }
   // GitHub refuses auto-merge on a pull request that can merge now: merge it, guarded by the head.
-  const merged = await ports.github.merge(pull, settings.mergeMethod);
+  const merged =
+    auto === 'head-moved' ? auto : await ports.github.merge(pull, settings.mergeMethod);
   if (merged === 'merged') {
     report.actions.push('merged');
     await afterMerge(run, pull, issue, mark, ledger, ledgerSettings);

@@ -39,7 +39,7 @@ export interface GatePull {
   comment: { id: number; body: string } | null;
 }
 
-export type AutoMergeAnswer = 'enabled' | 'already-clean';
+export type AutoMergeAnswer = 'enabled' | 'already-clean' | 'head-moved';
 export type MergeAnswer = 'merged' | 'head-moved' | 'not-mergeable';
 
 export interface MergeGatePort {

@@ -168,6 +168,17 @@ function checks(evidence: GateEvidence): RuleResult {
   const passed = evidence.checks.filter((c) => c.state === 'success').length;
   const otherFailing = evidence.checks.filter((c) => !c.required && c.state === 'failure');
   const total = evidence.checks.length;
+  if (total === 0) {
+    // No evidence yet. When GitHub itself blocks the merge (required checks not reported yet),
+    // auto-merge waits for them; otherwise nothing would have tested the change at all.
+    return evidence.mergeState === 'BLOCKED'
+      ? {
+          id: 'checks',
+          outcome: 'pass',
+          figure: 'none reported yet; the required checks hold GitHub’s auto-merge until they pass',
+        }
+      : { id: 'checks', outcome: 'wait', figure: 'no check has reported on the head commit yet' };
+  }
   const note = otherFailing.length > 0 ? `; not required and failing: ${names(otherFailing)}` : '';
   if (failing.length > 0)
     return { id: 'checks', outcome: 'fail', figure: `failing: ${names(failing)}${note}` };

@@ -126,9 +126,9 @@ export const GATE_PULL_QUERY = /* GraphQL */ `
 `;
 
 export const ENABLE_AUTO_MERGE_MUTATION = /* GraphQL */ `
-  mutation GateAutoMerge($id: ID!, $method: PullRequestMergeMethod!, $head: GitObjectID!) {
+  mutation GateAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
     enablePullRequestAutoMerge(
-      input: { pullRequestId: $id, mergeMethod: $method, expectedHeadOid: $head }
+      input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }
     ) {
       pullRequest {
         autoMergeRequest {
