@@ -372,7 +372,11 @@ async function merge(
     report.actions.push('enqueued');
     return;
   }
-  const auto = await ports.github.enableAutoMerge(pull, settings.mergeMethod);
+  // GitHub refuses auto-merge on a pull request it could merge now; do not ask it to.
+  const mergeableNow = pull.mergeState === 'CLEAN' || pull.mergeState === 'UNSTABLE';
+  const auto = mergeableNow
+    ? 'already-clean'
+    : await ports.github.enableAutoMerge(pull, settings.mergeMethod);
   if (auto === 'enabled') {
     report.actions.push('auto-merge-enabled');
     return;
@@ -436,7 +440,9 @@ async function afterMerge(
       'The ledger could not take the release: it is missing or was changed by hand.',
     );
   }
-  if (pull.issue?.open ?? true) {
+  // `Closes #N` closes it on a merge into the default branch; otherwise the gate does.
+  const closedByGitHub = pull.issue !== null && pull.baseRef === pull.defaultBranch;
+  if (!closedByGitHub) {
     await ports.github.closeIssue(issue);
     report.actions.push('issue-closed');
   }

@@ -1,0 +1,208 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { rmSync } from 'node:fs';
+import { gitHubMergeGatePorts } from '../../src/github/merge-gate-ports.js';
+import { runMergeGate } from '../../src/merge-gate/run.js';
+import { startTwin, type Twin } from '../../src/twin/index.js';
+import { twinDeps } from '../support/dispatch.js';
+import { gateFixture, lcovWorkspace, passCheck, workerPull } from '../support/gate.js';
+import { client } from '../support/twin.js';
+
+/** The merge gate in-process against the twin: coverage sources, recording, its one comment. */
+
+let twin: Twin | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await twin?.stop();
+  twin = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const FULL = { 1: 1, 2: 1, 3: 1, 4: 1 };
+
+async function gate(inputs: Record<string, string>, workspace = lcovWorkspace(FULL), env = {}) {
+  dirs.push(workspace);
+  const run = twinDeps(
+    twin!,
+    { 'github-token': 'ghs_bot', ...inputs },
+    {
+      GITHUB_WORKSPACE: workspace,
+      AI_SCRUM_MS_PER_SECOND: '1',
+      ...env,
+    },
+  );
+  await runMergeGate(run.deps, gitHubMergeGatePorts);
+  return { ...run, summary: run.summaries.join('\n') };
+}
+
+const api = () => client(twin!, 'ghp_alice');
+
+describe('merge gate flows', () => {
+  it('reads coverage from the CI run’s artifact for the head commit, and waits until it exists', async () => {
+    twin = await startTwin(
+      gateFixture({
+        workflows: [
+          {
+            name: 'CI',
+            file: 'ci.yml',
+            on: ['workflow_dispatch'],
+            checks: ['test'],
+            run: 'mkdir -p coverage && printf "TN:\\nSF:src/cart.js\\nDA:1,1\\nDA:2,1\\nDA:3,1\\nDA:4,0\\nend_of_record\\n" > coverage/lcov.info',
+            artifacts: [{ name: 'coverage', paths: ['coverage/lcov.info'] }],
+          },
+        ],
+      }),
+    );
+    const pr = await workerPull(twin);
+    await passCheck(twin, pr.head, 'lint');
+    const before = await gate({
+      'pull-request': String(pr.number),
+      'coverage-artifact': 'coverage',
+      'expected-reports': '1',
+    });
+    expect(before.outputs['verdict']).toBe('wait');
+    expect(before.outputs['reasons']).toContain('0 of 1 reports arrived');
+    await client(twin, 'ghs_worker').request(
+      'POST',
+      '/repos/acme/shop/actions/workflows/ci.yml/dispatches',
+      {
+        ref: 'ai-feature/issue-1',
+      },
+    );
+    await twin.state.tick();
+    const after = await gate({
+      'pull-request': String(pr.number),
+      'coverage-artifact': 'coverage',
+      'expected-reports': '1',
+    });
+    expect(after.outputs['coverage']).toBe('75.00');
+    expect(after.outputs['patch-coverage']).toBe('66.67');
+    expect(after.outputs['verdict']).toBe('block');
+    expect(after.summary).toContain('Changed lines no test ran');
+  });
+
+  it('keeps one comment on the pull request, edited as the verdict changes', async () => {
+    twin = await startTwin(gateFixture());
+    const pr = await workerPull(twin);
+    await gate({ 'pull-request': String(pr.number), 'coverage-files': 'coverage/lcov.info' });
+    await passCheck(twin, pr.head);
+    await gate({
+      'pull-request': String(pr.number),
+      'coverage-files': 'coverage/lcov.info',
+      'dry-run': 'true',
+    });
+    await gate({ 'pull-request': String(pr.number), 'coverage-files': 'coverage/lcov.info' });
+    const comments = (await api().request('GET', `/repos/acme/shop/issues/${pr.number}/comments`))
+      .body as {
+      body: string;
+      user: { login: string };
+    }[];
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.user.login).toBe('github-actions[bot]');
+    expect(comments[0]!.body).toContain('✅ **merge**');
+  });
+
+  it('asks GitHub to update a branch that is behind, and waits', async () => {
+    twin = await startTwin(
+      gateFixture({ protection: { requiredChecks: ['test'], requireUpToDate: true } }),
+    );
+    const pr = await workerPull(twin);
+    await passCheck(twin, pr.head);
+    await api().graphql(
+      `mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }`,
+      {
+        input: {
+          branch: { repositoryNameWithOwner: 'acme/shop', branchName: 'main' },
+          expectedHeadOid: (await api().request('GET', '/repos/acme/shop/git/ref/heads/main')).body
+            .object.sha,
+          message: { headline: 'Docs' },
+          fileChanges: {
+            additions: [{ path: 'docs.md', contents: Buffer.from('docs').toString('base64') }],
+          },
+        },
+      },
+    );
+    const run = await gate({
+      'pull-request': String(pr.number),
+      'coverage-files': 'coverage/lcov.info',
+    });
+    expect(run.outputs['verdict']).toBe('wait');
+    expect(run.summary).toContain('asked GitHub to update the branch');
+    await twin.state.tick();
+    const head = (await api().request('GET', '/repos/acme/shop/git/ref/heads/ai-feature/issue-1'))
+      .body.object.sha;
+    expect(head).not.toBe(pr.head);
+  });
+
+  it('waits for an approval when a label demands a human, and merges after it', async () => {
+    twin = await startTwin(gateFixture());
+    const pr = await workerPull(twin);
+    await passCheck(twin, pr.head);
+    await api().request('POST', `/repos/acme/shop/issues/${pr.number}/labels`, {
+      labels: ['priority:critical'],
+    });
+    const waiting = await gate({
+      'pull-request': String(pr.number),
+      'coverage-files': 'coverage/lcov.info',
+    });
+    expect(waiting.outputs['verdict']).toBe('wait');
+    expect(waiting.outputs['reasons']).toContain('waiting for an approving review');
+    await client(twin, 'ghp_bob').request('POST', `/repos/acme/shop/pulls/${pr.number}/reviews`, {
+      event: 'APPROVE',
+    });
+    const approved = await gate({
+      'pull-request': String(pr.number),
+      'coverage-files': 'coverage/lcov.info',
+    });
+    expect(approved.outputs['verdict']).toBe('merge');
+  });
+
+  it('records a pushed commit’s coverage for later deltas, and the next gate compares against it', async () => {
+    twin = await startTwin(gateFixture());
+    const main = (await api().request('GET', '/repos/acme/shop/git/ref/heads/main')).body.object
+      .sha;
+    const recorded = await gate(
+      { mode: 'record', 'coverage-files': 'coverage/lcov.info' },
+      lcovWorkspace({ 1: 1, 2: 1, 3: 0 }),
+      {
+        GITHUB_SHA: main,
+      },
+    );
+    expect(recorded.outputs['coverage']).toBe('66.67');
+    const status = (await api().request('GET', `/repos/acme/shop/commits/${main}/status`)).body;
+    expect(status.statuses).toEqual([
+      expect.objectContaining({
+        context: 'ai-scrum/coverage',
+        description: '66.67% of lines (2/3)',
+      }),
+    ]);
+    const pr = await workerPull(twin);
+    await passCheck(twin, pr.head);
+    const judged = await gate({
+      'pull-request': String(pr.number),
+      'coverage-files': 'coverage/lcov.info',
+    });
+    expect(judged.summary).toContain('+33.33 points against 66.7% (ai-scrum/coverage of main)');
+  });
+
+  it('refuses a bad coverage report with its file and line, and an empty one with a reason', async () => {
+    twin = await startTwin(gateFixture());
+    const pr = await workerPull(twin);
+    await passCheck(twin, pr.head);
+    const corrupt = lcovWorkspace(FULL);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      `${corrupt}/coverage/lcov.info`,
+      'TN:\nSF:src/cart.js\nDA:one,1\nend_of_record\n',
+    );
+    await expect(
+      gate({ 'pull-request': String(pr.number), 'coverage-files': 'coverage/lcov.info' }, corrupt),
+    ).rejects.toThrow(/lcov\.info:3: DA needs <line>,<hits>/);
+    const empty = lcovWorkspace({});
+    const run = await gate(
+      { 'pull-request': String(pr.number), 'coverage-files': 'coverage/lcov.info' },
+      empty,
+    );
+    expect(run.outputs['verdict']).toBe('block');
+    expect(run.outputs['reasons']).toContain('no executable lines');
+  });
+});
