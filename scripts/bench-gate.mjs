@@ -2,6 +2,7 @@
 // Counts the HTTP requests one merge-gate evaluation of a clean toolkit pull request costs,
 // against the local twin (a stand-in for GitHub: counts are the twin's). Run through
 // `npm run bench:coverage`, which compiles the sources into build/ first.
+import { Buffer } from 'node:buffer';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,11 +63,13 @@ const fixture = {
 async function measure(checked) {
   const twin = await startTwin(fixture);
   const api = (method, path, body) =>
-    fetch(`${twin.urls.api}${path}`, {
-      method,
-      headers: { authorization: 'token ghs_bot', 'content-type': 'application/json' },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    }).then((response) => response.json());
+    globalThis
+      .fetch(`${twin.urls.api}${path}`, {
+        method,
+        headers: { authorization: 'token ghs_bot', 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      })
+      .then((response) => response.json());
   const workspace = mkdtempSync(join(tmpdir(), 'ai-scrum-bench-gate-'));
   try {
     // What a worker leaves: its branch, one commit with the claim trailers, the pull request.
