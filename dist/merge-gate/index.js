@@ -46914,6 +46914,16 @@ class GitHubMergeGateAdapter {
             comment: own ? { id: own.databaseId, body: own.body } : null,
         };
     }
+    async pullForBranch(branch) {
+        // `head` must be owner:branch: GitHub ignores a bare branch name and lists every pull request.
+        const { data } = await this.github.rest.request(routes/* ROUTES */.b.listPullRequests, {
+            ...this.repo,
+            head: `${this.repo.owner}:${branch}`,
+            state: 'open',
+            per_page: 1,
+        });
+        return data[0]?.number ?? null;
+    }
     async diff(number) {
         try {
             const { data } = await this.github.rest.request(routes/* ROUTES */.b.getPullRequest, {
@@ -61602,7 +61612,11 @@ async function gate_merge(run, pull, issue, mark, ledger, ledgerSettings) {
         report.actions.push('enqueued');
         return;
     }
-    const auto = await ports.github.enableAutoMerge(pull, settings.mergeMethod);
+    // GitHub refuses auto-merge on a pull request it could merge now; do not ask it to.
+    const mergeableNow = pull.mergeState === 'CLEAN' || pull.mergeState === 'UNSTABLE';
+    const auto = mergeableNow
+        ? 'already-clean'
+        : await ports.github.enableAutoMerge(pull, settings.mergeMethod);
     if (auto === 'enabled') {
         report.actions.push('auto-merge-enabled');
         return;
@@ -61654,7 +61668,9 @@ async function afterMerge(run, pull, issue, mark, ledger, ledgerSettings) {
     else if (mark && !done) {
         report.warnings.push('The ledger could not take the release: it is missing or was changed by hand.');
     }
-    if (pull.issue?.open ?? true) {
+    // `Closes #N` closes it on a merge into the default branch; otherwise the gate does.
+    const closedByGitHub = pull.issue !== null && pull.baseRef === pull.defaultBranch;
+    if (!closedByGitHub) {
         await ports.github.closeIssue(issue);
         report.actions.push('issue-closed');
     }
@@ -61861,8 +61877,14 @@ const sleeper = (msPerSecond) => (ms) => new Promise((resolve) => setTimeout(res
 async function runMergeGate(deps, connect) {
     const settings = parseMergeGateSettings(deps.input);
     const context = runContext(deps.env);
+    const github = connect(deps.github(settings.token), { owner: context.owner, repo: context.repo }, [GATE_CONTEXT]);
     if (settings.mode === 'gate' && settings.pullRequest === 0) {
-        settings.pullRequest = pullFromEvent(readEvent(deps.env));
+        const event = readEvent(deps.env);
+        settings.pullRequest = pullFromEvent(event);
+        // A CI run the worker started with workflow_dispatch carries no pull request, only its branch.
+        const branch = event.workflow_run?.head_branch;
+        if (settings.pullRequest === 0 && branch?.startsWith(BRANCH_PREFIX))
+            settings.pullRequest = (await github.github.pullForBranch(branch)) ?? 0;
         if (settings.pullRequest === 0)
             throw new errors/* ConfigurationError */.j1(`Input pull-request is empty and the ${context.event || 'triggering'} event names no pull request; expected a pull request number, or a pull_request or workflow_run event.`);
     }
@@ -61871,12 +61893,7 @@ async function runMergeGate(deps, connect) {
         serverUrl: server,
         token: settings.token,
     });
-    const ports = {
-        ...connect(deps.github(settings.token), { owner: context.owner, repo: context.repo }, [
-            GATE_CONTEXT,
-        ]),
-        workspace,
-    };
+    const ports = { ...github, workspace };
     const runUrl = context.runId > 0
         ? `${server}/${context.owner}/${context.repo}/actions/runs/${context.runId}`
         : null;

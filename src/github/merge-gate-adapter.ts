@@ -165,6 +165,17 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
     };
   }
 
+  async pullForBranch(branch: string): Promise<number | null> {
+    // `head` must be owner:branch: GitHub ignores a bare branch name and lists every pull request.
+    const { data } = await this.github.rest.request(ROUTES.listPullRequests, {
+      ...this.repo,
+      head: `${this.repo.owner}:${branch}`,
+      state: 'open',
+      per_page: 1,
+    });
+    return data[0]?.number ?? null;
+  }
+
   async diff(number: number): Promise<string | null> {
     try {
       const { data } = await this.github.rest.request(ROUTES.getPullRequest, {

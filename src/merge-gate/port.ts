@@ -43,6 +43,8 @@ export type AutoMergeAnswer = 'enabled' | 'already-clean' | 'head-moved';
 export type MergeAnswer = 'merged' | 'head-moved' | 'not-mergeable';
 
 export interface MergeGatePort {
+  /** The open pull request whose head is this branch of the repository (owner-qualified). */
+  pullForBranch(branch: string): Promise<number | null>;
   pull(number: number): Promise<GatePull>;
   /** The unified diff against the merge base, or null when GitHub refuses it as too large. */
   diff(number: number): Promise<string | null>;

@@ -3,7 +3,13 @@ import type { ActionDeps } from '../action-deps.js';
 import { runContext } from '../dispatch/run.js';
 import { ConfigurationError } from '../errors.js';
 import type { GitHubClient } from '../github/client.js';
-import { mergeGate, GATE_CONTEXT, type GatePorts, type GateWorkspace } from './gate.js';
+import {
+  BRANCH_PREFIX,
+  GATE_CONTEXT,
+  mergeGate,
+  type GatePorts,
+  type GateWorkspace,
+} from './gate.js';
 import { parseMergeGateSettings } from './settings.js';
 import { renderGateReport } from './summary.js';
 import { RunnerWorkspace } from './workspace.js';
@@ -33,7 +39,7 @@ export function pullFromEvent(event: GateEvent): number {
 /** The parts of a webhook payload that can name a pull request. */
 export interface GateEvent {
   pull_request?: { number?: number };
-  workflow_run?: { pull_requests?: { number?: number }[] };
+  workflow_run?: { pull_requests?: { number?: number }[]; head_branch?: string };
   check_suite?: { pull_requests?: { number?: number }[] };
   issue?: { number?: number; pull_request?: unknown };
 }
@@ -54,8 +60,18 @@ const sleeper = (msPerSecond: number) => (ms: number) =>
 export async function runMergeGate(deps: ActionDeps, connect: GateConnect): Promise<void> {
   const settings = parseMergeGateSettings(deps.input);
   const context = runContext(deps.env);
+  const github = connect(
+    deps.github(settings.token),
+    { owner: context.owner, repo: context.repo },
+    [GATE_CONTEXT],
+  );
   if (settings.mode === 'gate' && settings.pullRequest === 0) {
-    settings.pullRequest = pullFromEvent(readEvent(deps.env));
+    const event = readEvent(deps.env);
+    settings.pullRequest = pullFromEvent(event);
+    // A CI run the worker started with workflow_dispatch carries no pull request, only its branch.
+    const branch = event.workflow_run?.head_branch;
+    if (settings.pullRequest === 0 && branch?.startsWith(BRANCH_PREFIX))
+      settings.pullRequest = (await github.github.pullForBranch(branch)) ?? 0;
     if (settings.pullRequest === 0)
       throw new ConfigurationError(
         `Input pull-request is empty and the ${context.event || 'triggering'} event names no pull request; expected a pull request number, or a pull_request or workflow_run event.`,
@@ -69,12 +85,7 @@ export async function runMergeGate(deps: ActionDeps, connect: GateConnect): Prom
       token: settings.token,
     },
   );
-  const ports = {
-    ...connect(deps.github(settings.token), { owner: context.owner, repo: context.repo }, [
-      GATE_CONTEXT,
-    ]),
-    workspace,
-  };
+  const ports = { ...github, workspace };
   const runUrl =
     context.runId > 0
       ? `${server}/${context.owner}/${context.repo}/actions/runs/${context.runId}`

@@ -80,6 +80,25 @@ describe('merge gate flows', () => {
     expect(after.summary).toContain('Changed lines no test ran');
   });
 
+  it('finds the pull request of a CI run the worker started on its branch (workflow_run)', async () => {
+    twin = await startTwin(gateFixture());
+    const pr = await workerPull(twin);
+    await passCheck(twin, pr.head);
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync('/tmp/ai-scrum-event-');
+    dirs.push(dir);
+    writeFileSync(
+      `${dir}/event.json`,
+      JSON.stringify({ workflow_run: { head_branch: 'ai-feature/issue-1', pull_requests: [] } }),
+    );
+    const run = await gate({ 'coverage-files': 'coverage/lcov.info' }, lcovWorkspace(FULL), {
+      GITHUB_EVENT_PATH: `${dir}/event.json`,
+      GITHUB_EVENT_NAME: 'workflow_run',
+    });
+    expect(run.outputs['pull-request']).toBe(String(pr.number));
+    expect(run.outputs['verdict']).toBe('merge');
+  });
+
   it('keeps one comment on the pull request, edited as the verdict changes', async () => {
     twin = await startTwin(gateFixture());
     const pr = await workerPull(twin);

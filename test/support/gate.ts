@@ -1,10 +1,12 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerEntry } from '../../src/ledger/entries.js';
 import { claimMarker, claimTrailers } from '../../src/ledger/trailers.js';
 import type { FixtureInput, Twin } from '../../src/twin/index.js';
+import { parse } from 'yaml';
 import { ledgerIssue } from './ledger.js';
+import { ROOT } from './source.js';
 import { client } from './twin.js';
 
 /** A repository, a ledger and a toolkit pull request, as the merge gate finds them. */
@@ -12,14 +14,12 @@ import { client } from './twin.js';
 export const day = (n: number) => `2026-11-${String(n).padStart(2, '0')}T00:00:00Z`;
 const LEASE = '2099-01-01T00:00:00Z';
 
-export const GATE_PERMISSIONS = {
-  contents: 'write',
-  'pull-requests': 'write',
-  issues: 'write',
-  checks: 'read',
-  statuses: 'write',
-  actions: 'read',
-} as const;
+/** The `permissions:` block of the documented gate workflow: all its GITHUB_TOKEN holds. */
+export const GATE_PERMISSIONS = (
+  parse(readFileSync(join(ROOT, 'docs/examples/merge-gate.yml'), 'utf8')) as {
+    permissions: Record<string, string>;
+  }
+).permissions;
 
 export function claim(
   issue: number,
@@ -68,7 +68,8 @@ export function gateFixture(
       { login: 'bob', permission: 'write' },
     ],
     tokens: {
-      ghs_bot: { login: 'github-actions[bot]', permissions: { ...GATE_PERMISSIONS } },
+      // The gate's GITHUB_TOKEN holds exactly the documented `permissions:` block.
+      ghs_bot: { login: 'github-actions[bot]', permissions: { ...GATE_PERMISSIONS } } as never,
       ghs_worker: 'github-actions[bot]',
       ghp_alice: 'alice',
       ghp_bob: 'bob',
