@@ -120,6 +120,44 @@ describe('merge gate flows', () => {
     expect(comments[0]!.body).toContain('✅ **merge**');
   });
 
+  it('writes its comment once when GitHub applied it but the answer was lost', async () => {
+    twin = await startTwin(gateFixture());
+    const pr = await workerPull(twin);
+    await passCheck(twin, pr.head);
+    await fetch(`${twin.urls.api}/_twin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({
+        rules: [
+          {
+            route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+            probability: 1,
+            kind: 'applied-status',
+            status: 502,
+          },
+        ],
+      }),
+    });
+    await gate({ 'pull-request': String(pr.number), 'coverage-files': 'coverage/lcov.info' });
+    const comments = (await api().request('GET', `/repos/acme/shop/issues/${pr.number}/comments`))
+      .body as { body: string }[];
+    expect(comments.filter((c) => c.body.startsWith('<!-- ai-scrum-merge-gate -->'))).toHaveLength(
+      1,
+    );
+  });
+
+  it('measures patch coverage from the files list when GitHub refuses the diff as too large', async () => {
+    twin = await startTwin(gateFixture());
+    twin.state.diffMaxLines = 2;
+    const pr = await workerPull(twin);
+    await passCheck(twin, pr.head);
+    const run = await gate(
+      { 'pull-request': String(pr.number), 'coverage-files': 'coverage/lcov.info' },
+      lcovWorkspace({ 1: 1, 2: 1, 3: 0, 4: 1 }),
+    );
+    expect(run.summary).toContain('GitHub refused the diff as too large');
+    expect(run.outputs['patch-coverage']).toBe('66.67');
+  });
+
   it('asks GitHub to update a branch that is behind, and waits', async () => {
     twin = await startTwin(
       gateFixture({ protection: { requiredChecks: ['test'], requireUpToDate: true } }),
