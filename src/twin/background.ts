@@ -7,7 +7,10 @@ export class Background {
   private readonly manual: (() => Promise<void>)[] = [];
   private readonly running = new Set<Promise<void>>();
   private readonly timers = new Map<NodeJS.Timeout, () => Promise<void>>();
+  /** Failures since the last tick (a tick answers them). */
   private readonly failures: string[] = [];
+  /** Every failure since the twin started, for `/_twin/state`. */
+  readonly history: { at: string; message: string }[] = [];
   private closed = false;
 
   constructor(private readonly delayMs: number | null) {}
@@ -29,12 +32,18 @@ export class Background {
   /** Runs `task` now, without waiting for a tick, and tracks it until it ends. */
   start(task: () => Promise<void>): void {
     if (this.closed) return;
-    const running: Promise<void> = task()
-      .catch((error: unknown) => {
-        this.failures.push((error as Error).message);
-      })
+    const running: Promise<void> = Promise.resolve()
+      .then(task)
+      .catch((error: unknown) => this.fail(error))
       .finally(() => this.running.delete(running));
     this.running.add(running);
+  }
+
+  /** Records work that failed in the background: the next tick answers it, the state keeps it. */
+  fail(error: unknown, context?: string): void {
+    const message = `${context ? `${context}: ` : ''}${error instanceof Error ? error.message : String(error)}`;
+    this.failures.push(message);
+    this.history.push({ at: new Date().toISOString(), message });
   }
 
   /** Whether anything is waiting or running. */
@@ -71,10 +80,30 @@ export class Background {
     }
   }
 
+  /** Stops taking work: nothing waiting runs, nothing new starts. Running work goes on. */
   close(): void {
     this.closed = true;
     for (const timer of this.timers.keys()) clearTimeout(timer);
     this.timers.clear();
     this.manual.length = 0;
+  }
+
+  /** Waits until the work that was running when the twin closed has ended. */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+}
+
+/**
+ * Runs tasks one after another: each starts once every task run before it has ended, whether
+ * it succeeded or failed. Two pushes, or two steps of the merge queue, never interleave.
+ */
+export class Serial {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Background } from './background.js';
 import { ACTIONS_APP, BOT_LOGIN, type Fixture } from './fixture.js';
-import { runGit, type BareRepository } from './git.js';
+import type { BareRepository } from './git.js';
 
 /**
  * The twin's CI: declared workflows really run their command in a checkout of the commit and
@@ -46,7 +46,8 @@ export interface CiRun {
   headBranch: string;
   actor: string;
   status: 'queued' | 'in_progress' | 'completed';
-  conclusion: 'success' | 'failure' | 'timed_out' | null;
+  /** `cancelled` when the twin stopped while the run was waiting or running. */
+  conclusion: 'success' | 'failure' | 'timed_out' | 'cancelled' | null;
   createdAt: string;
   updatedAt: string;
   /** The last 64 KiB of the command's output. */
@@ -90,10 +91,13 @@ export class CiModel {
   readonly artifacts: Artifact[] = [];
   /** Events that started nothing because a `GITHUB_TOKEN` caused them, for tests and docs. */
   readonly suppressed: { event: WorkflowEvent; actor: string; headSha: string }[] = [];
-  private readonly held: (() => void)[] = [];
-  private readonly queue: (() => Promise<void>)[] = [];
+  private readonly held: { go: () => void; run: CiRun }[] = [];
+  private readonly queue: { job: () => Promise<void>; cancel: () => void }[] = [];
   private active = 0;
+  /** Every process the CI model started (clones and commands), killed when the twin stops. */
   private readonly children = new Set<ReturnType<typeof spawn>>();
+  /** Set when the twin stops: nothing is started from then on. */
+  private closed = false;
 
   constructor(
     readonly workflows: Workflow[],
@@ -171,8 +175,13 @@ export class CiModel {
       }),
     );
     this.runs.push(run);
-    const go = () => this.enqueue(() => this.execute(workflow, run));
-    if (workflow.hold) this.held.push(go);
+    const go = () =>
+      this.enqueue(
+        () => this.execute(workflow, run),
+        () => this.conclude(run, 'cancelled'),
+      );
+    if (this.closed) this.conclude(run, 'cancelled');
+    else if (workflow.hold) this.held.push({ go, run });
     else this.background.later(async () => go());
     return run;
   }
@@ -180,18 +189,29 @@ export class CiModel {
   /** Lets held runs start (a tick). */
   release(): number {
     const held = this.held.splice(0);
-    for (const go of held) this.background.start(async () => go());
+    for (const { go } of held) this.background.start(async () => go());
     return held.length;
   }
 
-  private enqueue(job: () => Promise<void>): Promise<void> {
+  /** Runs `job` when a runner is free; `cancel` instead when the twin stops before that. */
+  private enqueue(job: () => Promise<void>, cancel: () => void): Promise<void> {
+    if (this.closed) {
+      cancel();
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      this.queue.push(async () => {
-        try {
-          await job();
-        } finally {
+      this.queue.push({
+        job: async () => {
+          try {
+            await job();
+          } finally {
+            resolve();
+          }
+        },
+        cancel: () => {
+          cancel();
           resolve();
-        }
+        },
       });
       this.pump();
     });
@@ -199,7 +219,7 @@ export class CiModel {
 
   private pump(): void {
     while (this.active < PARALLEL_RUNS && this.queue.length > 0) {
-      const job = this.queue.shift()!;
+      const { job } = this.queue.shift()!;
       this.active++;
       void job().finally(() => {
         this.active--;
@@ -209,32 +229,66 @@ export class CiModel {
   }
 
   private async execute(workflow: Workflow, run: CiRun): Promise<void> {
+    if (this.closed) return this.conclude(run, 'cancelled');
     run.status = 'in_progress';
     run.updatedAt = timestamp();
     const dir = mkdtempSync(join(tmpdir(), 'ai-scrum-twin-ci-'));
+    let conclusion: NonNullable<CiRun['conclusion']>;
     try {
       await this.checkout(run.checkoutSha, dir);
-      const outcome = await this.command(workflow, run, dir);
-      run.conclusion = outcome;
-      for (const artifact of workflow.artifacts) this.keep(artifact, run, dir);
+      // The twin may have stopped while the clone ran: start nothing more.
+      if (this.closed) conclusion = 'cancelled';
+      else {
+        conclusion = await this.command(workflow, run, dir);
+        if (conclusion !== 'cancelled')
+          for (const artifact of workflow.artifacts) this.keep(artifact, run, dir);
+      }
     } catch (error) {
       run.log += `\n${(error as Error).message}`;
-      run.conclusion = 'failure';
+      conclusion = this.closed ? 'cancelled' : 'failure';
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+    this.conclude(run, conclusion);
+  }
+
+  /** Completes a run and its check runs with `conclusion`, and lets the rest of the twin look. */
+  private conclude(run: CiRun, conclusion: NonNullable<CiRun['conclusion']>): void {
+    if (run.status === 'completed') return;
+    run.conclusion = conclusion;
     run.status = 'completed';
     run.updatedAt = timestamp();
-    for (const id of run.checkRunIds) this.host.finishCheck(id, run.conclusion);
+    for (const id of run.checkRunIds) this.host.finishCheck(id, conclusion);
     this.host.checksChanged();
   }
 
   private async checkout(sha: string, dir: string): Promise<void> {
-    const clone = await runGit(['clone', '--quiet', '--no-checkout', this.host.git.path, dir]);
+    const clone = await this.git(['clone', '--quiet', '--no-checkout', this.host.git.path, dir]);
     if (clone.code !== 0) throw new Error(`checkout failed: ${clone.stderr.trim()}`);
-    const checkout = await runGit(['-C', dir, 'checkout', '--quiet', '--detach', sha]);
+    if (this.closed) return;
+    const checkout = await this.git(['-C', dir, 'checkout', '--quiet', '--detach', sha]);
     if (checkout.code !== 0)
       throw new Error(`checkout of ${sha} failed: ${checkout.stderr.trim()}`);
+  }
+
+  /** Runs git as a tracked child, so stopping the twin kills a clone in progress too. */
+  private git(args: string[]): Promise<{ code: number; stderr: string }> {
+    if (this.closed) return Promise.resolve({ code: 1, stderr: 'the twin stopped' });
+    return new Promise((resolve) => {
+      const child = spawn('git', args, {
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+      });
+      this.children.add(child);
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', (error) => (stderr += error.message));
+      child.on('close', (code) => {
+        this.children.delete(child);
+        resolve({ code: code ?? 1, stderr });
+      });
+    });
   }
 
   /** Runs the workflow's command as a runner would: no twin tokens, CI variables set. */
@@ -242,7 +296,7 @@ export class CiModel {
     workflow: Workflow,
     run: CiRun,
     dir: string,
-  ): Promise<'success' | 'failure' | 'timed_out'> {
+  ): Promise<'success' | 'failure' | 'timed_out' | 'cancelled'> {
     const env: NodeJS.ProcessEnv = {
       PATH: process.env['PATH'],
       HOME: dir,
@@ -255,6 +309,7 @@ export class CiModel {
       GITHUB_RUN_ID: String(run.id),
       GITHUB_WORKFLOW: workflow.name,
     };
+    if (this.closed) return Promise.resolve('cancelled');
     return new Promise((resolve) => {
       const child = spawn('sh', ['-c', workflow.run], { cwd: dir, env, detached: true });
       this.children.add(child);
@@ -274,7 +329,9 @@ export class CiModel {
       child.on('close', (code) => {
         clearTimeout(timer);
         this.children.delete(child);
-        resolve(timedOut ? 'timed_out' : code === 0 ? 'success' : 'failure');
+        resolve(
+          this.closed ? 'cancelled' : timedOut ? 'timed_out' : code === 0 ? 'success' : 'failure',
+        );
       });
     });
   }
@@ -310,9 +367,17 @@ export class CiModel {
     });
   }
 
+  /**
+   * The twin is stopping: nothing starts from now on, runs waiting for a runner are cancelled
+   * and every process the CI model started (clones included) is killed; the runs they served
+   * conclude `cancelled`.
+   */
   close(): void {
+    this.closed = true;
     this.held.length = 0;
-    this.queue.length = 0;
+    for (const { cancel } of this.queue.splice(0)) cancel();
+    // Runs still waiting (held, or for the delay before they start) never will.
+    for (const run of this.runs) if (run.status === 'queued') this.conclude(run, 'cancelled');
     for (const child of this.children) killGroup(child);
   }
 }

@@ -28,11 +28,26 @@ const updates = input.trim().split('\\n').filter(Boolean).map((line) => {
   }
   return { before, after, ref, fastForward };
 });
-const answer = await fetch(url, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ updates, pusher: process.env.REMOTE_USER }),
-}).then((response) => response.json());
+const refuse = (why) => {
+  process.stderr.write('error: the twin could not check this push: ' + why + '\\n');
+  process.exit(1);
+};
+let answer;
+try {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ updates, pusher: process.env.REMOTE_USER }),
+    signal: AbortSignal.timeout(10000),
+  });
+  if (!response.ok) refuse('HTTP ' + response.status);
+  answer = await response.json();
+} catch (error) {
+  refuse(String((error && error.cause && error.cause.message) || (error && error.message) || error));
+}
+// Fail closed: only an answer that says whether the push may land lets it land.
+if (answer === null || typeof answer !== 'object' || !('refusal' in answer))
+  refuse('unexpected answer');
 if (answer.refusal) {
   for (const line of answer.refusal.split('\\n')) process.stderr.write('error: ' + line + '\\n');
   process.exit(1);
@@ -113,6 +128,9 @@ export class BareRepository {
     await repo.must(['config', 'http.receivepack', 'true']);
     await repo.must(['config', 'receive.denyNonFastForwards', 'false']);
     await repo.must(['config', 'uploadpack.allowReachableSHA1InWant', 'true']);
+    // GitHub keeps pull requests' refs hidden from pushes: git answers `deny updating a hidden
+    // ref` for refs/pull/*, as GitHub does. Fetching them still works.
+    await repo.must(['config', 'receive.hideRefs', 'refs/pull/']);
     repo.installPreReceiveHook();
     return repo;
   }

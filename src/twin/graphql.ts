@@ -627,14 +627,16 @@ function rollupView(state: TwinState, pull: Pull, sha: string): Record<string, u
   const runs = state.latestCheckRuns(sha);
   const statuses = state.latestStatuses(sha);
   if (runs.length === 0 && statuses.length === 0) return null;
-  const required = (name: string) => state.requiredCheckNames(pull).includes(name);
+  // A requirement pinned to an app (`appId`) is met, and so marked, only by that app's reports.
+  const required = (name: string, appId: number | undefined) =>
+    state.isRequiredCheck(pull, name, appId);
   const nodes = [
     ...runs.map((run) => ({
       __typename: 'CheckRun',
       name: run.name,
       status: run.status.toUpperCase(),
       conclusion: run.conclusion?.toUpperCase() ?? null,
-      isRequired: () => required(run.name),
+      isRequired: () => required(run.name, run.app.id),
       checkSuite: { app: { databaseId: run.app.id, slug: run.app.slug } },
     })),
     ...statuses.map((status) => ({
@@ -642,7 +644,7 @@ function rollupView(state: TwinState, pull: Pull, sha: string): Record<string, u
       context: status.context,
       state: status.state.toUpperCase(),
       description: status.description,
-      isRequired: () => required(status.context),
+      isRequired: () => required(status.context, state.user(status.creator)?.appId),
     })),
   ];
   return {
@@ -1135,18 +1137,20 @@ function rootValue(context: GraphqlContext): Record<string, unknown> {
         mergeQueueEntry: queueEntryView(state, json, entry),
       };
     },
+    // DequeuePullRequestInput.id: "The ID of the pull request to be dequeued." The refusals'
+    // wording is the twin's [unverified].
     dequeuePullRequest: ({ input }: { input: Input }) => {
-      const entry = state.mergeQueue.find((candidate) => candidate.nodeId === input['id']);
-      if (!entry)
-        throw new ApiError(
-          404,
-          `Could not resolve to a node with the global id of '${String(input['id'])}'`,
-          {
-            type: 'NOT_FOUND',
-          },
-        );
+      const pull = pullByNodeId(state, String(input['id']));
       state.require(actor, 'write');
-      state.dequeue(entry.pull);
+      const entry = state.mergeQueue.find((candidate) => candidate.pull === pull.number);
+      if (!entry)
+        throw new ApiError(422, 'Pull request is not in the merge queue', {
+          type: 'UNPROCESSABLE',
+        });
+      if (!state.dequeue(pull.number))
+        throw new ApiError(422, 'Pull request is being merged', {
+          type: 'UNPROCESSABLE',
+        });
       return {
         clientMutationId: input['clientMutationId'] ?? null,
         mergeQueueEntry: queueEntryView(state, json, entry),

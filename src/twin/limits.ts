@@ -4,9 +4,10 @@ import { BOT_LOGIN, type Fixture } from './fixture.js';
 /**
  * GitHub's rate limits, scoped as GitHub scopes them
  * (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api):
- * - primary, an hourly window per budget: each app or person token has its own
- *   (`restPerHour`, `graphqlPointsPerHour`); every GITHUB_TOKEN (`github-actions[bot]`) of the
- *   repository shares one, `githubTokenPerHour` for REST and as many GraphQL points;
+ * - primary, an hourly window per budget: each identity has its own, shared by all its tokens
+ *   (a person's tokens count together, and so do an app installation's; `restPerHour`,
+ *   `graphqlPointsPerHour`); every GITHUB_TOKEN (`github-actions[bot]`) of the repository
+ *   shares one, `githubTokenPerHour` for REST and as many GraphQL points;
  * - secondary, per budget: points a minute (REST GET 1, other methods 5; GraphQL query 1,
  *   mutation 5) and content creation (80 a minute, 500 an hour).
  */
@@ -20,7 +21,7 @@ export interface Window {
 
 export type Resource = 'core' | 'graphql';
 
-/** Whose budget a request spends: one token's, or the repository's GITHUB_TOKEN's. */
+/** Whose budget a request spends: one identity's, or the repository's GITHUB_TOKEN's. */
 export interface Budget {
   key: string;
   githubToken: boolean;
@@ -39,11 +40,15 @@ const MINUTE_MS = 60_000;
 export const SECONDARY_LIMIT_MESSAGE =
   'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID';
 
-/** The budget of a token acting as `login`: all GITHUB_TOKENs of the repository share one. */
-export function budgetOf(token: string, login: string): Budget {
+/**
+ * The budget of a request made as `login`. GitHub counts a user's requests together whatever
+ * token made them, and an app installation's the same way; all GITHUB_TOKENs of the repository
+ * share one budget.
+ */
+export function budgetOf(login: string): Budget {
   return login === BOT_LOGIN
     ? { key: 'GITHUB_TOKEN', githubToken: true }
-    : { key: `token:${token}`, githubToken: false };
+    : { key: `login:${login}`, githubToken: false };
 }
 
 /** Secondary points of a request, from GitHub's table (most endpoints follow it). */
@@ -111,9 +116,10 @@ export class RateLimits {
     return true;
   }
 
-  /** Charges `cost` whether or not it fits (a request already let through). */
-  spend(budget: Budget, resource: Resource, cost: number): void {
-    this.window(budget, resource).used += cost;
+  /** Gives back what `charge` took (a conditional request answered 304 costs nothing). */
+  refund(budget: Budget, resource: Resource, cost: number): void {
+    const window = this.window(budget, resource);
+    window.used = Math.max(window.used - cost, 0);
   }
 
   headers(budget: Budget, resource: Resource): Record<string, string> {

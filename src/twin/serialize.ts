@@ -450,8 +450,9 @@ export class Serializer {
     }
     // Each REST read is one request: the first reads after a change answer null, `unknown`.
     const { mergeable, status } = await this.state.observedMergeability(pull, {});
-    const files =
-      pull.merged || mergeable === null ? [] : await this.state.git.changedFiles(baseSha, headSha);
+    // A merged pull request keeps its changes, against the base as it was when it merged.
+    const computed = pull.merged || mergeable !== null;
+    const files = computed ? await this.state.git.changedFiles(baseSha, headSha) : [];
     return {
       ...json,
       merged: pull.merged,
@@ -462,8 +463,7 @@ export class Serializer {
       comments: this.state.comments.filter((comment) => comment.issue === pull.number).length,
       review_comments: 0,
       maintainer_can_modify: false,
-      commits:
-        mergeable === null || pull.merged ? 0 : await this.state.git.commitCount(baseSha, headSha),
+      commits: computed ? await this.state.git.commitCount(baseSha, headSha) : 0,
       additions: files.reduce((sum, file) => sum + file.additions, 0),
       deletions: files.reduce((sum, file) => sum + file.deletions, 0),
       changed_files: files.length,

@@ -307,19 +307,11 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
   ) {
     const method = request.method ?? 'GET';
     const matched = matchRoute(REST_ROUTES, method, url.pathname)!;
-    const { template } = matched.route;
-    const { owner, repo } = matched.params;
-    if (
-      owner !== undefined &&
-      (owner.toLowerCase() !== state.owner.toLowerCase() ||
-        repo?.toLowerCase() !== state.name.toLowerCase())
-    ) {
-      throw new ApiError(404, 'Not Found');
-    }
-    const budget = budgetOf(token, actor.login);
-    // A GET is charged once its answer is known: a conditional GET answered 304 costs nothing.
-    const deferred = method === 'GET';
-    if (deferred ? !limits.affordable(budget, 'core', 1) : !limits.charge(budget, 'core', 1)) {
+    const budget = budgetOf(actor.login);
+    // Every request is charged up front, refusals included (GitHub counts them and sends the
+    // x-ratelimit-* headers on every answer), so concurrent requests cannot overdraw the last
+    // unit; a conditional GET answered 304 is refunded.
+    if (!limits.charge(budget, 'core', 1)) {
       stats.rateLimited++;
       request.resume();
       return send(
@@ -334,10 +326,38 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
         { ...limits.headers(budget, 'core'), 'x-ratelimit-remaining': '0' },
       );
     }
-    const charged = () => {
-      if (deferred) limits.spend(budget, 'core', 1);
-      return limits.headers(budget, 'core');
-    };
+    const charged = () => limits.headers(budget, 'core');
+    try {
+      await restCharged(request, response, url, actor, token, matched, budget, charged);
+    } catch (error) {
+      request.resume();
+      if (error instanceof ApiError)
+        return send(response, error.status, restError(error), charged());
+      throw error;
+    }
+  }
+
+  /** A REST request once the primary limit let it through and charged it. */
+  async function restCharged(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    actor: User,
+    token: string,
+    matched: NonNullable<ReturnType<typeof matchRoute>>,
+    budget: Budget,
+    charged: () => Record<string, string>,
+  ): Promise<void> {
+    const method = request.method ?? 'GET';
+    const { template } = matched.route;
+    const { owner, repo } = matched.params;
+    if (
+      owner !== undefined &&
+      (owner.toLowerCase() !== state.owner.toLowerCase() ||
+        repo?.toLowerCase() !== state.name.toLowerCase())
+    ) {
+      throw new ApiError(404, 'Not Found');
+    }
     const busy = limits.perMinute(budget, 'core', secondaryPoints('core', method));
     if (busy) {
       request.resume();
@@ -391,6 +411,7 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
       const etag = etagOf(JSON.stringify(answer.body));
       if (matchesEtag(request.headers['if-none-match'], etag)) {
         // GitHub: a conditional request answered 304 does not count against the primary limit.
+        limits.refund(budget, 'core', 1);
         return send(response, 304, undefined, { ...limits.headers(budget, 'core'), etag });
       }
       return send(response, answer.status, answer.body, {
@@ -408,7 +429,7 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
     actor: User,
     token: string,
   ) {
-    const budget = budgetOf(token, actor.login);
+    const budget = budgetOf(actor.login);
     let body: unknown;
     try {
       body = JSON.parse((await readBody(request)).toString());
@@ -675,10 +696,12 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
       stats = emptyStats();
     },
     stop: async () => {
-      state.close();
       for (const response of hanging) response.destroy();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Kills every CI process and waits for background work before the repository goes.
+      await state.close();
+      await closed;
       if (ownsStateDir) rmSync(stateDir, { recursive: true, force: true });
     },
   };

@@ -9,9 +9,12 @@ import {
   ERROR_REFERENCE_EXISTS,
   ERROR_REFERENCE_MISSING,
 } from '../github/api-errors.js';
-import { Background } from './background.js';
+import { Background, Serial } from './background.js';
 import { CiModel, type CiHost, type CiRun, type Trigger } from './ci.js';
 import { ApiError, forbidden, notFound, validationFailed } from './errors.js';
+
+/** Where the merge queue keeps its merge-group branches, under `refs/heads/`. */
+const QUEUE_BRANCHES = 'gh-readonly-queue/';
 
 /** GitHub's limit on a pull request's diff; past it the diff is refused, the files list stays. */
 export const DIFF_MAX_LINES = 20_000;
@@ -162,6 +165,11 @@ export interface Pull extends ItemBase {
   mergeCommitSha: string | null;
   /** The head commit when the pull request was closed or merged; open ones read the branch. */
   closedHeadSha: string | null;
+  /**
+   * The base branch's commit just before the merge: a merged pull request keeps showing its
+   * commits and files against it (REST `base.sha` stays there too).
+   */
+  baseShaAtMerge: string | null;
   autoMerge: AutoMerge | null;
   /** Reads of mergeability still answered null, as while GitHub computes it after a change. */
   unknownReads: number;
@@ -318,6 +326,12 @@ export class TwinState {
     Map<number, { mergeable: boolean | null; status: MergeStateStatus }>
   >();
   private queuePending = false;
+  /** Pushes and ref updates are looked at one at a time, so none rolls back another's view. */
+  private readonly refsSerial = new Serial();
+  /** Steps of the merge queue, and the cleanup of its branches, never interleave. */
+  private readonly queueSerial = new Serial();
+  /** Passes over auto-merge never interleave (two would enqueue or merge one pull twice). */
+  private readonly autoMergeSerial = new Serial();
   private nextId = 1000;
   private nextNumber = 1;
 
@@ -738,6 +752,11 @@ export class TwinState {
     }
     if (rebody) this.recordEdit(item, actor.login, now, changes.body!);
     if (restate) {
+      if (item.kind === 'pull' && changes.state === 'closed') {
+        // A closed pull request leaves the merge queue and loses auto-merge.
+        item.autoMerge = null;
+        this.dequeue(item.number);
+      }
       item.state = changes.state!;
       item.closedAt = changes.state === 'closed' ? now : null;
       if (changes.state === 'closed') item.closedBy = actor.login;
@@ -983,6 +1002,7 @@ export class TwinState {
       throw new ApiError(422, 'Reference name is not valid');
     }
     if (!(await this.git.objectExists(sha))) throw new ApiError(422, 'Object does not exist');
+    await this.refuseProtectedUpdate(actor, ref, ZERO_SHA, sha);
     // Creation is atomic: of two racing creators exactly one wins, the other gets GitHub's 422.
     if (!(await this.git.compareAndSwap(ref, sha, ZERO_SHA)))
       throw new ApiError(422, ERROR_REFERENCE_EXISTS);
@@ -1034,6 +1054,9 @@ export class TwinState {
     actor: User,
     fastForward?: boolean,
   ): Promise<string | undefined> {
+    // The merge queue's branches are its own: nobody pushes to them [unverified wording].
+    if (ref.startsWith(`refs/heads/${QUEUE_BRANCHES}`) && before !== after)
+      return 'Cannot update a merge queue branch: it is read-only.';
     const protection = this.settings.protection;
     if (!protection || ref !== `refs/heads/${this.defaultBranch}` || before === after)
       return undefined;
@@ -1092,9 +1115,14 @@ export class TwinState {
    * Everything GitHub does after branches moved (a push, a ref update, a merge): the pull
    * requests of a deleted head branch close, mergeability is recomputed (unknown for a few
    * reads), `push` and `pull_request` workflows start (not for a `GITHUB_TOKEN`), and auto-merge
-   * looks again.
+   * looks again. One change is looked at at a time: two pushes answered together cannot see
+   * the same move twice, or undo each other's view of the branches.
    */
-  async refsChanged(actor: User): Promise<void> {
+  refsChanged(actor: User): Promise<void> {
+    return this.refsSerial.run(() => this.applyRefChanges(actor));
+  }
+
+  private async applyRefChanges(actor: User): Promise<void> {
     const current = new Map(
       (await this.git.refs('refs/heads/')).map((found) => [found.ref, found.sha]),
     );
@@ -1112,15 +1140,23 @@ export class TwinState {
     for (const [ref, sha] of current) this.knownBranches.set(ref, sha);
     const now = timestamp();
     for (const change of changes) {
-      if (change.branch.startsWith('gh-readonly-queue/')) continue;
+      if (change.branch.startsWith(QUEUE_BRANCHES)) continue;
       const open = this.openPulls();
       if (change.after === undefined) {
-        // GitHub closes an open pull request whose head branch is deleted.
-        for (const pull of open.filter((p) => !p.fork && p.head === change.branch)) {
+        // GitHub closes an open pull request whose head branch is deleted, and one whose base
+        // branch is deleted (cli/cli#14223: deleting a base branch over REST closed the pull
+        // request; the web's retargeting after a merge is not modelled).
+        for (const pull of open.filter(
+          (p) => (!p.fork && p.head === change.branch) || p.base === change.branch,
+        )) {
           pull.state = 'closed';
           pull.closedAt = now;
           pull.closedBy = actor.login;
-          pull.closedHeadSha = change.before ?? null;
+          pull.closedHeadSha =
+            !pull.fork && pull.head === change.branch
+              ? (change.before ?? null)
+              : (current.get(this.headRef(pull)) ?? (await this.git.resolve(this.headRef(pull)))) ||
+                null;
           pull.updatedAt = now;
           pull.autoMerge = null;
           pull.events.push(this.event('closed', actor.login, now));
@@ -1276,10 +1312,15 @@ export class TwinState {
     return this.background.tick();
   }
 
-  /** Stops background work and CI processes (the twin is shutting down). */
-  close(): void {
+  /**
+   * Stops background work and CI processes (the twin is shutting down): nothing new starts,
+   * every process is killed, and the answer comes once the work that was running has ended,
+   * so the repository can be removed after it.
+   */
+  async close(): Promise<void> {
     this.background.close();
     this.ci.close();
+    await this.background.drain();
   }
 
   async branchHead(branch: string): Promise<string | undefined> {
@@ -1390,6 +1431,11 @@ export class TwinState {
       throw new ApiError(422, 'Pull request is closed', { type: 'UNPROCESSABLE' });
     pull.draft = draft;
     pull.updatedAt = timestamp();
+    if (draft) {
+      // A draft cannot merge: GitHub turns auto-merge off and takes it out of the merge queue.
+      pull.autoMerge = null;
+      this.dequeue(pull.number);
+    }
     this.settleAutoMerges();
     return pull;
   }
@@ -1437,6 +1483,7 @@ export class TwinState {
       mergedBy: null,
       mergeCommitSha: null,
       closedHeadSha: null,
+      baseShaAtMerge: null,
       autoMerge: null,
       unknownReads: this.timing.mergeableUnknownReads,
     };
@@ -1461,6 +1508,7 @@ export class TwinState {
   }
 
   async pullBaseSha(pull: Pull): Promise<string> {
+    if (pull.merged && pull.baseShaAtMerge) return pull.baseShaAtMerge;
     return (await this.branchHead(pull.base)) ?? ZERO_SHA;
   }
 
@@ -1659,17 +1707,23 @@ export class TwinState {
     if (!(await this.git.compareAndSwap(`refs/heads/${pull.base}`, commit, base))) {
       throw new ApiError(405, 'Base branch was modified. Review and try the merge again.');
     }
-    this.recordMerge(pull, actor, commit, head, now);
+    this.recordMerge(pull, actor, { commit, head, base }, now);
     await this.refsChanged(actor);
     return { sha: commit };
   }
 
-  private recordMerge(pull: Pull, actor: User, commit: string, head: string, now: string): void {
+  private recordMerge(
+    pull: Pull,
+    actor: User,
+    shas: { commit: string; head: string; base: string },
+    now: string,
+  ): void {
     pull.merged = true;
     pull.mergedAt = now;
     pull.mergedBy = actor.login;
-    pull.mergeCommitSha = commit;
-    pull.closedHeadSha = head;
+    pull.mergeCommitSha = shas.commit;
+    pull.closedHeadSha = shas.head;
+    pull.baseShaAtMerge = shas.base;
     pull.state = 'closed';
     pull.closedAt = now;
     pull.closedBy = actor.login;
@@ -1707,11 +1761,16 @@ export class TwinState {
     return [...new Set(numbers)].filter((n) => this.items.get(n)?.kind === 'issue');
   }
 
-  /** The check names branch protection requires of this pull request. */
-  requiredCheckNames(pull: Pull): string[] {
-    if (pull.base !== this.defaultBranch) return [];
-    return (this.settings.protection?.requiredChecks ?? []).map((check) =>
-      typeof check === 'string' ? check : check.context,
+  /**
+   * Whether protection requires this check of the pull request: its name is required and, when
+   * the requirement is pinned to an app, `appId` (the reporter's) is that app.
+   */
+  isRequiredCheck(pull: Pull, name: string, appId: number | undefined): boolean {
+    if (pull.base !== this.defaultBranch) return false;
+    return (this.settings.protection?.requiredChecks ?? []).some((check) =>
+      typeof check === 'string'
+        ? check === name
+        : check.context === name && (check.appId === undefined || check.appId === appId),
     );
   }
 
@@ -1757,6 +1816,14 @@ export class TwinState {
       throw new ApiError(422, 'Auto merge is not allowed for this repository', {
         type: 'UNPROCESSABLE',
       });
+    // GitHub's words for a closed pull request (peter-evans/enable-pull-request-automerge#1060);
+    // a draft's follow the same pattern [unverified].
+    if (pull.state !== 'open')
+      throw new ApiError(422, 'Pull request Pull request is closed', { type: 'UNPROCESSABLE' });
+    if (pull.draft)
+      throw new ApiError(422, 'Pull request Pull request is in draft status', {
+        type: 'UNPROCESSABLE',
+      });
     const head = await this.pullHeadSha(pull);
     if (expectedHeadOid !== undefined && expectedHeadOid !== head) {
       throw new ApiError(422, ERROR_HEAD_MODIFIED, { type: 'UNPROCESSABLE' });
@@ -1781,27 +1848,39 @@ export class TwinState {
       this.autoMergePending = true;
       this.background.later(async () => {
         this.autoMergePending = false;
-        await this.runAutoMerges();
+        await this.autoMergeSerial.run(() => this.runAutoMerges());
       });
     }
     this.advanceQueue();
   }
 
-  /** Merges (or, on a merge-queue branch, enqueues) every auto-merge whose requirements hold. */
+  /**
+   * Merges (or, on a merge-queue branch, enqueues) every auto-merge whose requirements hold. An
+   * attempt that fails is recorded (`backgroundFailures` in `/_twin/state`, and the next tick's
+   * `failures`), not dropped.
+   */
   private async runAutoMerges(): Promise<void> {
     for (const pull of this.openPulls()) {
       if (!pull.autoMerge) continue;
-      const status = await this.mergeStateStatus(pull);
-      if (status !== 'CLEAN' && status !== 'UNSTABLE') continue;
       const enabler = this.user(pull.autoMerge.enabledBy);
       if (!enabler) continue;
-      if (this.queueRequired(pull)) {
-        if (!this.mergeQueue.some((entry) => entry.pull === pull.number))
-          await this.enqueue(enabler, pull.number).catch(() => undefined);
-        continue;
+      try {
+        if (this.queueRequired(pull)) {
+          // The queue tests the group on an up-to-date base: a pull request behind its base
+          // joins once its own requirements hold.
+          if (this.mergeQueue.some((entry) => entry.pull === pull.number)) continue;
+          if (pull.draft || (await this.enqueueRefusal(pull)) !== undefined) continue;
+          if (pull.state === 'open' && pull.autoMerge) await this.enqueue(enabler, pull.number);
+          continue;
+        }
+        const status = await this.mergeStateStatus(pull);
+        if (status !== 'CLEAN' && status !== 'UNSTABLE') continue;
+        if (pull.state !== 'open' || !pull.autoMerge) continue;
+        const method = pull.autoMerge.method === 'SQUASH' ? 'squash' : 'merge';
+        await this.mergePull(enabler, pull.number, { method });
+      } catch (error) {
+        this.background.fail(error, `auto-merge of #${pull.number}`);
       }
-      const method = pull.autoMerge.method === 'SQUASH' ? 'squash' : 'merge';
-      await this.mergePull(enabler, pull.number, { method }).catch(() => undefined);
     }
   }
 
@@ -1813,14 +1892,34 @@ export class TwinState {
   }
 
   /**
+   * Why the pull request may not join the merge queue, after `Pull request ` in GitHub's answer,
+   * or undefined. It must meet its own requirements (required checks on its head, approvals, no
+   * conflict); only being up to date is left to the queue, which tests it on the latest base.
+   */
+  private async enqueueRefusal(pull: Pull): Promise<string | undefined> {
+    if ((await this.mergeable(pull)) === false) return 'Pull request is in dirty status';
+    const requirements = await this.requirements(pull);
+    const missing = requirements.missingChecks[0];
+    if (missing)
+      return `Required status check "${missing.name}" is ${describeCheck(missing.state)}.`;
+    if (requirements.approvals < requirements.requiredApprovals) {
+      const wanted = requirements.requiredApprovals;
+      return `At least ${wanted} approving review${wanted === 1 ? ' is' : 's are'} required by reviewers with write access.`;
+    }
+    return undefined;
+  }
+
+  /**
    * `enqueuePullRequest`: the pull request joins its base's queue. It must meet its own
-   * requirements first (checks, reviews); the queue then tests it on a merge-group commit.
+   * requirements first (checks, reviews, no conflict; being behind is fine); the queue then
+   * tests it on a merge-group commit. Enqueuing a queued pull request answers its entry.
    */
   async enqueue(actor: User, number: number, expectedHeadOid?: string): Promise<QueueEntry> {
     this.require(actor, 'write');
     const pull = this.pull(number);
     const unprocessable = (message: string) =>
       new ApiError(422, message, { type: 'UNPROCESSABLE' });
+    const queued = () => this.mergeQueue.find((entry) => entry.pull === number);
     if (pull.state !== 'open') throw unprocessable('Pull request is closed');
     if (!this.queueRequired(pull))
       throw unprocessable('Merge queue is not enabled for the base branch');
@@ -1828,11 +1927,17 @@ export class TwinState {
     const head = await this.pullHeadSha(pull);
     if (expectedHeadOid !== undefined && expectedHeadOid !== head)
       throw unprocessable(ERROR_HEAD_MODIFIED);
-    const existing = this.mergeQueue.find((entry) => entry.pull === number);
+    const existing = queued();
     if (existing) return existing;
-    const status = await this.mergeStateStatus(pull);
-    if (status !== 'CLEAN' && status !== 'UNSTABLE' && status !== 'BEHIND')
-      throw unprocessable(`Pull request is not mergeable (${status.toLowerCase()})`);
+    // github-facts.md: `Pull request Required status check "X" is expected.`
+    const refusal = await this.enqueueRefusal(pull);
+    if (refusal) throw unprocessable(`Pull request ${refusal}`);
+    // Everything below is synchronous: a concurrent request for the same pull request, or a
+    // change while this one waited, is seen here.
+    if (pull.state !== 'open') throw unprocessable('Pull request is closed');
+    if (pull.draft) throw unprocessable(ERROR_DRAFT);
+    const raced = queued();
+    if (raced) return raced;
     const id = this.allocateId();
     const entry: QueueEntry = {
       id,
@@ -1849,14 +1954,34 @@ export class TwinState {
     return entry;
   }
 
-  /** `dequeuePullRequest`, or an ejection: the entry leaves the queue, the pull request stays open. */
+  /**
+   * `dequeuePullRequest`, or an ejection: the entry leaves the queue, the pull request stays
+   * open, and its merge-group branch is deleted. An entry being merged (`LOCKED`) is past
+   * leaving: undefined.
+   */
   dequeue(number: number): QueueEntry | undefined {
-    const index = this.mergeQueue.findIndex((entry) => entry.pull === number);
-    if (index < 0) return undefined;
-    const [entry] = this.mergeQueue.splice(index, 1);
-    if (entry!.group) void this.git.git(['update-ref', '-d', entry!.group.ref]);
-    this.advanceQueue();
+    const entry = this.mergeQueue.find((candidate) => candidate.pull === number);
+    if (!entry || entry.state === 'LOCKED') return undefined;
+    this.removeEntry(entry);
     return entry;
+  }
+
+  /** Takes this very entry out of the queue; its branch is deleted after the current step. */
+  private removeEntry(entry: QueueEntry): void {
+    const index = this.mergeQueue.indexOf(entry);
+    if (index < 0) return;
+    this.mergeQueue.splice(index, 1);
+    if (entry.group)
+      this.background.start(() => this.queueSerial.run(() => this.sweepQueueBranches()));
+    this.advanceQueue();
+  }
+
+  /** Deletes every `gh-readonly-queue/*` branch no queued entry is testing. */
+  private async sweepQueueBranches(): Promise<void> {
+    const testing = new Set(this.mergeQueue.map((entry) => entry.group?.ref));
+    for (const found of await this.git.refs(`refs/heads/${QUEUE_BRANCHES}`))
+      if (!testing.has(found.ref) && !(await this.git.deleteRef(found.ref, found.sha)))
+        this.background.fail(new Error(`could not delete ${found.ref}`), 'merge queue');
   }
 
   private advanceQueue(): void {
@@ -1864,42 +1989,52 @@ export class TwinState {
     this.queuePending = true;
     this.background.later(async () => {
       this.queuePending = false;
-      await this.stepQueue();
+      await this.queueSerial.run(async () => {
+        try {
+          await this.stepQueue();
+        } finally {
+          await this.sweepQueueBranches();
+        }
+      });
     });
   }
 
   /**
    * One step of the queue, first entry only: build its merge-group commit on the base and run
-   * the `merge_group` workflows on it; once the required checks pass there, the base
-   * fast-forwards to it and the pull request is merged; a failure or a conflict ejects it.
+   * the `merge_group` workflows on it; once the required checks pass there (and the pull
+   * request still has its approvals), the base fast-forwards to it and the pull request is
+   * merged; a failure, a conflict, a lost approval or a moved head ejects it. Steps never
+   * overlap; after every wait the step checks that its entry is still first, and stops if not
+   * (a branch it made is then swept away).
    */
   private async stepQueue(): Promise<void> {
     const entry = this.mergeQueue[0];
     if (!entry) return;
+    const first = () => this.mergeQueue[0] === entry;
+    const eject = () => {
+      entry.state = 'UNMERGEABLE';
+      this.removeEntry(entry);
+    };
     const pull = this.pull(entry.pull);
     const enqueuer = this.user(entry.enqueuer) ?? this.user(BOT_LOGIN)!;
     const base = await this.branchHead(pull.base);
     const head = await this.git.resolve(this.headRef(pull));
-    if (!base || !head || pull.state !== 'open') {
-      this.dequeue(entry.pull);
-      return;
-    }
+    if (!first()) return;
+    if (!base || head !== entry.headSha || pull.state !== 'open' || pull.draft) return eject();
     if (!entry.group || entry.group.baseSha !== base) {
-      const tree = await this.git.mergeTree(base, head);
-      if (tree === undefined) {
-        entry.state = 'UNMERGEABLE';
-        this.dequeue(entry.pull);
-        return;
-      }
+      const tree = await this.git.mergeTree(base, entry.headSha);
+      if (!first()) return;
+      if (tree === undefined) return eject();
       const sha = await this.git.commitTree(
         tree,
-        [base, head],
+        [base, entry.headSha],
         `Merge pull request #${pull.number} from ${this.owner}/${pull.head}\n\n${pull.title}\n`,
         this.signature(enqueuer, timestamp()),
       );
-      const ref = `refs/heads/gh-readonly-queue/${pull.base}/pr-${pull.number}-${head}`;
-      if (entry.group) await this.git.git(['update-ref', '-d', entry.group.ref]);
+      if (!first()) return;
+      const ref = `refs/heads/${QUEUE_BRANCHES}${pull.base}/pr-${pull.number}-${entry.headSha}`;
       await this.git.must(['update-ref', ref, sha]);
+      if (!first()) return;
       entry.group = { sha, baseSha: base, ref };
       entry.state = 'AWAITING_CHECKS';
       // The queue, not the enqueuer, causes `merge_group` events [unverified for GITHUB_TOKEN].
@@ -1910,21 +2045,24 @@ export class TwinState {
         branch: ref.slice('refs/heads/'.length),
       });
     }
-    const { missingChecks } = this.checkRequirements(entry.group.sha, this.settings.protection);
-    if (missingChecks.some((check) => check.state === 'failing')) {
-      entry.state = 'UNMERGEABLE';
-      this.dequeue(entry.pull);
-      return;
-    }
+    const group = entry.group;
+    const { missingChecks } = this.checkRequirements(group.sha, this.settings.protection);
+    if (missingChecks.some((check) => check.state === 'failing')) return eject();
     if (missingChecks.length > 0) return; // waiting for its checks; they settle the queue again
-    entry.state = 'MERGEABLE';
-    if (!(await this.git.compareAndSwap(`refs/heads/${pull.base}`, entry.group.sha, base))) {
+    // Approvals belong to the pull request, not the group: one withdrawn meanwhile ejects it.
+    const { approvals, requiredApprovals } = await this.requirements(pull);
+    if (!first()) return;
+    if (approvals < requiredApprovals || pull.state !== 'open' || pull.draft) return eject();
+    entry.state = 'LOCKED';
+    if (!(await this.git.compareAndSwap(`refs/heads/${pull.base}`, group.sha, base))) {
+      // The base moved: test again on the new one.
+      entry.state = 'AWAITING_CHECKS';
       this.advanceQueue();
       return;
     }
-    this.mergeQueue.shift();
-    await this.git.git(['update-ref', '-d', entry.group.ref]);
-    this.recordMerge(pull, enqueuer, entry.group.sha, head, timestamp());
+    this.mergeQueue.splice(this.mergeQueue.indexOf(entry), 1);
+    this.recordMerge(pull, enqueuer, { commit: group.sha, head: entry.headSha, base }, timestamp());
+    this.advanceQueue();
     await this.refsChanged(enqueuer);
   }
 
@@ -2081,6 +2219,7 @@ export class TwinState {
       suppressedCi: this.ci.suppressed,
       artifacts: this.ci.artifacts,
       mergeQueue: this.mergeQueue,
+      backgroundFailures: this.background.history,
     };
   }
 }

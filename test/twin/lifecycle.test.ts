@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTwin, type Twin } from '../../src/twin/index.js';
@@ -484,6 +485,132 @@ describe('who reports checks', () => {
     });
     expect(byApp.body.app).toMatchObject({ id: 4242, slug: 'ci-app' });
     expect((await settledView(pr.number)).mergeable_state).toBe('clean');
+  });
+});
+
+describe('branches, stopping and failures', () => {
+  // cli/cli#14223: after its base branch was deleted over REST, the pull request's timeline
+  // showed `base_ref_deleted` then `closed` (the web's retargeting is not modelled).
+  it('closes an open pull request whose base branch is deleted', async () => {
+    await start({ workflows: [] });
+    await branch('release', 'r.txt', 'r\n');
+    await branch('fix', 'f.txt', 'f\n');
+    const pr = await api().request('POST', `${repo}/pulls`, {
+      title: 'Fix',
+      head: 'fix',
+      base: 'release',
+    });
+    const sha = pr.body.head.sha;
+    expect((await api().request('DELETE', `${repo}/git/refs/heads/release`)).status).toBe(204);
+    expect(await pullView(pr.body.number)).toMatchObject({
+      state: 'closed',
+      merged: false,
+      head: expect.objectContaining({ sha }),
+    });
+  });
+
+  // docs.github.com GraphQL `CheckRun.isRequired`/`StatusContext.isRequired`: "Whether this is
+  // required to pass before merging"; a requirement pinned to an app is met only by that app.
+  it('marks a check required in statusCheckRollup only when it comes from the pinned app', async () => {
+    await start({
+      workflows: [],
+      protection: { requiredChecks: [{ context: 'test', appId: 4242 }] },
+    });
+    const pr = await pull('pinned', 'a.txt', 'a\n');
+    const QUERY = `query { repository(owner: "acme", name: "shop") { pullRequest(number: ${pr.number}) { statusCheckRollup { contexts(first: 10) { nodes { ... on CheckRun { isRequired checkSuite { app { databaseId } } } } } } } } }`;
+    const rollup = async (token: string) => {
+      await api(token).request('POST', `${repo}/check-runs`, {
+        name: 'test',
+        head_sha: pr.head.sha,
+        conclusion: 'success',
+      });
+      const nodes = (await api().graphql(QUERY)).body.data.repository.pullRequest.statusCheckRollup
+        .contexts.nodes;
+      return nodes.map((node: any) => [node.checkSuite.app.databaseId, node.isRequired]);
+    };
+    expect(await rollup('ghs_other')).toEqual([[777, false]]);
+    expect(await rollup('ghs_app')).toEqual([[4242, true]]);
+  });
+
+  it('kills running CI and concludes its runs cancelled when the twin stops', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'ai-scrum-stop-')), 'ran');
+    dirs.push(join(marker, '..'));
+    await start({
+      timing: { asyncDelayMs: 0 },
+      workflows: [{ name: 'CI', on: ['push'], checks: ['test'], run: `sleep 1; touch ${marker}` }],
+    });
+    await branch('person', 'p.txt', 'p\n', 'ghp_alice');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const stopping = twin!;
+    twin = undefined;
+    await stopping.stop();
+    expect(stopping.state.ci.runs.map((run) => [run.status, run.conclusion])).toEqual(
+      stopping.state.ci.runs.map(() => ['completed', 'cancelled']),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('refuses a push, with one line, when the pre-receive hook cannot reach the twin (fails closed)', async () => {
+    await start({ workflows: [] });
+    const work = mkdtempSync(join(tmpdir(), 'ai-scrum-hook-'));
+    dirs.push(work);
+    await git(['clone', '-q', twin!.state.git.path, 'w'], work);
+    const w = join(work, 'w');
+    writeFileSync(join(w, 'x.txt'), 'x\n');
+    await git(['add', '.'], w);
+    await git(['commit', '-q', '-m', 'x'], w);
+    const pushed = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        'git',
+        ['push', 'origin', 'HEAD:refs/heads/elsewhere'],
+        {
+          cwd: w,
+          env: {
+            ...process.env,
+            AI_SCRUM_TWIN_HOOK_URL: 'http://127.0.0.1:1/_twin/pre-receive',
+            REMOTE_USER: 'alice',
+          },
+        },
+        (error, _stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr }),
+      ),
+    );
+    expect(pushed.code).not.toBe(0);
+    expect(pushed.stderr).toMatch(/remote: error: the twin could not check this push: .+\n/);
+    expect(pushed.stderr).not.toMatch(/at .*undici|Error\.captureStackTrace/);
+    expect(await head('elsewhere')).toBeUndefined();
+  });
+
+  it('records work that failed in the background, in the tick’s answer and in /_twin/state', async () => {
+    await start({ workflows: [] });
+    const pr = await pull('behind', 'a.txt', 'a\n');
+    await branch('other', 'b.txt', 'b\n', 'ghp_alice');
+    await api('ghp_alice').request('PATCH', `${repo}/git/refs/heads/main`, {
+      sha: await head('other'),
+    });
+    const repository = twin!.state.git as unknown as Record<string, unknown>;
+    repository['commitTree'] = () => Promise.reject(new Error('disk full'));
+    expect(
+      (await api().request('PUT', `${repo}/pulls/${pr.number}/update-branch`, {})).status,
+    ).toBe(202);
+    expect((await twin!.state.tick()).failures).toEqual(['disk full']);
+    const state = (await (await fetch(`${twin!.urls.api}/_twin/state`)).json()) as any;
+    expect(state.backgroundFailures).toEqual([{ at: expect.any(String), message: 'disk full' }]);
+  });
+
+  it('triggers one push run per branch when branches move concurrently', async () => {
+    await start({ workflows: [{ name: 'CI', on: ['push'], checks: ['test'], run: 'true' }] });
+    const base = (await head('main'))!;
+    const names = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
+    await Promise.all(
+      names.map((name) =>
+        api('ghp_alice').request('POST', `${repo}/git/refs`, {
+          ref: `refs/heads/${name}`,
+          sha: base,
+        }),
+      ),
+    );
+    expect(twin!.state.ci.runs.map((run) => run.headBranch).sort()).toEqual(names);
   });
 });
 

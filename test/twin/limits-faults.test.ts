@@ -75,16 +75,18 @@ describe('primary rate limits', () => {
     expect(t.stats().rateLimited).toBe(2);
   });
 
-  it(`keeps one window per app or user token (${RATE_LIMITS_DOC}#primary-rate-limit-for-github-app-installations)`, async () => {
+  it(`keeps one window per app installation or user, whatever token it uses (${RATE_LIMITS_DOC}#primary-rate-limit-for-authenticated-users: "All of these requests count towards your personal rate limit"; #primary-rate-limit-for-github-app-installations: the limit is the installation's)`, async () => {
     const t = await withFixture((f) => {
       withTokens(f);
+      f.tokens.ghp_alice2 = 'alice';
       f.limits = { restPerHour: 1 };
     });
-    for (const token of ['ghs_app1', 'ghs_app2', 'ghp_alice', 'ghp_mallory'])
+    for (const token of ['ghs_app1', 'ghp_alice', 'ghp_mallory'])
       expect((await client(t, token).request('GET', `${repo}/issues/1`)).status).toBe(200);
-    const app = await client(t, 'ghs_app1').request('GET', `${repo}/issues/1`);
+    // The app's second token and alice's second token spend the same windows.
+    const app = await client(t, 'ghs_app2').request('GET', `${repo}/issues/1`);
     expect([app.status, app.body.message]).toEqual([403, expect.stringMatching(/installation ID/)]);
-    const user = await client(t, 'ghp_alice').request('GET', `${repo}/issues/1`);
+    const user = await client(t, 'ghp_alice2').request('GET', `${repo}/issues/1`);
     expect([user.status, user.body.message]).toEqual([403, expect.stringMatching(/user ID/)]);
     // The GITHUB_TOKEN's own budget is untouched.
     expect((await client(t).request('GET', `${repo}/issues/1`)).status).toBe(200);
@@ -111,6 +113,26 @@ describe('primary rate limits', () => {
       'RATE_LIMITED',
     );
     expect((await client(t).request('GET', `${repo}/issues/1`)).status).toBe(200);
+  });
+
+  it(`charges refused requests too, with the x-ratelimit-* headers GitHub sends on every answer (${FACTS}: "Headers on every answer: x-ratelimit-limit, -remaining, -used, -reset")`, async () => {
+    const t = await withFixture((f) => (f.limits = { restPerHour: 10 }));
+    const alice = client(t, 'ghp_alice');
+    const missing = await alice.request('GET', `${repo}/issues/99999`);
+    expect([missing.status, missing.headers.get('x-ratelimit-used')]).toEqual([404, '1']);
+    const invalid = await alice.request('PATCH', `${repo}/issues/99999`, { title: 'x' });
+    expect([invalid.status, invalid.headers.get('x-ratelimit-remaining')]).toEqual([404, '8']);
+    const elsewhere = await alice.request('GET', '/repos/acme/other/issues/1');
+    expect([elsewhere.status, elsewhere.headers.get('x-ratelimit-used')]).toEqual([404, '3']);
+  });
+
+  it('lets only as many concurrent requests through as the window has left', async () => {
+    const t = await withFixture((f) => (f.limits = { restPerHour: 3 }));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => client(t, 'ghp_alice').request('GET', `${repo}/issues/1`)),
+    );
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(3);
+    expect(answers.filter((answer) => answer.status === 403)).toHaveLength(5);
   });
 
   it('can be switched off', async () => {
@@ -229,9 +251,9 @@ describe('secondary rate limits per minute', () => {
     const limits = new RateLimits(
       parseFixture({ ...shopFixture(), limits: { contentPerMinute: 1 } }).limits,
     );
-    const budget = budgetOf('ghs_bot', 'github-actions[bot]');
+    const budget = budgetOf('github-actions[bot]');
     expect(limits.contentCreation(budget)).toBeUndefined();
-    expect(limits.contentCreation(budgetOf('ghs_other', 'github-actions[bot]'))).toMatchObject({
+    expect(limits.contentCreation(budgetOf('github-actions[bot]'))).toMatchObject({
       status: 403,
       message: ERROR_CONTENT_CREATION_LIMIT,
     });
