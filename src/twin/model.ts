@@ -32,6 +32,10 @@ const turn = z.strictObject({
       z.strictObject({
         status: z.union([z.literal(429), z.literal(500), z.literal(529)]),
         retryAfterMs: z.number().int().min(0).optional(),
+        /** `error.details.error_code`; a spend limit's 429 carries no retry-after. */
+        errorCode: z.string().min(1).optional(),
+        /** On a streamed request: answer 200, then this status's error as an SSE `error` event. */
+        inStream: z.boolean().optional(),
       }),
     )
     .default([]),
@@ -45,6 +49,15 @@ export const scriptSchema = z.strictObject({
 });
 
 export type ModelScript = z.output<typeof scriptSchema> & { name: string };
+
+/** What the scripted model received, for tests that check what a client sends. */
+export interface ReceivedModelRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  /** The parsed JSON body, or undefined when it was not JSON. */
+  body: Record<string, unknown> | undefined;
+}
 
 interface CacheEntry {
   tokens: number;
@@ -71,6 +84,26 @@ const ERROR_TYPES: Record<number, string> = {
   500: 'api_error',
   529: 'overloaded_error',
 };
+
+function errorBody(
+  status: number,
+  message?: string,
+  errorCode?: string,
+): { type: string; message: string; details?: { error_code: string } } {
+  return {
+    type: ERROR_TYPES[status] ?? 'api_error',
+    message:
+      message ??
+      (status === 529
+        ? 'Overloaded'
+        : status === 429
+          ? errorCode
+            ? `Spend limit reached (scripted: ${errorCode})`
+            : 'Rate limited (scripted)'
+          : 'Internal server error'),
+    ...(errorCode ? { details: { error_code: errorCode } } : {}),
+  };
+}
 
 interface Segment {
   text: string;
@@ -110,7 +143,8 @@ export class ScriptedModel {
   private readonly attempts = new Map<string, number>();
   /** Prompt prefixes shorter than this are not cached, as with real models (1,024–4,096). */
   minCacheTokens = 1024;
-  requests = 0;
+  /** Every request received, in order, including refused ones. */
+  readonly requests: ReceivedModelRequest[] = [];
 
   constructor(
     readonly scriptsDir?: string,
@@ -137,13 +171,19 @@ export class ScriptedModel {
     this.scripts.push({ ...scriptSchema.parse(script), name });
   }
 
-  sendError(response: ServerResponse, status: number, message?: string, retryAfterMs = 1000): void {
+  sendError(
+    response: ServerResponse,
+    status: number,
+    message?: string,
+    retryAfterMs = 1000,
+    errorCode?: string,
+  ): void {
     const requestId = `req_twin_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'request-id': requestId,
     };
-    if (status === 429 || status === 529) {
+    if ((status === 429 || status === 529) && !errorCode) {
       headers['retry-after'] = String(Math.ceil(retryAfterMs / 1000));
       headers['retry-after-ms'] = String(retryAfterMs);
     }
@@ -151,16 +191,7 @@ export class ScriptedModel {
     response.end(
       JSON.stringify({
         type: 'error',
-        error: {
-          type: ERROR_TYPES[status] ?? 'api_error',
-          message:
-            message ??
-            (status === 529
-              ? 'Overloaded'
-              : status === 429
-                ? 'Rate limited (scripted)'
-                : 'Internal server error'),
-        },
+        error: errorBody(status, message, errorCode),
         request_id: requestId,
       }),
     );
@@ -216,10 +247,22 @@ export class ScriptedModel {
   }
 
   async handle(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
-    this.requests++;
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    if (request.method !== 'POST' || path !== '/v1/messages')
+    let parsed: Record<string, unknown> | undefined;
+    try {
+      parsed = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
+    } catch {
+      parsed = undefined;
+    }
+    this.requests.push({
+      method: request.method ?? '',
+      path,
+      headers: request.headers,
+      body: parsed,
+    });
+    const counting = path === '/v1/messages/count_tokens';
+    if (request.method !== 'POST' || (path !== '/v1/messages' && !counting))
       return this.sendError(
         response,
         404,
@@ -234,12 +277,10 @@ export class ScriptedModel {
         401,
         'x-api-key or an Authorization bearer token is required',
       );
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
-    } catch {
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
       return this.sendError(response, 400, 'The request body is not valid JSON');
-    }
+    const body = parsed;
+    if (counting) return this.countTokens(response, body);
     const problem = this.invalid(body, String(request.headers['anthropic-version'] ?? ''));
     if (problem) return this.sendError(response, 400, problem);
 
@@ -276,7 +317,15 @@ export class ScriptedModel {
     const attempt = this.attempts.get(attemptKey) ?? 0;
     this.attempts.set(attemptKey, attempt + 1);
     const failure = step.failFirst[attempt];
-    if (failure) return this.sendError(response, failure.status, undefined, failure.retryAfterMs);
+    const streamed = body['stream'] === true;
+    if (failure && !(failure.inStream && streamed))
+      return this.sendError(
+        response,
+        failure.status,
+        undefined,
+        failure.retryAfterMs,
+        failure.errorCode,
+      );
 
     const usage = this.usage(body, JSON.stringify(step.content));
     const message = {
@@ -290,9 +339,34 @@ export class ScriptedModel {
       usage,
     };
     const requestId = `req_twin_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
-    if (body['stream'] === true) return this.stream(response, message, requestId);
+    if (failure) return this.streamError(response, failure.status, requestId);
+    if (streamed) return this.stream(response, message, requestId);
     response.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
     response.end(JSON.stringify(message));
+  }
+
+  /** The same approximate count that usage reports as the request's total input. */
+  private countTokens(response: ServerResponse, body: Record<string, unknown>): void {
+    if (typeof body['model'] !== 'string')
+      return this.sendError(response, 400, 'model: Field required');
+    if (!Array.isArray(body['messages']) || body['messages'].length === 0)
+      return this.sendError(response, 400, 'messages: Field required');
+    const tokens = segmentsOf(body).reduce((sum, s) => sum + approximateTokens(s.text), 0);
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ input_tokens: tokens }));
+  }
+
+  /** A failure after the 200, as the API sends it: an SSE `error` event, which the SDK does not retry. */
+  private streamError(response: ServerResponse, status: number, requestId: string): void {
+    response.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'request-id': requestId,
+    });
+    response.write(
+      `event: ping\ndata: {"type":"ping"}\n\nevent: error\ndata: ${JSON.stringify({ type: 'error', error: errorBody(status) })}\n\n`,
+    );
+    response.end();
   }
 
   private invalid(body: Record<string, unknown>, version: string): string | undefined {
