@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../../errors.js';
@@ -80,6 +80,8 @@ export class DeveloperTools {
     this.cwdFile = path.join(state, 'cwd');
 
     if (options.sandbox === 'user') {
+      // The agent passes through base to its own directories, and sees nothing else in it.
+      chmodSync(this.base, 0o711);
       const prepared = prepareUserSandbox(this.realRoot, [home, tmp, state]);
       if (prepared.ok) {
         this.user = prepared.sandbox;

@@ -67,7 +67,7 @@ export function repositoryMap(
   const shown = new Set([...marked, ...shownOthers]);
   const total = present.reduce((sum, file) => sum + sizes.get(file)!, 0);
   const lines = [
-    `${present.length} files, ${formatSize(total)}${marked.length > 0 ? `; * marks the issue's footprint (${marked.length})` : ''}`,
+    `${present.length} ${present.length === 1 ? 'file' : 'files'}, ${formatSize(total)}${marked.length > 0 ? `; * marks the issue's footprint (${marked.length})` : ''}`,
   ];
   for (const file of present) {
     if (shown.has(file))
