@@ -1,13 +1,4 @@
-import {
-  chmodSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { truncateMiddle } from './output.js';
 import { resolveInside, ToolInputError, type ResolvedPath } from './paths.js';
@@ -17,8 +8,8 @@ export interface EditorContext {
   realRoot: string;
   isProtected: (relative: string) => boolean;
   outputLimit: number;
-  /** Called with each file written and each directory created (the user sandbox shares them). */
-  afterWrite?: (written: string, createdDirectories: string[]) => void;
+  /** Create files and directories group-writable (the user sandbox shares them through the group). */
+  groupWritable?: boolean;
 }
 
 const SNIPPET_LINES = 4;
@@ -112,12 +103,12 @@ export class TextEditor {
   }
 
   private write(real: string, text: string): void {
-    const missing: string[] = [];
-    for (let dir = path.dirname(real); !existsSync(dir); dir = path.dirname(dir))
-      missing.unshift(dir);
-    if (missing.length > 0) mkdirSync(path.dirname(real), { recursive: true });
-    writeFileSync(real, text);
-    this.context.afterWrite?.(real, missing);
+    const write = () => {
+      mkdirSync(path.dirname(real), { recursive: true });
+      writeFileSync(real, text);
+    };
+    if (this.context.groupWritable) withGroupWritableUmask(write);
+    else write();
   }
 
   private view(input: Record<string, unknown>): string {
@@ -278,8 +269,16 @@ function listTwoLevels(dir: string): string[] {
   return out;
 }
 
-/** Makes a file and the directories created for it writable by the sandbox's group. */
-export function shareWithGroup(written: string, createdDirectories: string[]): void {
-  for (const dir of createdDirectories) chmodSync(dir, 0o2775);
-  chmodSync(written, statSync(written).mode | 0o060);
+/**
+ * Runs `write` with umask 002, so what it creates is group-writable. New directories inherit the
+ * setgid bit and group from the workspace; a chmod afterwards would drop setgid when the runner is
+ * not a member of the agent's group, so the mode is set at creation.
+ */
+function withGroupWritableUmask(write: () => void): void {
+  const previous = process.umask(0o002);
+  try {
+    write();
+  } finally {
+    process.umask(previous);
+  }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { nextWorkingDirectory, runCommand } from './bash.js';
-import { shareWithGroup, TextEditor } from './editor.js';
+import { TextEditor } from './editor.js';
 import { scrubbedEnv } from './env.js';
 import { stripGitCredentials } from './git-config.js';
 import { protectedMatcher, ToolInputError } from './paths.js';
@@ -82,7 +82,10 @@ export class DeveloperTools {
     if (options.sandbox === 'user') {
       // The agent passes through base to its own directories, and sees nothing else in it.
       chmodSync(this.base, 0o711);
-      const prepared = prepareUserSandbox(this.realRoot, [home, tmp, state]);
+      const prepared = prepareUserSandbox(this.realRoot, {
+        agentOwned: [home, tmp],
+        shared: state,
+      });
       if (prepared.ok) {
         this.user = prepared.sandbox;
       } else {
@@ -103,12 +106,11 @@ export class DeveloperTools {
       });
     }
     this.env = env;
-    const user = this.user;
     this.editor = new TextEditor({
       realRoot: this.realRoot,
       isProtected: protectedMatcher(options.protectedPaths),
       outputLimit: options.outputLimit,
-      ...(user ? { afterWrite: shareWithGroup } : {}),
+      groupWritable: this.user !== undefined,
     });
   }
 

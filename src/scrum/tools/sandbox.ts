@@ -52,12 +52,15 @@ function which(command: string): boolean {
  *   runner (the owner) and the agent can write, and new files keep the group; `.git` stays
  *   read-only to the agent, so it cannot add hooks or configuration that later git commands of
  *   the runner would execute;
- * - the agent's HOME, TMPDIR and state directory are handed to it.
+ * - the agent's HOME and TMPDIR are handed to it, and a state directory is shared with it.
  *
  * Privileged steps run directly when we are root, else through `sudo -n`; with neither, or when a
  * step fails, the result says why and the caller falls back to no sandbox.
  */
-export function prepareUserSandbox(root: string, agentDirs: string[]): UserSandboxResult {
+export function prepareUserSandbox(
+  root: string,
+  dirs: { agentOwned: string[]; shared: string },
+): UserSandboxResult {
   const isRoot = process.getuid?.() === 0;
   if (!isRoot && run(['sudo', '-n', 'true']).status !== 0) {
     return {
@@ -123,8 +126,10 @@ export function prepareUserSandbox(root: string, agentDirs: string[]): UserSandb
     step(['chmod', '-R', 'g+rwX', root]) ??
     step(['find', root, '-type', 'd', '-exec', 'chmod', 'g+s', '{}', '+']) ??
     (existsSync(gitDir) ? step(['chmod', '-R', 'g-w', gitDir]) : undefined) ??
-    step(['chown', '-R', `${uid}:${gid}`, ...agentDirs]) ??
-    step(['chmod', '755', agentDirs[agentDirs.length - 1]!]);
+    step(['chown', '-R', `${uid}:${gid}`, ...dirs.agentOwned]) ??
+    // Both write here: the agent its working directory, the runner removes it.
+    step(['chgrp', String(gid), dirs.shared]) ??
+    step(['chmod', '2770', dirs.shared]);
   if (failure) return { ok: false, reason: failure };
 
   const asAgent = (argv: string[]): Run => run([...prefix, ...argv], { PATH: process.env.PATH });

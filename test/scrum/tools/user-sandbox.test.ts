@@ -115,8 +115,10 @@ describe('sandbox: user (needs root or passwordless sudo)', () => {
     const result = await bash(tools, 'setsid sleep 31 & sleep 32');
     expect(result.content).toContain('timed out');
     expect(agentProcesses()).toEqual([]);
+    await bash(tools, 'mkdir -p left/behind && echo x > left/behind/file');
     await tools.close();
     expect(agentProcesses()).toEqual([]);
+    expect(statSync(path.join(root, 'left', 'behind', 'file')).uid).toBe(statSync(root).uid);
   });
 
   whenUsersCannotSwitch(
