@@ -79,14 +79,17 @@ function messagesApi(
   switch (settings.provider) {
     case 'anthropic':
       return new Anthropic({ ...common, apiKey: settings.apiKey ?? null }).messages;
-    case 'bedrock':
+    case 'bedrock': {
       // Without a Bedrock API key, AWS credentials sign the request (SigV4) from the environment
       // or the provider chain, as aws-actions/configure-aws-credentials leaves them.
-      return new AnthropicBedrock({
+      const { messages } = new AnthropicBedrock({
         ...common,
         apiKey: settings.apiKey ?? null,
         ...(settings.region ? { awsRegion: settings.region } : {}),
-      }).messages;
+      });
+      // Bedrock has no token counting, though the resource still inherits the method.
+      return { stream: (params) => messages.stream(params) };
+    }
     case 'vertex':
       return new AnthropicVertex({
         ...common,

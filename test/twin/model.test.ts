@@ -1,7 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startTwin, type Twin } from '../../src/twin/index.js';
+import { ScriptedModel } from '../../src/twin/model.js';
 import { ROOT } from '../support/source.js';
 import { shopFixture } from '../support/twin.js';
 
@@ -211,5 +214,94 @@ describe('the scripted model through the Anthropic SDK', () => {
     await expect(
       limited.messages.create({ model: 'm', max_tokens: 5, messages: [opening] }),
     ).rejects.toMatchObject({ status: 429 });
+  });
+});
+
+describe('what the scripted model offers clients of the model port', () => {
+  it('counts input tokens as its usage does, and records every request it receives', async () => {
+    const model = new ScriptedModel();
+    model.addScript('count', {
+      match: 'Count me',
+      turns: [{ content: [{ type: 'text', text: 'ok' }] }],
+    });
+    const server = createServer((request, response) => {
+      void model.handle(request, response, request.url ?? '');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new Anthropic({
+      apiKey: 'k',
+      baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
+    try {
+      const body = {
+        model: 'claude-sonnet-5-5',
+        system,
+        tools,
+        messages: [{ role: 'user' as const, content: 'Count me' }],
+      };
+      const counted = await client.messages.countTokens(body);
+      const answer = await client.messages.create({ ...body, max_tokens: 100 });
+      const { input_tokens, cache_creation_input_tokens, cache_read_input_tokens } = answer.usage;
+      expect(counted.input_tokens).toBe(
+        input_tokens + (cache_creation_input_tokens ?? 0) + (cache_read_input_tokens ?? 0),
+      );
+      expect(model.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        'POST /v1/messages/count_tokens',
+        'POST /v1/messages',
+      ]);
+      expect(model.requests[1]!.body).toMatchObject({
+        model: 'claude-sonnet-5-5',
+        max_tokens: 100,
+      });
+      expect(model.requests[1]!.headers['authorization']).toBe('Bearer k');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('answers a spend limit 429 without retry-after, and an error event after a streamed 200', async () => {
+    const model = new ScriptedModel();
+    model.addScript('spend', {
+      match: 'Spend',
+      turns: [
+        {
+          content: [{ type: 'text', text: 'ok' }],
+          failFirst: [
+            { status: 429, errorCode: 'enforced_spend_limit_reached' },
+            { status: 529, inStream: true },
+          ],
+        },
+      ],
+    });
+    const server = createServer((request, response) => {
+      void model.handle(request, response, request.url ?? '');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new Anthropic({
+      apiKey: 'k',
+      baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      maxRetries: 0,
+    });
+    const params = {
+      model: 'claude-sonnet-5-5',
+      max_tokens: 10,
+      messages: [{ role: 'user' as const, content: 'Spend' }],
+    };
+    try {
+      const limited = await client.messages.create(params).catch((error: unknown) => error);
+      expect(limited).toMatchObject({ status: 429, errorCode: 'enforced_spend_limit_reached' });
+      expect((limited as { headers: Headers }).headers.get('retry-after')).toBeNull();
+      const broken = await client.messages
+        .stream(params)
+        .finalMessage()
+        .catch((error: unknown) => error);
+      expect(broken).toMatchObject({ status: undefined, type: 'overloaded_error' });
+      const answer = await client.messages.stream(params).finalMessage();
+      expect(answer.content).toEqual([{ type: 'text', text: 'ok' }]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
