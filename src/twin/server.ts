@@ -20,7 +20,7 @@ import {
   type Resource,
   type SecondaryRefusal,
 } from './limits.js';
-import { ScriptedModel } from './model.js';
+import { ScriptedModel, type ReceivedModelRequest } from './model.js';
 import { matchRoute, RawBody, REST_ROUTES } from './rest.js';
 import {
   effectiveGrants,
@@ -66,6 +66,8 @@ export interface Twin {
   env(token: string): Record<string, string>;
   stats(): TwinStats;
   resetStats(): void;
+  /** Every request the scripted model received, in order (its prompts, for tests to read). */
+  modelRequests(): ReceivedModelRequest[];
   stop(): Promise<void>;
 }
 
@@ -692,6 +694,7 @@ export async function startTwin(fixtureInput: unknown, options: TwinOptions = {}
       ANTHROPIC_BASE_URL: urls.model,
     }),
     stats: () => structuredClone(stats),
+    modelRequests: () => structuredClone(model.requests),
     resetStats: () => {
       stats = emptyStats();
     },
