@@ -8,6 +8,8 @@ import { GATE_COMMENT_MARKER } from '../merge-gate/summary.js';
 import { actorIdentity, SENT_ONCE, type Actor } from './actors.js';
 import type { GitHubClient } from './client.js';
 import {
+  DEQUEUE_MUTATION,
+  DISABLE_AUTO_MERGE_MUTATION,
   ENABLE_AUTO_MERGE_MUTATION,
   ENQUEUE_MUTATION,
   GATE_PULL_QUERY,
@@ -32,7 +34,11 @@ interface PullNode {
   mergeable: 'MERGEABLE' | 'CONFLICTING' | 'UNKNOWN';
   mergeStateStatus: string;
   labels: { nodes: { name: string }[] };
-  commits: { nodes: { commit: { oid: string; message: string } }[] };
+  autoMergeRequest: { enabledAt: string } | null;
+  isInMergeQueue: boolean;
+  commits: {
+    nodes: { commit: { oid: string; message: string; parents: { totalCount: number } } }[];
+  };
   statusCheckRollup: {
     contexts: {
       totalCount: number;
@@ -52,12 +58,18 @@ interface PullNode {
     totalCount: number;
     nodes: { path: string; additions: number; deletions: number }[];
   } | null;
-  latestOpinionatedReviews: { nodes: { state: string; author: Actor | null }[] } | null;
+  latestOpinionatedReviews: {
+    nodes: { state: string; commit: { oid: string } | null; author: Actor | null }[];
+  } | null;
   closingIssuesReferences: {
     nodes: { number: number; state: string; labels: { nodes: { name: string }[] } }[];
   } | null;
   baseRef: {
-    target: { status?: { context: { state: string; description: string | null } | null } | null };
+    target: {
+      status?: {
+        context: { state: string; description: string | null; creator: Actor | null } | null;
+      } | null;
+    };
   } | null;
   comments: { nodes: { databaseId: number; body: string; author: Actor | null }[] };
 }
@@ -84,6 +96,16 @@ function checkOf(
         ? 'pending'
         : 'failure';
   return { name: node.context, state, required: node.isRequired };
+}
+
+/** The base's recorded coverage, only when the toolkit's own identity recorded it. */
+function recordedCoverage(node: PullNode, viewer: Identity): string | null {
+  const context = node.baseRef?.target.status?.context;
+  if (!context || context.state !== 'SUCCESS' || !context.creator) return null;
+  // The `viewer` of an app token keeps its [bot]; a status's creator is the Bot without it.
+  return sameIdentity(actorIdentity(context.creator)!, viewer)
+    ? (context.description ?? null)
+    : null;
 }
 
 export class GitHubMergeGateAdapter implements MergeGatePort {
@@ -122,7 +144,6 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
         sameIdentity(actorIdentity(comment.author)!, viewer),
     );
     const issue = node.closingIssuesReferences?.nodes[0];
-    const head = node.commits.nodes.at(-1)?.commit;
     return {
       viewer,
       id: node.id,
@@ -140,14 +161,26 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
       mergeable: node.mergeable,
       mergeState: node.mergeStateStatus,
       labels: node.labels.nodes.map((label) => label.name),
-      headMessage: head?.oid === node.headRefOid ? head.message : '',
+      commits: node.commits.nodes.map(({ commit }) => ({
+        oid: commit.oid,
+        message: commit.message,
+        merge: commit.parents.totalCount > 1,
+      })),
+      autoMerge: node.autoMergeRequest !== null,
+      inQueue: node.isInMergeQueue,
       checks: (node.statusCheckRollup?.contexts.nodes ?? [])
         .map(checkOf)
         .filter((check) => !this.ownContexts.includes(check.name)),
       files: node.files?.nodes ?? [],
       filesComplete: (node.files?.totalCount ?? 0) <= (node.files?.nodes.length ?? 0),
       approvals: (node.latestOpinionatedReviews?.nodes ?? [])
-        .filter((review) => review.state === 'APPROVED' && review.author?.__typename === 'User')
+        // An approval counts for the commit it approved: a later push needs a new one.
+        .filter(
+          (review) =>
+            review.state === 'APPROVED' &&
+            review.author?.__typename === 'User' &&
+            review.commit?.oid === node.headRefOid,
+        )
         .map((review) => review.author!.login),
       issue: issue
         ? {
@@ -156,10 +189,7 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
             labels: issue.labels.nodes.map((label) => label.name),
           }
         : null,
-      baseCoverage:
-        node.baseRef?.target.status?.context?.state === 'SUCCESS'
-          ? (node.baseRef.target.status.context.description ?? null)
-          : null,
+      baseCoverage: recordedCoverage(node, viewer),
       mergeQueue: data.repository.mergeQueue !== null,
       comment: own ? { id: own.databaseId, body: own.body } : null,
     };
@@ -249,6 +279,11 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
     }
   }
 
+  async holdBack(pull: GatePull): Promise<void> {
+    if (pull.autoMerge) await this.github.graphql(DISABLE_AUTO_MERGE_MUTATION, { id: pull.id });
+    if (pull.inQueue) await this.github.graphql(DEQUEUE_MUTATION, { id: pull.id });
+  }
+
   async enqueue(pull: GatePull): Promise<void> {
     await this.github.graphql(ENQUEUE_MUTATION, { id: pull.id, head: pull.headSha });
   }
@@ -323,14 +358,24 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
     });
   }
 
-  async artifactFiles(sha: string, name: string): Promise<Map<string, Buffer> | null> {
+  async artifactFiles(
+    sha: string,
+    name: string,
+    runId: number | null,
+  ): Promise<Map<string, Buffer> | null> {
     const { data } = await this.github.rest.request(ROUTES.listArtifacts, {
       ...this.repo,
       name,
       per_page: 100,
     });
+    // The triggering CI run's own artifact when the event names it; else the newest for the head.
     const artifact = data.artifacts
-      .filter((found) => found.workflow_run?.head_sha === sha && !found.expired)
+      .filter(
+        (found) =>
+          found.workflow_run?.head_sha === sha &&
+          !found.expired &&
+          (runId === null || found.workflow_run?.id === runId),
+      )
       .sort((a, b) => b.id - a.id)[0];
     if (!artifact) return null;
     const zip = await this.github.rest.request(ROUTES.downloadArtifact, {

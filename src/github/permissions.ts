@@ -22,7 +22,9 @@ export type GraphqlOperation =
   | 'GatePull'
   | 'GateAutoMerge'
   | 'GateEnqueue'
-  | 'GateUpdateBranch';
+  | 'GateUpdateBranch'
+  | 'GateDisableAutoMerge'
+  | 'GateDequeue';
 
 /**
  * The permission each request needs, by REST route (its name in ROUTES) or GraphQL operation: the
@@ -71,6 +73,8 @@ export const PERMISSION_NEEDED: Readonly<Record<RouteName | GraphqlOperation, Pe
   GateAutoMerge: 'pull-requests: write',
   GateEnqueue: 'pull-requests: write',
   GateUpdateBranch: 'pull-requests: write',
+  GateDisableAutoMerge: 'pull-requests: write',
+  GateDequeue: 'pull-requests: write',
 };
 
 /** The name a GraphQL document gives its operation: Viewer for the viewer query. */

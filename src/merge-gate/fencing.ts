@@ -14,15 +14,12 @@ export function fencingOf(
   issue: number,
   now: Date,
 ): Fencing {
-  const mark = marks.head ?? marks.body;
+  // The commits vouch for the work; the body's marker is only checked against them.
+  const mark = marks.head;
   if (!mark) return { kind: 'unmarked' };
   const stale = (why: string): Fencing => ({ kind: 'stale', ...mark, why });
   // The body and the head commit are written together; disagreeing, one was changed by hand.
-  if (
-    marks.head &&
-    marks.body &&
-    (marks.head.claim !== marks.body.claim || marks.head.epoch !== marks.body.epoch)
-  )
+  if (marks.body && (mark.claim !== marks.body.claim || mark.epoch !== marks.body.epoch))
     return stale(
       `the body names claim ${marks.body.claim} epoch ${marks.body.epoch}, the head commit another`,
     );

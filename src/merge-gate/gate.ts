@@ -16,7 +16,13 @@ import { readClaimMarker, readClaimTrailers, type ClaimMark } from '../ledger/tr
 import type { Logger } from '../logger.js';
 import { fencingOf } from './fencing.js';
 import type { GatePull, MergeGatePort } from './port.js';
-import { judge, type GateEvidence, type Judgement, type RuleResult } from './rules.js';
+import {
+  judge,
+  type Fencing,
+  type GateEvidence,
+  type Judgement,
+  type RuleResult,
+} from './rules.js';
 import type { MergeGateSettings } from './settings.js';
 import { GATE_COMMENT_MARKER, renderGateReport } from './summary.js';
 
@@ -45,6 +51,13 @@ export interface GateContext {
   /** The pushed commit, for `mode: record`. */
   sha: string;
   runUrl: string | null;
+  /**
+   * The head commit the event's CI ran on (`pull_request.head.sha`, `workflow_run.head_sha`):
+   * reports read on the runner belong to it, not necessarily to the head judged now.
+   */
+  eventHeadSha: string | null;
+  /** The CI run whose artifact holds the reports, when a `workflow_run` event names it. */
+  eventRunId: number | null;
 }
 
 export type GateAction =
@@ -58,7 +71,8 @@ export type GateAction =
   | 'issue-closed'
   | 'branch-deleted'
   | 'coverage-recorded'
-  | 'comment';
+  | 'comment'
+  | 'held-back';
 
 export interface GateReport {
   pull: number | null;
@@ -168,28 +182,15 @@ async function gate(run: Run): Promise<GateReport> {
   };
   // The pull request's read already said who the token is: the ledger need not ask again.
   const ledger = await openLedger(knownViewer(ports.ledger, pull.viewer), ledgerSettings);
-  const issue = issueOf(pull);
-  const marks = { body: readClaimMarker(pull.body), head: readClaimTrailers(pull.headMessage) };
-  if (pull.state === 'MERGED') {
-    // Merged by GitHub's auto-merge or the queue since the last look: the bookkeeping is ours.
-    report.verdict = 'merge';
-    report.reasons.push('merged');
-    await afterMerge(run, pull, issue, marks.head ?? marks.body, ledger, ledgerSettings);
-    return report;
-  }
+  const issue = branchIssue(pull.headRef);
+  const claimed = claimOfCommits(pull.commits);
+  const marks = { body: readClaimMarker(pull.body), head: claimed.mark };
+  if (pull.state === 'MERGED')
+    return merged(run, pull, issue, marks, claimed, ledger, ledgerSettings);
   pull = await awaitMergeability(run, pull);
 
-  const evidence = await gatherEvidence(run, pull, ledger, issue, marks);
-  const judgement = judge(evidence, {
-    branchPrefix: BRANCH_PREFIX,
-    coverageThreshold: settings.coverageThreshold,
-    maxCoverageDrop: settings.maxCoverageDrop,
-    patchCoverageThreshold: settings.patchCoverageThreshold,
-    protectedPaths: settings.protectedPaths,
-    maxFiles: settings.maxFiles,
-    maxChangedLines: settings.maxChangedLines,
-    reviewLabels: settings.reviewLabels,
-  });
+  const evidence = await gatherEvidence(run, pull, ledger, issue, marks, claimed.unclaimed);
+  const judgement = judge(evidence, rulesOf(settings));
   Object.assign(report, {
     verdict: judgement.verdict,
     rules: judgement.rules,
@@ -200,7 +201,7 @@ async function gate(run: Run): Promise<GateReport> {
       'The ledger was changed by hand: fencing cannot be trusted until it is recovered.',
     );
   if (settings.dryRun) return report;
-  await act(run, pull, evidence, issue, marks.head ?? marks.body, ledger, ledgerSettings);
+  await act(run, pull, evidence, issue, marks.head, ledger, ledgerSettings);
   return report;
 }
 
@@ -211,10 +212,74 @@ function knownViewer(port: LedgerPort, viewer: Identity): LedgerPort {
   return known;
 }
 
-function issueOf(pull: GatePull): number | null {
-  if (pull.issue) return pull.issue.number;
-  const found = /^ai-feature\/issue-(\d+)$/.exec(pull.headRef);
+/** The issue a toolkit branch is for: `ai-feature/issue-N`. */
+export function branchIssue(branch: string): number | null {
+  const found = /^ai-feature\/issue-(\d+)$/.exec(branch);
   return found ? Number(found[1]) : null;
+}
+
+/**
+ * The claim a pull request's commits carry: the trailers of its latest commit that has them,
+ * provided every commit after it is a merge (GitHub updating the branch with its base). A later
+ * commit without trailers was not the claim holder's, so the claim does not vouch for the head.
+ */
+export function claimOfCommits(commits: GatePull['commits']): {
+  mark: ClaimMark | null;
+  unclaimed: string | null;
+} {
+  for (let i = commits.length - 1; i >= 0; i--) {
+    const commit = commits[i]!;
+    const mark = readClaimTrailers(commit.message);
+    if (mark) return { mark, unclaimed: null };
+    if (!commit.merge) return { mark: null, unclaimed: commit.oid };
+  }
+  return { mark: null, unclaimed: null };
+}
+
+/**
+ * A pull request found merged (by auto-merge, the queue, or a person): the bookkeeping is ours,
+ * but only for the toolkit's own, whose claim is current. Anything else is left as it is.
+ */
+async function merged(
+  run: Run,
+  pull: GatePull,
+  issue: number | null,
+  marks: { body: ClaimMark | null; head: ClaimMark | null },
+  claimed: { unclaimed: string | null },
+  ledger: Ledger,
+  ledgerSettings: LedgerSettings,
+): Promise<GateReport> {
+  const { report } = run;
+  const evidence = await gatherEvidence(run, pull, ledger, issue, marks, claimed.unclaimed, false);
+  const judgement = judge(evidence, rulesOf(run.settings));
+  const standing = judgement.rules.filter(
+    (rule) => (rule.id === 'origin' || rule.id === 'fencing') && rule.outcome !== 'pass',
+  );
+  report.rules = judgement.rules.filter((rule) => rule.id === 'origin' || rule.id === 'fencing');
+  if (standing.length > 0) {
+    report.verdict = 'block';
+    report.reasons.push(
+      `merged, but not as the toolkit's work: ${standing.map((rule) => rule.figure).join('; ')}; nothing recorded`,
+    );
+    return report;
+  }
+  report.verdict = 'merge';
+  report.reasons.push('merged');
+  await afterMerge(run, pull, issue, marks.head, ledger, ledgerSettings);
+  return report;
+}
+
+function rulesOf(settings: MergeGateSettings) {
+  return {
+    branchPrefix: BRANCH_PREFIX,
+    coverageThreshold: settings.coverageThreshold,
+    maxCoverageDrop: settings.maxCoverageDrop,
+    patchCoverageThreshold: settings.patchCoverageThreshold,
+    protectedPaths: settings.protectedPaths,
+    maxFiles: settings.maxFiles,
+    maxChangedLines: settings.maxChangedLines,
+    reviewLabels: settings.reviewLabels,
+  };
 }
 
 /** While GitHub computes mergeability: read again with backoff, up to the configured wait. */
@@ -238,18 +303,30 @@ async function gatherEvidence(
   ledger: Ledger,
   issue: number | null,
   marks: { body: ClaimMark | null; head: ClaimMark | null },
+  unclaimed: string | null,
+  withCoverage = true,
 ): Promise<GateEvidence> {
-  const fencing =
+  const stale = (why: string): Fencing => ({
+    kind: 'stale',
+    claim: marks.head?.claim ?? marks.body?.claim ?? '?',
+    epoch: marks.head?.epoch ?? marks.body?.epoch ?? 0,
+    why,
+  });
+  // The issue is the branch's; the body must close that one, and only that one counts.
+  const fencing: Fencing =
     ledger.tampering.length > 0
-      ? ({
-          kind: 'stale',
-          claim: marks.head?.claim ?? '?',
-          epoch: marks.head?.epoch ?? 0,
-          why: 'the ledger was changed by hand',
-        } as const)
+      ? stale('the ledger was changed by hand')
       : issue === null
-        ? ({ kind: 'unmarked' } as const)
-        : fencingOf(marks, ledger.state, issue, run.now);
+        ? { kind: 'unmarked' }
+        : pull.issue?.number !== issue
+          ? stale(
+              `the branch is for #${issue}, but the body ${pull.issue ? `closes #${pull.issue.number}` : 'closes no issue'}`,
+            )
+          : unclaimed
+            ? stale(
+                `commit ${unclaimed.slice(0, 7)} after the last claimed one carries no claim trailers`,
+              )
+            : fencingOf(marks, ledger.state, issue, run.now);
   return {
     origin: {
       sameRepository: pull.sameRepository,
@@ -261,8 +338,9 @@ async function gatherEvidence(
     fencing,
     draft: pull.draft,
     checks: pull.checks,
-    coverage: await coverageEvidence(run, pull),
+    coverage: withCoverage ? await coverageEvidence(run, pull) : null,
     files: pull.files,
+    filesComplete: pull.filesComplete,
     labels: [...new Set([...pull.labels, ...(pull.issue?.labels ?? [])])],
     approvals: pull.approvals,
     mergeable: pull.mergeable,
@@ -276,10 +354,37 @@ async function coverageEvidence(run: Run, pull: GatePull) {
   let reports: CoverageReport[];
   if (settings.coverageArtifact) {
     // Until CI uploads it, there is nothing to judge: the rules wait or block on zero reports.
-    const files = await ports.github.artifactFiles(pull.headSha, settings.coverageArtifact);
+    const files = await ports.github.artifactFiles(
+      pull.headSha,
+      settings.coverageArtifact,
+      run.context.eventRunId,
+    );
     reports = files ? await ports.workspace.readArtifact(files) : [];
+    if (!files)
+      report.warnings.push(
+        `No artifact named ${settings.coverageArtifact} from a run on ${pull.headSha.slice(0, 7)} yet.`,
+      );
   } else {
-    reports = (await ports.workspace.readReports(settings.coverageFiles)).reports;
+    // Reports on the runner are of the commit the event's CI ran; a newer head is not theirs.
+    const eventSha = run.context.eventHeadSha;
+    if (eventSha && eventSha !== pull.headSha) {
+      report.warnings.push(
+        `The reports on the runner are of ${eventSha.slice(0, 7)}, but the head is now ${pull.headSha.slice(0, 7)}: the next run judges the new head.`,
+      );
+      return {
+        reports: 0,
+        expected: Math.max(settings.expectedReports, 1),
+        totals: null,
+        patch: null,
+        base: null,
+      };
+    }
+    const read = await ports.workspace.readReports(settings.coverageFiles);
+    reports = read.reports;
+    if (read.files.length === 0)
+      report.warnings.push(
+        `No coverage report matched ${settings.coverageFiles.join(', ')} in the workspace.`,
+      );
   }
   const merged = reports.length > 0 ? mergeReports(reports) : null;
   report.coverage = merged ? totals(merged) : null;
@@ -339,6 +444,11 @@ async function act(
     description: `${report.verdict}: ${report.reasons[0] ?? 'every rule passed'}`,
   });
   report.actions.push('status');
+  // A verdict other than merge must not leave GitHub free to merge on an earlier one's word.
+  if (report.verdict !== 'merge' && (pull.autoMerge || pull.inQueue)) {
+    await ports.github.holdBack(pull);
+    report.actions.push('held-back');
+  }
   if (report.verdict === 'merge') await merge(run, pull, issue, mark, ledger, ledgerSettings);
   else if (evidence.mergeable === 'CONFLICTING') await handBack(run, pull);
   else if (
@@ -382,19 +492,30 @@ async function merge(
     return;
   }
   // GitHub refuses auto-merge on a pull request that can merge now: merge it, guarded by the head.
-  const merged =
-    auto === 'head-moved' ? auto : await ports.github.merge(pull, settings.mergeMethod);
-  if (merged === 'merged') {
+  let answer = auto === 'head-moved' ? auto : await mergeOnce(ports, pull, settings.mergeMethod);
+  // A refusal may be the retry of a merge that was applied while its answer was lost.
+  if (answer !== 'merged' && (await ports.github.pull(pull.number)).state === 'MERGED')
+    answer = 'merged';
+  if (answer === 'merged') {
     report.actions.push('merged');
     await afterMerge(run, pull, issue, mark, ledger, ledgerSettings);
     return;
   }
   report.verdict = 'wait';
   report.reasons.push(
-    merged === 'head-moved'
+    answer === 'head-moved'
       ? 'the head moved while the gate judged it: the new head is judged on the next run'
       : 'GitHub refused the merge; the next run judges again',
   );
+}
+
+/** A merge whose failure (a lost answer, a 5xx) is read back rather than thrown. */
+async function mergeOnce(ports: GatePorts, pull: GatePull, method: string) {
+  try {
+    return await ports.github.merge(pull, method);
+  } catch {
+    return 'not-mergeable' as const;
+  }
 }
 
 /** A conflict goes back to a worker: its files named on the pull request, the conflict label on. */
@@ -446,7 +567,7 @@ async function afterMerge(
     await ports.github.closeIssue(issue);
     report.actions.push('issue-closed');
   }
-  const labels = pull.issue?.labels ?? [];
+  const labels = pull.issue?.labels ?? [settings.labels.inProgress];
   if (!labels.includes(settings.labels.completed))
     await ports.github.addLabels(issue, [settings.labels.completed]);
   if (labels.includes(settings.labels.inProgress))

@@ -22,17 +22,20 @@ export interface GatePull {
   mergeable: 'MERGEABLE' | 'CONFLICTING' | 'UNKNOWN';
   mergeState: string;
   labels: string[];
-  /** The head commit's message, for its claim trailers. */
-  headMessage: string;
+  /** The pull request's latest commits (up to 20), oldest first: their claim trailers. */
+  commits: { oid: string; message: string; merge: boolean }[];
+  /** Whether GitHub's auto-merge is on, and whether it waits in the merge queue. */
+  autoMerge: boolean;
+  inQueue: boolean;
   checks: CheckEvidence[];
   /** The changed files; `complete` is false when there are more than one page holds. */
   files: { path: string; additions: number; deletions: number }[];
   filesComplete: boolean;
-  /** Logins of people (not apps) with write access whose latest review approves. */
+  /** Logins of people (not apps) with write access whose latest review approves the head commit. */
   approvals: string[];
   /** The issue the body closes (the first one), with its labels. */
   issue: { number: number; open: boolean; labels: string[] } | null;
-  /** The `ai-scrum/coverage` status description on the base branch's head, if recorded. */
+  /** The `ai-scrum/coverage` status the token's identity recorded on the base branch's head. */
   baseCoverage: string | null;
   mergeQueue: boolean;
   /** The gate's own sticky comment, if it wrote one. */
@@ -57,6 +60,8 @@ export interface MergeGatePort {
   enableAutoMerge(pull: GatePull, method: string): Promise<AutoMergeAnswer>;
   merge(pull: GatePull, method: string): Promise<MergeAnswer>;
   enqueue(pull: GatePull): Promise<void>;
+  /** Turns GitHub's auto-merge off and takes the pull request out of the merge queue. */
+  holdBack(pull: GatePull): Promise<void>;
   updateBranch(pull: GatePull): Promise<void>;
   deleteBranch(branch: string): Promise<void>;
   /** Creates the sticky comment, or edits it when its body changed. */
@@ -65,5 +70,9 @@ export interface MergeGatePort {
   removeLabel(issue: number, label: string): Promise<void>;
   closeIssue(issue: number): Promise<void>;
   /** The files of the newest artifact with this name from a run on the commit; null when none yet. */
-  artifactFiles(sha: string, name: string): Promise<Map<string, Buffer> | null>;
+  artifactFiles(
+    sha: string,
+    name: string,
+    runId: number | null,
+  ): Promise<Map<string, Buffer> | null>;
 }

@@ -74,6 +74,8 @@ export interface GateEvidence {
   /** Null when no coverage source is configured: the coverage rules are skipped. */
   coverage: CoverageEvidence | null;
   files: { path: string; additions: number; deletions: number }[];
+  /** False when there were more changed files than one read returns: the list is partial. */
+  filesComplete: boolean;
   labels: string[];
   /** Logins of people with write access whose latest review approves. */
   approvals: string[];
@@ -162,33 +164,39 @@ function fencing(evidence: GateEvidence): RuleResult {
   };
 }
 
+/**
+ * Every check on the head counts: a failing one blocks whether or not protection requires it
+ * (a repository without protection must not merge a red build). A pending check that is not
+ * required waits; one that is required is left to GitHub, whose auto-merge holds the merge
+ * until it passes. With no check at all there is no evidence yet: wait.
+ */
 function checks(evidence: GateEvidence): RuleResult {
-  const failing = evidence.checks.filter((c) => c.required && c.state === 'failure');
-  const pending = evidence.checks.filter((c) => c.state === 'pending');
+  const failing = evidence.checks.filter((c) => c.state === 'failure');
+  const pendingOptional = evidence.checks.filter((c) => c.state === 'pending' && !c.required);
+  const pendingRequired = evidence.checks.filter((c) => c.state === 'pending' && c.required);
   const passed = evidence.checks.filter((c) => c.state === 'success').length;
-  const otherFailing = evidence.checks.filter((c) => !c.required && c.state === 'failure');
   const total = evidence.checks.length;
-  if (total === 0) {
-    // No evidence yet. When GitHub itself blocks the merge (required checks not reported yet),
-    // auto-merge waits for them; otherwise nothing would have tested the change at all.
-    return evidence.mergeState === 'BLOCKED'
-      ? {
-          id: 'checks',
-          outcome: 'pass',
-          figure: 'none reported yet; the required checks hold GitHub’s auto-merge until they pass',
-        }
-      : { id: 'checks', outcome: 'wait', figure: 'no check has reported on the head commit yet' };
-  }
-  const note = otherFailing.length > 0 ? `; not required and failing: ${names(otherFailing)}` : '';
-  if (failing.length > 0)
-    return { id: 'checks', outcome: 'fail', figure: `failing: ${names(failing)}${note}` };
-  if (pending.length > 0)
+  if (total === 0)
     return {
       id: 'checks',
       outcome: 'wait',
-      figure: `${passed} of ${total} passed; pending: ${names(pending)}${note}`,
+      figure: 'no check has reported on the head commit yet',
     };
-  return { id: 'checks', outcome: 'pass', figure: `${passed} of ${total} passed${note}` };
+  if (failing.length > 0)
+    return { id: 'checks', outcome: 'fail', figure: `failing: ${names(failing)}` };
+  if (pendingOptional.length > 0)
+    return {
+      id: 'checks',
+      outcome: 'wait',
+      figure: `${passed} of ${total} passed; pending: ${names([...pendingOptional, ...pendingRequired])}`,
+    };
+  if (pendingRequired.length > 0)
+    return {
+      id: 'checks',
+      outcome: 'pass',
+      figure: `${passed} of ${total} passed; required and pending: ${names(pendingRequired)} (GitHub's auto-merge waits for them)`,
+    };
+  return { id: 'checks', outcome: 'pass', figure: `${passed} of ${total} passed` };
 }
 
 const names = (checks: CheckEvidence[]) => checks.map((c) => c.name).join(', ');
@@ -265,6 +273,12 @@ function protectedPaths(evidence: GateEvidence, rules: GateRules): RuleResult {
 }
 
 function size(evidence: GateEvidence, rules: GateRules): RuleResult {
+  if (!evidence.filesComplete)
+    return {
+      id: 'size',
+      outcome: 'fail',
+      figure: `more than ${evidence.files.length} files changed: too many to check`,
+    };
   const files = evidence.files.length;
   const lines = evidence.files.reduce((sum, file) => sum + file.additions + file.deletions, 0);
   const ok = files <= rules.maxFiles && lines <= rules.maxChangedLines;

@@ -38,8 +38,13 @@ export function pullFromEvent(event: GateEvent): number {
 
 /** The parts of a webhook payload that can name a pull request. */
 export interface GateEvent {
-  pull_request?: { number?: number };
-  workflow_run?: { pull_requests?: { number?: number }[]; head_branch?: string };
+  pull_request?: { number?: number; head?: { sha?: string } };
+  workflow_run?: {
+    id?: number;
+    head_sha?: string;
+    pull_requests?: { number?: number }[];
+    head_branch?: string;
+  };
   check_suite?: { pull_requests?: { number?: number }[] };
   issue?: { number?: number; pull_request?: unknown };
 }
@@ -65,11 +70,16 @@ export async function runMergeGate(deps: ActionDeps, connect: GateConnect): Prom
     { owner: context.owner, repo: context.repo },
     [GATE_CONTEXT],
   );
+  const event = readEvent(deps.env);
   if (settings.mode === 'gate' && settings.pullRequest === 0) {
-    const event = readEvent(deps.env);
     settings.pullRequest = pullFromEvent(event);
-    // A CI run the worker started with workflow_dispatch carries no pull request, only its branch.
-    const branch = event.workflow_run?.head_branch;
+    // A CI run the worker started with workflow_dispatch carries no pull request, only its
+    // branch: the workflow_run's, or the run's own ref when the gate is a step of that run.
+    const branch =
+      event.workflow_run?.head_branch ??
+      (context.event === 'workflow_dispatch' || context.event === 'push'
+        ? deps.env['GITHUB_REF_NAME']
+        : undefined);
     if (settings.pullRequest === 0 && branch?.startsWith(BRANCH_PREFIX))
       settings.pullRequest = (await github.github.pullForBranch(branch)) ?? 0;
     if (settings.pullRequest === 0)
@@ -95,7 +105,12 @@ export async function runMergeGate(deps: ActionDeps, connect: GateConnect): Prom
   const report = await mergeGate(
     ports,
     settings,
-    { sha: deps.env['GITHUB_SHA'] ?? '', runUrl },
+    {
+      sha: deps.env['GITHUB_SHA'] ?? '',
+      runUrl,
+      eventHeadSha: event.pull_request?.head?.sha ?? event.workflow_run?.head_sha ?? null,
+      eventRunId: event.workflow_run?.id ?? null,
+    },
     deps.now(),
     deps.logger,
     sleeper(msPerSecond),

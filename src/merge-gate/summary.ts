@@ -29,6 +29,7 @@ const ACTION_TEXT: Record<GateReport['actions'][number], string> = {
   'branch-deleted': 'deleted the branch',
   'coverage-recorded': 'recorded the coverage as the commit’s `ai-scrum/coverage` status',
   comment: 'updated this comment',
+  'held-back': 'turned auto-merge off (and left the merge queue) until the verdict is merge',
 };
 
 /** Text from GitHub (file names) shown as code, unable to break out of it. */

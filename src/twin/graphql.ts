@@ -521,6 +521,7 @@ function pullView(state: TwinState, json: Serializer, pull: Pull): Record<string
           state: review.state,
           submittedAt: review.submittedAt,
           author: actorView(state, json, review.user),
+          commit: { __typename: 'Commit', oid: review.commitId },
         })),
         args,
       );
@@ -596,6 +597,11 @@ async function commitView(
     id: `C_${oid}`,
     url: `${json.repoWeb}/commit/${oid}`,
     message: commit?.message ?? '',
+    parents: (args: ConnectionArgs) =>
+      connection(
+        (commit?.parents ?? []).map((parent) => ({ __typename: 'Commit', oid: parent })),
+        args,
+      ),
     status:
       statuses.length === 0
         ? null
@@ -609,6 +615,7 @@ async function commitView(
                     state: found.state.toUpperCase(),
                     description: found.description,
                     targetUrl: found.targetUrl,
+                    creator: () => actorView(state, json, found.creator),
                   }
                 : null;
             },
@@ -1094,6 +1101,15 @@ function rootValue(context: GraphqlContext): Record<string, unknown> {
         clientMutationId: input['clientMutationId'] ?? null,
         commit: { __typename: 'Commit', oid, id: `C_${oid}`, url: `${json.repoWeb}/commit/${oid}` },
         ref: refView(json, name, oid),
+      };
+    },
+    disablePullRequestAutoMerge: ({ input }: { input: Input }) => {
+      const pull = pullByNodeId(state, String(input['pullRequestId']));
+      state.disableAutoMerge(actor, pull.number);
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        actor: actorView(state, json, actor.login),
+        pullRequest: pullView(state, json, pull),
       };
     },
     enablePullRequestAutoMerge: async ({ input }: { input: Input }) => {

@@ -1804,6 +1804,14 @@ export class TwinState {
     });
   }
 
+  /** `disablePullRequestAutoMerge`: needs push access; a pull request without it is unchanged. */
+  disableAutoMerge(actor: User, number: number): Pull {
+    this.require(actor, 'write');
+    const pull = this.pull(number);
+    pull.autoMerge = null;
+    return pull;
+  }
+
   async enableAutoMerge(
     actor: User,
     number: number,

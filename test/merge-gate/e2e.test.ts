@@ -1,8 +1,18 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { startTwin, type Twin } from '../../src/twin/index.js';
 import { runBundle } from '../support/bundle.js';
-import { claim, gateFixture, lcovWorkspace, passCheck, workerPull } from '../support/gate.js';
+import {
+  claim,
+  GATE_PERMISSIONS,
+  gateFixture,
+  lcovWorkspace,
+  passCheck,
+  workerPull,
+} from '../support/gate.js';
+import { ROOT } from '../support/source.js';
 import { readLedger } from '../support/invariants.js';
 import { client } from '../support/twin.js';
 
@@ -43,29 +53,45 @@ const api = () => client(twin!, 'ghp_alice');
 const view = async (n: number) => (await api().request('GET', `/repos/acme/shop/pulls/${n}`)).body;
 
 describe('merge-gate bundle against the twin', () => {
+  it('runs with a token holding the permissions the example gate job and docs/permissions.md give it', () => {
+    const docs = readFileSync(join(ROOT, 'docs/permissions.md'), 'utf8');
+    const documented = /## merge-gate[\s\S]*?```yaml\n([\s\S]*?)```/.exec(docs)?.[1] ?? '';
+    expect(parse(documented)).toEqual({ permissions: GATE_PERMISSIONS });
+    expect(gateFixture().tokens!['ghs_bot']).toEqual({
+      login: 'github-actions[bot]',
+      permissions: GATE_PERMISSIONS,
+    });
+  });
+
   it('merges a good pull request through auto-merge once its checks finish, then closes the books', async () => {
     twin = await startTwin(
       gateFixture({
         protection: { requiredChecks: ['test'] },
+        // CI is held: its required check is queued, pending, when the gate judges.
         workflows: [
-          { name: 'CI', file: 'ci.yml', on: ['workflow_dispatch'], checks: ['test'], run: 'true' },
+          {
+            name: 'CI',
+            file: 'ci.yml',
+            on: ['workflow_dispatch'],
+            checks: ['test'],
+            run: 'true',
+            hold: true,
+          },
         ],
       }),
     );
     const pr = await workerPull(twin);
+    // The worker starts CI on its branch (a GITHUB_TOKEN's pull request starts none by itself).
+    await client(twin, 'ghs_worker').request(
+      'POST',
+      '/repos/acme/shop/actions/workflows/ci.yml/dispatches',
+      { ref: 'ai-feature/issue-1' },
+    );
     const first = await gate(pr.number);
     expect(first.code).toBe(0);
     expect(first.outputs['verdict']).toBe('merge');
     expect(first.summary).toContain('enabled auto-merge');
     expect((await view(pr.number)).auto_merge).not.toBeNull();
-    // The worker starts CI on its branch (a GITHUB_TOKEN's pull request starts none by itself).
-    await client(twin, 'ghs_worker').request(
-      'POST',
-      '/repos/acme/shop/actions/workflows/ci.yml/dispatches',
-      {
-        ref: 'ai-feature/issue-1',
-      },
-    );
     await twin.state.tick();
     expect((await view(pr.number)).merged).toBe(true);
 

@@ -262,4 +262,133 @@ describe('merge gate flows', () => {
     expect(run.outputs['verdict']).toBe('block');
     expect(run.outputs['reasons']).toContain('no executable lines');
   });
+
+  it('does not let a commit without the claim trailers, or a body closing another issue, ride on a claim', async () => {
+    twin = await startTwin(gateFixture());
+    const pr = await workerPull(twin);
+    // Someone with write access pushes a plain commit onto the toolkit's branch.
+    const pushed = await client(twin, 'ghp_bob').graphql(
+      `mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }`,
+      {
+        input: {
+          branch: { repositoryNameWithOwner: 'acme/shop', branchName: 'ai-feature/issue-1' },
+          expectedHeadOid: pr.head,
+          message: { headline: 'Small fix' },
+          fileChanges: {
+            additions: [{ path: 'extra.js', contents: Buffer.from('x').toString('base64') }],
+          },
+        },
+      },
+    );
+    await passCheck(twin, pushed.body.data.createCommitOnBranch.commit.oid);
+    const unclaimed = await gate({
+      'pull-request': String(pr.number),
+      'coverage-files': 'coverage/lcov.info',
+    });
+    expect(unclaimed.outputs['verdict']).toBe('block');
+    expect(unclaimed.outputs['reasons']).toContain('carries no claim trailers');
+
+    await twin.stop();
+    twin = await startTwin(gateFixture());
+    const other = await workerPull(twin);
+    await passCheck(twin, other.head);
+    await api().request('PATCH', `/repos/acme/shop/pulls/${other.number}`, {
+      body: 'Refs #1, see there.',
+    });
+    const unlinked = await gate({
+      'pull-request': String(other.number),
+      'coverage-files': 'coverage/lcov.info',
+    });
+    expect(unlinked.outputs['verdict']).toBe('block');
+    expect(unlinked.outputs['reasons']).toContain(
+      'the branch is for #1, but the body closes no issue',
+    );
+  });
+
+  it('turns auto-merge off when a later verdict is not merge', async () => {
+    twin = await startTwin(
+      gateFixture({
+        protection: { requiredChecks: ['test'] },
+        workflows: [
+          {
+            name: 'CI',
+            file: 'ci.yml',
+            on: ['workflow_dispatch'],
+            checks: ['test'],
+            run: 'true',
+            hold: true,
+          },
+        ],
+      }),
+    );
+    const pr = await workerPull(twin);
+    await client(twin, 'ghs_worker').request(
+      'POST',
+      '/repos/acme/shop/actions/workflows/ci.yml/dispatches',
+      {
+        ref: 'ai-feature/issue-1',
+      },
+    );
+    const first = await gate({
+      'pull-request': String(pr.number),
+      'coverage-files': 'coverage/lcov.info',
+    });
+    expect(first.summary).toContain('enabled auto-merge');
+    // A lint check fails before CI finishes: the gate must take back GitHub's permission to merge.
+    await passCheck(twin, pr.head, 'lint');
+    await client(twin, 'ghs_worker').request('POST', '/repos/acme/shop/check-runs', {
+      name: 'lint',
+      head_sha: pr.head,
+      conclusion: 'failure',
+    });
+    const second = await gate({
+      'pull-request': String(pr.number),
+      'coverage-files': 'coverage/lcov.info',
+    });
+    expect(second.outputs['verdict']).toBe('block');
+    expect(second.summary).toContain('turned auto-merge off');
+    await twin.state.tick();
+    expect((await api().request('GET', `/repos/acme/shop/pulls/${pr.number}`)).body.merged).toBe(
+      false,
+    );
+  });
+
+  it('records nothing for a merged pull request that is not the toolkit’s work', async () => {
+    twin = await startTwin(gateFixture({ protection: { requiredChecks: [] } }));
+    const main = (await api().request('GET', '/repos/acme/shop/git/ref/heads/main')).body.object
+      .sha;
+    await api().request('POST', '/repos/acme/shop/git/refs', {
+      ref: 'refs/heads/develop',
+      sha: main,
+    });
+    await api().graphql(
+      `mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }`,
+      {
+        input: {
+          branch: { repositoryNameWithOwner: 'acme/shop', branchName: 'develop' },
+          expectedHeadOid: main,
+          message: { headline: 'Human work' },
+          fileChanges: {
+            additions: [{ path: 'h.txt', contents: Buffer.from('h').toString('base64') }],
+          },
+        },
+      },
+    );
+    const human = await api().request('POST', '/repos/acme/shop/pulls', {
+      title: 'Human',
+      head: 'acme:develop',
+      base: 'main',
+      body: 'Closes #1',
+    });
+    await api().request('PUT', `/repos/acme/shop/pulls/${human.body.number}/merge`, {});
+    const run = await gate({
+      'pull-request': String(human.body.number),
+      'coverage-files': 'coverage/lcov.info',
+    });
+    expect(run.outputs['verdict']).toBe('block');
+    expect(run.outputs['reasons']).toContain('nothing recorded');
+    expect((await api().request('GET', '/repos/acme/shop/git/ref/heads/develop')).status).toBe(200);
+    const issue = (await api().request('GET', '/repos/acme/shop/issues/1')).body;
+    expect(issue.labels.map((l: { name: string }) => l.name)).not.toContain('ai-completed');
+  });
 });

@@ -43,6 +43,7 @@ function evidence(changes: Partial<GateEvidence> = {}): GateEvidence {
       base: { percent: 80.2, source: 'base' },
     },
     files: [{ path: 'src/cart.js', additions: 3, deletions: 1 }],
+    filesComplete: true,
     labels: [],
     approvals: [],
     mergeable: 'MERGEABLE',
@@ -196,7 +197,17 @@ describe('judge', () => {
   });
 
   it('lets GitHub hold the merge on required checks that have not reported, and approves with a reviewer', () => {
-    expect(judge(evidence({ checks: [], mergeState: 'BLOCKED' }), RULES).verdict).toBe('merge');
+    expect(
+      judge(
+        evidence({
+          checks: [{ name: 'test', state: 'pending', required: true }],
+          mergeState: 'BLOCKED',
+        }),
+        RULES,
+      ).verdict,
+    ).toBe('merge');
+    // No check at all is no evidence, whatever GitHub's state.
+    expect(judge(evidence({ checks: [], mergeState: 'BLOCKED' }), RULES).verdict).toBe('wait');
     const reviewed = judge(evidence({ labels: ['priority:critical'], approvals: ['bob'] }), RULES);
     expect(reviewed.verdict).toBe('merge');
     expect(outcome(reviewed, 'human-review')?.figure).toContain('approved by bob');

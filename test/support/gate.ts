@@ -14,12 +14,12 @@ import { client } from './twin.js';
 export const day = (n: number) => `2026-11-${String(n).padStart(2, '0')}T00:00:00Z`;
 const LEASE = '2099-01-01T00:00:00Z';
 
-/** The `permissions:` block of the documented gate workflow: all its GITHUB_TOKEN holds. */
+/** The `permissions:` block of the documented gate job: all its GITHUB_TOKEN holds. */
 export const GATE_PERMISSIONS = (
   parse(readFileSync(join(ROOT, 'docs/examples/merge-gate.yml'), 'utf8')) as {
-    permissions: Record<string, string>;
+    jobs: { gate: { permissions: Record<string, string> } };
   }
-).permissions;
+).jobs.gate.permissions;
 
 export function claim(
   issue: number,

@@ -41,11 +41,18 @@ export const GATE_PULL_QUERY = /* GraphQL */ `
             name
           }
         }
-        commits(last: 1) {
+        autoMergeRequest {
+          enabledAt
+        }
+        isInMergeQueue
+        commits(last: 20) {
           nodes {
             commit {
               oid
               message
+              parents(first: 2) {
+                totalCount
+              }
             }
           }
         }
@@ -79,6 +86,9 @@ export const GATE_PULL_QUERY = /* GraphQL */ `
         latestOpinionatedReviews(first: 100, writersOnly: true) {
           nodes {
             state
+            commit {
+              oid
+            }
             author {
               __typename
               login
@@ -104,6 +114,10 @@ export const GATE_PULL_QUERY = /* GraphQL */ `
                 context(name: $coverageContext) {
                   state
                   description
+                  creator {
+                    __typename
+                    login
+                  }
                 }
               }
             }
@@ -155,6 +169,26 @@ export const UPDATE_BRANCH_MUTATION = /* GraphQL */ `
     updatePullRequestBranch(input: { pullRequestId: $id, expectedHeadOid: $head }) {
       pullRequest {
         number
+      }
+    }
+  }
+`;
+
+export const DISABLE_AUTO_MERGE_MUTATION = /* GraphQL */ `
+  mutation GateDisableAutoMerge($id: ID!) {
+    disablePullRequestAutoMerge(input: { pullRequestId: $id }) {
+      pullRequest {
+        number
+      }
+    }
+  }
+`;
+
+export const DEQUEUE_MUTATION = /* GraphQL */ `
+  mutation GateDequeue($id: ID!) {
+    dequeuePullRequest(input: { id: $id }) {
+      mergeQueueEntry {
+        state
       }
     }
   }
