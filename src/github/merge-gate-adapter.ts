@@ -56,7 +56,7 @@ interface PullNode {
   } | null;
   files: {
     totalCount: number;
-    nodes: { path: string; additions: number; deletions: number }[];
+    nodes: { path: string; changeType: string; additions: number; deletions: number }[];
   } | null;
   latestOpinionatedReviews: {
     nodes: { state: string; commit: { oid: string } | null; author: Actor | null }[];
@@ -171,7 +171,12 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
       checks: (node.statusCheckRollup?.contexts.nodes ?? [])
         .map(checkOf)
         .filter((check) => !this.ownContexts.includes(check.name)),
-      files: node.files?.nodes ?? [],
+      files: (node.files?.nodes ?? []).map(({ path, additions, deletions }) => ({
+        path,
+        additions,
+        deletions,
+      })),
+      renamed: (node.files?.nodes ?? []).some((file) => file.changeType === 'RENAMED'),
       filesComplete: (node.files?.totalCount ?? 0) <= (node.files?.nodes.length ?? 0),
       approvals: (node.latestOpinionatedReviews?.nodes ?? [])
         // An approval counts for the commit it approved: a later push needs a new one.
@@ -222,13 +227,19 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
     }
   }
 
-  async patches(number: number): Promise<{ path: string; patch: string | null }[]> {
+  async patches(
+    number: number,
+  ): Promise<{ path: string; previousPath: string | null; patch: string | null }[]> {
     const files = await this.github.rest.paginate(ROUTES.listPullFiles, {
       ...this.repo,
       pull_number: number,
       per_page: 100,
     });
-    return files.map((file) => ({ path: file.filename, patch: file.patch ?? null }));
+    return files.map((file) => ({
+      path: file.filename,
+      previousPath: file.previous_filename ?? null,
+      patch: file.patch ?? null,
+    }));
   }
 
   async setStatus(

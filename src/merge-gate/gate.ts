@@ -339,13 +339,25 @@ async function gatherEvidence(
     draft: pull.draft,
     checks: pull.checks,
     coverage: withCoverage ? await coverageEvidence(run, pull) : null,
-    files: pull.files,
+    files: await withOldPaths(run, pull),
     filesComplete: pull.filesComplete,
     labels: [...new Set([...pull.labels, ...(pull.issue?.labels ?? [])])],
     approvals: pull.approvals,
     mergeable: pull.mergeable,
     mergeState: pull.mergeState,
   };
+}
+
+/**
+ * The changed files, with the old path of each renamed one as a change too: moving a protected
+ * file away changes the protected path. Read only when GitHub reports a rename.
+ */
+async function withOldPaths(run: Run, pull: GatePull): Promise<GatePull['files']> {
+  if (!pull.renamed) return pull.files;
+  const old = (await run.ports.github.patches(pull.number))
+    .filter((file) => file.previousPath !== null)
+    .map((file) => ({ path: file.previousPath!, additions: 0, deletions: 0 }));
+  return [...pull.files, ...old];
 }
 
 async function coverageEvidence(run: Run, pull: GatePull) {

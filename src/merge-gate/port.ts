@@ -31,6 +31,8 @@ export interface GatePull {
   /** The changed files; `complete` is false when there are more than one page holds. */
   files: { path: string; additions: number; deletions: number }[];
   filesComplete: boolean;
+  /** Whether GitHub found a renamed file: its old path is then read from the files list. */
+  renamed: boolean;
   /** Logins of people (not apps) with write access whose latest review approves the head commit. */
   approvals: string[];
   /** The issue the body closes (the first one), with its labels. */
@@ -52,7 +54,9 @@ export interface MergeGatePort {
   /** The unified diff against the merge base, or null when GitHub refuses it as too large. */
   diff(number: number): Promise<string | null>;
   /** The changed files' patches, page by page: the fallback for a diff too large to serve. */
-  patches(number: number): Promise<{ path: string; patch: string | null }[]>;
+  patches(
+    number: number,
+  ): Promise<{ path: string; previousPath: string | null; patch: string | null }[]>;
   setStatus(
     sha: string,
     status: { state: 'success' | 'pending' | 'failure'; context: string; description: string },

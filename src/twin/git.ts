@@ -109,6 +109,8 @@ export interface TreeEntry {
 
 export interface FileChange {
   path: string;
+  /** A renamed file's old path. */
+  previousPath?: string;
   status: 'added' | 'removed' | 'modified' | 'renamed';
   additions: number;
   deletions: number;
@@ -310,7 +312,10 @@ export class BareRepository {
         await this.must(['update-index', '--add', '--index-info'], { env, input: `${info}\n` });
       }
       if (changes.deletions.length > 0) {
-        await this.must(['update-index', '--force-remove', '--', ...changes.deletions], { env });
+        // A bare repository has no work tree to remove from: a zero mode in --index-info drops
+        // the entry from the index instead.
+        const gone = changes.deletions.map((path) => `0 ${ZERO_SHA}\t${path}`).join('\n');
+        await this.must(['update-index', '--index-info'], { env, input: `${gone}\n` });
       }
       const tree = (await this.must(['write-tree'], { env })).trim();
       return await this.commitTree(tree, parent ? [parent] : [], message, author);
@@ -344,29 +349,33 @@ export class BareRepository {
   }
 
   /** Files changed between the merge base of base and head, and head: what a pull request shows. */
+  /**
+   * The files head changes against its merge base with base, renames found as GitHub finds them
+   * (a renamed file is one entry with its new path and `previousPath`).
+   */
   async changedFiles(base: string, head: string): Promise<FileChange[]> {
     const from = (await this.mergeBase(base, head)) ?? base;
-    const numstat = await this.must(['diff', '--numstat', '-z', '--no-renames', from, head]);
-    const status = await this.must(['diff', '--name-status', '-z', '--no-renames', from, head]);
-    const statuses = new Map<string, string>();
-    const parts = status.split('\0');
-    for (let i = 0; i + 1 < parts.length; i += 2) statuses.set(parts[i + 1] ?? '', parts[i] ?? '');
+    const numstat = await this.must(['diff', '--numstat', '-z', '-M', from, head]);
     const changes: FileChange[] = [];
-    for (const record of numstat.split('\0')) {
-      const match = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(record);
+    const parts = numstat.split('\0');
+    for (let i = 0; i < parts.length; i++) {
+      const match = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(parts[i]!);
       if (!match) continue;
-      const [, added = '0', deleted = '0', path = ''] = match;
-      const letter = statuses.get(path) ?? 'M';
-      const blob =
-        letter === 'D'
-          ? ZERO_SHA
-          : (await this.git(['rev-parse', `${head}:${path}`])).stdout.trim();
+      const [, added = '0', deleted = '0', inline = ''] = match;
+      // A rename leaves the path field empty and gives the old and new paths as the next fields.
+      const renamed = inline === '';
+      const previousPath = renamed ? parts[++i]! : undefined;
+      const path = renamed ? parts[++i]! : inline;
+      const exists = (await this.git(['cat-file', '-e', `${head}:${path}`])).code === 0;
+      const existed =
+        (await this.git(['cat-file', '-e', `${from}:${previousPath ?? path}`])).code === 0;
       changes.push({
         path,
-        status: letter === 'A' ? 'added' : letter === 'D' ? 'removed' : 'modified',
+        ...(previousPath ? { previousPath } : {}),
+        status: renamed ? 'renamed' : !existed ? 'added' : !exists ? 'removed' : 'modified',
         additions: added === '-' ? 0 : Number(added),
         deletions: deleted === '-' ? 0 : Number(deleted),
-        sha: blob,
+        sha: exists ? (await this.git(['rev-parse', `${head}:${path}`])).stdout.trim() : ZERO_SHA,
       });
     }
     return changes;
@@ -382,7 +391,7 @@ export class BareRepository {
   /** The unified diff of head against its merge base with base, as GitHub serves a pull request's. */
   async diff(base: string, head: string): Promise<string> {
     const from = (await this.mergeBase(base, head)) ?? base;
-    return this.must(['diff', '--no-renames', '--full-index', from, head]);
+    return this.must(['diff', '-M', '--full-index', from, head]);
   }
 
   async commitCount(base: string, head: string): Promise<number> {

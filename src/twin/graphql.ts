@@ -499,8 +499,14 @@ function pullView(state: TwinState, json: Serializer, pull: Pull): Record<string
           path: file.path,
           additions: file.additions,
           deletions: file.deletions,
-          changeType:
-            file.status === 'added' ? 'ADDED' : file.status === 'removed' ? 'DELETED' : 'MODIFIED',
+          changeType: (
+            {
+              added: 'ADDED',
+              removed: 'DELETED',
+              modified: 'MODIFIED',
+              renamed: 'RENAMED',
+            } as const
+          )[file.status],
         })),
         args,
       );

@@ -649,6 +649,7 @@ export const REST_ROUTES: RestRoute[] = [
         sha: file.sha,
         filename: file.path,
         status: file.status,
+        ...(file.previousPath ? { previous_filename: file.previousPath } : {}),
         additions: file.additions,
         deletions: file.deletions,
         changes: file.additions + file.deletions,

@@ -391,4 +391,33 @@ describe('merge gate flows', () => {
     const issue = (await api().request('GET', '/repos/acme/shop/issues/1')).body;
     expect(issue.labels.map((l: { name: string }) => l.name)).not.toContain('ai-completed');
   });
+
+  it('sees a protected file moved away as a change to the protected path', async () => {
+    twin = await startTwin(gateFixture());
+    const pr = await workerPull(twin);
+    await client(twin, 'ghs_worker').graphql(
+      `mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }`,
+      {
+        input: {
+          branch: { repositoryNameWithOwner: 'acme/shop', branchName: 'ai-feature/issue-1' },
+          expectedHeadOid: pr.head,
+          message: { headline: 'Tidy', body: 'AI-Scrum-Claim: r100-1-e1\nAI-Scrum-Epoch: 1' },
+          fileChanges: {
+            additions: [
+              { path: 'ci.yml.bak', contents: Buffer.from('on: push\n').toString('base64') },
+            ],
+            deletions: [{ path: '.github/workflows/ci.yml' }],
+          },
+        },
+      },
+    );
+    const head = (await api().request('GET', `/repos/acme/shop/pulls/${pr.number}`)).body.head.sha;
+    await passCheck(twin, head);
+    const run = await gate({
+      'pull-request': String(pr.number),
+      'coverage-files': 'coverage/lcov.info',
+    });
+    expect(run.outputs['verdict']).toBe('block');
+    expect(run.outputs['reasons']).toContain('changes .github/workflows/ci.yml');
+  });
 });

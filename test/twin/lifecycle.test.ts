@@ -245,7 +245,7 @@ describe('asynchrony', () => {
 
   // REST "Update a pull request branch" answers 202 Accepted: the update happens later.
   it('updates a branch and auto-merges after a delay, which a poller sees happen', async () => {
-    await start({ timing: { mergeableUnknownReads: 0, asyncDelayMs: 300 } });
+    await start({ timing: { mergeableUnknownReads: 0, asyncDelayMs: 1000 } });
     const pr = await pull('feature', 'a.txt', 'a\n');
     await branch('other', 'b.txt', 'b\n', 'ghp_alice');
     await api('ghp_alice').request('PATCH', `${repo}/git/refs/heads/main`, {
@@ -640,5 +640,46 @@ describe('issue updates from people without push access', () => {
     const issue = (await api().request('GET', `${repo}/issues/1`)).body;
     expect(issue.title).not.toBe('Taken over');
     expect(issue.labels.map((l: { name: string }) => l.name)).not.toContain('priority:high');
+  });
+});
+
+describe('changed files', () => {
+  // REST "List pull requests files": a renamed file has status `renamed` and `previous_filename`;
+  // GraphQL's PatchStatus has RENAMED. createCommitOnBranch's fileChanges take deletions.
+  it('deletes files through createCommitOnBranch and reports a move as a rename', async () => {
+    await start({ protection: { requiredChecks: [] } });
+    const pr = await pull('move', 'a.txt', 'a\n');
+    const moved = await api().graphql(
+      `mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }`,
+      {
+        input: {
+          branch: { repositoryNameWithOwner: 'acme/shop', branchName: 'move' },
+          expectedHeadOid: pr.head.sha,
+          message: { headline: 'Move the readme' },
+          fileChanges: {
+            additions: [
+              { path: 'docs/README.md', contents: Buffer.from('# shop\n').toString('base64') },
+            ],
+            deletions: [{ path: 'README.md' }],
+          },
+        },
+      },
+    );
+    expect(moved.body.errors).toBeUndefined();
+    const files = (await api().request('GET', `${repo}/pulls/${pr.number}/files`)).body;
+    expect(files).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          filename: 'docs/README.md',
+          status: 'renamed',
+          previous_filename: 'README.md',
+        }),
+        expect.objectContaining({ filename: 'a.txt', status: 'added' }),
+      ]),
+    );
+    const tree = (await api().request('GET', `${repo}/git/trees/move?recursive=1`)).body.tree.map(
+      (entry: { path: string }) => entry.path,
+    );
+    expect(tree).not.toContain('README.md');
   });
 });

@@ -79,6 +79,7 @@ export const GATE_PULL_QUERY = /* GraphQL */ `
           totalCount
           nodes {
             path
+            changeType
             additions
             deletions
           }
