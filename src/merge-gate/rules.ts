@@ -258,7 +258,13 @@ function coverage(evidence: CoverageEvidence | null, rules: GateRules): RuleResu
 }
 
 function protectedPaths(evidence: GateEvidence, rules: GateRules): RuleResult {
-  const matches = picomatch(rules.protectedPaths, { dot: true });
+  // `infra` protects the folder too, as a person writing it means: `infra` and `infra/**`.
+  const patterns = rules.protectedPaths.flatMap((path) =>
+    picomatch.scan(path).isGlob
+      ? [path]
+      : [path.replace(/\/+$/, ''), `${path.replace(/\/+$/, '')}/**`],
+  );
+  const matches = picomatch(patterns.length > 0 ? patterns : ['\0'], { dot: true });
   const touched = evidence.files.filter((file) => matches(file.path)).map((file) => file.path);
   return touched.length > 0
     ? { id: 'protected-paths', outcome: 'fail', figure: `changes ${touched.join(', ')}` }

@@ -188,6 +188,18 @@ describe('judge', () => {
     expect(outcome(result, rule)?.outcome).toBe('wait');
   });
 
+  it('protects a folder named without a glob, and its files', () => {
+    const rules = { ...RULES, protectedPaths: ['infra', 'CODEOWNERS'] };
+    const touched = (path: string) =>
+      judge(evidence({ files: [{ path, additions: 1, deletions: 0 }] }), rules).rules.find(
+        (rule) => rule.id === 'protected-paths',
+      )?.outcome;
+    expect(touched('infra/main.tf')).toBe('fail');
+    expect(touched('infra')).toBe('fail');
+    expect(touched('CODEOWNERS')).toBe('fail');
+    expect(touched('src/infra.ts')).toBe('pass');
+  });
+
   it('never judges a partial set of reports: it waits for all the workflow declared', () => {
     const base = evidence().coverage!;
     const result = judge(evidence({ coverage: { ...base, reports: 2, expected: 3 } }), RULES);
