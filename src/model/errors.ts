@@ -39,3 +39,27 @@ export class StructuredAnswerError extends Error {
     );
   }
 }
+
+/**
+ * Attaches answers that were paid for to an error on its way out of the port (a failed call after
+ * an earlier successful one, attempts cut by a stream error with known usage), so the caller can
+ * account for them. Answers already attached are kept.
+ */
+export function withAnswers<E>(error: E, answers: ModelAnswer[]): E {
+  if (answers.length === 0 || typeof error !== 'object' || error === null) return error;
+  const carrier = error as { answers?: ModelAnswer[] };
+  const known = Array.isArray(carrier.answers) ? carrier.answers : [];
+  const merged = [...known, ...answers.filter((answer) => !known.includes(answer))];
+  try {
+    Object.defineProperty(error, 'answers', { value: merged, configurable: true, writable: true });
+  } catch {
+    // A frozen error: nothing to attach to.
+  }
+  return error;
+}
+
+/** The paid answers an error from the port carries (none when it carries none). */
+export function answersOf(error: unknown): ModelAnswer[] {
+  const answers = (error as { answers?: unknown } | null)?.answers;
+  return Array.isArray(answers) ? (answers as ModelAnswer[]) : [];
+}

@@ -1,4 +1,5 @@
 export type {
+  CallOptions,
   ContentBlock,
   ModelAnswer,
   ModelMessage,
@@ -7,7 +8,13 @@ export type {
   Role,
   Usage,
 } from './port.js';
-export { SPEND_LIMIT_CODES, SpendLimitError, StructuredAnswerError } from './errors.js';
+export {
+  SPEND_LIMIT_CODES,
+  SpendLimitError,
+  StructuredAnswerError,
+  answersOf,
+  withAnswers,
+} from './errors.js';
 export {
   DEFAULT_PRICES,
   costUsd,

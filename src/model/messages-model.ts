@@ -6,8 +6,14 @@ import type {
   MessageStreamParams,
 } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { z } from 'zod';
-import { SPEND_LIMIT_CODES, SpendLimitError, StructuredAnswerError } from './errors.js';
+import {
+  SPEND_LIMIT_CODES,
+  SpendLimitError,
+  StructuredAnswerError,
+  withAnswers,
+} from './errors.js';
 import type {
+  CallOptions,
   ContentBlock,
   ModelAnswer,
   ModelMessage,
@@ -20,7 +26,11 @@ import { costUsd, type Price } from './prices.js';
 
 /** The part of an SDK client's `messages` resource this port uses; Bedrock has no countTokens. */
 export interface MessagesApi {
-  stream(params: MessageStreamParams): { finalMessage(): Promise<Message> };
+  /** `currentMessage`: what the stream had received, for the usage of an attempt cut short. */
+  stream(params: MessageStreamParams): {
+    finalMessage(): Promise<Message>;
+    readonly currentMessage?: Message | undefined;
+  };
   countTokens?(params: MessageCountTokensParams): PromiseLike<{ input_tokens: number }>;
 }
 
@@ -73,33 +83,48 @@ export class MessagesModel implements ModelPort {
     return this.options.models[role];
   }
 
-  async send(request: ModelRequest): Promise<ModelAnswer> {
-    return this.call(request.role, this.params(request));
+  async send(request: ModelRequest, options: CallOptions = {}): Promise<ModelAnswer> {
+    return this.call(request.role, this.params(request), options);
   }
 
   async structured<T>(
     request: ModelRequest,
     schema: z.ZodType<T>,
+    options: CallOptions = {},
   ): Promise<{ value: T; answers: ModelAnswer[] }> {
     const format = outputFormat(schema);
     const answers: ModelAnswer[] = [];
     const problems: string[] = [];
     let messages = request.messages;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const answer = await this.call(request.role, this.params({ ...request, messages }, format));
-      answers.push(answer);
-      const checked = check(answer, schema);
-      if (checked.ok) return { value: checked.value, answers };
-      problems.push(checked.problem);
-      if (answer.stopReason === 'refusal') break;
-      messages = [
-        ...messages,
-        { role: 'assistant', content: answer.content },
-        {
-          role: 'user',
-          content: `That answer cannot be used: ${checked.problem}. Answer again with only a JSON value that matches the required schema.`,
-        },
-      ];
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const answer = await this.call(
+          request.role,
+          this.params({ ...request, messages }, format),
+          options,
+        );
+        answers.push(answer);
+        const checked = check(answer, schema);
+        if (checked.ok) return { value: checked.value, answers };
+        problems.push(checked.problem);
+        if (answer.stopReason === 'refusal') break;
+        messages = [
+          ...messages,
+          // An empty assistant message is refused by the API: say what was there.
+          {
+            role: 'assistant',
+            content:
+              answer.content.length > 0 ? answer.content : [{ type: 'text', text: '(no answer)' }],
+          },
+          {
+            role: 'user',
+            content: `That answer cannot be used: ${checked.problem}. Answer again with only a JSON value that matches the required schema.`,
+          },
+        ];
+      }
+    } catch (error) {
+      // The answers before the failure were paid for.
+      throw withAnswers(error, answers);
     }
     throw new StructuredAnswerError(this.modelFor(request.role), problems, answers);
   }
@@ -165,16 +190,39 @@ export class MessagesModel implements ModelPort {
     };
   }
 
-  /** One streamed call, again after an SSE `error` event; the SDK retries statuses itself. */
-  private async call(role: Role, params: MessageStreamParams): Promise<ModelAnswer> {
+  /**
+   * One streamed call, again after an SSE `error` event; the SDK retries statuses itself. An
+   * attempt cut short whose usage the stream reported is returned with the answer (or attached to
+   * the error) as a failed attempt, with its cost.
+   */
+  private async call(
+    role: Role,
+    params: MessageStreamParams,
+    options: CallOptions,
+  ): Promise<ModelAnswer> {
+    const failed: ModelAnswer[] = [];
     for (let attempt = 0; ; attempt++) {
+      const stream = this.options.messages.stream(params);
       try {
-        const message = await this.options.messages.stream(params).finalMessage();
-        return this.answer(role, message);
+        const message = await stream.finalMessage();
+        const answer = this.answer(role, message);
+        return failed.length > 0 ? { ...answer, failedAttempts: failed } : answer;
       } catch (error) {
+        const partial = partialMessage(stream);
+        const lost = partial
+          ? { ...this.answer(role, partial), content: [], stopReason: 'error' }
+          : undefined;
+        if (lost) failed.push(lost);
         const spend = spendLimit(error);
-        if (spend) throw spend;
-        if (!isStreamError(error) || attempt >= this.options.streamRetries) throw error;
+        if (spend) throw withAnswers(spend, failed);
+        if (!isStreamError(error) || attempt >= this.options.streamRetries)
+          throw withAnswers(error, failed);
+        try {
+          // The caller may refuse to pay for another attempt.
+          await options.beforeRetry?.(lost);
+        } catch (refusal) {
+          throw withAnswers(refusal, failed);
+        }
         await this.sleep(this.options.streamRetryDelayMs * (attempt + 1));
       }
     }
@@ -244,6 +292,18 @@ function markLastBlock(messages: ModelMessage[]): ModelMessage[] {
     i === blocks.length - 1 ? { ...block, cache_control: EPHEMERAL } : block,
   );
   return [...messages.slice(0, -1), { role: 'user', content: marked }];
+}
+
+/** What a stream had received when it failed, when it had started (message_start carries usage). */
+function partialMessage(stream: {
+  readonly currentMessage?: Message | undefined;
+}): Message | undefined {
+  try {
+    const message = stream.currentMessage;
+    return message && typeof message.usage?.input_tokens === 'number' ? message : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An SSE `error` event after the 200: an APIError with no status that is not the SDK's own. */

@@ -40,13 +40,31 @@ export interface ModelAnswer {
   usage: Usage;
   /** Cost of this call at the role's model prices, from its usage. */
   costUsd: number;
+  /**
+   * Earlier attempts of the same call that an SSE error cut off and the port sent again, when
+   * their usage is known (what the stream reported before the error), each with its cost.
+   */
+  failedAttempts?: ModelAnswer[];
+}
+
+export interface CallOptions {
+  /**
+   * Called before the port sends a call again after a stream error (an SSE `error` event, which
+   * the SDK does not retry), with the failed attempt when its usage is known. The failed attempt
+   * may have been billed: a caller on a budget checks here that another attempt still fits, and
+   * throws to stop the call; the error is thrown from `send` or `structured`.
+   */
+  beforeRetry?(failed: ModelAnswer | undefined): void | Promise<void>;
 }
 
 export interface ModelPort {
   /** The model id each role uses. */
   modelFor(role: Role): string;
-  /** One call; the SDK retries 429, 529 and 5xx itself. */
-  send(request: ModelRequest): Promise<ModelAnswer>;
+  /**
+   * One call; the SDK retries 429, 529 and 5xx itself. Errors thrown by `send` and `structured`
+   * carry the answers already paid for as `answers` (see `answersOf`).
+   */
+  send(request: ModelRequest, options?: CallOptions): Promise<ModelAnswer>;
   /**
    * One call whose answer must match `schema` (structured output through
    * `output_config.format`); an invalid answer is asked for again once, then it throws.
@@ -54,11 +72,14 @@ export interface ModelPort {
   structured<T>(
     request: ModelRequest,
     schema: z.ZodType<T>,
+    options?: CallOptions,
   ): Promise<{ value: T; answers: ModelAnswer[] }>;
   /**
    * The most this request could cost: its input tokens (counted or over-estimated) and all of
-   * `maxTokens` as output, at the role's prices. With `schema`, the most `structured()` could
-   * cost: both of its calls, the second carrying the first answer and a correction.
+   * `maxTokens` as output, at the role's prices, for one attempt (a stream error's further
+   * attempts are checked through `CallOptions.beforeRetry`). With `schema`, the most
+   * `structured()` could cost: both of its calls, the second carrying the first answer and a
+   * correction.
    */
   worstCaseUsd(request: ModelRequest, schema?: z.ZodType<unknown>): Promise<number>;
 }

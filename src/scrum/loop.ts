@@ -1,7 +1,9 @@
-import { execFile } from 'node:child_process';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type {
+  CallOptions,
   ContentBlock,
   ModelAnswer,
   ModelMessage,
@@ -10,20 +12,39 @@ import type {
   Role,
   Usage,
 } from '../model/port.js';
+import { answersOf, SpendLimitError } from '../model/errors.js';
 import type { ToolCall, ToolResult } from './tools/index.js';
+import { gitAsync } from './tools/git.js';
 import { Budget } from './budget.js';
 import {
   developerSystem,
   feedbackText,
+  fencedMap,
   findingsText,
   PRODUCT_OWNER,
   qaText,
   REVIEWER,
   storyText,
 } from './prompts.js';
-import { runQa, type QaCommands, type QaResult } from './qa.js';
+import {
+  baselineCounts,
+  localRunner,
+  runQa,
+  type QaCommands,
+  type QaResult,
+  type QaRunner,
+  type RawRun,
+  type TestCounts,
+} from './qa.js';
 import { reviewSchema, storySchema, verdictSchema, type Story, type Verdict } from './roles.js';
-import { scanDiff, type Finding } from './security.js';
+import {
+  addedLines,
+  MIXED_CONFIG_FILES,
+  redactSecrets,
+  scanDiff,
+  testConfigFindings,
+  type Finding,
+} from './security.js';
 import { fenceCode, fenceUntrusted } from './untrusted.js';
 
 /**
@@ -61,6 +82,11 @@ export interface ScrumSettings {
 export interface AgentTools {
   definitions(): Record<string, unknown>[];
   run(call: ToolCall): Promise<ToolResult>;
+  /**
+   * Runs a command the way the agent's commands run (its sandbox, user and environment). QA's
+   * commands run the agent's code, so they go through it when the tools have it.
+   */
+  runCommand?(command: string, timeoutMs: number): Promise<RawRun>;
 }
 
 export interface ScrumDeps {
@@ -69,8 +95,13 @@ export interface ScrumDeps {
   /** The workspace: a git checkout at `baseSha`. */
   root: string;
   baseSha: string;
-  /** The environment QA's commands run with: scrubbed of every credential. */
+  /**
+   * The environment QA's commands run with, scrubbed of every credential, when neither `qaRunner`
+   * nor `tools.runCommand` is there to run them in the agent's sandbox.
+   */
   qaEnv: NodeJS.ProcessEnv;
+  /** Runs QA's commands; by default `tools.runCommand`, else the runner's user with `qaEnv`. */
+  qaRunner?: QaRunner;
   repositoryMap: string;
   /** Paths under protection that the round changed (bash can write them; this catches it). */
   changedProtectedPaths(): Promise<string[]>;
@@ -90,6 +121,8 @@ export interface RoundRecord {
   };
   findings: Finding[];
   verdict: Verdict | null;
+  /** The round was cut short (budget, error) before its changes were checked. */
+  unscanned?: true;
 }
 
 export interface ScrumResult {
@@ -99,6 +132,13 @@ export interface ScrumResult {
   story: Story | null;
   rounds: RoundRecord[];
   findings: Finding[];
+  /**
+   * The workspace may hold changes that no QA run or scan saw (a round cut short by the budget or
+   * an error): they must not be published as they are.
+   */
+  unscannedChanges: boolean;
+  /** The tests counted at the base commit before the first round, when the summary was read. */
+  baselineTests: TestCounts | null;
   revisions: number;
   models: Record<Role, string>;
   usage: Usage;
@@ -131,7 +171,7 @@ class Calls {
   ) {}
 
   private account(role: Role, answers: ModelAnswer[]): void {
-    for (const answer of answers) {
+    for (const answer of answers.flatMap((a) => [...(a.failedAttempts ?? []), a])) {
       this.count++;
       this.budget.record(answer.costUsd);
       for (const usage of [this.usage, this.byRole[role]]) {
@@ -143,55 +183,161 @@ class Calls {
     }
   }
 
-  /** Refuses, before sending, a call whose worst case would pass the budget. */
+  /**
+   * Refuses, before sending, a call whose worst case would pass the budget; the options it
+   * returns refuse each further attempt after a stream error the same way, counting every failed
+   * attempt at the call's worst case (what it really cost is not known until the call ends).
+   */
   private async admit(
     request: ModelRequest,
     closing: boolean,
     schema?: z.ZodType<unknown>,
-  ): Promise<void> {
+  ): Promise<CallOptions> {
     const worst = await this.model.worstCaseUsd(request, schema);
-    if (!this.budget.allows(worst, closing))
-      throw new BudgetExhausted(
-        `the next ${request.role} call could cost up to $${worst.toFixed(4)}, and $${this.budget.spentUsd.toFixed(4)} of $${this.budget.limitUsd.toFixed(4)} is spent${closing ? '' : ` ($${this.budget.reserveUsd.toFixed(4)} kept to finish the round)`}`,
-      );
+    const check = (held: number) => {
+      if (!this.budget.allows(held + worst, closing))
+        throw new BudgetExhausted(
+          `the next ${request.role} call${held > 0 ? ' (sent again after a stream error)' : ''} could cost up to $${worst.toFixed(4)}, and $${(this.budget.spentUsd + held).toFixed(4)} of $${this.budget.limitUsd.toFixed(4)} is spent${closing ? '' : ` ($${this.budget.reserveUsd.toFixed(4)} kept to finish the round)`}`,
+        );
+    };
+    check(0);
+    let held = 0;
+    return {
+      beforeRetry: () => {
+        held += worst;
+        check(held);
+      },
+    };
   }
 
   async send(request: ModelRequest): Promise<ModelAnswer> {
-    await this.admit(request, false);
-    const answer = await this.model.send(request);
-    this.account(request.role, [answer]);
-    return answer;
+    const options = await this.admit(request, false);
+    try {
+      const answer = await this.model.send(request, options);
+      this.account(request.role, [answer]);
+      return answer;
+    } catch (error) {
+      this.account(request.role, answersOf(error));
+      throw error;
+    }
   }
 
   async structured<T>(request: ModelRequest, schema: z.ZodType<T>, closing: boolean): Promise<T> {
     // With the schema, the worst case covers asking again once after an invalid answer.
-    await this.admit(request, closing, schema);
+    const options = await this.admit(request, closing, schema);
     try {
-      const { value, answers } = await this.model.structured(request, schema);
+      const { value, answers } = await this.model.structured(request, schema, options);
       this.account(request.role, answers);
       return value as T;
     } catch (error) {
-      const answers = (error as { answers?: ModelAnswer[] }).answers;
-      if (answers) this.account(request.role, answers);
+      this.account(request.role, answersOf(error));
       throw error;
     }
   }
 }
 
-function git(root: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd: root, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) =>
-      error
-        ? reject(new Error(`git ${args[0]} failed: ${stderr.trim() || error.message}`))
-        : resolve(stdout),
-    );
-  });
+/** Everything the round changed against the base, new files included; our git, minimal env. */
+async function diffOf(root: string, baseSha: string): Promise<string> {
+  await gitAsync(root, ['add', '--all']);
+  return gitAsync(root, [
+    'diff',
+    '--cached',
+    '--no-color',
+    '--no-ext-diff',
+    '--no-textconv',
+    baseSha,
+  ]);
 }
 
-/** Everything the round changed against the base, new files included. */
-async function diffOf(root: string, baseSha: string): Promise<string> {
-  await git(root, ['add', '--all']);
-  return git(root, ['diff', '--cached', '--no-color', '--no-ext-diff', baseSha]);
+/**
+ * git's own files that decide what our and the worker's git commands run: the configuration
+ * (filters, fsmonitor, pager, hooksPath…) and the hooks. A snapshot taken before the rounds is
+ * compared after each; the editor refuses `.git` and `sandbox: user` makes it read-only, but in
+ * `sandbox: none` a command can write it.
+ */
+type GitState = Map<string, string | null>;
+
+async function gitState(root: string): Promise<GitState> {
+  const files: GitState = new Map();
+  let common: string;
+  let own: string;
+  try {
+    common = path.resolve(root, (await gitAsync(root, ['rev-parse', '--git-common-dir'])).trim());
+    own = path.resolve(root, (await gitAsync(root, ['rev-parse', '--git-dir'])).trim());
+  } catch {
+    return files;
+  }
+  const read = (file: string): string | null => {
+    const stats = lstatSync(file, { throwIfNoEntry: false });
+    if (!stats) return null;
+    if (!stats.isFile()) return stats.isSymbolicLink() ? '(symbolic link)' : '(not a file)';
+    return readFileSync(file, 'latin1');
+  };
+  for (const file of [path.join(common, 'config'), path.join(own, 'config.worktree')])
+    files.set(file, read(file));
+  const hooks = path.join(common, 'hooks');
+  files.set(hooks, read(hooks));
+  try {
+    for (const name of readdirSync(hooks))
+      files.set(path.join(hooks, name), read(path.join(hooks, name)));
+  } catch {
+    // No hooks directory.
+  }
+  return files;
+}
+
+/** The git files that differ from the snapshot. */
+async function gitChanges(root: string, before: GitState): Promise<string[]> {
+  const after = await gitState(root);
+  const names = new Set([...before.keys(), ...after.keys()]);
+  return [...names]
+    .filter((name) => (before.get(name) ?? null) !== (after.get(name) ?? null))
+    .map((name) => path.relative(root, name) || name)
+    .sort();
+}
+
+/** package.json, pyproject.toml and setup.cfg the diff touches, before and after. */
+async function mixedConfigTexts(
+  root: string,
+  baseSha: string,
+  diff: string,
+): Promise<{ path: string; before: string | null; after: string | null }[]> {
+  const touched = new Set(
+    addedLines(diff)
+      .flatMap((file) => file.paths)
+      .filter((file) => MIXED_CONFIG_FILES(file)),
+  );
+  const texts = [];
+  for (const file of touched) {
+    let before: string | null = null;
+    try {
+      before = await gitAsync(root, ['cat-file', 'blob', `${baseSha}:${file}`]);
+    } catch {
+      // Not in the base.
+    }
+    const full = path.join(root, file);
+    const stats = lstatSync(full, { throwIfNoEntry: false });
+    const after = stats?.isFile()
+      ? readFileSync(full, 'utf8')
+      : stats
+        ? '(not a regular file)'
+        : null;
+    texts.push({ path: file, before, after });
+  }
+  return texts;
+}
+
+/** The high findings of a round, in one line for the result's reason. */
+function highSummary(findings: Finding[]): string {
+  const high = findings.filter((f) => f.severity === 'high');
+  const list = high
+    .map(
+      (f) =>
+        `${f.source === 'model' ? 'model review' : f.rule}${f.file ? ` (${f.file})` : ''}: ${f.description}`,
+    )
+    .join('; ')
+    .replace(/\s+/g, ' ');
+  return `${high.length} high-severity finding${high.length === 1 ? '' : 's'}: ${list.slice(0, 2000)}`;
 }
 
 export async function runScrum(
@@ -203,13 +349,36 @@ export async function runScrum(
   const calls = new Calls(deps.model, budget);
   const rounds: RoundRecord[] = [];
   let story: Story | null = null;
+  let baseline: TestCounts | null = null;
+  /** The round under way, until its record is kept. */
+  let underway: { round: number; turns: number } | null = null;
   const finish = (outcome: Outcome, reason: string): ScrumResult => {
+    if (underway) {
+      // Its changes (if any) stay in the workspace, seen by neither QA nor the scan.
+      rounds.push({
+        round: underway.round,
+        turns: underway.turns,
+        qa: {
+          passed: false,
+          summary: 'not run: the round was cut short',
+          tests: null,
+          coverage: null,
+          problems: [],
+        },
+        findings: [],
+        verdict: null,
+        unscanned: true,
+      });
+      underway = null;
+    }
     return {
       outcome,
       reason,
       story,
       rounds,
       findings: rounds.at(-1)?.findings ?? [],
+      unscannedChanges: rounds.some((round) => round.unscanned === true),
+      baselineTests: baseline,
       revisions: Math.max(rounds.length - 1, 0),
       models: {
         po: deps.model.modelFor('po'),
@@ -227,33 +396,33 @@ export async function runScrum(
       calls: calls.count,
     };
   };
+  const tools = deps.tools;
+  const runner: QaRunner =
+    deps.qaRunner ??
+    (tools.runCommand
+      ? (command, timeoutMs) => tools.runCommand!(command, timeoutMs)
+      : localRunner(deps.root, deps.qaEnv));
 
   try {
-    story = await writeStory(calls, issue, deps.repositoryMap, settings);
+    const gitBefore = await gitState(deps.root);
+    const map = fencedMap(deps.repositoryMap);
+    story = await writeStory(calls, issue, map, settings);
+    // The tests as they are at the base: no round may run fewer.
+    baseline = await baselineCounts(settings.qa, runner);
+    const system = developerSystem(map);
     const messages: ModelMessage[] = [];
     let pending: ContentBlock[] = [];
     let feedback = `${storyText(story)}\n\nImplement it now.`;
     for (let round = 0; round <= settings.maxRevisions; round++) {
+      const progress = { round, turns: 0 };
+      underway = progress;
       messages.push({ role: 'user', content: [...pending, { type: 'text', text: feedback }] });
-      const developed = await develop(calls, deps, messages, settings);
+      const developed = await develop(calls, deps, messages, settings, system, progress);
       pending = developed.pending;
-      const qa = await runQa(deps.root, settings.qa, deps.qaEnv);
-      const diff = await diffOf(deps.root, deps.baseSha);
-      const protectedChanges = await deps.changedProtectedPaths();
-      const findings = [
-        ...scanDiff(diff, settings.protectedPaths),
-        ...protectedChanges
-          .filter((path) => !diff.includes(`b/${path}`))
-          .map((path) => ({
-            severity: 'high' as const,
-            source: 'scan' as const,
-            rule: 'protected-path',
-            file: path,
-            description: `changes the protected path ${path}`,
-          })),
-        ...(diff.trim() === '' ? [] : await securityReview(calls, diff, settings)),
-      ];
-      const blocked = findings.some((f) => f.source === 'scan' && f.severity === 'high');
+      const qa = await runQa(deps.root, settings.qa, runner, { baseline });
+      const { diff, findings } = await checkRound(calls, deps, settings, gitBefore);
+      // A high finding blocks, the model reviewer's too: its prompt says "high blocks the merge".
+      const blocked = findings.some((f) => f.severity === 'high');
       const record: RoundRecord = {
         round,
         turns: developed.turns,
@@ -268,39 +437,95 @@ export async function runScrum(
         verdict: null,
       };
       rounds.push(record);
-      // A round whose tests fail, or that trips a deterministic rule, is never put to the vote.
+      underway = null;
+      // A round whose tests fail, or with a high finding, is never put to the vote.
       if (qa.passed && !blocked && diff.trim() !== '') {
         record.verdict = await judge(calls, story, qa, findings, diff, settings);
         if (record.verdict.decision === 'approve')
           return finish('approved', 'the product owner approved the work');
       }
       feedback =
-        diff.trim() === '' && qa.passed
+        diff.trim() === '' && qa.passed && !blocked
           ? 'Nothing in the repository changed. Implement the story, then stop calling tools.'
           : feedbackText(qa, findings, record.verdict);
     }
     const last = rounds.at(-1)!;
-    if (last.findings.some((f) => f.source === 'scan' && f.severity === 'high'))
-      return finish(
-        'blocked-by-policy',
-        findingsText(last.findings.filter((f) => f.severity === 'high')),
-      );
+    if (last.findings.some((f) => f.severity === 'high'))
+      return finish('blocked-by-policy', highSummary(last.findings));
     if (!last.qa.passed) return finish('tests-failing', last.qa.problems.join('; '));
     return finish(
       'rejected',
       `still not approved after ${settings.maxRevisions} revision${settings.maxRevisions === 1 ? '' : 's'}`,
     );
   } catch (error) {
-    if (error instanceof BudgetExhausted) return finish('budget-exhausted', error.message);
+    if (error instanceof BudgetExhausted || error instanceof SpendLimitError)
+      return finish('budget-exhausted', error.message);
     deps.logger.error(`The Scrum Master stopped: ${(error as Error).message}`);
     return finish('error', (error as Error).message);
   }
 }
 
+/**
+ * The security review of a round: git's own files first (before any git command of ours), then
+ * the deterministic scan of the diff, protected paths, test configuration, and the model review
+ * of a diff small enough to be read in full.
+ */
+async function checkRound(
+  calls: Calls,
+  deps: ScrumDeps,
+  settings: ScrumSettings,
+  gitBefore: GitState,
+): Promise<{ diff: string; findings: Finding[] }> {
+  const tampered = await gitChanges(deps.root, gitBefore);
+  if (tampered.length > 0)
+    return {
+      diff: '',
+      findings: [
+        {
+          severity: 'high',
+          source: 'scan',
+          rule: 'git-internals',
+          file: tampered[0]!,
+          description: `changes git's own files (${tampered.join(', ')}): configuration and hooks there would run with the worker's rights. Undo that; nothing else of the round was checked`,
+        },
+      ],
+    };
+  const diff = await diffOf(deps.root, deps.baseSha);
+  const scanned = scanDiff(diff, settings.protectedPaths);
+  // Deduplicated on parsed paths, never by searching the diff's text.
+  const flagged = new Set(scanned.filter((f) => f.rule === 'protected-path').map((f) => f.file));
+  const protectedChanges = (await deps.changedProtectedPaths()).filter(
+    (file) => !flagged.has(file),
+  );
+  const findings: Finding[] = [
+    ...scanned,
+    ...protectedChanges.map((file) => ({
+      severity: 'high' as const,
+      source: 'scan' as const,
+      rule: 'protected-path',
+      file,
+      description: `changes the protected path ${file}`,
+    })),
+    ...testConfigFindings(await mixedConfigTexts(deps.root, deps.baseSha, diff)),
+  ];
+  if (diff.trim() === '') return { diff, findings };
+  const fenced = fenceCode('diff written by the developer agent', diff, settings.maxDiffChars);
+  if (fenced.cut)
+    // Nobody may approve what the reviewers could not read in full.
+    findings.push({
+      severity: 'high',
+      source: 'scan',
+      rule: 'diff-too-large',
+      description: `the change is larger than the reviewers can read: ${diff.length} characters, at most ${settings.maxDiffChars}. Make it smaller`,
+    });
+  else findings.push(...(await securityReview(calls, fenced.text, settings)));
+  return { diff, findings };
+}
+
 async function writeStory(
   calls: Calls,
   issue: ScrumIssue,
-  repositoryMap: string,
+  fencedRepositoryMap: string,
   settings: ScrumSettings,
 ): Promise<Story> {
   const fenced = [
@@ -317,7 +542,7 @@ async function writeStory(
       messages: [
         {
           role: 'user',
-          content: `Write the user story for issue #${issue.number}.\n\n${fenced}\n\nThe repository's files:\n${repositoryMap}`,
+          content: `Write the user story for issue #${issue.number}.\n\n${fenced}\n\nThe repository's files:\n${fencedRepositoryMap}`,
         },
       ],
       maxTokens: settings.maxTokens.po,
@@ -333,8 +558,9 @@ async function develop(
   deps: ScrumDeps,
   messages: ModelMessage[],
   settings: ScrumSettings,
+  system: string,
+  progress: { turns: number },
 ): Promise<{ turns: number; pending: ContentBlock[] }> {
-  const system = developerSystem(deps.repositoryMap);
   for (let turn = 1; turn <= settings.maxTurns; turn++) {
     const answer = await calls.send({
       role: 'dev',
@@ -343,20 +569,30 @@ async function develop(
       messages,
       maxTokens: settings.maxTokens.dev,
     });
-    messages.push({ role: 'assistant', content: answer.content });
+    progress.turns = turn;
+    // The API refuses an empty assistant message inside a conversation.
+    messages.push({
+      role: 'assistant',
+      content: answer.content.length > 0 ? answer.content : [{ type: 'text', text: '(no answer)' }],
+    });
     const uses = answer.content.filter((block) => block.type === 'tool_use');
     if (uses.length === 0) return { turns: turn, pending: [] };
+    // An answer cut off at max_tokens may carry a call whose input is incomplete: it is not run.
+    const cut = answer.stopReason === 'max_tokens';
     const results: ContentBlock[] = [];
     for (const use of uses) {
-      const result = await deps.tools.run({
-        id: String(use['id']),
-        name: String(use['name']),
-        input: (use['input'] ?? {}) as Record<string, unknown>,
-      });
+      const result = cut
+        ? { content: CUT_OFF, isError: true }
+        : await deps.tools.run({
+            id: String(use['id']),
+            name: String(use['name']),
+            input: (use['input'] ?? {}) as Record<string, unknown>,
+          });
       results.push({
         type: 'tool_result',
         tool_use_id: use['id'],
-        content: result.content,
+        // Whatever the workspace printed, no token-shaped string reaches the model.
+        content: redactSecrets(result.content),
         is_error: result.isError,
       });
     }
@@ -367,9 +603,12 @@ async function develop(
   return { turns: settings.maxTurns, pending: [] };
 }
 
+export const CUT_OFF =
+  'Your answer was cut off (max_tokens), so this call was not run: its input may be incomplete. Send the call again, in smaller pieces if it was large.';
+
 async function securityReview(
   calls: Calls,
-  diff: string,
+  fencedDiff: string,
   settings: ScrumSettings,
 ): Promise<Finding[]> {
   const review = await calls.structured<{
@@ -381,7 +620,7 @@ async function securityReview(
       messages: [
         {
           role: 'user',
-          content: `Review this diff.\n\n${fenceCode('diff written by the developer agent', diff, settings.maxDiffChars).text}`,
+          content: `Review this diff.\n\n${fencedDiff}`,
         },
       ],
       maxTokens: settings.maxTokens.review,

@@ -54,6 +54,9 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
   const argv = [
     ...options.prefix,
     'bash',
+    // No startup files: neither the runner's nor ones the agent wrote into its HOME.
+    '--norc',
+    '--noprofile',
     '-c',
     script,
     'bash',

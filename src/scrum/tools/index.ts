@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../../errors.js';
-import { nextWorkingDirectory, runCommand } from './bash.js';
+import { nextWorkingDirectory, runCommand, type CommandResult } from './bash.js';
 import { TextEditor } from './editor.js';
 import { scrubbedEnv } from './env.js';
 import { stripGitCredentials } from './git-config.js';
@@ -13,6 +13,7 @@ export { scrubbedEnv } from './env.js';
 export { stripGitCredentials } from './git-config.js';
 export { changedProtectedPaths, repositoryMap } from './repository-map.js';
 export { AGENT_USER } from './sandbox.js';
+export type { CommandResult } from './bash.js';
 
 /** A tool_use block of the model's, as the loop hands it over. */
 export interface ToolCall {
@@ -112,6 +113,33 @@ export class DeveloperTools {
       outputLimit: options.outputLimit,
       groupWritable: this.user !== undefined,
     });
+  }
+
+  /**
+   * Runs one of our own commands that executes the agent's code (QA's test, lint and coverage
+   * commands) exactly as the agent's commands run: at the workspace root, as the agent user under
+   * `sandbox: user`, with the scrubbed environment, stdin closed, no startup files, and every
+   * process it started killed when it exits or times out. The output is not redacted here.
+   */
+  async runCommand(
+    command: string,
+    timeoutMs: number,
+    outputLimit = 16_000,
+  ): Promise<CommandResult> {
+    if (this.closed) throw new Error('The tools have been closed.');
+    const result = await runCommand({
+      command,
+      cwd: this.realRoot,
+      cwdFile: '/dev/null',
+      env: this.env,
+      timeoutMs,
+      outputLimit,
+      prefix: this.user?.prefix(this.env) ?? [],
+      ...(this.user ? { umask: '002' } : {}),
+      killAll: () => this.user?.killAll(),
+    });
+    this.user?.reclaim();
+    return result;
   }
 
   /** The tool definitions for the Messages API request. */

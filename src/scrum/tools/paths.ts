@@ -40,6 +40,7 @@ export function resolveInside(realRoot: string, given: unknown): ResolvedPath {
       `Refused ${given}: paths may not contain '..'. Give a path inside the workspace ${realRoot}.`,
     );
   }
+  if (given.split(/[\\/]/).some(isGitDir)) throw gitRefusal(given);
   const lexical = path.resolve(realRoot, given);
   if (!inside(realRoot, lexical)) {
     throw new ToolInputError(
@@ -73,7 +74,23 @@ export function resolveInside(realRoot: string, given: unknown): ResolvedPath {
       `Refused ${given}: it resolves through a symbolic link to ${real}, outside the workspace ${realRoot}.`,
     );
   }
-  return { real, relative: toPosix(path.relative(realRoot, lexical)) || '.' };
+  // git's own directory, however reached (a symbolic link to it included), is not the agent's:
+  // hooks and configuration there would run during our git commands.
+  if (path.relative(realRoot, real).split(path.sep).some(isGitDir)) throw gitRefusal(given);
+  const relative = toPosix(path.relative(realRoot, lexical)) || '.';
+  if (relative.split('/').some(isGitDir)) throw gitRefusal(given);
+  return { real, relative };
+}
+
+/** `.git` in any case: case-insensitive file systems treat `.GIT` as the same directory. */
+function isGitDir(part: string): boolean {
+  return part.toLowerCase() === '.git';
+}
+
+function gitRefusal(given: string): ToolInputError {
+  return new ToolInputError(
+    `Refused ${given}: .git belongs to git, not to the editor. Change the repository's files; use bash for read-only git commands (git status, git diff, git log).`,
+  );
 }
 
 /** A test for paths relative to the workspace against the protected globs. */

@@ -32,6 +32,24 @@ function walkFiles(root: string): string[] {
   return files;
 }
 
+/** Characters a file name must not carry into a prompt as they are: control, invisible, bidi. */
+const UNSAFE_NAME =
+  // eslint-disable-next-line no-control-regex -- control characters are what is escaped
+  /[\u0000-\u001F\u007F-\u009F"\\\u00AD\u061C\u180E\u200B-\u200F\u2028\u2029\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+
+/**
+ * A file name as the map shows it: as it is when it is plain, else quoted with those characters
+ * escaped (`"bad\nname"`), so a name cannot start a line of its own or read differently.
+ */
+export function displayName(file: string): string {
+  if (file.match(UNSAFE_NAME) === null) return file;
+  return `"${file.replace(UNSAFE_NAME, (char) =>
+    char === '"' || char === '\\'
+      ? `\\${char}`
+      : `\\u${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`,
+  )}"`;
+}
+
 export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
@@ -71,7 +89,9 @@ export function repositoryMap(
   ];
   for (const file of present) {
     if (shown.has(file))
-      lines.push(`${marked.includes(file) ? '*' : ' '} ${file} (${formatSize(sizes.get(file)!)})`);
+      lines.push(
+        `${marked.includes(file) ? '*' : ' '} ${displayName(file)} (${formatSize(sizes.get(file)!)})`,
+      );
   }
   const left = present.length - shown.size;
   if (left > 0) {

@@ -89,6 +89,44 @@ describe('paths are confined to the workspace', () => {
   });
 });
 
+describe("git's own directory", () => {
+  it('refuses .git and anything under it, however it is spelt or reached', async () => {
+    const { root, tools } = workspace();
+    mkdirSync(path.join(root, '.git', 'hooks'), { recursive: true });
+    writeFileSync(path.join(root, '.git', 'config'), '[core]\n');
+    mkdirSync(path.join(root, 'sub', '.git'), { recursive: true });
+    symlinkSync(path.join(root, '.git'), path.join(root, 'gitdir'));
+    const attempts = [
+      {
+        command: 'insert',
+        path: '.git/config',
+        insert_line: 0,
+        insert_text: '[core]\n\tfsmonitor = evil\n',
+      },
+      { command: 'create', path: '.git/hooks/pre-commit', file_text: 'evil' },
+      { command: 'create', path: `${root}/.git/hooks/post-index-change`, file_text: 'evil' },
+      { command: 'create', path: '.GIT/config', file_text: 'evil' },
+      { command: 'create', path: 'sub/.git/config', file_text: 'evil' },
+      { command: 'create', path: 'gitdir/hooks/pre-commit', file_text: 'evil' },
+      { command: 'view', path: '.git/config' },
+    ];
+    for (const input of attempts) {
+      const result = await edit(tools, input);
+      expect([input.path, result.isError, result.content]).toEqual([
+        input.path,
+        true,
+        expect.stringContaining('.git belongs to git'),
+      ]);
+    }
+    expect(readFileSync(path.join(root, '.git', 'config'), 'utf8')).toBe('[core]\n');
+    expect(existsSync(path.join(root, '.git', 'hooks', 'pre-commit'))).toBe(false);
+    // A name that only starts like it is an ordinary file.
+    expect(
+      (await edit(tools, { command: 'create', path: '.gitignore', file_text: 'x\n' })).isError,
+    ).toBe(false);
+  });
+});
+
 describe('protected paths', () => {
   it('refuses create, str_replace and insert before anything is written', async () => {
     const { root, tools } = workspace();

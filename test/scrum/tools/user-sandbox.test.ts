@@ -109,6 +109,26 @@ describe('sandbox: user (needs root or passwordless sudo)', () => {
     },
   );
 
+  whenUsersCanSwitch(
+    "runs QA's commands in the same sandbox: the agent's user, not the runner's environment",
+    async () => {
+      const root = scratch.dir();
+      gitRepository(root);
+      const tools = scratch.developerTools({ root, sandbox: 'user' });
+      const result = await tools.runCommand(
+        `id -un; pwd; cat /proc/${process.pid}/environ; mkdir -p coverage && echo x > coverage/lcov.info`,
+        10_000,
+      );
+      expect(result.output).toContain(`${AGENT_USER}\n${root}\n`);
+      expect(result.output).toContain('Permission denied');
+      // What it wrote is given back to the workspace's owner.
+      expect(statSync(path.join(root, 'coverage', 'lcov.info')).uid).toBe(statSync(root).uid);
+      const daemon = await tools.runCommand('setsid sleep 33 & echo started', 10_000);
+      expect(daemon.output).toBe('started\n');
+      expect(agentProcesses()).toEqual([]);
+    },
+  );
+
   whenUsersCanSwitch('kills everything the agent started at a timeout and at close', async () => {
     const root = scratch.dir();
     const tools = scratch.developerTools({ root, sandbox: 'user', commandTimeoutMs: 500 });
