@@ -1,13 +1,21 @@
 import { CoverageError } from './errors.js';
-import { forEachLine, type ParseContext, type ReportInput } from './input.js';
+import type { ParseContext, ReportInput } from './input.js';
 import { normalisePath } from './paths.js';
 import { LineBranches } from './line-branches.js';
 import { mergeLineBranches, ReportBuilder, type FileBuilder } from './report-builder.js';
 import type { CoverageReport } from './types.js';
 
+const NEWLINE = 10;
+const CR = 13;
 const COMMA = 44;
 const COLON = 58;
 const DASH = 45;
+const A = 65;
+const B = 66;
+const D = 68;
+const F = 70;
+const N = 78;
+const R = 82;
 
 /**
  * lcov tracefiles (geninfo(1), genhtml(1)): one record per source file from `SF:` to
@@ -21,118 +29,267 @@ export async function parseLcov(
   input: ReportInput,
   context: ParseContext,
 ): Promise<CoverageReport> {
-  const report = new ReportBuilder('lcov');
-  let file: FileBuilder | undefined;
-  let recordStart = 0;
-  const record = new RecordLines();
-  let records = 0;
-  const stated = { lf: 0, lh: 0, brf: 0, brh: 0, withLines: 0 };
-  let lf = -1;
-  let lh = -1;
-  let sawBranchTotal = false;
+  const reader = new LcovReader(context);
+  // The start of a line that a chunk boundary cut, in pieces until its newline arrives.
+  let pending: Buffer[] = [];
+  for await (const chunk of input) {
+    let from = 0;
+    if (pending.length > 0) {
+      const first = chunk.indexOf(NEWLINE);
+      if (first === -1) {
+        pending.push(chunk);
+        continue;
+      }
+      pending.push(chunk.subarray(0, first + 1));
+      const joined = Buffer.concat(pending);
+      pending = [];
+      reader.scan(joined, 0, joined.length);
+      from = first + 1;
+    }
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last >= from) {
+      reader.scan(chunk, from, last + 1);
+      from = last + 1;
+    }
+    if (from < chunk.length) pending.push(chunk.subarray(from));
+  }
+  if (pending.length > 0) {
+    // A last line without its newline: scanned as if it had one.
+    pending.push(NEWLINE_BYTES);
+    const joined = Buffer.concat(pending);
+    reader.scan(joined, 0, joined.length);
+  }
+  return reader.finish();
+}
 
-  const fail = (lineNumber: number, reason: string): never => {
-    throw new CoverageError(context.name, { line: lineNumber }, reason);
-  };
-  const shown = (bytes: Buffer, start: number, end: number) =>
-    bytes.toString('utf8', start, Math.min(end, start + 60));
-  const inRecord = (lineNumber: number, key: string): FileBuilder =>
-    file ?? fail(lineNumber, `${key} outside a record: no SF: line before it`);
+const NEWLINE_BYTES = Buffer.from([NEWLINE]);
 
-  const lines = await forEachLine(input, (bytes, start, end, lineNumber) => {
-    if (start === end) return;
+/**
+ * Reads lcov lines from bytes. `scan` is the hot loop: it reads the lines that make up nearly all
+ * of a report (`DA`, `BRDA`, `FN`...) in place, finding each line's end as it reads its numbers,
+ * and hands anything else, errors included, to `otherLine`.
+ */
+class LcovReader {
+  private readonly report = new ReportBuilder('lcov');
+  private file: FileBuilder | undefined;
+  private recordStart = 0;
+  private readonly record = new RecordLines();
+  private records = 0;
+  private readonly stated = { lf: 0, lh: 0, brf: 0, brh: 0, withLines: 0 };
+  private lf = -1;
+  private lh = -1;
+  private sawBranchTotal = false;
+  private lineNumber = 0;
+
+  constructor(private readonly context: ParseContext) {}
+
+  /** Reads the lines in `bytes[at..stop)`, where `stop` follows a newline. */
+  scan(bytes: Buffer, at: number, stop: number): void {
+    const record = this.record;
+    let inRecord = this.file !== undefined;
+    let lineNumber = this.lineNumber;
+    while (at < stop) {
+      lineNumber++;
+      const c0 = bytes[at]!;
+      if (inRecord && c0 === D && bytes[at + 1] === A && bytes[at + 2] === COLON) {
+        // DA:<line>,<hits>[,<checksum>]
+        let p = at + 3;
+        let digit = bytes[p]! - 48;
+        if (digit >= 0 && digit <= 9) {
+          let line = 0;
+          do {
+            line = line * 10 + digit;
+            digit = bytes[++p]! - 48;
+          } while (digit >= 0 && digit <= 9);
+          if (bytes[p] === COMMA) {
+            digit = bytes[++p]! - 48;
+            if (digit >= 0 && digit <= 9) {
+              let hits = 0;
+              do {
+                hits = hits * 10 + digit;
+                digit = bytes[++p]! - 48;
+              } while (digit >= 0 && digit <= 9);
+              const after = bytes[p];
+              let next = -1;
+              if (after === NEWLINE) next = p + 1;
+              else if (after === CR && bytes[p + 1] === NEWLINE) next = p + 2;
+              else if (after === COMMA) next = bytes.indexOf(NEWLINE, p) + 1;
+              if (next > 0) {
+                record.addHits(line, hits);
+                at = next;
+                continue;
+              }
+            }
+          }
+        }
+      } else if (
+        inRecord &&
+        c0 === B &&
+        bytes[at + 1] === R &&
+        bytes[at + 2] === D &&
+        bytes[at + 3] === A &&
+        bytes[at + 4] === COLON
+      ) {
+        // BRDA:<line>,<block>,<branch>,<taken>: the branch may hold commas, taken follows the last.
+        let p = at + 5;
+        let digit = bytes[p]! - 48;
+        if (digit >= 0 && digit <= 9) {
+          let line = 0;
+          do {
+            line = line * 10 + digit;
+            digit = bytes[++p]! - 48;
+          } while (digit >= 0 && digit <= 9);
+          if (bytes[p] === COMMA) {
+            const firstComma = p;
+            let lastComma = p;
+            let c = bytes[++p];
+            while (c !== NEWLINE) {
+              if (c === COMMA) lastComma = p;
+              c = bytes[++p];
+            }
+            const end = bytes[p - 1] === CR ? p - 1 : p;
+            if (lastComma > firstComma) {
+              let q = lastComma + 1;
+              let taken = -1;
+              if (q + 1 === end && bytes[q] === DASH) taken = 0;
+              else if (q < end) {
+                taken = 0;
+                for (; q < end; q++) {
+                  const d = bytes[q]! - 48;
+                  if (d < 0 || d > 9) {
+                    taken = -1;
+                    break;
+                  }
+                  taken = taken * 10 + d;
+                }
+              }
+              if (taken >= 0) {
+                record.addBranch(line, taken > 0);
+                at = p + 1;
+                continue;
+              }
+            }
+          }
+        }
+      } else if (c0 === F && bytes[at + 1] === N) {
+        // FN:, FNDA:, FNF:, FNH:, FNL:, FNA: functions, which line coverage does not use.
+        at = bytes.indexOf(NEWLINE, at + 2) + 1;
+        continue;
+      }
+      const newline = bytes.indexOf(NEWLINE, at);
+      const end = newline > at && bytes[newline - 1] === CR ? newline - 1 : newline;
+      if (end > at) {
+        this.lineNumber = lineNumber;
+        this.otherLine(bytes, at, end);
+        inRecord = this.file !== undefined;
+      }
+      at = newline + 1;
+    }
+    this.lineNumber = lineNumber;
+  }
+
+  /** Any line but a well-formed `DA`, `BRDA` or `FN...` line: record bounds, totals, errors. */
+  private otherLine(bytes: Buffer, start: number, end: number): void {
+    const lineNumber = this.lineNumber;
     const c0 = bytes[start];
-    // DA:<line>,<hits>: most of any report, so checked first and byte by byte.
-    if (c0 === 68 && bytes[start + 1] === 65 && bytes[start + 2] === COLON) {
-      inRecord(lineNumber, 'DA');
+    if (c0 === D && bytes[start + 1] === A && bytes[start + 2] === COLON) {
+      this.inRecord('DA');
       const line = readCount(bytes, start + 3, end);
       if (line < 0 || bytes[cursor] !== COMMA)
-        fail(lineNumber, `DA needs <line>,<hits>: '${shown(bytes, start, end)}'`);
+        this.fail(`DA needs <line>,<hits>: '${shown(bytes, start, end)}'`);
       const hits = readCount(bytes, cursor + 1, end);
       if (hits < 0 || (cursor !== end && bytes[cursor] !== COMMA))
-        fail(lineNumber, `DA needs a whole number of hits: '${shown(bytes, start, end)}'`);
-      record.addHits(line, hits);
+        this.fail(`DA needs a whole number of hits: '${shown(bytes, start, end)}'`);
+      this.record.addHits(line, hits);
       return;
     }
     if (
-      c0 === 66 &&
-      bytes[start + 1] === 82 &&
-      bytes[start + 2] === 68 &&
+      c0 === B &&
+      bytes[start + 1] === R &&
+      bytes[start + 2] === D &&
+      bytes[start + 3] === A &&
       bytes[start + 4] === COLON
     ) {
-      inRecord(lineNumber, 'BRDA');
+      this.inRecord('BRDA');
       const line = readCount(bytes, start + 5, end);
       const lastComma = bytes.lastIndexOf(COMMA, end - 1);
       if (line < 0 || bytes[cursor] !== COMMA || lastComma <= cursor)
-        fail(
-          lineNumber,
-          `BRDA needs <line>,<block>,<branch>,<taken>: '${shown(bytes, start, end)}'`,
-        );
+        this.fail(`BRDA needs <line>,<block>,<branch>,<taken>: '${shown(bytes, start, end)}'`);
       const never = end === lastComma + 2 && bytes[lastComma + 1] === DASH;
       const taken = never ? 0 : readCount(bytes, lastComma + 1, end);
       if (taken < 0 || (!never && cursor !== end))
-        fail(
-          lineNumber,
-          `BRDA taken must be a number or '-': '${shown(bytes, lastComma + 1, end)}'`,
-        );
-      record.addBranch(line, taken > 0);
+        this.fail(`BRDA taken must be a number or '-': '${shown(bytes, lastComma + 1, end)}'`);
+      this.record.addBranch(line, taken > 0);
       return;
     }
-    // FN:, FNDA:, FNF:, FNH:, FNL:, FNA: functions, which line coverage does not use.
-    if (c0 === 70 && bytes[start + 1] === 78) return;
     const colon = bytes.indexOf(COLON, start);
     const key = colon === -1 || colon >= end ? '' : bytes.toString('latin1', start, colon);
     if (key === 'SF') {
-      if (file)
-        fail(
-          lineNumber,
-          `SF: inside the record for ${file.path} (started on line ${recordStart}): end_of_record is missing`,
+      if (this.file)
+        this.fail(
+          `SF: inside the record for ${this.file.path} (started on line ${this.recordStart}): end_of_record is missing`,
         );
       const path = bytes.toString('utf8', colon + 1, end).trim();
-      if (path === '') fail(lineNumber, 'SF: names no file');
-      file = report.file(normalisePath(path, context.root));
-      recordStart = lineNumber;
+      if (path === '') this.fail('SF: names no file');
+      this.file = this.report.file(normalisePath(path, this.context.root));
+      this.recordStart = lineNumber;
       return;
     }
     if (key === '' && bytes.toString('latin1', start, end) === 'end_of_record') {
-      const finished = inRecord(lineNumber, 'end_of_record');
-      record.moveTo(finished);
-      records++;
-      if (lf >= 0 && lh >= 0) {
-        stated.lf += lf;
-        stated.lh += lh;
-        stated.withLines++;
+      const finished = this.inRecord('end_of_record');
+      this.record.moveTo(finished);
+      this.records++;
+      if (this.lf >= 0 && this.lh >= 0) {
+        this.stated.lf += this.lf;
+        this.stated.lh += this.lh;
+        this.stated.withLines++;
       }
-      lf = lh = -1;
-      file = undefined;
+      this.lf = this.lh = -1;
+      this.file = undefined;
       return;
     }
-    if (!/^[A-Z][A-Z_]*$/.test(key))
-      fail(lineNumber, `not an lcov line: '${shown(bytes, start, end)}'`);
     if (key === 'LF' || key === 'LH' || key === 'BRF' || key === 'BRH') {
-      inRecord(lineNumber, key);
+      this.inRecord(key);
       const value = readCount(bytes, colon + 1, end);
-      if (value < 0 || cursor !== end) fail(lineNumber, `${key} needs a whole number`);
-      if (key === 'LF') lf = value;
-      else if (key === 'LH') lh = value;
+      if (value < 0 || cursor !== end) this.fail(`${key} needs a whole number`);
+      if (key === 'LF') this.lf = value;
+      else if (key === 'LH') this.lh = value;
       else {
-        sawBranchTotal = true;
-        if (key === 'BRF') stated.brf += value;
-        else stated.brh += value;
+        this.sawBranchTotal = true;
+        if (key === 'BRF') this.stated.brf += value;
+        else this.stated.brh += value;
       }
+      return;
     }
-  });
-  if (file)
-    throw new CoverageError(
-      context.name,
-      { line: lines },
-      `ends inside the record for ${file.path} (started on line ${recordStart}): end_of_record is missing, the report looks truncated`,
-    );
-  if (records > 0 && stated.withLines === records)
-    report.stated = { lines: { covered: stated.lh, total: stated.lf } };
-  if (sawBranchTotal)
-    report.stated = { ...report.stated, branches: { covered: stated.brh, total: stated.brf } };
-  return report.build();
+    if (!/^[A-Z][A-Z_]*$/.test(key)) this.fail(`not an lcov line: '${shown(bytes, start, end)}'`);
+  }
+
+  finish(): CoverageReport {
+    const { report, stated } = this;
+    if (this.file)
+      throw new CoverageError(
+        this.context.name,
+        { line: this.lineNumber },
+        `ends inside the record for ${this.file.path} (started on line ${this.recordStart}): end_of_record is missing, the report looks truncated`,
+      );
+    if (this.records > 0 && stated.withLines === this.records)
+      report.stated = { lines: { covered: stated.lh, total: stated.lf } };
+    if (this.sawBranchTotal)
+      report.stated = { ...report.stated, branches: { covered: stated.brh, total: stated.brf } };
+    return report.build();
+  }
+
+  private fail(reason: string): never {
+    throw new CoverageError(this.context.name, { line: this.lineNumber }, reason);
+  }
+
+  private inRecord(key: string): FileBuilder {
+    return this.file ?? this.fail(`${key} outside a record: no SF: line before it`);
+  }
+}
+
+function shown(bytes: Buffer, start: number, end: number): string {
+  return bytes.toString('utf8', start, Math.min(end, start + 60));
 }
 
 /**

@@ -78,6 +78,15 @@ export class LineHits implements Map<number, number> {
     for (let line = 0; line < end; line++) if (lines[line]! >= 0) this.add(line, lines[line]!);
   }
 
+  /** How many lines have hits above 0, counted in the array rather than through `values()`. */
+  coveredCount(): number {
+    const dense = this.dense;
+    let covered = 0;
+    for (let line = 0; line < dense.length; line++) if (dense[line]! > 0) covered++;
+    if (this.sparse) for (const hits of this.sparse.values()) if (hits > 0) covered++;
+    return covered;
+  }
+
   /** Keeps the larger count: how istanbul combines statements that start on one line. */
   max(line: number, hits: number): void {
     const previous = this.get(line);

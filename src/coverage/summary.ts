@@ -5,6 +5,7 @@ import type {
   PatchFileCoverage,
   Totals,
 } from './types.js';
+import { LineHits } from './line-hits.js';
 import { normalisePath } from './paths.js';
 
 /** Line and branch totals over every file. Percentages are null when nothing is executable. */
@@ -16,6 +17,9 @@ export function totals(report: CoverageReport): Totals {
     if (file.lines.size === 0 && file.lineSummary) {
       linesCovered += file.lineSummary.covered;
       linesTotal += file.lineSummary.total;
+    } else if (file.lines instanceof LineHits) {
+      linesCovered += file.lines.coveredCount();
+      linesTotal += file.lines.size;
     } else {
       for (const hits of file.lines.values()) if (hits > 0) linesCovered++;
       linesTotal += file.lines.size;

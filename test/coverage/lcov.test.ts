@@ -1,8 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
-import { CoverageError, parseCoverageText, totals } from '../../src/coverage/index.js';
+import {
+  CoverageError,
+  parseCoverageStream,
+  parseCoverageText,
+  totals,
+} from '../../src/coverage/index.js';
 import { plainReport } from './support.js';
 
 const parse = (text: string) => parseCoverageText(text, { name: 'lcov.info', root: '/repo' });
+
+/** Feeds text in chunks of `size` bytes, so that every boundary falls inside something. */
+async function* inChunks(text: string, size: number) {
+  const bytes = Buffer.from(text);
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
+
+const parseInChunks = (text: string, size: number) =>
+  parseCoverageStream(inChunks(text, size), { name: 'lcov.info', root: '/repo', format: 'lcov' });
 
 describe('lcov', () => {
   it('reads lines, branches and the totals each record states', async () => {
@@ -91,5 +105,61 @@ describe('lcov', () => {
     );
     expect(error).toBeInstanceOf(CoverageError);
     expect((error as Error).message).toContain(message);
+  });
+
+  it('reads the same report whatever the chunk boundaries, line endings and last newline', async () => {
+    const lines = [
+      'TN:',
+      'SF:/repo/src/é.js',
+      'FN:1,f',
+      'FNDA:2,f',
+      'FNF:1',
+      'FNH:1',
+      'DA:1,2',
+      'DA:12,0',
+      'DA:3,40,Zm9v',
+      'DA:1,5',
+      '',
+      'BRDA:3,0,0,17',
+      'BRDA:3,0,1,-',
+      'BRDA:12,e0,(a, b) == true,0',
+      'BRF:3',
+      'BRH:1',
+      'LF:3',
+      'LH:2',
+      'end_of_record',
+      'SF:/repo/src/é.js',
+      'DA:2000000000,3',
+      'DA:12,0',
+      'BRDA:12,0,0,2',
+      'end_of_record',
+    ];
+    const expected = {
+      path: 'src/é.js',
+      lines: { 1: 7, 3: 40, 12: 0, 2000000000: 3 },
+      branches: { covered: 2, total: 3 },
+      lineBranches: { 3: { covered: 1, total: 2 }, 12: { covered: 1, total: 1 } },
+      lineSummary: undefined,
+    };
+    for (const newline of ['\n', '\r\n'])
+      for (const last of ['', newline]) {
+        const text = lines.join(newline) + last;
+        for (const size of [1, 2, 3, 5, 8, 13, 64, 1 << 20]) {
+          const report = await parseInChunks(text, size);
+          expect(plainReport(report).files['src/é.js']).toEqual(expected);
+          expect(totals(report).lines).toEqual({ covered: 3, total: 4, percent: 75 });
+        }
+      }
+  });
+
+  it('names the right line whatever the chunk boundaries', async () => {
+    const text = 'TN:\r\nSF:a.js\r\nFN:1,f\r\nDA:1,1\r\n\r\nBRDA:1,0,0,1\r\nDA:2,1 \r\n';
+    for (const size of [1, 4, 9, 1 << 20]) {
+      const error = await parseInChunks(text, size).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CoverageError);
+      expect((error as Error).message).toContain(
+        "lcov.info:7: DA needs a whole number of hits: 'DA:2,1 '",
+      );
+    }
   });
 });
