@@ -303,6 +303,8 @@ class RecordLines {
   private end = 0;
   private executable = 0;
   private branchEnd = 0;
+  /** Lines with branches in this record, so that the file's arrays are allocated at their size. */
+  private branchLines = 0;
 
   addHits(line: number, hits: number): void {
     // Far beyond the lines seen so far (a hostile DA:2000000000,1): straight to the file's map.
@@ -325,7 +327,7 @@ class RecordLines {
       this.branchesTotal.push(0);
       this.branchesCovered.push(0);
     }
-    this.branchesTotal[line]!++;
+    if (this.branchesTotal[line]!++ === 0) this.branchLines++;
     if (taken) this.branchesCovered[line]!++;
     if (line >= this.branchEnd) this.branchEnd = line + 1;
   }
@@ -342,17 +344,30 @@ class RecordLines {
     file.lines.addAll(this.hits, this.end, this.executable);
     for (const [line, hits] of this.overflow) file.lines.add(line, hits);
     file.lines.compact();
-    if (this.branchEnd > 0 || this.overflowBranches) {
-      const branches = this.overflowBranches ?? new LineBranches();
+    if (this.overflowBranches) {
+      const branches = this.overflowBranches;
       for (let line = 0; line < this.branchEnd; line++)
         if (this.branchesTotal[line]! > 0)
           branches.add(line, this.branchesCovered[line]!, this.branchesTotal[line]!);
       mergeLineBranches(file, branches);
+    } else if (this.branchLines > 0) {
+      const count = this.branchLines;
+      const lineNumbers = new Array<number>(count);
+      const covered = new Array<number>(count);
+      const total = new Array<number>(count);
+      for (let line = 0, at = 0; at < count; line++) {
+        const lineTotal = this.branchesTotal[line]!;
+        if (lineTotal === 0) continue;
+        lineNumbers[at] = line;
+        covered[at] = this.branchesCovered[line]!;
+        total[at++] = lineTotal;
+      }
+      mergeLineBranches(file, LineBranches.fromSorted(lineNumbers, covered, total));
     }
     this.hits.fill(-1, 0, this.end);
     this.branchesTotal.fill(0, 0, this.branchEnd);
     this.branchesCovered.fill(0, 0, this.branchEnd);
-    this.end = this.executable = this.branchEnd = 0;
+    this.end = this.executable = this.branchEnd = this.branchLines = 0;
     this.overflow.length = 0;
     this.overflowBranches = undefined;
   }

@@ -9,12 +9,21 @@ import type { BranchCount } from './types.js';
  * `set` or `add`.
  */
 export class LineBranches implements Map<number, BranchCount> {
-  private readonly lineNumbers: number[] = [];
-  private readonly covered: number[] = [];
-  private readonly total: number[] = [];
+  private lineNumbers: number[] = [];
+  private covered: number[] = [];
+  private total: number[] = [];
 
   constructor(entries?: Iterable<readonly [number, BranchCount]>) {
     if (entries) for (const [line, count] of entries) this.set(line, count);
+  }
+
+  /** Takes over three parallel arrays, `lineNumbers` ascending and distinct (a parser's block). */
+  static fromSorted(lineNumbers: number[], covered: number[], total: number[]): LineBranches {
+    const branches = new LineBranches();
+    branches.lineNumbers = lineNumbers;
+    branches.covered = covered;
+    branches.total = total;
+    return branches;
   }
 
   get size(): number {
