@@ -1,9 +1,12 @@
 import { APIError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
+import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
+import { MessagesModel } from '../../src/model/messages-model.js';
 import {
   DEFAULT_PRICES,
   SpendLimitError,
+  answersOf,
   StructuredAnswerError,
   costUsd,
   type ModelMessage,
@@ -71,6 +74,23 @@ beforeAll(async () => {
     structuredAgain: {
       match: 'Case: structured once wrong',
       turns: [text('{"title": "Tax", "points": "three"}'), text('{"title": "Tax", "points": 3}')],
+    },
+    midStreamGuarded: {
+      match: 'Case: stream error guarded',
+      turns: [
+        {
+          ...text('never'),
+          failFirst: [
+            { status: 529, inStream: true },
+            { status: 529, inStream: true },
+            { status: 529, inStream: true },
+          ],
+        },
+      ],
+    },
+    structuredThenFails: {
+      match: 'Case: structured then fails',
+      turns: [text('not json'), { ...text('{}'), failFirst: [{ status: 500 }] }],
     },
     structuredNever: {
       match: 'Case: structured always wrong',
@@ -206,6 +226,72 @@ describe('the Anthropic adapter against the twin', () => {
     await expect(failure).rejects.toBeInstanceOf(APIError);
     await expect(failure).rejects.toMatchObject({ status: undefined, type: 'overloaded_error' });
     expect(env.messagesCalls().length - before).toBe(3);
+  });
+
+  it('asks before every stream retry, and a refusal stops the call with no further request', async () => {
+    const before = env.messagesCalls().length;
+    const asked: unknown[] = [];
+    const failure = env.port().send(request('Case: stream error guarded'), {
+      beforeRetry: (failed) => {
+        asked.push(failed);
+        if (asked.length === 2) throw new Error('no budget for a third attempt');
+      },
+    });
+    await expect(failure).rejects.toThrow('no budget for a third attempt');
+    expect(asked).toHaveLength(2);
+    expect(env.messagesCalls().length - before).toBe(2);
+  });
+
+  it('attaches the answers already paid for to an error from structured()', async () => {
+    const failure = env
+      .port({ maxRetries: 0 })
+      .structured(request('Case: structured then fails'), plan);
+    const error = await failure.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIError);
+    expect(answersOf(error)).toHaveLength(1);
+    expect(answersOf(error)[0]!.costUsd).toBeGreaterThan(0);
+  });
+
+  it('accounts for an attempt cut by a stream error when its usage is known', async () => {
+    const usage = { input_tokens: 1000, output_tokens: 50 } as Message['usage'];
+    const message = (text: string): Message =>
+      ({
+        id: 'msg',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-5-5',
+        content: [{ type: 'text', text, citations: null }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage,
+      }) as unknown as Message;
+    let calls = 0;
+    const model = new MessagesModel({
+      messages: {
+        stream: () => {
+          const attempt = ++calls;
+          return {
+            currentMessage: attempt === 1 ? message('') : undefined,
+            finalMessage: () =>
+              attempt === 1
+                ? Promise.reject(
+                    new APIError(undefined, { type: 'overloaded_error' }, 'Overloaded', undefined),
+                  )
+                : Promise.resolve(message('ok')),
+          };
+        },
+      },
+      models: { po: 'claude-sonnet-5-5', dev: 'claude-sonnet-5-5', review: 'claude-sonnet-5-5' },
+      prices: { po: sonnet, dev: sonnet, review: sonnet },
+      conversationCache: 'top-level',
+      streamRetries: 2,
+      streamRetryDelayMs: 0,
+    });
+    const answer = await model.send(request('Case: direct'));
+    expect(calls).toBe(2);
+    expect(answer.failedAttempts).toHaveLength(1);
+    expect(answer.failedAttempts![0]).toMatchObject({ content: [], stopReason: 'error' });
+    expect(answer.failedAttempts![0]!.costUsd).toBeCloseTo(answer.costUsd, 12);
   });
 
   it('asks again once for an invalid structured answer, saying what was wrong', async () => {

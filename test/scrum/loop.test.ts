@@ -393,6 +393,11 @@ describe('the Scrum Master loop', () => {
       );
       expect(result.outcome).toBe('budget-exhausted');
       expect(result.costUsd).toBeLessThanOrEqual(limitUsd);
+      // A round cut short is recorded, and its changes are marked as seen by nobody.
+      if (result.rounds.length > 0) {
+        expect(result.rounds.at(-1)!.unscanned).toBe(true);
+        expect(result.unscannedChanges).toBe(true);
+      }
       expect(result.reason).toContain('could cost up to');
       await twin?.stop();
       twin = undefined;
@@ -487,5 +492,212 @@ describe('the Scrum Master loop', () => {
     expect(result.outcome).toBe('approved');
     expect(result.cacheReadShareByRole.dev).toBeGreaterThan(0.5);
     expect(result.cacheReadShare).toBeGreaterThan(0);
+  });
+});
+
+/** The tool_result blocks the model received, by tool_use id. */
+function toolResults(requests: { body?: Record<string, unknown> | null }[]) {
+  return requests
+    .flatMap((r) => ((r.body?.['messages'] ?? []) as { content: unknown }[]).map((m) => m.content))
+    .flat()
+    .filter(
+      (b): b is { type: string; tool_use_id: string; is_error?: boolean; content: string } =>
+        typeof b === 'object' && b !== null && (b as { type?: string }).type === 'tool_result',
+    );
+}
+
+describe('the Scrum Master loop under attack', () => {
+  it('catches a protected workflow renamed away, whatever the diff says elsewhere', async () => {
+    const { result } = await run(
+      [
+        storyScript(),
+        developer([
+          {
+            content: [
+              tool('b1', 'bash', {
+                command:
+                  'git mv .github/workflows/ci.yml ci.yml.bak && echo "see b/.github/workflows/ci.yml" > NOTES.md',
+              }),
+            ],
+          },
+          ...fixEdits,
+        ]),
+        review(),
+        verdict('40-verdict', 'Judge the developer', 'approve'),
+      ],
+      { maxRevisions: 0 },
+    );
+    expect(result.outcome).toBe('blocked-by-policy');
+    expect(result.rounds[0]!.verdict).toBeNull();
+    expect(result.findings).toContainEqual(
+      expect.objectContaining({ rule: 'protected-path', file: '.github/workflows/ci.yml' }),
+    );
+  });
+
+  it('fails QA when the tests are deleted: fewer than at the base', async () => {
+    const { result } = await run(
+      [
+        storyScript(),
+        developer([
+          {
+            content: [
+              tool('b1', 'bash', {
+                command:
+                  'rm test/cart.test.mjs && echo "export const total = () => 0;" > src/cart.mjs',
+              }),
+            ],
+          },
+          { content: [text('Done.')] },
+        ]),
+        review(),
+        verdict('40-verdict', 'Judge the developer', 'approve'),
+      ],
+      { maxRevisions: 0, qa: { ...settings().qa, coverage: '', coverageFiles: [] } },
+    );
+    expect(result.baselineTests).toMatchObject({ total: 1 });
+    expect(result.outcome).toBe('tests-failing');
+    expect(result.rounds[0]!.qa.problems).toContain('no test ran: the test summary counts 0 tests');
+  });
+
+  it("fails the round when the agent changes git's configuration, and runs none of it", async () => {
+    const { result, root } = await run(
+      [
+        storyScript(),
+        developer([
+          {
+            content: [
+              tool('b1', 'bash', {
+                command: 'git config core.fsmonitor "touch FSMONITOR_RAN; false"',
+              }),
+            ],
+          },
+          ...fixEdits,
+        ]),
+        review(),
+        verdict('40-verdict', 'Judge the developer', 'approve'),
+      ],
+      { maxRevisions: 0 },
+    );
+    expect(result.outcome).toBe('blocked-by-policy');
+    expect(result.findings).toEqual([
+      expect.objectContaining({ rule: 'git-internals', severity: 'high', file: '.git/config' }),
+    ]);
+    expect(existsSync(join(root, 'FSMONITOR_RAN'))).toBe(false);
+  });
+
+  it("lets the model reviewer's high finding block approval", async () => {
+    const { result, requests } = await run(
+      [
+        storyScript(),
+        developer(fixEdits),
+        review([{ severity: 'high', file: 'src/cart.mjs', description: 'phones home' }]),
+        verdict('40-verdict', 'Judge the developer', 'approve'),
+      ],
+      { maxRevisions: 0 },
+    );
+    expect(result.outcome).toBe('blocked-by-policy');
+    expect(result.reason).toContain('phones home');
+    expect(result.rounds[0]!.verdict).toBeNull();
+    expect(requests.some((r) => JSON.stringify(r.body ?? '').includes('Judge the developer'))).toBe(
+      false,
+    );
+  });
+
+  it('never approves a change larger than the reviewers can read', async () => {
+    const { result, requests } = await run(
+      [
+        storyScript(),
+        developer(fixEdits),
+        review(),
+        verdict('40-verdict', 'Judge the developer', 'approve'),
+      ],
+      { maxRevisions: 0, maxDiffChars: 200 },
+    );
+    expect(result.outcome).toBe('blocked-by-policy');
+    expect(result.findings).toEqual([
+      expect.objectContaining({
+        rule: 'diff-too-large',
+        description: expect.stringContaining('larger than the reviewers can read'),
+      }),
+    ]);
+    expect(requests.some((r) => JSON.stringify(r.body ?? '').includes('Review this diff.'))).toBe(
+      false,
+    );
+  });
+
+  it('does not run a tool call whose answer was cut off at max_tokens, and says so', async () => {
+    const { result, requests, root } = await run([
+      storyScript(),
+      developer([
+        {
+          content: [
+            tool('c1', 'str_replace_based_edit_tool', {
+              command: 'create',
+              path: 'half.txt',
+              file_text: 'cut',
+            }),
+          ],
+          stop_reason: 'max_tokens',
+        },
+        ...fixEdits,
+      ]),
+      review(),
+      verdict('40-verdict', 'Judge the developer', 'approve'),
+    ]);
+    expect(result.outcome).toBe('approved');
+    expect(existsSync(join(root, 'half.txt'))).toBe(false);
+    expect(toolResults(requests).find((b) => b.tool_use_id === 'c1')).toMatchObject({
+      is_error: true,
+      content: expect.stringContaining('cut off'),
+    });
+  });
+
+  it('redacts tokens from tool and test output, and fences the story for the developer', async () => {
+    const { result, requests } = await run(
+      [
+        storyScript(),
+        developer([
+          {
+            content: [
+              tool('b1', 'bash', { command: "node -e \"console.log('ghp_' + 'Y'.repeat(36))\"" }),
+              tool('e1', 'str_replace_based_edit_tool', {
+                command: 'create',
+                path: 'test/leak.test.mjs',
+                file_text:
+                  "import test from 'node:test';\ntest('leak', () => { throw new Error('ghp_' + 'Z'.repeat(36)); });\n",
+              }),
+            ],
+          },
+          { content: [text('Done.')] },
+          { content: [text('Still done.')] },
+        ]),
+        review(),
+        verdict('40-verdict', 'Judge the developer', 'approve'),
+      ],
+      { maxRevisions: 1 },
+    );
+    expect(result.outcome).toBe('tests-failing');
+    const sent = JSON.stringify(requests.map((r) => r.body));
+    expect(sent).not.toContain(`ghp_${'Y'.repeat(36)}`);
+    expect(sent).not.toContain(`ghp_${'Z'.repeat(36)}`);
+    expect(sent).toContain('[redacted GitHub token]');
+    const developerRequest = JSON.stringify(
+      requests.find((r) => JSON.stringify(r.body ?? '').includes('Implement it now.'))!.body,
+    );
+    expect(developerRequest).toContain('source=\\"user story\\"');
+  });
+
+  it('ends with budget-exhausted when the provider says a spend limit is reached', async () => {
+    const { result } = await run([
+      storyScript([
+        {
+          content: [json(STORY)],
+          failFirst: [{ status: 429, errorCode: 'enforced_spend_limit_reached' }],
+        },
+      ]),
+    ]);
+    expect(result.outcome).toBe('budget-exhausted');
+    expect(result.reason).toContain('spend limit');
+    expect(result.unscannedChanges).toBe(false);
   });
 });

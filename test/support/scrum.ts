@@ -47,7 +47,12 @@ export const tool = (id: string, name: string, input: Record<string, unknown>): 
 export interface Turn {
   content: Block[];
   stop_reason?: string;
-  failFirst?: { status: 429 | 500 | 529; retryAfterMs?: number }[];
+  failFirst?: {
+    status: 429 | 500 | 529;
+    retryAfterMs?: number;
+    errorCode?: string;
+    inStream?: boolean;
+  }[];
 }
 
 /** Writes one script per file, named so that the more specific ones are matched first. */
