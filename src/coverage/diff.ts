@@ -56,14 +56,18 @@ export function changedLines(unifiedDiff: string): Map<string, Set<number>> {
 function diffPath(raw: string): string | undefined {
   // git ends the name with a tab when it contains spaces (GNU diff adds a timestamp after it).
   let path = raw.replace(/\t.*$/, '');
-  if (path.startsWith('"')) path = unquote(path);
+  if (path.startsWith('"')) path = unquoteGitPath(path);
   if (path === '/dev/null') return undefined;
   return path.startsWith('b/') ? path.slice(2) : path;
 }
 
-/** Undoes git's quoting of unusual names: `"b/caf\303\251.txt"` is `b/café.txt` in UTF-8. */
-function unquote(quoted: string): string {
-  const body = quoted.replace(/^"|"$/g, '');
+/**
+ * Undoes git's quoting of unusual names: `"b/caf\303\251.txt"` is `b/café.txt` in UTF-8. A name
+ * that is not quoted comes back as it is.
+ */
+export function unquoteGitPath(quoted: string): string {
+  if (!(quoted.startsWith('"') && quoted.endsWith('"') && quoted.length >= 2)) return quoted;
+  const body = quoted.slice(1, -1);
   const bytes: number[] = [];
   const simple: Record<string, number> = {
     n: 10,
@@ -83,7 +87,7 @@ function unquote(quoted: string): string {
       continue;
     }
     const next = body[i + 1] ?? '';
-    const octal = /^[0-7]{3}/.exec(body.slice(i + 1));
+    const octal = /^[0-7]{3}/.exec(body.slice(i + 1, i + 4));
     if (octal) {
       bytes.push(parseInt(octal[0], 8));
       i += 3;

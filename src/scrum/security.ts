@@ -1,5 +1,6 @@
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { unquoteGitPath } from '../coverage/diff.js';
 import type { Severity } from './roles.js';
 
 /**
@@ -227,45 +228,9 @@ export interface DiffFile {
   added: { line: number; text: string }[];
 }
 
-const ESCAPES: Record<string, string> = {
-  a: '\x07',
-  b: '\b',
-  t: '\t',
-  n: '\n',
-  v: '\v',
-  f: '\f',
-  r: '\r',
-  '"': '"',
-  '\\': '\\',
-};
-
-/** A path as git prints it: C-quoted (`"a/\303\251.txt"`) when it holds unusual characters. */
-export function unquotePath(text: string): string {
-  if (!(text.startsWith('"') && text.endsWith('"') && text.length >= 2)) return text;
-  const bytes: number[] = [];
-  const body = text.slice(1, -1);
-  for (let i = 0; i < body.length; i++) {
-    const char = body[i]!;
-    if (char !== '\\') {
-      bytes.push(...Buffer.from(char, 'utf8'));
-      continue;
-    }
-    const next = body[i + 1] ?? '';
-    const octal = /^[0-7]{3}/.exec(body.slice(i + 1, i + 4));
-    if (octal) {
-      bytes.push(parseInt(octal[0], 8));
-      i += 3;
-    } else {
-      bytes.push(...Buffer.from(ESCAPES[next] ?? next, 'utf8'));
-      i += 1;
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
 /** Strips git's `a/` or `b/` prefix from a (possibly quoted) path; null for /dev/null. */
 function diffPath(text: string): string | null {
-  const unquoted = unquotePath(text.trim().replace(/\t$/, ''));
+  const unquoted = unquoteGitPath(text.trim().replace(/\t$/, ''));
   if (unquoted === '/dev/null') return null;
   return unquoted.replace(/^[ab]\//, '');
 }
@@ -317,7 +282,7 @@ export function addedLines(diff: string): DiffFile[] {
         const value =
           kind.startsWith('---') || kind.startsWith('+++')
             ? diffPath(meta[2]!)
-            : unquotePath(meta[2]!);
+            : unquoteGitPath(meta[2]!);
         if (value !== null) {
           current.paths.add(value);
           if (kind === '--- ' || kind.endsWith('from ')) current.old = value;

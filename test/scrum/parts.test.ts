@@ -7,8 +7,8 @@ import {
   redactSecrets,
   scanDiff,
   testConfigFindings,
-  unquotePath,
 } from '../../src/scrum/security.js';
+import { unquoteGitPath } from '../../src/coverage/diff.js';
 import { displayName } from '../../src/scrum/tools/repository-map.js';
 import {
   fenceCode,
@@ -238,8 +238,8 @@ describe('the scan: every path a change touches', () => {
   });
 
   it('reads quoted paths, as git writes names with unusual characters', () => {
-    expect(unquotePath('"\\303\\251.txt"')).toBe('é.txt');
-    expect(unquotePath('"a\\tb\\"c"')).toBe('a\tb"c');
+    expect(unquoteGitPath('"\\303\\251.txt"')).toBe('é.txt');
+    expect(unquoteGitPath('"a\\tb\\"c"')).toBe('a\tb"c');
     const quoted = `diff --git "a/\\303\\251.txt" "b/\\303\\251.txt"\nnew file mode 100644\n--- /dev/null\n+++ "b/\\303\\251.txt"\n@@ -0,0 +1 @@\n+token = "${TOKEN}"\n`;
     expect(scanDiff(quoted, []).map((f) => [f.rule, f.file, f.line])).toEqual([
       ['secret', 'é.txt', 1],
