@@ -2,6 +2,7 @@ import { CoverageError } from './errors.js';
 import type { ParseContext, ReportInput } from './input.js';
 import { normalisePath } from './paths.js';
 import { LineBranches } from './line-branches.js';
+import { LineSlab } from './line-hits.js';
 import { mergeLineBranches, ReportBuilder, type FileBuilder } from './report-builder.js';
 import type { CoverageReport } from './types.js';
 
@@ -297,7 +298,8 @@ function shown(bytes: Buffer, start: number, end: number): string {
  * a file's arrays are then allocated once, at their final size, when its record ends.
  */
 class RecordLines {
-  private readonly hits: number[] = [];
+  /** Hits by line, -1 where a line is not executable; grows by doubling, filled with -1. */
+  private hits = new Float64Array(1024).fill(-1);
   private readonly branchesCovered: number[] = [];
   private readonly branchesTotal: number[] = [];
   private end = 0;
@@ -305,19 +307,26 @@ class RecordLines {
   private branchEnd = 0;
   /** Lines with branches in this record, so that the file's arrays are allocated at their size. */
   private branchLines = 0;
+  /** Where files' line arrays are cut from. */
+  private readonly slab = new LineSlab();
 
   addHits(line: number, hits: number): void {
-    // Far beyond the lines seen so far (a hostile DA:2000000000,1): straight to the file's map.
-    if (line > this.hits.length + 100_000) {
-      this.overflow.push([line, hits]);
-      return;
+    let lines = this.hits;
+    if (line >= lines.length) {
+      // Far beyond the lines seen so far (a hostile DA:2000000000,1): straight to the file's map.
+      if (line > lines.length + 100_000) {
+        this.overflow.push([line, hits]);
+        return;
+      }
+      lines = new Float64Array(Math.max(line + 1, 2 * lines.length)).fill(-1);
+      lines.set(this.hits);
+      this.hits = lines;
     }
-    while (this.hits.length <= line) this.hits.push(-1);
-    const previous = this.hits[line]!;
+    const previous = lines[line]!;
     if (previous < 0) {
-      this.hits[line] = hits;
+      lines[line] = hits;
       this.executable++;
-    } else this.hits[line] = previous + hits;
+    } else lines[line] = previous + hits;
     if (line >= this.end) this.end = line + 1;
   }
 
@@ -341,7 +350,7 @@ class RecordLines {
 
   /** Hands the record to its file, then clears the arrays for the next record. */
   moveTo(file: FileBuilder): void {
-    file.lines.addAll(this.hits, this.end, this.executable);
+    file.lines.addAll(this.hits, this.end, this.executable, this.slab);
     for (const [line, hits] of this.overflow) file.lines.add(line, hits);
     file.lines.compact();
     if (this.overflowBranches) {

@@ -1,15 +1,17 @@
 /**
  * Hit counts by line number, as a `Map<number, number>` that keeps them in an array indexed by
  * line: a 100 MB report has millions of executable lines, and a JavaScript Map spends about 55 bytes
- * on each (measured: 5.4 million lines, 300 MB), this about 8 to 16. A plain array of small
- * integers rather than a typed array: V8 allocates, grows and trims it in its heap, where
- * thousands of small typed arrays cost more in allocation and collection than the parsing itself.
- * Lines far beyond the others (a hostile `DA:2000000000,1`) go to a small side Map, so memory
- * follows the number of lines, never the largest line number.
+ * on each (measured: 5.4 million lines, 300 MB), this 8 per line up to the last. The array is a
+ * `Float64Array` (every hit count a number can hold exactly), outside the JavaScript heap: the
+ * garbage collector neither scans nor copies it, and an lcov report's files take theirs from shared
+ * slabs (`LineSlab`) rather than one allocation each. Lines far beyond the others (a hostile
+ * `DA:2000000000,1`) go to a small side Map, so memory follows the number of lines, never the
+ * largest line number.
  */
 export class LineHits implements Map<number, number> {
-  /** Hits by line; -1 marks a line that is not executable (hit counts are never negative). */
-  private dense: number[] = [];
+  /** Hits by line below `end`; -1 marks a line that is not executable, and fills the room after. */
+  private dense: Float64Array = EMPTY;
+  private end = 0;
   private sparse: Map<number, number> | undefined;
   private count = 0;
 
@@ -26,7 +28,7 @@ export class LineHits implements Map<number, number> {
   }
 
   get(line: number): number | undefined {
-    if (line >= 0 && line < this.dense.length) {
+    if (line >= 0 && line < this.end && Number.isInteger(line)) {
       const hits = this.dense[line]!;
       return hits < 0 ? undefined : hits;
     }
@@ -39,7 +41,7 @@ export class LineHits implements Map<number, number> {
 
   set(line: number, hits: number): this {
     if (!Number.isSafeInteger(line) || line < 0) throw new RangeError(`not a line number: ${line}`);
-    if (line >= this.dense.length && !this.growFor(line)) {
+    if (line >= this.end && !this.growFor(line)) {
       const sparse = (this.sparse ??= new Map());
       if (!sparse.has(line)) this.count++;
       sparse.set(line, hits);
@@ -53,7 +55,7 @@ export class LineHits implements Map<number, number> {
   /** Adds hits to a line, making it executable: how lcov and Cobertura combine repeated entries. */
   add(line: number, hits: number): void {
     // The hot path of every parser: a line inside the array, checked once.
-    if (line >= 0 && line < this.dense.length && Number.isInteger(line)) {
+    if (line >= 0 && line < this.end && Number.isInteger(line)) {
       const previous = this.dense[line]!;
       if (previous < 0) {
         this.count++;
@@ -67,11 +69,15 @@ export class LineHits implements Map<number, number> {
   /**
    * Adds the hits of `lines[0..end)`, where -1 marks a line that is not executable: a parser
    * collects a record in one reused array and hands it over whole, so that no array grows, and
-   * turns into garbage, line by line.
+   * turns into garbage, line by line. A first record's array comes from `slab` when given.
    */
-  addAll(lines: readonly number[], end: number, executable: number): void {
-    if (this.count === 0 && !this.sparse) {
-      this.dense = lines.slice(0, end);
+  addAll(lines: ArrayLike<number>, end: number, executable: number, slab?: LineSlab): void {
+    if (this.count === 0 && !this.sparse && end > 0) {
+      const dense = slab ? slab.take(end) : new Float64Array(end);
+      if (lines instanceof Float64Array) dense.set(lines.subarray(0, end));
+      else for (let line = 0; line < end; line++) dense[line] = lines[line]!;
+      this.dense = dense;
+      this.end = end;
       this.count = executable;
       return;
     }
@@ -82,7 +88,7 @@ export class LineHits implements Map<number, number> {
   coveredCount(): number {
     const dense = this.dense;
     let covered = 0;
-    for (let line = 0; line < dense.length; line++) if (dense[line]! > 0) covered++;
+    for (let line = 0; line < this.end; line++) if (dense[line]! > 0) covered++;
     if (this.sparse) for (const hits of this.sparse.values()) if (hits > 0) covered++;
     return covered;
   }
@@ -94,7 +100,7 @@ export class LineHits implements Map<number, number> {
   }
 
   delete(line: number): boolean {
-    if (line >= 0 && line < this.dense.length) {
+    if (line >= 0 && line < this.end && Number.isInteger(line)) {
       if (this.dense[line]! < 0) return false;
       this.dense[line] = -1;
       this.count--;
@@ -108,16 +114,18 @@ export class LineHits implements Map<number, number> {
   }
 
   clear(): void {
-    this.dense = [];
+    this.dense = EMPTY;
+    this.end = 0;
     this.sparse = undefined;
     this.count = 0;
   }
 
   /** Gives back the room kept for growth, once a file's lines are all known. */
   compact(): void {
-    let end = this.dense.length;
+    let end = this.end;
     while (end > 0 && this.dense[end - 1]! < 0) end--;
-    this.dense.length = end; // V8 trims in place
+    this.end = end;
+    if (this.dense.length > end) this.dense = end === 0 ? EMPTY : this.dense.slice(0, end);
   }
 
   forEach(
@@ -129,9 +137,10 @@ export class LineHits implements Map<number, number> {
 
   *entries(): MapIterator<[number, number]> {
     const dense = this.dense;
+    const end = this.end;
     const sparseLines = this.sparse ? [...this.sparse.keys()].sort((a, b) => a - b) : [];
     let next = 0;
-    for (let line = 0; line < dense.length; line++) {
+    for (let line = 0; line < end; line++) {
       while (next < sparseLines.length && sparseLines[next]! < line) {
         const sparseLine = sparseLines[next++]!;
         yield [sparseLine, this.sparse!.get(sparseLine)!];
@@ -160,15 +169,39 @@ export class LineHits implements Map<number, number> {
   /** Grows the array to hold `line` unless that would leave it mostly empty. */
   private growFor(line: number): boolean {
     if (line > 4 * this.count + 4096) return false;
-    const grown = this.dense;
-    while (grown.length <= line) grown.push(-1);
+    if (line >= this.dense.length) {
+      const grown = new Float64Array(Math.max(line + 1, 2 * this.dense.length, 16)).fill(-1);
+      grown.set(this.dense.subarray(0, this.end));
+      this.dense = grown;
+    }
+    this.end = line + 1;
     // Lines set aside earlier may now fall inside the array: a line lives in one place only.
     if (this.sparse)
       for (const [sparseLine, hits] of this.sparse)
-        if (sparseLine < grown.length) {
-          grown[sparseLine] = hits;
+        if (sparseLine < this.end) {
+          this.dense[sparseLine] = hits;
           this.sparse.delete(sparseLine);
         }
     return true;
   }
 }
+
+const EMPTY = new Float64Array(0);
+
+/** Slabs the line arrays of many files are cut from: one allocation per slab, not per file. */
+export class LineSlab {
+  private slab = EMPTY;
+  private used = 0;
+
+  /** An array of `length` lines; large ones get one of their own. */
+  take(length: number): Float64Array {
+    if (length > SLAB_LENGTH / 8) return new Float64Array(length);
+    if (this.used + length > this.slab.length) {
+      this.slab = new Float64Array(SLAB_LENGTH);
+      this.used = 0;
+    }
+    return this.slab.subarray(this.used, (this.used += length));
+  }
+}
+
+const SLAB_LENGTH = 1 << 16; // 512 KB

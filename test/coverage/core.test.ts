@@ -115,6 +115,49 @@ describe('LineHits', () => {
     expect(() => hits.set(1.5, 1)).toThrow(RangeError);
   });
 
+  it('keeps exact counts, trims on compact and reads nothing at fractional lines', () => {
+    const hits = new LineHits();
+    hits.add(2, 2 ** 40);
+    hits.add(2, 2 ** 40 + 1);
+    hits.set(40, 0);
+    expect(hits.get(2)).toBe(2 ** 41 + 1);
+    expect(hits.get(2.5)).toBeUndefined();
+    expect(hits.has(0.5)).toBe(false);
+    expect(hits.delete(1.5)).toBe(false);
+    expect(hits.delete(40)).toBe(true);
+    hits.compact();
+    expect([...hits]).toEqual([[2, 2 ** 41 + 1]]);
+    hits.set(7, 3); // past the trimmed end: the room it grows into is not executable
+    expect([...hits]).toEqual([
+      [2, 2 ** 41 + 1],
+      [7, 3],
+    ]);
+    expect(hits.coveredCount()).toBe(2);
+    hits.clear();
+    expect(hits.size).toBe(0);
+    expect([...hits]).toEqual([]);
+  });
+
+  it('keeps the files of one lcov report apart though their lines share slabs', async () => {
+    const records = [];
+    for (let file = 0; file < 300; file++) {
+      const lines = [`SF:f${file}.js`];
+      for (let line = 1; line <= 300; line++)
+        if ((line + file) % 3 !== 0) lines.push(`DA:${line},${file}`);
+      records.push(lines.join('\n'), 'end_of_record');
+    }
+    records.push('SF:f7.js', 'DA:1,1', 'DA:301,2', 'end_of_record'); // a file's second record grows it
+    const report = await parseCoverageText(records.join('\n'), { name: 'x', format: 'lcov' });
+    for (let file = 0; file < 300; file++) {
+      const lines = report.files.get(`f${file}.js`)!.lines;
+      expect(lines.size).toBe(200 + (file === 7 ? 1 : 0));
+      expect(lines.get(3 - (file % 3))).toBeUndefined();
+      expect(lines.get(1 + ((file + 1) % 3 === 0 ? 1 : 0))).toBe(file + (file === 7 ? 1 : 0));
+    }
+    expect(report.files.get('f7.js')!.lines.get(301)).toBe(2);
+    expect(totals(report).lines.total).toBe(300 * 200 + 1);
+  });
+
   it('keeps a hostile line number from costing memory', async () => {
     const report = await parseCoverageText('SF:a.js\nDA:2000000000,1\nDA:1,1\nend_of_record\n', {
       name: 'x',
