@@ -94,7 +94,7 @@ export async function parseCoverageFile(
   options: ParseOptions = {},
 ): Promise<CoverageReport> {
   const root = resolve(options.root ?? process.cwd());
-  const stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
   const opened = new Promise<void>((ready, failed) => {
     stream.once('open', () => ready());
     stream.once('error', failed);
