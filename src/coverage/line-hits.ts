@@ -74,8 +74,7 @@ export class LineHits implements Map<number, number> {
   addAll(lines: ArrayLike<number>, end: number, executable: number, slab?: LineSlab): void {
     if (this.count === 0 && !this.sparse && end > 0) {
       const dense = slab ? slab.take(end) : new Float64Array(end);
-      if (lines instanceof Float64Array) dense.set(lines.subarray(0, end));
-      else for (let line = 0; line < end; line++) dense[line] = lines[line]!;
+      for (let line = 0; line < end; line++) dense[line] = lines[line]!;
       this.dense = dense;
       this.end = end;
       this.count = executable;
@@ -200,7 +199,9 @@ export class LineSlab {
       this.slab = new Float64Array(SLAB_LENGTH);
       this.used = 0;
     }
-    return this.slab.subarray(this.used, (this.used += length));
+    const taken = new Float64Array(this.slab.buffer, 8 * this.used, length);
+    this.used += length;
+    return taken;
   }
 }
 
