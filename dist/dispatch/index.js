@@ -48907,11 +48907,18 @@ const GATE_PULL_QUERY = /* GraphQL */ `
             name
           }
         }
-        commits(last: 1) {
+        autoMergeRequest {
+          enabledAt
+        }
+        isInMergeQueue
+        commits(last: 20) {
           nodes {
             commit {
               oid
               message
+              parents(first: 2) {
+                totalCount
+              }
             }
           }
         }
@@ -48938,6 +48945,7 @@ const GATE_PULL_QUERY = /* GraphQL */ `
           totalCount
           nodes {
             path
+            changeType
             additions
             deletions
           }
@@ -48945,6 +48953,9 @@ const GATE_PULL_QUERY = /* GraphQL */ `
         latestOpinionatedReviews(first: 100, writersOnly: true) {
           nodes {
             state
+            commit {
+              oid
+            }
             author {
               __typename
               login
@@ -48970,6 +48981,10 @@ const GATE_PULL_QUERY = /* GraphQL */ `
                 context(name: $coverageContext) {
                   state
                   description
+                  creator {
+                    __typename
+                    login
+                  }
                 }
               }
             }
@@ -49022,6 +49037,24 @@ const UPDATE_BRANCH_MUTATION = /* GraphQL */ `
     }
   }
 `;
+const DISABLE_AUTO_MERGE_MUTATION = /* GraphQL */ `
+  mutation GateDisableAutoMerge($id: ID!) {
+    disablePullRequestAutoMerge(input: { pullRequestId: $id }) {
+      pullRequest {
+        number
+      }
+    }
+  }
+`;
+const DEQUEUE_MUTATION = /* GraphQL */ `
+  mutation GateDequeue($id: ID!) {
+    dequeuePullRequest(input: { id: $id }) {
+      mergeQueueEntry {
+        state
+      }
+    }
+  }
+`;
 
 ;// CONCATENATED MODULE: ./build/github/graphql.js
 /**
@@ -49050,6 +49083,8 @@ const GRAPHQL_DOCUMENTS = {
     ENABLE_AUTO_MERGE_MUTATION: ENABLE_AUTO_MERGE_MUTATION,
     ENQUEUE_MUTATION: ENQUEUE_MUTATION,
     UPDATE_BRANCH_MUTATION: UPDATE_BRANCH_MUTATION,
+    DISABLE_AUTO_MERGE_MUTATION: DISABLE_AUTO_MERGE_MUTATION,
+    DEQUEUE_MUTATION: DEQUEUE_MUTATION,
 };
 
 ;// CONCATENATED MODULE: ./build/entrypoints/run-action.js
@@ -49263,6 +49298,8 @@ const PERMISSION_NEEDED = {
     GateAutoMerge: 'pull-requests: write',
     GateEnqueue: 'pull-requests: write',
     GateUpdateBranch: 'pull-requests: write',
+    GateDisableAutoMerge: 'pull-requests: write',
+    GateDequeue: 'pull-requests: write',
 };
 /** The name a GraphQL document gives its operation: Viewer for the viewer query. */
 function operationName(document) {

@@ -38917,6 +38917,8 @@ const GRAPHQL_DOCUMENTS = {
     ENABLE_AUTO_MERGE_MUTATION: merge_gate/* ENABLE_AUTO_MERGE_MUTATION */.Z3,
     ENQUEUE_MUTATION: merge_gate/* ENQUEUE_MUTATION */.BM,
     UPDATE_BRANCH_MUTATION: merge_gate/* UPDATE_BRANCH_MUTATION */.hk,
+    DISABLE_AUTO_MERGE_MUTATION: merge_gate/* DISABLE_AUTO_MERGE_MUTATION */["in"],
+    DEQUEUE_MUTATION: merge_gate/* DEQUEUE_MUTATION */.tg,
 };
 
 ;// CONCATENATED MODULE: ./build/entrypoints/run-action.js
@@ -39130,6 +39132,8 @@ const PERMISSION_NEEDED = {
     GateAutoMerge: 'pull-requests: write',
     GateEnqueue: 'pull-requests: write',
     GateUpdateBranch: 'pull-requests: write',
+    GateDisableAutoMerge: 'pull-requests: write',
+    GateDequeue: 'pull-requests: write',
 };
 /** The name a GraphQL document gives its operation: Viewer for the viewer query. */
 function operationName(document) {
@@ -43665,7 +43669,9 @@ const LEDGER_LOG_QUERY = /* GraphQL */ `
 /* harmony export */   BM: () => (/* binding */ ENQUEUE_MUTATION),
 /* harmony export */   Z3: () => (/* binding */ ENABLE_AUTO_MERGE_MUTATION),
 /* harmony export */   dX: () => (/* binding */ GATE_PULL_QUERY),
-/* harmony export */   hk: () => (/* binding */ UPDATE_BRANCH_MUTATION)
+/* harmony export */   hk: () => (/* binding */ UPDATE_BRANCH_MUTATION),
+/* harmony export */   "in": () => (/* binding */ DISABLE_AUTO_MERGE_MUTATION),
+/* harmony export */   tg: () => (/* binding */ DEQUEUE_MUTATION)
 /* harmony export */ });
 /** The merge gate's GraphQL documents: one read of all the evidence, and its writes. */
 /**
@@ -43709,11 +43715,18 @@ const GATE_PULL_QUERY = /* GraphQL */ `
             name
           }
         }
-        commits(last: 1) {
+        autoMergeRequest {
+          enabledAt
+        }
+        isInMergeQueue
+        commits(last: 20) {
           nodes {
             commit {
               oid
               message
+              parents(first: 2) {
+                totalCount
+              }
             }
           }
         }
@@ -43740,6 +43753,7 @@ const GATE_PULL_QUERY = /* GraphQL */ `
           totalCount
           nodes {
             path
+            changeType
             additions
             deletions
           }
@@ -43747,6 +43761,9 @@ const GATE_PULL_QUERY = /* GraphQL */ `
         latestOpinionatedReviews(first: 100, writersOnly: true) {
           nodes {
             state
+            commit {
+              oid
+            }
             author {
               __typename
               login
@@ -43772,6 +43789,10 @@ const GATE_PULL_QUERY = /* GraphQL */ `
                 context(name: $coverageContext) {
                   state
                   description
+                  creator {
+                    __typename
+                    login
+                  }
                 }
               }
             }
@@ -43820,6 +43841,24 @@ const UPDATE_BRANCH_MUTATION = /* GraphQL */ `
     updatePullRequestBranch(input: { pullRequestId: $id, expectedHeadOid: $head }) {
       pullRequest {
         number
+      }
+    }
+  }
+`;
+const DISABLE_AUTO_MERGE_MUTATION = /* GraphQL */ `
+  mutation GateDisableAutoMerge($id: ID!) {
+    disablePullRequestAutoMerge(input: { pullRequestId: $id }) {
+      pullRequest {
+        number
+      }
+    }
+  }
+`;
+const DEQUEUE_MUTATION = /* GraphQL */ `
+  mutation GateDequeue($id: ID!) {
+    dequeuePullRequest(input: { id: $id }) {
+      mergeQueueEntry {
+        state
       }
     }
   }
@@ -59752,33 +59791,39 @@ function fencing(evidence) {
         figure: `claim ${fence.claim} epoch ${fence.epoch} (${fence.how})`,
     };
 }
+/**
+ * Every check on the head counts: a failing one blocks whether or not protection requires it
+ * (a repository without protection must not merge a red build). A pending check that is not
+ * required waits; one that is required is left to GitHub, whose auto-merge holds the merge
+ * until it passes. With no check at all there is no evidence yet: wait.
+ */
 function rules_checks(evidence) {
-    const failing = evidence.checks.filter((c) => c.required && c.state === 'failure');
-    const pending = evidence.checks.filter((c) => c.state === 'pending');
+    const failing = evidence.checks.filter((c) => c.state === 'failure');
+    const pendingOptional = evidence.checks.filter((c) => c.state === 'pending' && !c.required);
+    const pendingRequired = evidence.checks.filter((c) => c.state === 'pending' && c.required);
     const passed = evidence.checks.filter((c) => c.state === 'success').length;
-    const otherFailing = evidence.checks.filter((c) => !c.required && c.state === 'failure');
     const total = evidence.checks.length;
-    if (total === 0) {
-        // No evidence yet. When GitHub itself blocks the merge (required checks not reported yet),
-        // auto-merge waits for them; otherwise nothing would have tested the change at all.
-        return evidence.mergeState === 'BLOCKED'
-            ? {
-                id: 'checks',
-                outcome: 'pass',
-                figure: 'none reported yet; the required checks hold GitHub’s auto-merge until they pass',
-            }
-            : { id: 'checks', outcome: 'wait', figure: 'no check has reported on the head commit yet' };
-    }
-    const note = otherFailing.length > 0 ? `; not required and failing: ${names(otherFailing)}` : '';
-    if (failing.length > 0)
-        return { id: 'checks', outcome: 'fail', figure: `failing: ${names(failing)}${note}` };
-    if (pending.length > 0)
+    if (total === 0)
         return {
             id: 'checks',
             outcome: 'wait',
-            figure: `${passed} of ${total} passed; pending: ${names(pending)}${note}`,
+            figure: 'no check has reported on the head commit yet',
         };
-    return { id: 'checks', outcome: 'pass', figure: `${passed} of ${total} passed${note}` };
+    if (failing.length > 0)
+        return { id: 'checks', outcome: 'fail', figure: `failing: ${names(failing)}` };
+    if (pendingOptional.length > 0)
+        return {
+            id: 'checks',
+            outcome: 'wait',
+            figure: `${passed} of ${total} passed; pending: ${names([...pendingOptional, ...pendingRequired])}`,
+        };
+    if (pendingRequired.length > 0)
+        return {
+            id: 'checks',
+            outcome: 'pass',
+            figure: `${passed} of ${total} passed; required and pending: ${names(pendingRequired)} (GitHub's auto-merge waits for them)`,
+        };
+    return { id: 'checks', outcome: 'pass', figure: `${passed} of ${total} passed` };
 }
 const names = (checks) => checks.map((c) => c.name).join(', ');
 function coverage(evidence, rules) {
@@ -59835,7 +59880,11 @@ function coverage(evidence, rules) {
     return [total, drop, patchResult];
 }
 function protectedPaths(evidence, rules) {
-    const matches = picomatch(rules.protectedPaths, { dot: true });
+    // `infra` protects the folder too, as a person writing it means: `infra` and `infra/**`.
+    const patterns = rules.protectedPaths.flatMap((path) => picomatch.scan(path).isGlob
+        ? [path]
+        : [path.replace(/\/+$/, ''), `${path.replace(/\/+$/, '')}/**`]);
+    const matches = picomatch(patterns.length > 0 ? patterns : ['\0'], { dot: true });
     const touched = evidence.files.filter((file) => matches(file.path)).map((file) => file.path);
     return touched.length > 0
         ? { id: 'protected-paths', outcome: 'fail', figure: `changes ${touched.join(', ')}` }
@@ -59848,6 +59897,12 @@ function protectedPaths(evidence, rules) {
         };
 }
 function size(evidence, rules) {
+    if (!evidence.filesComplete)
+        return {
+            id: 'size',
+            outcome: 'fail',
+            figure: `more than ${evidence.files.length} files changed: too many to check`,
+        };
     const files = evidence.files.length;
     const lines = evidence.files.reduce((sum, file) => sum + file.additions + file.deletions, 0);
     const ok = files <= rules.maxFiles && lines <= rules.maxChangedLines;
@@ -59918,6 +59973,7 @@ const ACTION_TEXT = {
     'branch-deleted': 'deleted the branch',
     'coverage-recorded': 'recorded the coverage as the commit’s `ai-scrum/coverage` status',
     comment: 'updated this comment',
+    'held-back': 'turned auto-merge off (and left the merge queue) until the verdict is merge',
 };
 /** Text from GitHub (file names) shown as code, unable to break out of it. */
 const code = (text) => `\`${text.replace(/[`\r\n]/g, ' ')}\``;
@@ -60003,6 +60059,16 @@ function checkOf(node) {
             : 'failure';
     return { name: node.context, state, required: node.isRequired };
 }
+/** The base's recorded coverage, only when the toolkit's own identity recorded it. */
+function recordedCoverage(node, viewer) {
+    const context = node.baseRef?.target.status?.context;
+    if (!context || context.state !== 'SUCCESS' || !context.creator)
+        return null;
+    // The `viewer` of an app token keeps its [bot]; a status's creator is the Bot without it.
+    return sameIdentity(actorIdentity(context.creator), viewer)
+        ? (context.description ?? null)
+        : null;
+}
 class GitHubMergeGateAdapter {
     github;
     repo;
@@ -60032,7 +60098,6 @@ class GitHubMergeGateAdapter {
             comment.author !== null &&
             sameIdentity(actorIdentity(comment.author), viewer));
         const issue = node.closingIssuesReferences?.nodes[0];
-        const head = node.commits.nodes.at(-1)?.commit;
         return {
             viewer,
             id: node.id,
@@ -60050,14 +60115,28 @@ class GitHubMergeGateAdapter {
             mergeable: node.mergeable,
             mergeState: node.mergeStateStatus,
             labels: node.labels.nodes.map((label) => label.name),
-            headMessage: head?.oid === node.headRefOid ? head.message : '',
+            commits: node.commits.nodes.map(({ commit }) => ({
+                oid: commit.oid,
+                message: commit.message,
+                merge: commit.parents.totalCount > 1,
+            })),
+            autoMerge: node.autoMergeRequest !== null,
+            inQueue: node.isInMergeQueue,
             checks: (node.statusCheckRollup?.contexts.nodes ?? [])
                 .map(checkOf)
                 .filter((check) => !this.ownContexts.includes(check.name)),
-            files: node.files?.nodes ?? [],
+            files: (node.files?.nodes ?? []).map(({ path, additions, deletions }) => ({
+                path,
+                additions,
+                deletions,
+            })),
+            renamed: (node.files?.nodes ?? []).some((file) => file.changeType === 'RENAMED'),
             filesComplete: (node.files?.totalCount ?? 0) <= (node.files?.nodes.length ?? 0),
             approvals: (node.latestOpinionatedReviews?.nodes ?? [])
-                .filter((review) => review.state === 'APPROVED' && review.author?.__typename === 'User')
+                // An approval counts for the commit it approved: a later push needs a new one.
+                .filter((review) => review.state === 'APPROVED' &&
+                review.author?.__typename === 'User' &&
+                review.commit?.oid === node.headRefOid)
                 .map((review) => review.author.login),
             issue: issue
                 ? {
@@ -60066,9 +60145,7 @@ class GitHubMergeGateAdapter {
                     labels: issue.labels.nodes.map((label) => label.name),
                 }
                 : null,
-            baseCoverage: node.baseRef?.target.status?.context?.state === 'SUCCESS'
-                ? (node.baseRef.target.status.context.description ?? null)
-                : null,
+            baseCoverage: recordedCoverage(node, viewer),
             mergeQueue: data.repository.mergeQueue !== null,
             comment: own ? { id: own.databaseId, body: own.body } : null,
         };
@@ -60105,7 +60182,11 @@ class GitHubMergeGateAdapter {
             pull_number: number,
             per_page: 100,
         });
-        return files.map((file) => ({ path: file.filename, patch: file.patch ?? null }));
+        return files.map((file) => ({
+            path: file.filename,
+            previousPath: file.previous_filename ?? null,
+            patch: file.patch ?? null,
+        }));
     }
     async setStatus(sha, status) {
         await this.github.rest.request(routes/* ROUTES */.b.createCommitStatus, {
@@ -60153,6 +60234,12 @@ class GitHubMergeGateAdapter {
                 return 'not-mergeable';
             throw error;
         }
+    }
+    async holdBack(pull) {
+        if (pull.autoMerge)
+            await this.github.graphql(merge_gate/* DISABLE_AUTO_MERGE_MUTATION */["in"], { id: pull.id });
+        if (pull.inQueue)
+            await this.github.graphql(merge_gate/* DEQUEUE_MUTATION */.tg, { id: pull.id });
     }
     async enqueue(pull) {
         await this.github.graphql(merge_gate/* ENQUEUE_MUTATION */.BM, { id: pull.id, head: pull.headSha });
@@ -60229,14 +60316,17 @@ class GitHubMergeGateAdapter {
             state_reason: 'completed',
         });
     }
-    async artifactFiles(sha, name) {
+    async artifactFiles(sha, name, runId) {
         const { data } = await this.github.rest.request(routes/* ROUTES */.b.listArtifacts, {
             ...this.repo,
             name,
             per_page: 100,
         });
+        // The triggering CI run's own artifact when the event names it; else the newest for the head.
         const artifact = data.artifacts
-            .filter((found) => found.workflow_run?.head_sha === sha && !found.expired)
+            .filter((found) => found.workflow_run?.head_sha === sha &&
+            !found.expired &&
+            (runId === null || found.workflow_run?.id === runId))
             .sort((a, b) => b.id - a.id)[0];
         if (!artifact)
             return null;
@@ -60352,14 +60442,19 @@ function diffPath(raw) {
     // git ends the name with a tab when it contains spaces (GNU diff adds a timestamp after it).
     let path = raw.replace(/\t.*$/, '');
     if (path.startsWith('"'))
-        path = unquote(path);
+        path = unquoteGitPath(path);
     if (path === '/dev/null')
         return undefined;
     return path.startsWith('b/') ? path.slice(2) : path;
 }
-/** Undoes git's quoting of unusual names: `"b/caf\303\251.txt"` is `b/café.txt` in UTF-8. */
-function unquote(quoted) {
-    const body = quoted.replace(/^"|"$/g, '');
+/**
+ * Undoes git's quoting of unusual names: `"b/caf\303\251.txt"` is `b/café.txt` in UTF-8. A name
+ * that is not quoted comes back as it is.
+ */
+function unquoteGitPath(quoted) {
+    if (!(quoted.startsWith('"') && quoted.endsWith('"') && quoted.length >= 2))
+        return quoted;
+    const body = quoted.slice(1, -1);
     const bytes = [];
     const simple = {
         n: 10,
@@ -60379,7 +60474,7 @@ function unquote(quoted) {
             continue;
         }
         const next = body[i + 1] ?? '';
-        const octal = /^[0-7]{3}/.exec(body.slice(i + 1));
+        const octal = /^[0-7]{3}/.exec(body.slice(i + 1, i + 4));
         if (octal) {
             bytes.push(parseInt(octal[0], 8));
             i += 3;
@@ -60396,15 +60491,17 @@ function unquote(quoted) {
 /**
  * Hit counts by line number, as a `Map<number, number>` that keeps them in an array indexed by
  * line: a 100 MB report has millions of executable lines, and a JavaScript Map spends about 55 bytes
- * on each (measured: 5.4 million lines, 300 MB), this about 8 to 16. A plain array of small
- * integers rather than a typed array: V8 allocates, grows and trims it in its heap, where
- * thousands of small typed arrays cost more in allocation and collection than the parsing itself.
- * Lines far beyond the others (a hostile `DA:2000000000,1`) go to a small side Map, so memory
- * follows the number of lines, never the largest line number.
+ * on each (measured: 5.4 million lines, 300 MB), this 8 per line up to the last. The array is a
+ * `Float64Array` (every hit count a number can hold exactly), outside the JavaScript heap: the
+ * garbage collector neither scans nor copies it, and an lcov report's files take theirs from shared
+ * slabs (`LineSlab`) rather than one allocation each. Lines far beyond the others (a hostile
+ * `DA:2000000000,1`) go to a small side Map, so memory follows the number of lines, never the
+ * largest line number.
  */
 class LineHits {
-    /** Hits by line; -1 marks a line that is not executable (hit counts are never negative). */
-    dense = [];
+    /** Hits by line below `end`; -1 marks a line that is not executable, and fills the room after. */
+    dense = EMPTY;
+    end = 0;
     sparse;
     count = 0;
     constructor(entries) {
@@ -60419,7 +60516,7 @@ class LineHits {
         return 'LineHits';
     }
     get(line) {
-        if (line >= 0 && line < this.dense.length) {
+        if (line >= 0 && line < this.end && Number.isInteger(line)) {
             const hits = this.dense[line];
             return hits < 0 ? undefined : hits;
         }
@@ -60431,7 +60528,7 @@ class LineHits {
     set(line, hits) {
         if (!Number.isSafeInteger(line) || line < 0)
             throw new RangeError(`not a line number: ${line}`);
-        if (line >= this.dense.length && !this.growFor(line)) {
+        if (line >= this.end && !this.growFor(line)) {
             const sparse = (this.sparse ??= new Map());
             if (!sparse.has(line))
                 this.count++;
@@ -60446,7 +60543,7 @@ class LineHits {
     /** Adds hits to a line, making it executable: how lcov and Cobertura combine repeated entries. */
     add(line, hits) {
         // The hot path of every parser: a line inside the array, checked once.
-        if (line >= 0 && line < this.dense.length && Number.isInteger(line)) {
+        if (line >= 0 && line < this.end && Number.isInteger(line)) {
             const previous = this.dense[line];
             if (previous < 0) {
                 this.count++;
@@ -60461,17 +60558,34 @@ class LineHits {
     /**
      * Adds the hits of `lines[0..end)`, where -1 marks a line that is not executable: a parser
      * collects a record in one reused array and hands it over whole, so that no array grows, and
-     * turns into garbage, line by line.
+     * turns into garbage, line by line. A first record's array comes from `slab` when given.
      */
-    addAll(lines, end, executable) {
-        if (this.count === 0 && !this.sparse) {
-            this.dense = lines.slice(0, end);
+    addAll(lines, end, executable, slab) {
+        if (this.count === 0 && !this.sparse && end > 0) {
+            const dense = slab ? slab.take(end) : new Float64Array(end);
+            for (let line = 0; line < end; line++)
+                dense[line] = lines[line];
+            this.dense = dense;
+            this.end = end;
             this.count = executable;
             return;
         }
         for (let line = 0; line < end; line++)
             if (lines[line] >= 0)
                 this.add(line, lines[line]);
+    }
+    /** How many lines have hits above 0, counted in the array rather than through `values()`. */
+    coveredCount() {
+        const dense = this.dense;
+        let covered = 0;
+        for (let line = 0; line < this.end; line++)
+            if (dense[line] > 0)
+                covered++;
+        if (this.sparse)
+            for (const hits of this.sparse.values())
+                if (hits > 0)
+                    covered++;
+        return covered;
     }
     /** Keeps the larger count: how istanbul combines statements that start on one line. */
     max(line, hits) {
@@ -60480,7 +60594,7 @@ class LineHits {
             this.set(line, hits);
     }
     delete(line) {
-        if (line >= 0 && line < this.dense.length) {
+        if (line >= 0 && line < this.end && Number.isInteger(line)) {
             if (this.dense[line] < 0)
                 return false;
             this.dense[line] = -1;
@@ -60494,16 +60608,19 @@ class LineHits {
         return false;
     }
     clear() {
-        this.dense = [];
+        this.dense = EMPTY;
+        this.end = 0;
         this.sparse = undefined;
         this.count = 0;
     }
     /** Gives back the room kept for growth, once a file's lines are all known. */
     compact() {
-        let end = this.dense.length;
+        let end = this.end;
         while (end > 0 && this.dense[end - 1] < 0)
             end--;
-        this.dense.length = end; // V8 trims in place
+        this.end = end;
+        if (this.dense.length > end)
+            this.dense = end === 0 ? EMPTY : this.dense.slice(0, end);
     }
     forEach(callback, thisArg) {
         for (const [line, hits] of this)
@@ -60511,9 +60628,10 @@ class LineHits {
     }
     *entries() {
         const dense = this.dense;
+        const end = this.end;
         const sparseLines = this.sparse ? [...this.sparse.keys()].sort((a, b) => a - b) : [];
         let next = 0;
-        for (let line = 0; line < dense.length; line++) {
+        for (let line = 0; line < end; line++) {
             while (next < sparseLines.length && sparseLines[next] < line) {
                 const sparseLine = sparseLines[next++];
                 yield [sparseLine, this.sparse.get(sparseLine)];
@@ -60542,19 +60660,41 @@ class LineHits {
     growFor(line) {
         if (line > 4 * this.count + 4096)
             return false;
-        const grown = this.dense;
-        while (grown.length <= line)
-            grown.push(-1);
+        if (line >= this.dense.length) {
+            const grown = new Float64Array(Math.max(line + 1, 2 * this.dense.length, 16)).fill(-1);
+            grown.set(this.dense.subarray(0, this.end));
+            this.dense = grown;
+        }
+        this.end = line + 1;
         // Lines set aside earlier may now fall inside the array: a line lives in one place only.
         if (this.sparse)
             for (const [sparseLine, hits] of this.sparse)
-                if (sparseLine < grown.length) {
-                    grown[sparseLine] = hits;
+                if (sparseLine < this.end) {
+                    this.dense[sparseLine] = hits;
                     this.sparse.delete(sparseLine);
                 }
         return true;
     }
 }
+const EMPTY = new Float64Array(0);
+/** Slabs the line arrays of many files are cut from: one allocation per slab, not per file. */
+class LineSlab {
+    slab = EMPTY;
+    used = 0;
+    /** An array of `length` lines; large ones get one of their own. */
+    take(length) {
+        if (length > SLAB_LENGTH / 8)
+            return new Float64Array(length);
+        if (this.used + length > this.slab.length) {
+            this.slab = new Float64Array(SLAB_LENGTH);
+            this.used = 0;
+        }
+        const taken = new Float64Array(this.slab.buffer, 8 * this.used, length);
+        this.used += length;
+        return taken;
+    }
+}
+const SLAB_LENGTH = 1 << 16; // 512 KB
 
 ;// CONCATENATED MODULE: ./build/coverage/line-branches.js
 /**
@@ -60573,6 +60713,14 @@ class LineBranches {
         if (entries)
             for (const [line, count] of entries)
                 this.set(line, count);
+    }
+    /** Takes over three parallel arrays, `lineNumbers` ascending and distinct (a parser's block). */
+    static fromSorted(lineNumbers, covered, total) {
+        const branches = new LineBranches();
+        branches.lineNumbers = lineNumbers;
+        branches.covered = covered;
+        branches.total = total;
+        return branches;
     }
     get size() {
         return this.lineNumbers.length;
@@ -61576,9 +61724,17 @@ async function parseJacoco(input, context) {
 
 
 
+const NEWLINE = 10;
+const CR = 13;
 const lcov_COMMA = 44;
 const lcov_COLON = 58;
 const DASH = 45;
+const A = 65;
+const B = 66;
+const D = 68;
+const F = 70;
+const N = 78;
+const R = 82;
 /**
  * lcov tracefiles (geninfo(1), genhtml(1)): one record per source file from `SF:` to
  * `end_of_record`. `DA:<line>,<hits>[,<checksum>]` makes a line executable; repeated `DA` for one
@@ -61588,134 +61744,302 @@ const DASH = 45;
  * Lines are read as bytes: only file names are decoded.
  */
 async function parseLcov(input, context) {
-    const report = new ReportBuilder('lcov');
-    let file;
-    let recordStart = 0;
-    const record = new RecordLines();
-    let records = 0;
-    const stated = { lf: 0, lh: 0, brf: 0, brh: 0, withLines: 0 };
-    let lf = -1;
-    let lh = -1;
-    let sawBranchTotal = false;
-    const fail = (lineNumber, reason) => {
-        throw new CoverageError(context.name, { line: lineNumber }, reason);
-    };
-    const shown = (bytes, start, end) => bytes.toString('utf8', start, Math.min(end, start + 60));
-    const inRecord = (lineNumber, key) => file ?? fail(lineNumber, `${key} outside a record: no SF: line before it`);
-    const lines = await forEachLine(input, (bytes, start, end, lineNumber) => {
-        if (start === end)
-            return;
+    const reader = new LcovReader(context);
+    // The start of a line that a chunk boundary cut, in pieces until its newline arrives.
+    let pending = [];
+    for await (const chunk of input) {
+        let from = 0;
+        if (pending.length > 0) {
+            const first = chunk.indexOf(NEWLINE);
+            if (first === -1) {
+                pending.push(chunk);
+                continue;
+            }
+            pending.push(chunk.subarray(0, first + 1));
+            const joined = Buffer.concat(pending);
+            pending = [];
+            reader.scan(joined, 0, joined.length);
+            from = first + 1;
+        }
+        const last = chunk.lastIndexOf(NEWLINE);
+        if (last >= from) {
+            reader.scan(chunk, from, last + 1);
+            from = last + 1;
+        }
+        if (from < chunk.length)
+            pending.push(chunk.subarray(from));
+    }
+    if (pending.length > 0) {
+        // A last line without its newline: scanned as if it had one.
+        pending.push(NEWLINE_BYTES);
+        const joined = Buffer.concat(pending);
+        reader.scan(joined, 0, joined.length);
+    }
+    return reader.finish();
+}
+const NEWLINE_BYTES = Buffer.from([NEWLINE]);
+/**
+ * Reads lcov lines from bytes. `scan` is the hot loop: it reads the lines that make up nearly all
+ * of a report (`DA`, `BRDA`, `FN`...) in place, finding each line's end as it reads its numbers,
+ * and hands anything else, errors included, to `otherLine`.
+ */
+class LcovReader {
+    context;
+    report = new ReportBuilder('lcov');
+    file;
+    recordStart = 0;
+    record = new RecordLines();
+    records = 0;
+    stated = { lf: 0, lh: 0, brf: 0, brh: 0, withLines: 0 };
+    lf = -1;
+    lh = -1;
+    sawBranchTotal = false;
+    lineNumber = 0;
+    constructor(context) {
+        this.context = context;
+    }
+    /** Reads the lines in `bytes[at..stop)`, where `stop` follows a newline. */
+    scan(bytes, at, stop) {
+        const record = this.record;
+        let inRecord = this.file !== undefined;
+        let lineNumber = this.lineNumber;
+        while (at < stop) {
+            lineNumber++;
+            const c0 = bytes[at];
+            if (inRecord && c0 === D && bytes[at + 1] === A && bytes[at + 2] === lcov_COLON) {
+                // DA:<line>,<hits>[,<checksum>]
+                let p = at + 3;
+                let digit = bytes[p] - 48;
+                if (digit >= 0 && digit <= 9) {
+                    let line = 0;
+                    do {
+                        line = line * 10 + digit;
+                        digit = bytes[++p] - 48;
+                    } while (digit >= 0 && digit <= 9);
+                    if (bytes[p] === lcov_COMMA) {
+                        digit = bytes[++p] - 48;
+                        if (digit >= 0 && digit <= 9) {
+                            let hits = 0;
+                            do {
+                                hits = hits * 10 + digit;
+                                digit = bytes[++p] - 48;
+                            } while (digit >= 0 && digit <= 9);
+                            const after = bytes[p];
+                            let next = -1;
+                            if (after === NEWLINE)
+                                next = p + 1;
+                            else if (after === CR && bytes[p + 1] === NEWLINE)
+                                next = p + 2;
+                            else if (after === lcov_COMMA)
+                                next = bytes.indexOf(NEWLINE, p) + 1;
+                            if (next > 0) {
+                                record.addHits(line, hits);
+                                at = next;
+                                continue;
+                            }
+                        }
+                    }
+                }
+            }
+            else if (inRecord &&
+                c0 === B &&
+                bytes[at + 1] === R &&
+                bytes[at + 2] === D &&
+                bytes[at + 3] === A &&
+                bytes[at + 4] === lcov_COLON) {
+                // BRDA:<line>,<block>,<branch>,<taken>: the branch may hold commas, taken follows the last.
+                let p = at + 5;
+                let digit = bytes[p] - 48;
+                if (digit >= 0 && digit <= 9) {
+                    let line = 0;
+                    do {
+                        line = line * 10 + digit;
+                        digit = bytes[++p] - 48;
+                    } while (digit >= 0 && digit <= 9);
+                    if (bytes[p] === lcov_COMMA) {
+                        const firstComma = p;
+                        let lastComma = p;
+                        let c = bytes[++p];
+                        while (c !== NEWLINE) {
+                            if (c === lcov_COMMA)
+                                lastComma = p;
+                            c = bytes[++p];
+                        }
+                        const end = bytes[p - 1] === CR ? p - 1 : p;
+                        if (lastComma > firstComma) {
+                            let q = lastComma + 1;
+                            let taken = -1;
+                            if (q + 1 === end && bytes[q] === DASH)
+                                taken = 0;
+                            else if (q < end) {
+                                taken = 0;
+                                for (; q < end; q++) {
+                                    const d = bytes[q] - 48;
+                                    if (d < 0 || d > 9) {
+                                        taken = -1;
+                                        break;
+                                    }
+                                    taken = taken * 10 + d;
+                                }
+                            }
+                            if (taken >= 0) {
+                                record.addBranch(line, taken > 0);
+                                at = p + 1;
+                                continue;
+                            }
+                        }
+                    }
+                }
+            }
+            else if (c0 === F && bytes[at + 1] === N) {
+                // FN:, FNDA:, FNF:, FNH:, FNL:, FNA: functions, which line coverage does not use.
+                at = bytes.indexOf(NEWLINE, at + 2) + 1;
+                continue;
+            }
+            const newline = bytes.indexOf(NEWLINE, at);
+            const end = newline > at && bytes[newline - 1] === CR ? newline - 1 : newline;
+            if (end > at) {
+                this.lineNumber = lineNumber;
+                this.otherLine(bytes, at, end);
+                inRecord = this.file !== undefined;
+            }
+            at = newline + 1;
+        }
+        this.lineNumber = lineNumber;
+    }
+    /** Any line but a well-formed `DA`, `BRDA` or `FN...` line: record bounds, totals, errors. */
+    otherLine(bytes, start, end) {
+        const lineNumber = this.lineNumber;
         const c0 = bytes[start];
-        // DA:<line>,<hits>: most of any report, so checked first and byte by byte.
-        if (c0 === 68 && bytes[start + 1] === 65 && bytes[start + 2] === lcov_COLON) {
-            inRecord(lineNumber, 'DA');
+        if (c0 === D && bytes[start + 1] === A && bytes[start + 2] === lcov_COLON) {
+            this.inRecord('DA');
             const line = readCount(bytes, start + 3, end);
             if (line < 0 || bytes[cursor] !== lcov_COMMA)
-                fail(lineNumber, `DA needs <line>,<hits>: '${shown(bytes, start, end)}'`);
+                this.fail(`DA needs <line>,<hits>: '${shown(bytes, start, end)}'`);
             const hits = readCount(bytes, cursor + 1, end);
             if (hits < 0 || (cursor !== end && bytes[cursor] !== lcov_COMMA))
-                fail(lineNumber, `DA needs a whole number of hits: '${shown(bytes, start, end)}'`);
-            record.addHits(line, hits);
+                this.fail(`DA needs a whole number of hits: '${shown(bytes, start, end)}'`);
+            this.record.addHits(line, hits);
             return;
         }
-        if (c0 === 66 &&
-            bytes[start + 1] === 82 &&
-            bytes[start + 2] === 68 &&
+        if (c0 === B &&
+            bytes[start + 1] === R &&
+            bytes[start + 2] === D &&
+            bytes[start + 3] === A &&
             bytes[start + 4] === lcov_COLON) {
-            inRecord(lineNumber, 'BRDA');
+            this.inRecord('BRDA');
             const line = readCount(bytes, start + 5, end);
             const lastComma = bytes.lastIndexOf(lcov_COMMA, end - 1);
             if (line < 0 || bytes[cursor] !== lcov_COMMA || lastComma <= cursor)
-                fail(lineNumber, `BRDA needs <line>,<block>,<branch>,<taken>: '${shown(bytes, start, end)}'`);
+                this.fail(`BRDA needs <line>,<block>,<branch>,<taken>: '${shown(bytes, start, end)}'`);
             const never = end === lastComma + 2 && bytes[lastComma + 1] === DASH;
             const taken = never ? 0 : readCount(bytes, lastComma + 1, end);
             if (taken < 0 || (!never && cursor !== end))
-                fail(lineNumber, `BRDA taken must be a number or '-': '${shown(bytes, lastComma + 1, end)}'`);
-            record.addBranch(line, taken > 0);
+                this.fail(`BRDA taken must be a number or '-': '${shown(bytes, lastComma + 1, end)}'`);
+            this.record.addBranch(line, taken > 0);
             return;
         }
-        // FN:, FNDA:, FNF:, FNH:, FNL:, FNA: functions, which line coverage does not use.
-        if (c0 === 70 && bytes[start + 1] === 78)
-            return;
         const colon = bytes.indexOf(lcov_COLON, start);
         const key = colon === -1 || colon >= end ? '' : bytes.toString('latin1', start, colon);
         if (key === 'SF') {
-            if (file)
-                fail(lineNumber, `SF: inside the record for ${file.path} (started on line ${recordStart}): end_of_record is missing`);
+            if (this.file)
+                this.fail(`SF: inside the record for ${this.file.path} (started on line ${this.recordStart}): end_of_record is missing`);
             const path = bytes.toString('utf8', colon + 1, end).trim();
             if (path === '')
-                fail(lineNumber, 'SF: names no file');
-            file = report.file(normalisePath(path, context.root));
-            recordStart = lineNumber;
+                this.fail('SF: names no file');
+            this.file = this.report.file(normalisePath(path, this.context.root));
+            this.recordStart = lineNumber;
             return;
         }
         if (key === '' && bytes.toString('latin1', start, end) === 'end_of_record') {
-            const finished = inRecord(lineNumber, 'end_of_record');
-            record.moveTo(finished);
-            records++;
-            if (lf >= 0 && lh >= 0) {
-                stated.lf += lf;
-                stated.lh += lh;
-                stated.withLines++;
+            const finished = this.inRecord('end_of_record');
+            this.record.moveTo(finished);
+            this.records++;
+            if (this.lf >= 0 && this.lh >= 0) {
+                this.stated.lf += this.lf;
+                this.stated.lh += this.lh;
+                this.stated.withLines++;
             }
-            lf = lh = -1;
-            file = undefined;
+            this.lf = this.lh = -1;
+            this.file = undefined;
+            return;
+        }
+        if (key === 'LF' || key === 'LH' || key === 'BRF' || key === 'BRH') {
+            this.inRecord(key);
+            const value = readCount(bytes, colon + 1, end);
+            if (value < 0 || cursor !== end)
+                this.fail(`${key} needs a whole number`);
+            if (key === 'LF')
+                this.lf = value;
+            else if (key === 'LH')
+                this.lh = value;
+            else {
+                this.sawBranchTotal = true;
+                if (key === 'BRF')
+                    this.stated.brf += value;
+                else
+                    this.stated.brh += value;
+            }
             return;
         }
         if (!/^[A-Z][A-Z_]*$/.test(key))
-            fail(lineNumber, `not an lcov line: '${shown(bytes, start, end)}'`);
-        if (key === 'LF' || key === 'LH' || key === 'BRF' || key === 'BRH') {
-            inRecord(lineNumber, key);
-            const value = readCount(bytes, colon + 1, end);
-            if (value < 0 || cursor !== end)
-                fail(lineNumber, `${key} needs a whole number`);
-            if (key === 'LF')
-                lf = value;
-            else if (key === 'LH')
-                lh = value;
-            else {
-                sawBranchTotal = true;
-                if (key === 'BRF')
-                    stated.brf += value;
-                else
-                    stated.brh += value;
-            }
-        }
-    });
-    if (file)
-        throw new CoverageError(context.name, { line: lines }, `ends inside the record for ${file.path} (started on line ${recordStart}): end_of_record is missing, the report looks truncated`);
-    if (records > 0 && stated.withLines === records)
-        report.stated = { lines: { covered: stated.lh, total: stated.lf } };
-    if (sawBranchTotal)
-        report.stated = { ...report.stated, branches: { covered: stated.brh, total: stated.brf } };
-    return report.build();
+            this.fail(`not an lcov line: '${shown(bytes, start, end)}'`);
+    }
+    finish() {
+        const { report, stated } = this;
+        if (this.file)
+            throw new CoverageError(this.context.name, { line: this.lineNumber }, `ends inside the record for ${this.file.path} (started on line ${this.recordStart}): end_of_record is missing, the report looks truncated`);
+        if (this.records > 0 && stated.withLines === this.records)
+            report.stated = { lines: { covered: stated.lh, total: stated.lf } };
+        if (this.sawBranchTotal)
+            report.stated = { ...report.stated, branches: { covered: stated.brh, total: stated.brf } };
+        return report.build();
+    }
+    fail(reason) {
+        throw new CoverageError(this.context.name, { line: this.lineNumber }, reason);
+    }
+    inRecord(key) {
+        return this.file ?? this.fail(`${key} outside a record: no SF: line before it`);
+    }
+}
+function shown(bytes, start, end) {
+    return bytes.toString('utf8', start, Math.min(end, start + 60));
 }
 /**
  * The current record's lines and branches, in arrays indexed by line that every record reuses:
  * a file's arrays are then allocated once, at their final size, when its record ends.
  */
 class RecordLines {
-    hits = [];
+    /** Hits by line, -1 where a line is not executable; grows by doubling, filled with -1. */
+    hits = new Float64Array(1024).fill(-1);
     branchesCovered = [];
     branchesTotal = [];
     end = 0;
     executable = 0;
     branchEnd = 0;
+    /** Lines with branches in this record, so that the file's arrays are allocated at their size. */
+    branchLines = 0;
+    /** Where files' line arrays are cut from. */
+    slab = new LineSlab();
     addHits(line, hits) {
-        // Far beyond the lines seen so far (a hostile DA:2000000000,1): straight to the file's map.
-        if (line > this.hits.length + 100_000) {
-            this.overflow.push([line, hits]);
-            return;
+        let lines = this.hits;
+        if (line >= lines.length) {
+            // Far beyond the lines seen so far (a hostile DA:2000000000,1): straight to the file's map.
+            if (line > lines.length + 100_000) {
+                this.overflow.push([line, hits]);
+                return;
+            }
+            lines = new Float64Array(Math.max(line + 1, 2 * lines.length)).fill(-1);
+            lines.set(this.hits);
+            this.hits = lines;
         }
-        while (this.hits.length <= line)
-            this.hits.push(-1);
-        const previous = this.hits[line];
+        const previous = lines[line];
         if (previous < 0) {
-            this.hits[line] = hits;
+            lines[line] = hits;
             this.executable++;
         }
         else
-            this.hits[line] = previous + hits;
+            lines[line] = previous + hits;
         if (line >= this.end)
             this.end = line + 1;
     }
@@ -61726,7 +62050,8 @@ class RecordLines {
             this.branchesTotal.push(0);
             this.branchesCovered.push(0);
         }
-        this.branchesTotal[line]++;
+        if (this.branchesTotal[line]++ === 0)
+            this.branchLines++;
         if (taken)
             this.branchesCovered[line]++;
         if (line >= this.branchEnd)
@@ -61739,21 +62064,36 @@ class RecordLines {
     }
     /** Hands the record to its file, then clears the arrays for the next record. */
     moveTo(file) {
-        file.lines.addAll(this.hits, this.end, this.executable);
+        file.lines.addAll(this.hits, this.end, this.executable, this.slab);
         for (const [line, hits] of this.overflow)
             file.lines.add(line, hits);
         file.lines.compact();
-        if (this.branchEnd > 0 || this.overflowBranches) {
-            const branches = this.overflowBranches ?? new LineBranches();
+        if (this.overflowBranches) {
+            const branches = this.overflowBranches;
             for (let line = 0; line < this.branchEnd; line++)
                 if (this.branchesTotal[line] > 0)
                     branches.add(line, this.branchesCovered[line], this.branchesTotal[line]);
             mergeLineBranches(file, branches);
         }
+        else if (this.branchLines > 0) {
+            const count = this.branchLines;
+            const lineNumbers = new Array(count);
+            const covered = new Array(count);
+            const total = new Array(count);
+            for (let line = 0, at = 0; at < count; line++) {
+                const lineTotal = this.branchesTotal[line];
+                if (lineTotal === 0)
+                    continue;
+                lineNumbers[at] = line;
+                covered[at] = this.branchesCovered[line];
+                total[at++] = lineTotal;
+            }
+            mergeLineBranches(file, LineBranches.fromSorted(lineNumbers, covered, total));
+        }
         this.hits.fill(-1, 0, this.end);
         this.branchesTotal.fill(0, 0, this.branchEnd);
         this.branchesCovered.fill(0, 0, this.branchEnd);
-        this.end = this.executable = this.branchEnd = 0;
+        this.end = this.executable = this.branchEnd = this.branchLines = 0;
         this.overflow.length = 0;
         this.overflowBranches = undefined;
     }
@@ -61902,6 +62242,7 @@ async function* replay(head, rest) {
 
 ;// CONCATENATED MODULE: ./build/coverage/summary.js
 
+
 /** Line and branch totals over every file. Percentages are null when nothing is executable. */
 function totals(report) {
     let linesCovered = 0;
@@ -61911,6 +62252,10 @@ function totals(report) {
         if (file.lines.size === 0 && file.lineSummary) {
             linesCovered += file.lineSummary.covered;
             linesTotal += file.lineSummary.total;
+        }
+        else if (file.lines instanceof LineHits) {
+            linesCovered += file.lines.coveredCount();
+            linesTotal += file.lines.size;
         }
         else {
             for (const hits of file.lines.values())
@@ -61984,14 +62329,13 @@ function withPercent(count) {
  * lease, or whose issue was claimed again, can never merge stale work.
  */
 function fencingOf(marks, state, issue, now) {
-    const mark = marks.head ?? marks.body;
+    // The commits vouch for the work; the body's marker is only checked against them.
+    const mark = marks.head;
     if (!mark)
         return { kind: 'unmarked' };
     const stale = (why) => ({ kind: 'stale', ...mark, why });
     // The body and the head commit are written together; disagreeing, one was changed by hand.
-    if (marks.head &&
-        marks.body &&
-        (marks.head.claim !== marks.body.claim || marks.head.epoch !== marks.body.epoch))
+    if (marks.body && (mark.claim !== marks.body.claim || mark.epoch !== marks.body.epoch))
         return stale(`the body names claim ${marks.body.claim} epoch ${marks.body.epoch}, the head commit another`);
     const record = state.issues.get(issue);
     if (!record)
@@ -62100,27 +62444,14 @@ async function gate(run) {
     };
     // The pull request's read already said who the token is: the ledger need not ask again.
     const ledger = await openLedger(knownViewer(ports.ledger, pull.viewer), ledgerSettings);
-    const issue = issueOf(pull);
-    const marks = { body: readClaimMarker(pull.body), head: readClaimTrailers(pull.headMessage) };
-    if (pull.state === 'MERGED') {
-        // Merged by GitHub's auto-merge or the queue since the last look: the bookkeeping is ours.
-        report.verdict = 'merge';
-        report.reasons.push('merged');
-        await afterMerge(run, pull, issue, marks.head ?? marks.body, ledger, ledgerSettings);
-        return report;
-    }
+    const issue = branchIssue(pull.headRef);
+    const claimed = claimOfCommits(pull.commits);
+    const marks = { body: readClaimMarker(pull.body), head: claimed.mark };
+    if (pull.state === 'MERGED')
+        return merged(run, pull, issue, marks, claimed, ledger, ledgerSettings);
     pull = await awaitMergeability(run, pull);
-    const evidence = await gatherEvidence(run, pull, ledger, issue, marks);
-    const judgement = judge(evidence, {
-        branchPrefix: BRANCH_PREFIX,
-        coverageThreshold: settings.coverageThreshold,
-        maxCoverageDrop: settings.maxCoverageDrop,
-        patchCoverageThreshold: settings.patchCoverageThreshold,
-        protectedPaths: settings.protectedPaths,
-        maxFiles: settings.maxFiles,
-        maxChangedLines: settings.maxChangedLines,
-        reviewLabels: settings.reviewLabels,
-    });
+    const evidence = await gatherEvidence(run, pull, ledger, issue, marks, claimed.unclaimed);
+    const judgement = judge(evidence, rulesOf(settings));
     Object.assign(report, {
         verdict: judgement.verdict,
         rules: judgement.rules,
@@ -62130,7 +62461,7 @@ async function gate(run) {
         report.warnings.push('The ledger was changed by hand: fencing cannot be trusted until it is recovered.');
     if (settings.dryRun)
         return report;
-    await act(run, pull, evidence, issue, marks.head ?? marks.body, ledger, ledgerSettings);
+    await act(run, pull, evidence, issue, marks.head, ledger, ledgerSettings);
     return report;
 }
 /** A LedgerPort that already knows who the token is (one request fewer per evaluation). */
@@ -62139,11 +62470,58 @@ function knownViewer(port, viewer) {
     known.viewer = () => Promise.resolve(viewer);
     return known;
 }
-function issueOf(pull) {
-    if (pull.issue)
-        return pull.issue.number;
-    const found = /^ai-feature\/issue-(\d+)$/.exec(pull.headRef);
+/** The issue a toolkit branch is for: `ai-feature/issue-N`. */
+function branchIssue(branch) {
+    const found = /^ai-feature\/issue-(\d+)$/.exec(branch);
     return found ? Number(found[1]) : null;
+}
+/**
+ * The claim a pull request's commits carry: the trailers of its latest commit that has them,
+ * provided every commit after it is a merge (GitHub updating the branch with its base). A later
+ * commit without trailers was not the claim holder's, so the claim does not vouch for the head.
+ */
+function claimOfCommits(commits) {
+    for (let i = commits.length - 1; i >= 0; i--) {
+        const commit = commits[i];
+        const mark = readClaimTrailers(commit.message);
+        if (mark)
+            return { mark, unclaimed: null };
+        if (!commit.merge)
+            return { mark: null, unclaimed: commit.oid };
+    }
+    return { mark: null, unclaimed: null };
+}
+/**
+ * A pull request found merged (by auto-merge, the queue, or a person): the bookkeeping is ours,
+ * but only for the toolkit's own, whose claim is current. Anything else is left as it is.
+ */
+async function merged(run, pull, issue, marks, claimed, ledger, ledgerSettings) {
+    const { report } = run;
+    const evidence = await gatherEvidence(run, pull, ledger, issue, marks, claimed.unclaimed, false);
+    const judgement = judge(evidence, rulesOf(run.settings));
+    const standing = judgement.rules.filter((rule) => (rule.id === 'origin' || rule.id === 'fencing') && rule.outcome !== 'pass');
+    report.rules = judgement.rules.filter((rule) => rule.id === 'origin' || rule.id === 'fencing');
+    if (standing.length > 0) {
+        report.verdict = 'block';
+        report.reasons.push(`merged, but not as the toolkit's work: ${standing.map((rule) => rule.figure).join('; ')}; nothing recorded`);
+        return report;
+    }
+    report.verdict = 'merge';
+    report.reasons.push('merged');
+    await afterMerge(run, pull, issue, marks.head, ledger, ledgerSettings);
+    return report;
+}
+function rulesOf(settings) {
+    return {
+        branchPrefix: BRANCH_PREFIX,
+        coverageThreshold: settings.coverageThreshold,
+        maxCoverageDrop: settings.maxCoverageDrop,
+        patchCoverageThreshold: settings.patchCoverageThreshold,
+        protectedPaths: settings.protectedPaths,
+        maxFiles: settings.maxFiles,
+        maxChangedLines: settings.maxChangedLines,
+        reviewLabels: settings.reviewLabels,
+    };
 }
 /** While GitHub computes mergeability: read again with backoff, up to the configured wait. */
 async function awaitMergeability(run, first) {
@@ -62159,17 +62537,23 @@ async function awaitMergeability(run, first) {
     }
     return pull;
 }
-async function gatherEvidence(run, pull, ledger, issue, marks) {
+async function gatherEvidence(run, pull, ledger, issue, marks, unclaimed, withCoverage = true) {
+    const stale = (why) => ({
+        kind: 'stale',
+        claim: marks.head?.claim ?? marks.body?.claim ?? '?',
+        epoch: marks.head?.epoch ?? marks.body?.epoch ?? 0,
+        why,
+    });
+    // The issue is the branch's; the body must close that one, and only that one counts.
     const fencing = ledger.tampering.length > 0
-        ? {
-            kind: 'stale',
-            claim: marks.head?.claim ?? '?',
-            epoch: marks.head?.epoch ?? 0,
-            why: 'the ledger was changed by hand',
-        }
+        ? stale('the ledger was changed by hand')
         : issue === null
             ? { kind: 'unmarked' }
-            : fencingOf(marks, ledger.state, issue, run.now);
+            : pull.issue?.number !== issue
+                ? stale(`the branch is for #${issue}, but the body ${pull.issue ? `closes #${pull.issue.number}` : 'closes no issue'}`)
+                : unclaimed
+                    ? stale(`commit ${unclaimed.slice(0, 7)} after the last claimed one carries no claim trailers`)
+                    : fencingOf(marks, ledger.state, issue, run.now);
     return {
         origin: {
             sameRepository: pull.sameRepository,
@@ -62180,13 +62564,26 @@ async function gatherEvidence(run, pull, ledger, issue, marks) {
         fencing,
         draft: pull.draft,
         checks: pull.checks,
-        coverage: await coverageEvidence(run, pull),
-        files: pull.files,
+        coverage: withCoverage ? await coverageEvidence(run, pull) : null,
+        files: await withOldPaths(run, pull),
+        filesComplete: pull.filesComplete,
         labels: [...new Set([...pull.labels, ...(pull.issue?.labels ?? [])])],
         approvals: pull.approvals,
         mergeable: pull.mergeable,
         mergeState: pull.mergeState,
     };
+}
+/**
+ * The changed files, with the old path of each renamed one as a change too: moving a protected
+ * file away changes the protected path. Read only when GitHub reports a rename.
+ */
+async function withOldPaths(run, pull) {
+    if (!pull.renamed)
+        return pull.files;
+    const old = (await run.ports.github.patches(pull.number))
+        .filter((file) => file.previousPath !== null)
+        .map((file) => ({ path: file.previousPath, additions: 0, deletions: 0 }));
+    return [...pull.files, ...old];
 }
 async function coverageEvidence(run, pull) {
     const { settings, ports, report } = run;
@@ -62195,11 +62592,28 @@ async function coverageEvidence(run, pull) {
     let reports;
     if (settings.coverageArtifact) {
         // Until CI uploads it, there is nothing to judge: the rules wait or block on zero reports.
-        const files = await ports.github.artifactFiles(pull.headSha, settings.coverageArtifact);
+        const files = await ports.github.artifactFiles(pull.headSha, settings.coverageArtifact, run.context.eventRunId);
         reports = files ? await ports.workspace.readArtifact(files) : [];
+        if (!files)
+            report.warnings.push(`No artifact named ${settings.coverageArtifact} from a run on ${pull.headSha.slice(0, 7)} yet.`);
     }
     else {
-        reports = (await ports.workspace.readReports(settings.coverageFiles)).reports;
+        // Reports on the runner are of the commit the event's CI ran; a newer head is not theirs.
+        const eventSha = run.context.eventHeadSha;
+        if (eventSha && eventSha !== pull.headSha) {
+            report.warnings.push(`The reports on the runner are of ${eventSha.slice(0, 7)}, but the head is now ${pull.headSha.slice(0, 7)}: the next run judges the new head.`);
+            return {
+                reports: 0,
+                expected: Math.max(settings.expectedReports, 1),
+                totals: null,
+                patch: null,
+                base: null,
+            };
+        }
+        const read = await ports.workspace.readReports(settings.coverageFiles);
+        reports = read.reports;
+        if (read.files.length === 0)
+            report.warnings.push(`No coverage report matched ${settings.coverageFiles.join(', ')} in the workspace.`);
     }
     const merged = reports.length > 0 ? mergeReports(reports) : null;
     report.coverage = merged ? totals(merged) : null;
@@ -62240,6 +62654,11 @@ async function act(run, pull, evidence, issue, mark, ledger, ledgerSettings) {
         description: `${report.verdict}: ${report.reasons[0] ?? 'every rule passed'}`,
     });
     report.actions.push('status');
+    // A verdict other than merge must not leave GitHub free to merge on an earlier one's word.
+    if (report.verdict !== 'merge' && (pull.autoMerge || pull.inQueue)) {
+        await ports.github.holdBack(pull);
+        report.actions.push('held-back');
+    }
     if (report.verdict === 'merge')
         await gate_merge(run, pull, issue, mark, ledger, ledgerSettings);
     else if (evidence.mergeable === 'CONFLICTING')
@@ -62272,16 +62691,28 @@ async function gate_merge(run, pull, issue, mark, ledger, ledgerSettings) {
         return;
     }
     // GitHub refuses auto-merge on a pull request that can merge now: merge it, guarded by the head.
-    const merged = auto === 'head-moved' ? auto : await ports.github.merge(pull, settings.mergeMethod);
-    if (merged === 'merged') {
+    let answer = auto === 'head-moved' ? auto : await mergeOnce(ports, pull, settings.mergeMethod);
+    // A refusal may be the retry of a merge that was applied while its answer was lost.
+    if (answer !== 'merged' && (await ports.github.pull(pull.number)).state === 'MERGED')
+        answer = 'merged';
+    if (answer === 'merged') {
         report.actions.push('merged');
         await afterMerge(run, pull, issue, mark, ledger, ledgerSettings);
         return;
     }
     report.verdict = 'wait';
-    report.reasons.push(merged === 'head-moved'
+    report.reasons.push(answer === 'head-moved'
         ? 'the head moved while the gate judged it: the new head is judged on the next run'
         : 'GitHub refused the merge; the next run judges again');
+}
+/** A merge whose failure (a lost answer, a 5xx) is read back rather than thrown. */
+async function mergeOnce(ports, pull, method) {
+    try {
+        return await ports.github.merge(pull, method);
+    }
+    catch {
+        return 'not-mergeable';
+    }
 }
 /** A conflict goes back to a worker: its files named on the pull request, the conflict label on. */
 async function handBack(run, pull) {
@@ -62324,7 +62755,7 @@ async function afterMerge(run, pull, issue, mark, ledger, ledgerSettings) {
         await ports.github.closeIssue(issue);
         report.actions.push('issue-closed');
     }
-    const labels = pull.issue?.labels ?? [];
+    const labels = pull.issue?.labels ?? [settings.labels.inProgress];
     if (!labels.includes(settings.labels.completed))
         await ports.github.addLabels(issue, [settings.labels.completed]);
     if (labels.includes(settings.labels.inProgress))
@@ -62514,11 +62945,15 @@ async function runMergeGate(deps, connect) {
     const settings = parseMergeGateSettings(deps.input);
     const context = runContext(deps.env);
     const github = connect(deps.github(settings.token), { owner: context.owner, repo: context.repo }, [GATE_CONTEXT]);
+    const event = readEvent(deps.env);
     if (settings.mode === 'gate' && settings.pullRequest === 0) {
-        const event = readEvent(deps.env);
         settings.pullRequest = pullFromEvent(event);
-        // A CI run the worker started with workflow_dispatch carries no pull request, only its branch.
-        const branch = event.workflow_run?.head_branch;
+        // A CI run the worker started with workflow_dispatch carries no pull request, only its
+        // branch: the workflow_run's, or the run's own ref when the gate is a step of that run.
+        const branch = event.workflow_run?.head_branch ??
+            (context.event === 'workflow_dispatch' || context.event === 'push'
+                ? deps.env['GITHUB_REF_NAME']
+                : undefined);
         if (settings.pullRequest === 0 && branch?.startsWith(BRANCH_PREFIX))
             settings.pullRequest = (await github.github.pullForBranch(branch)) ?? 0;
         if (settings.pullRequest === 0)
@@ -62535,7 +62970,12 @@ async function runMergeGate(deps, connect) {
         : null;
     // Tests against the twin shorten the gate's waits; on a runner a second is a second.
     const msPerSecond = Number(deps.env['AI_SCRUM_MS_PER_SECOND'] ?? 1000) || 1000;
-    const report = await mergeGate(ports, settings, { sha: deps.env['GITHUB_SHA'] ?? '', runUrl }, deps.now(), deps.logger, sleeper(msPerSecond));
+    const report = await mergeGate(ports, settings, {
+        sha: deps.env['GITHUB_SHA'] ?? '',
+        runUrl,
+        eventHeadSha: event.pull_request?.head?.sha ?? event.workflow_run?.head_sha ?? null,
+        eventRunId: event.workflow_run?.id ?? null,
+    }, deps.now(), deps.logger, sleeper(msPerSecond));
     deps.setOutput('verdict', report.verdict);
     deps.setOutput('reasons', JSON.stringify(report.reasons));
     deps.setOutput('coverage', report.coverage?.lines.percent?.toFixed(2) ?? '');

@@ -34408,11 +34408,18 @@ const GATE_PULL_QUERY = /* GraphQL */ `
             name
           }
         }
-        commits(last: 1) {
+        autoMergeRequest {
+          enabledAt
+        }
+        isInMergeQueue
+        commits(last: 20) {
           nodes {
             commit {
               oid
               message
+              parents(first: 2) {
+                totalCount
+              }
             }
           }
         }
@@ -34439,6 +34446,7 @@ const GATE_PULL_QUERY = /* GraphQL */ `
           totalCount
           nodes {
             path
+            changeType
             additions
             deletions
           }
@@ -34446,6 +34454,9 @@ const GATE_PULL_QUERY = /* GraphQL */ `
         latestOpinionatedReviews(first: 100, writersOnly: true) {
           nodes {
             state
+            commit {
+              oid
+            }
             author {
               __typename
               login
@@ -34471,6 +34482,10 @@ const GATE_PULL_QUERY = /* GraphQL */ `
                 context(name: $coverageContext) {
                   state
                   description
+                  creator {
+                    __typename
+                    login
+                  }
                 }
               }
             }
@@ -34523,6 +34538,24 @@ const UPDATE_BRANCH_MUTATION = /* GraphQL */ `
     }
   }
 `;
+const DISABLE_AUTO_MERGE_MUTATION = /* GraphQL */ `
+  mutation GateDisableAutoMerge($id: ID!) {
+    disablePullRequestAutoMerge(input: { pullRequestId: $id }) {
+      pullRequest {
+        number
+      }
+    }
+  }
+`;
+const DEQUEUE_MUTATION = /* GraphQL */ `
+  mutation GateDequeue($id: ID!) {
+    dequeuePullRequest(input: { id: $id }) {
+      mergeQueueEntry {
+        state
+      }
+    }
+  }
+`;
 
 ;// CONCATENATED MODULE: ./build/github/graphql.js
 /**
@@ -34551,6 +34584,8 @@ const GRAPHQL_DOCUMENTS = {
     ENABLE_AUTO_MERGE_MUTATION: ENABLE_AUTO_MERGE_MUTATION,
     ENQUEUE_MUTATION: ENQUEUE_MUTATION,
     UPDATE_BRANCH_MUTATION: UPDATE_BRANCH_MUTATION,
+    DISABLE_AUTO_MERGE_MUTATION: DISABLE_AUTO_MERGE_MUTATION,
+    DEQUEUE_MUTATION: DEQUEUE_MUTATION,
 };
 
 ;// CONCATENATED MODULE: ./build/entrypoints/run-action.js
@@ -34781,6 +34816,8 @@ const PERMISSION_NEEDED = {
     GateAutoMerge: 'pull-requests: write',
     GateEnqueue: 'pull-requests: write',
     GateUpdateBranch: 'pull-requests: write',
+    GateDisableAutoMerge: 'pull-requests: write',
+    GateDequeue: 'pull-requests: write',
 };
 /** The name a GraphQL document gives its operation: Viewer for the viewer query. */
 function operationName(document) {
