@@ -61791,26 +61791,30 @@ async function gate(run) {
         writers: settings.ledgerWriters.map(identity/* identityOf */.cu),
         title: dashboard_TRACKING_TITLE,
     };
-    // The pull request's read already said who the token is: the ledger need not ask again.
-    const ledger = await ledger_openLedger(knownViewer(ports.ledger, pull.viewer), ledgerSettings);
-    const issue = branchIssue(pull.headRef);
-    const claimed = claimOfCommits(pull.commits);
-    const marks = { body: (0,trailers/* readClaimMarker */.vB)(pull.body), head: claimed.mark };
+    const commits = claimOfCommits(pull.commits);
+    const claim = {
+        // The pull request's read already said who the token is: the ledger need not ask again.
+        ledger: await ledger_openLedger(knownViewer(ports.ledger, pull.viewer), ledgerSettings),
+        ledgerSettings,
+        issue: branchIssue(pull.headRef),
+        marks: { body: (0,trailers/* readClaimMarker */.vB)(pull.body), head: commits.mark },
+        unclaimed: commits.unclaimed,
+    };
     if (pull.state === 'MERGED')
-        return merged(run, pull, issue, marks, claimed, ledger, ledgerSettings);
+        return merged(run, pull, claim);
     pull = await awaitMergeability(run, pull);
-    const evidence = await gatherEvidence(run, pull, ledger, issue, marks, claimed.unclaimed);
+    const evidence = await gatherEvidence(run, pull, claim);
     const judgement = (0,rules/* judge */.S)(evidence, rulesOf(settings));
     Object.assign(report, {
         verdict: judgement.verdict,
         rules: judgement.rules,
         reasons: judgement.reasons,
     });
-    if (ledger.tampering.length > 0)
+    if (claim.ledger.tampering.length > 0)
         report.warnings.push('The ledger was changed by hand: fencing cannot be trusted until it is recovered.');
     if (settings.dryRun)
         return report;
-    await act(run, pull, evidence, issue, marks.head, ledger, ledgerSettings);
+    await act(run, pull, evidence, claim);
     return report;
 }
 /** A LedgerPort that already knows who the token is (one request fewer per evaluation). */
@@ -61844,9 +61848,9 @@ function claimOfCommits(commits) {
  * A pull request found merged (by auto-merge, the queue, or a person): the bookkeeping is ours,
  * but only for the toolkit's own, whose claim is current. Anything else is left as it is.
  */
-async function merged(run, pull, issue, marks, claimed, ledger, ledgerSettings) {
+async function merged(run, pull, claim) {
     const { report } = run;
-    const evidence = await gatherEvidence(run, pull, ledger, issue, marks, claimed.unclaimed, false);
+    const evidence = await gatherEvidence(run, pull, claim, false);
     const judgement = (0,rules/* judge */.S)(evidence, rulesOf(run.settings));
     const standing = judgement.rules.filter((rule) => (rule.id === 'origin' || rule.id === 'fencing') && rule.outcome !== 'pass');
     report.rules = judgement.rules.filter((rule) => rule.id === 'origin' || rule.id === 'fencing');
@@ -61857,7 +61861,7 @@ async function merged(run, pull, issue, marks, claimed, ledger, ledgerSettings) 
     }
     report.verdict = 'merge';
     report.reasons.push('merged');
-    await afterMerge(run, pull, issue, marks.head, ledger, ledgerSettings);
+    await afterMerge(run, pull, claim);
     return report;
 }
 function rulesOf(settings) {
@@ -61886,7 +61890,8 @@ async function awaitMergeability(run, first) {
     }
     return pull;
 }
-async function gatherEvidence(run, pull, ledger, issue, marks, unclaimed, withCoverage = true) {
+async function gatherEvidence(run, pull, claim, withCoverage = true) {
+    const { ledger, issue, marks, unclaimed } = claim;
     const stale = (why) => ({
         kind: 'stale',
         claim: marks.head?.claim ?? marks.body?.claim ?? '?',
@@ -61922,6 +61927,10 @@ async function gatherEvidence(run, pull, ledger, issue, marks, unclaimed, withCo
         mergeState: pull.mergeState,
     };
 }
+function patchesOf(run, pull) {
+    run.patches ??= run.ports.github.patches(pull.number);
+    return run.patches;
+}
 /**
  * The changed files, with the old path of each renamed one as a change too: moving a protected
  * file away changes the protected path. Read only when GitHub reports a rename.
@@ -61929,7 +61938,7 @@ async function gatherEvidence(run, pull, ledger, issue, marks, unclaimed, withCo
 async function withOldPaths(run, pull) {
     if (!pull.renamed)
         return pull.files;
-    const old = (await run.ports.github.patches(pull.number))
+    const old = (await patchesOf(run, pull))
         .filter((file) => file.previousPath !== null)
         .map((file) => ({ path: file.previousPath, additions: 0, deletions: 0 }));
     return [...pull.files, ...old];
@@ -61970,7 +61979,7 @@ async function coverageEvidence(run, pull) {
         let diff = await ports.github.diff(pull.number);
         if (diff === null) {
             report.warnings.push('GitHub refused the diff as too large: patch coverage comes from the files list.');
-            diff = (await ports.github.patches(pull.number))
+            diff = (await patchesOf(run, pull))
                 .filter((file) => file.patch !== null)
                 .map((file) => `diff --git a/${file.path} b/${file.path}\n--- a/${file.path}\n+++ b/${file.path}\n${file.patch}\n`)
                 .join('');
@@ -61995,7 +62004,7 @@ async function baseCoverage(run, pull) {
     return percent === null ? null : { percent, source: `ai-scrum/coverage of ${pull.baseRef}` };
 }
 const STATUS_STATE = { merge: 'success', wait: 'pending', block: 'failure' };
-async function act(run, pull, evidence, issue, mark, ledger, ledgerSettings) {
+async function act(run, pull, evidence, claim) {
     const { ports, report } = run;
     await ports.github.setStatus(pull.headSha, {
         state: STATUS_STATE[report.verdict],
@@ -62009,7 +62018,7 @@ async function act(run, pull, evidence, issue, mark, ledger, ledgerSettings) {
         report.actions.push('held-back');
     }
     if (report.verdict === 'merge')
-        await gate_merge(run, pull, issue, mark, ledger, ledgerSettings);
+        await gate_merge(run, pull, claim);
     else if (evidence.mergeable === 'CONFLICTING')
         await handBack(run, pull);
     else if (report.verdict === 'wait' &&
@@ -62021,7 +62030,7 @@ async function act(run, pull, evidence, issue, mark, ledger, ledgerSettings) {
     report.actions.push('comment');
     await ports.github.upsertComment(pull.number, pull.comment, `${summary/* GATE_COMMENT_MARKER */.x}\n${(0,summary/* renderGateReport */.C)(report, { run: run.context.runUrl })}`);
 }
-async function gate_merge(run, pull, issue, mark, ledger, ledgerSettings) {
+async function gate_merge(run, pull, claim) {
     const { ports, settings, report } = run;
     if (pull.draft)
         return; // the rules already wait on drafts; never merge one whatever happens
@@ -62046,7 +62055,7 @@ async function gate_merge(run, pull, issue, mark, ledger, ledgerSettings) {
         answer = 'merged';
     if (answer === 'merged') {
         report.actions.push('merged');
-        await afterMerge(run, pull, issue, mark, ledger, ledgerSettings);
+        await afterMerge(run, pull, claim);
         return;
     }
     report.verdict = 'wait';
@@ -62076,8 +62085,10 @@ async function handBack(run, pull) {
  * closed and labelled completed, the branch deleted. Each step is skipped when already done, so
  * the gate can run again after GitHub merged on its own.
  */
-async function afterMerge(run, pull, issue, mark, ledger, ledgerSettings) {
+async function afterMerge(run, pull, claim) {
     const { ports, settings, report } = run;
+    const { ledger, ledgerSettings, issue, marks } = claim;
+    const mark = marks.head;
     if (settings.dryRun || issue === null)
         return;
     const released = ledger.state.issues.get(issue)?.released;

@@ -89,6 +89,17 @@ export interface GateReport {
   polls: number;
 }
 
+/** What the gate knows of a pull request's claim: the ledger, the branch's issue, the marks. */
+interface Claim {
+  ledger: Ledger;
+  ledgerSettings: LedgerSettings;
+  /** The issue of the branch `ai-feature/issue-N`. */
+  issue: number | null;
+  marks: { body: ClaimMark | null; head: ClaimMark | null };
+  /** A commit after the last claimed one that is not a merge, if any. */
+  unclaimed: string | null;
+}
+
 interface Run {
   ports: GatePorts;
   settings: MergeGateSettings;
@@ -97,6 +108,8 @@ interface Run {
   logger: Logger;
   sleep: (ms: number) => Promise<void>;
   report: GateReport;
+  /** The files list with patches, read at most once (renames and an oversized diff both need it). */
+  patches?: ReturnType<MergeGatePort['patches']>;
 }
 
 const emptyReport = (settings: MergeGateSettings): GateReport => ({
@@ -180,28 +193,31 @@ async function gate(run: Run): Promise<GateReport> {
     writers: settings.ledgerWriters.map(identityOf),
     title: TRACKING_TITLE,
   };
-  // The pull request's read already said who the token is: the ledger need not ask again.
-  const ledger = await openLedger(knownViewer(ports.ledger, pull.viewer), ledgerSettings);
-  const issue = branchIssue(pull.headRef);
-  const claimed = claimOfCommits(pull.commits);
-  const marks = { body: readClaimMarker(pull.body), head: claimed.mark };
-  if (pull.state === 'MERGED')
-    return merged(run, pull, issue, marks, claimed, ledger, ledgerSettings);
+  const commits = claimOfCommits(pull.commits);
+  const claim: Claim = {
+    // The pull request's read already said who the token is: the ledger need not ask again.
+    ledger: await openLedger(knownViewer(ports.ledger, pull.viewer), ledgerSettings),
+    ledgerSettings,
+    issue: branchIssue(pull.headRef),
+    marks: { body: readClaimMarker(pull.body), head: commits.mark },
+    unclaimed: commits.unclaimed,
+  };
+  if (pull.state === 'MERGED') return merged(run, pull, claim);
   pull = await awaitMergeability(run, pull);
 
-  const evidence = await gatherEvidence(run, pull, ledger, issue, marks, claimed.unclaimed);
+  const evidence = await gatherEvidence(run, pull, claim);
   const judgement = judge(evidence, rulesOf(settings));
   Object.assign(report, {
     verdict: judgement.verdict,
     rules: judgement.rules,
     reasons: judgement.reasons,
   });
-  if (ledger.tampering.length > 0)
+  if (claim.ledger.tampering.length > 0)
     report.warnings.push(
       'The ledger was changed by hand: fencing cannot be trusted until it is recovered.',
     );
   if (settings.dryRun) return report;
-  await act(run, pull, evidence, issue, marks.head, ledger, ledgerSettings);
+  await act(run, pull, evidence, claim);
   return report;
 }
 
@@ -240,17 +256,9 @@ export function claimOfCommits(commits: GatePull['commits']): {
  * A pull request found merged (by auto-merge, the queue, or a person): the bookkeeping is ours,
  * but only for the toolkit's own, whose claim is current. Anything else is left as it is.
  */
-async function merged(
-  run: Run,
-  pull: GatePull,
-  issue: number | null,
-  marks: { body: ClaimMark | null; head: ClaimMark | null },
-  claimed: { unclaimed: string | null },
-  ledger: Ledger,
-  ledgerSettings: LedgerSettings,
-): Promise<GateReport> {
+async function merged(run: Run, pull: GatePull, claim: Claim): Promise<GateReport> {
   const { report } = run;
-  const evidence = await gatherEvidence(run, pull, ledger, issue, marks, claimed.unclaimed, false);
+  const evidence = await gatherEvidence(run, pull, claim, false);
   const judgement = judge(evidence, rulesOf(run.settings));
   const standing = judgement.rules.filter(
     (rule) => (rule.id === 'origin' || rule.id === 'fencing') && rule.outcome !== 'pass',
@@ -265,7 +273,7 @@ async function merged(
   }
   report.verdict = 'merge';
   report.reasons.push('merged');
-  await afterMerge(run, pull, issue, marks.head, ledger, ledgerSettings);
+  await afterMerge(run, pull, claim);
   return report;
 }
 
@@ -300,12 +308,10 @@ async function awaitMergeability(run: Run, first: GatePull): Promise<GatePull> {
 async function gatherEvidence(
   run: Run,
   pull: GatePull,
-  ledger: Ledger,
-  issue: number | null,
-  marks: { body: ClaimMark | null; head: ClaimMark | null },
-  unclaimed: string | null,
+  claim: Claim,
   withCoverage = true,
 ): Promise<GateEvidence> {
+  const { ledger, issue, marks, unclaimed } = claim;
   const stale = (why: string): Fencing => ({
     kind: 'stale',
     claim: marks.head?.claim ?? marks.body?.claim ?? '?',
@@ -348,13 +354,18 @@ async function gatherEvidence(
   };
 }
 
+function patchesOf(run: Run, pull: GatePull): ReturnType<MergeGatePort['patches']> {
+  run.patches ??= run.ports.github.patches(pull.number);
+  return run.patches;
+}
+
 /**
  * The changed files, with the old path of each renamed one as a change too: moving a protected
  * file away changes the protected path. Read only when GitHub reports a rename.
  */
 async function withOldPaths(run: Run, pull: GatePull): Promise<GatePull['files']> {
   if (!pull.renamed) return pull.files;
-  const old = (await run.ports.github.patches(pull.number))
+  const old = (await patchesOf(run, pull))
     .filter((file) => file.previousPath !== null)
     .map((file) => ({ path: file.previousPath!, additions: 0, deletions: 0 }));
   return [...pull.files, ...old];
@@ -406,7 +417,7 @@ async function coverageEvidence(run: Run, pull: GatePull) {
       report.warnings.push(
         'GitHub refused the diff as too large: patch coverage comes from the files list.',
       );
-      diff = (await ports.github.patches(pull.number))
+      diff = (await patchesOf(run, pull))
         .filter((file) => file.patch !== null)
         .map(
           (file) =>
@@ -440,15 +451,7 @@ async function baseCoverage(
 
 const STATUS_STATE = { merge: 'success', wait: 'pending', block: 'failure' } as const;
 
-async function act(
-  run: Run,
-  pull: GatePull,
-  evidence: GateEvidence,
-  issue: number | null,
-  mark: ClaimMark | null,
-  ledger: Ledger,
-  ledgerSettings: LedgerSettings,
-): Promise<void> {
+async function act(run: Run, pull: GatePull, evidence: GateEvidence, claim: Claim): Promise<void> {
   const { ports, report } = run;
   await ports.github.setStatus(pull.headSha, {
     state: STATUS_STATE[report.verdict],
@@ -461,7 +464,7 @@ async function act(
     await ports.github.holdBack(pull);
     report.actions.push('held-back');
   }
-  if (report.verdict === 'merge') await merge(run, pull, issue, mark, ledger, ledgerSettings);
+  if (report.verdict === 'merge') await merge(run, pull, claim);
   else if (evidence.mergeable === 'CONFLICTING') await handBack(run, pull);
   else if (
     report.verdict === 'wait' &&
@@ -479,14 +482,7 @@ async function act(
   );
 }
 
-async function merge(
-  run: Run,
-  pull: GatePull,
-  issue: number | null,
-  mark: ClaimMark | null,
-  ledger: Ledger,
-  ledgerSettings: LedgerSettings,
-): Promise<void> {
+async function merge(run: Run, pull: GatePull, claim: Claim): Promise<void> {
   const { ports, settings, report } = run;
   if (pull.draft) return; // the rules already wait on drafts; never merge one whatever happens
   if (pull.mergeQueue) {
@@ -510,7 +506,7 @@ async function merge(
     answer = 'merged';
   if (answer === 'merged') {
     report.actions.push('merged');
-    await afterMerge(run, pull, issue, mark, ledger, ledgerSettings);
+    await afterMerge(run, pull, claim);
     return;
   }
   report.verdict = 'wait';
@@ -544,15 +540,10 @@ async function handBack(run: Run, pull: GatePull): Promise<void> {
  * closed and labelled completed, the branch deleted. Each step is skipped when already done, so
  * the gate can run again after GitHub merged on its own.
  */
-async function afterMerge(
-  run: Run,
-  pull: GatePull,
-  issue: number | null,
-  mark: ClaimMark | null,
-  ledger: Ledger,
-  ledgerSettings: LedgerSettings,
-): Promise<void> {
+async function afterMerge(run: Run, pull: GatePull, claim: Claim): Promise<void> {
   const { ports, settings, report } = run;
+  const { ledger, ledgerSettings, issue, marks } = claim;
+  const mark = marks.head;
   if (settings.dryRun || issue === null) return;
   const released = ledger.state.issues.get(issue)?.released;
   const done = released?.claim === mark?.claim && released?.outcome === 'merged';

@@ -1,4 +1,12 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import path from 'node:path';
 import { truncateMiddle } from './output.js';
 import { resolveInside, ToolInputError, type ResolvedPath } from './paths.js';
@@ -28,14 +36,17 @@ function numbered(lines: string[], firstLine: number): string {
   return lines.map((line, i) => `${String(firstLine + i).padStart(6)}\t${line}`).join('\n');
 }
 
-function readText(target: ResolvedPath, given: string): string {
-  let stats;
+/** The path's stats; a path that does not exist is the model's mistake, said so. */
+function existing(target: ResolvedPath, given: string): Stats {
   try {
-    stats = statSync(target.real);
+    return statSync(target.real);
   } catch {
     throw new ToolInputError(`The path ${given} does not exist.`);
   }
-  if (stats.isDirectory()) {
+}
+
+function readText(target: ResolvedPath, given: string): string {
+  if (existing(target, given).isDirectory()) {
     throw new ToolInputError(`The path ${given} is a directory; this command needs a file.`);
   }
   const bytes = readFileSync(target.real);
@@ -113,13 +124,7 @@ export class TextEditor {
 
   private view(input: Record<string, unknown>): string {
     const { target, given } = this.resolve(input);
-    let stats;
-    try {
-      stats = statSync(target.real);
-    } catch {
-      throw new ToolInputError(`The path ${given} does not exist.`);
-    }
-    if (stats.isDirectory()) {
+    if (existing(target, given).isDirectory()) {
       if (input.view_range !== undefined) {
         throw new ToolInputError('`view_range` applies to files, not to directories.');
       }
