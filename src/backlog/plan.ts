@@ -261,11 +261,15 @@ class Planning {
     // New files named by claims take part in glob expansion, so `src/**` meets `src/new.ts`.
     tree.addPlanned(active.flatMap((claim) => claim.files));
     for (const claim of active) this.lock(claim.issue, claim.files);
-    // Attempts still running will spend too: the day's budget left holds their estimates back.
-    this.committedUsd = active.reduce(
-      (sum, claim) => sum + attemptEstimate(ledger.costs, claim.complexity ?? null).usd,
-      0,
-    );
+    // Attempts still running will spend too: the day's budget left holds their estimates back,
+    // less what their checkpoints already counted as spent.
+    this.committedUsd = active.reduce((sum, claim) => {
+      const checkpoint = ledger.issues.get(claim.issue)?.checkpoint;
+      const counted = checkpoint?.claim === claim.claim ? checkpoint.spendUsd : 0;
+      return (
+        sum + Math.max(0, attemptEstimate(ledger.costs, claim.complexity ?? null).usd - counted)
+      );
+    }, 0);
   }
 
   record(issue: number): IssueRecord | undefined {

@@ -26,6 +26,8 @@ function describe(entry: LedgerEntry): string {
       return `⛔ #${entry.issue} used its ${entry.attempts} attempts: labelled failed`;
     case 'retry':
       return `🔁 #${entry.issue}: another round asked for; attempts count again`;
+    case 'checkpoint':
+      return `📍 checkpoint #${entry.issue} — \`${entry.claim}\`: ${entry.phase}, ${entry.round} round${entry.round === 1 ? '' : 's'}, commit ${entry.commit.slice(0, 7)}, $${entry.spendUsd.toFixed(2)} so far`;
     case 'snapshot':
       return `📸 snapshot of #${entry.from}: ${Object.keys(entry.issues).length} issues`;
   }
@@ -47,7 +49,14 @@ export function encodeEntries(
 /** The short line for people, used when a large batch must fit one comment. */
 function brief(entry: LedgerEntry): string {
   if (entry.type === 'snapshot') return `📸 #${entry.from}`;
-  const symbols = { claim: '🔒', release: '🔓', expire: '⌛', exhausted: '⛔', retry: '🔁' };
+  const symbols = {
+    claim: '🔒',
+    release: '🔓',
+    expire: '⌛',
+    exhausted: '⛔',
+    retry: '🔁',
+    checkpoint: '📍',
+  };
   const symbol = symbols[entry.type];
   return `${symbol} ${entry.type} #${entry.issue}${entry.type === 'claim' ? ` e${entry.epoch}` : ''}`;
 }

@@ -11,7 +11,15 @@ const isoDate = z.iso.datetime({ offset: true });
 const issueNumber = z.number().int().positive();
 export const claimId = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/);
 
-export const OUTCOMES = ['pr-opened', 'merged', 'failed', 'abandoned', 'rejected'] as const;
+/** `decomposed`: the issue was split into sub-issues, which carry the work from here. */
+export const OUTCOMES = [
+  'pr-opened',
+  'merged',
+  'failed',
+  'abandoned',
+  'rejected',
+  'decomposed',
+] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export const claimEntry = z.strictObject({
@@ -67,6 +75,46 @@ export const retryEntry = z.strictObject({
   at: isoDate,
 });
 
+/** What the next attempt needs to go on from a checkpoint: the story and where the work stands. */
+const resumeNote = z.strictObject({
+  story: z.strictObject({
+    title: z.string().max(200),
+    story: z.string().max(3000),
+    acceptanceCriteria: z.array(z.string().max(600)).max(15),
+  }),
+  /** What the rounds so far did, in a few lines. */
+  done: z.string().max(2000),
+  /** The last QA result, in one line. */
+  qa: z.string().max(1000),
+});
+
+export const CHECKPOINT_PHASES = [
+  'developing',
+  'approved',
+  'deadline',
+  'budget',
+  'stopped',
+] as const;
+
+/**
+ * A worker pushed its work so far: the commit on `ai-feature/issue-N`, what the attempt has spent
+ * until now (its running total, so a later checkpoint or the release adds only the difference),
+ * and the note the next attempt resumes from.
+ */
+export const checkpointEntry = z.strictObject({
+  type: z.literal('checkpoint'),
+  issue: issueNumber,
+  claim: claimId,
+  epoch: z.number().int().positive(),
+  phase: z.enum(CHECKPOINT_PHASES),
+  /** Rounds finished so far, this attempt's and earlier attempts' together. */
+  round: z.number().int().nonnegative().max(1000),
+  commit: z.string().regex(/^[0-9a-f]{40}$/),
+  spendUsd: z.number().min(0).max(1_000_000),
+  note: resumeNote,
+  at: isoDate,
+});
+
 const issueRecord = z.strictObject({
   epoch: z.number().int().nonnegative(),
   attempts: z.number().int().nonnegative(),
@@ -88,6 +136,8 @@ const issueRecord = z.strictObject({
       at: isoDate,
     })
     .optional(),
+  /** The latest checkpoint written under the claim then active: the next attempt resumes from it. */
+  checkpoint: checkpointEntry.optional(),
 });
 
 /** What one released attempt cost, by the complexity label its issue had when claimed. */
@@ -131,6 +181,7 @@ export const ledgerEntry = z.discriminatedUnion('type', [
   expireEntry,
   exhaustedEntry,
   retryEntry,
+  checkpointEntry,
   snapshotEntry,
 ]);
 
@@ -139,6 +190,8 @@ export type ReleaseEntry = z.output<typeof releaseEntry>;
 export type ExpireEntry = z.output<typeof expireEntry>;
 export type ExhaustedEntry = z.output<typeof exhaustedEntry>;
 export type RetryEntry = z.output<typeof retryEntry>;
+export type CheckpointEntry = z.output<typeof checkpointEntry>;
+export type ResumeNote = z.output<typeof resumeNote>;
 export type SnapshotEntry = z.output<typeof snapshotEntry>;
 export type LedgerEntry = z.output<typeof ledgerEntry>;
 export type IssueRecord = z.output<typeof issueRecord>;

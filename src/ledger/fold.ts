@@ -103,6 +103,24 @@ function applySnapshot(state: LedgerState, snapshot: SnapshotEntry): void {
   state.costs.push(...snapshot.costs.map((cost) => ({ ...cost })));
 }
 
+/**
+ * Adds an attempt's running total to the issue's and the day's spend: what its checkpoint already
+ * counted is not counted again, and a smaller figure never takes anything back.
+ */
+function addSpend(
+  state: LedgerState,
+  rec: IssueRecord,
+  claim: string,
+  totalUsd: number,
+  at: string,
+): void {
+  const counted = rec.checkpoint?.claim === claim ? rec.checkpoint.spendUsd : 0;
+  const added = Math.max(0, totalUsd - counted);
+  rec.spendUsd += added;
+  state.spendByDay.set(utcDay(at), (state.spendByDay.get(utcDay(at)) ?? 0) + added);
+  if (rec.checkpoint?.claim === claim) rec.checkpoint.spendUsd = Math.max(counted, totalUsd);
+}
+
 export function applyEntry(state: LedgerState, entry: LedgerEntry): void {
   state.stats.entries++;
   switch (entry.type) {
@@ -122,15 +140,23 @@ export function applyEntry(state: LedgerState, entry: LedgerEntry): void {
       else delete rec.complexity;
       return;
     }
+    case 'checkpoint': {
+      const rec = record(state, entry.issue);
+      addSpend(state, rec, entry.claim, entry.spendUsd, entry.at);
+      // Only the claim holding the issue moves its resume point: a stale worker's does not.
+      if (rec.active?.claim === entry.claim) {
+        const counted = rec.checkpoint?.claim === entry.claim ? rec.checkpoint.spendUsd : 0;
+        rec.checkpoint = { ...entry, spendUsd: Math.max(entry.spendUsd, counted) };
+      }
+      return;
+    }
     case 'release': {
       const rec = record(state, entry.issue);
       // Money spent is counted even when the release comes after the claim expired.
-      rec.spendUsd += entry.costUsd;
-      state.spendByDay.set(
-        utcDay(entry.at),
-        (state.spendByDay.get(utcDay(entry.at)) ?? 0) + entry.costUsd,
-      );
+      addSpend(state, rec, entry.claim, entry.costUsd, entry.at);
       if (rec.active?.claim === entry.claim) delete rec.active;
+      // Work that is done leaves nothing to resume.
+      if (entry.outcome === 'merged' || entry.outcome === 'decomposed') delete rec.checkpoint;
       rec.released = {
         claim: entry.claim,
         outcome: entry.outcome,
