@@ -36,7 +36,15 @@ import {
   type RawRun,
   type TestCounts,
 } from './qa.js';
-import { reviewSchema, storySchema, verdictSchema, type Story, type Verdict } from './roles.js';
+import {
+  reviewSchema,
+  splitSchema,
+  storySchema,
+  verdictSchema,
+  type Story,
+  type SubIssue,
+  type Verdict,
+} from './roles.js';
 import {
   addedLines,
   MIXED_CONFIG_FILES,
@@ -54,7 +62,14 @@ import { fenceCode, fenceUntrusted } from './untrusted.js';
  */
 
 export type Outcome =
-  'approved' | 'rejected' | 'tests-failing' | 'budget-exhausted' | 'blocked-by-policy' | 'error';
+  | 'approved'
+  | 'rejected'
+  | 'tests-failing'
+  | 'budget-exhausted'
+  | 'deadline'
+  | 'blocked-by-policy'
+  | 'split'
+  | 'error';
 
 export interface ScrumIssue {
   number: number;
@@ -76,6 +91,22 @@ export interface ScrumSettings {
   maxIssueChars: number;
   /** Characters of the diff the reviewers read. */
   maxDiffChars: number;
+  /**
+   * When the work is too large for one pull request: `now` asks the product owner for a split
+   * instead of a story (the issue is labelled large); otherwise a story that needs more than
+   * `maxFiles` files is split.
+   */
+  split: { now: boolean; maxFiles: number };
+}
+
+/** Where the rounds start when this is not the issue's first attempt, or a conflict task. */
+export interface ScrumStart {
+  /** The story as the product owner wrote it before: it is not asked for again. */
+  story: Story;
+  /** Rounds earlier attempts finished: they count against `maxRevisions`. */
+  rounds: number;
+  /** What the developer hears first, after the story: what is done, what to do now. */
+  brief: string;
 }
 
 /** The developer agent's tools as the loop uses them (src/scrum/tools implements them). */
@@ -106,7 +137,19 @@ export interface ScrumDeps {
   /** Paths under protection that the round changed (bash can write them; this catches it). */
   changedProtectedPaths(): Promise<string[]>;
   logger: Logger;
+  /**
+   * Called when a round has been checked (QA and the security review), before the loop goes on:
+   * the worker commits and pushes a checkpoint there. A round cut short by the deadline or the
+   * budget is checked and handed over too, then the loop ends.
+   */
+  roundChecked?(round: RoundRecord, story: Story): Promise<void>;
+  /** Why the job must stop now (its deadline is near), or null. Asked before each developer turn. */
+  deadline?(): string | null;
+  /** Called as each phase begins, for the progress comment. */
+  phase?(phase: ScrumPhase): Promise<void>;
 }
+
+export type ScrumPhase = 'story' | 'development' | 'qa' | 'review' | 'verdict';
 
 export interface RoundRecord {
   round: number;
@@ -123,6 +166,10 @@ export interface RoundRecord {
   verdict: Verdict | null;
   /** The round was cut short (budget, error) before its changes were checked. */
   unscanned?: true;
+  /** The developer's turns were cut short by the deadline or the budget; its work was checked. */
+  cut?: 'deadline' | 'budget';
+  /** What the developer said at the end of the round, shortened: the resume note keeps it. */
+  summary: string;
 }
 
 export interface ScrumResult {
@@ -140,6 +187,8 @@ export interface ScrumResult {
   /** The tests counted at the base commit before the first round, when the summary was read. */
   baselineTests: TestCounts | null;
   revisions: number;
+  /** The product owner's split, when the outcome is `split`: ordered, each small enough. */
+  split: SubIssue[];
   models: Record<Role, string>;
   usage: Usage;
   costUsd: number;
@@ -150,6 +199,17 @@ export interface ScrumResult {
 }
 
 class BudgetExhausted extends Error {}
+
+/** The text of an answer's text blocks, on one line, shortened. */
+function saidText(content: ContentBlock[], max = 300): string {
+  const said = content
+    .filter((block) => block.type === 'text')
+    .map((block) => String(block['text'] ?? ''))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return said.length > max ? `${said.slice(0, max - 1)}…` : said;
+}
 
 /** Model calls made through the budget, with usage and cost summed. */
 const noUsage = (): Usage => ({ input: 0, output: 0, cacheCreation: 0, cacheRead: 0 });
@@ -344,11 +404,14 @@ export async function runScrum(
   deps: ScrumDeps,
   issue: ScrumIssue,
   settings: ScrumSettings,
+  start: ScrumStart | null = null,
 ): Promise<ScrumResult> {
   const budget = new Budget(settings.budget.limitUsd, settings.budget.reserveUsd);
   const calls = new Calls(deps.model, budget);
   const rounds: RoundRecord[] = [];
-  let story: Story | null = null;
+  const first = start?.rounds ?? 0;
+  let story: Story | null = start?.story ?? null;
+  let split: SubIssue[] = [];
   let baseline: TestCounts | null = null;
   /** The round under way, until its record is kept. */
   let underway: { round: number; turns: number } | null = null;
@@ -368,6 +431,7 @@ export async function runScrum(
         findings: [],
         verdict: null,
         unscanned: true,
+        summary: '',
       });
       underway = null;
     }
@@ -379,7 +443,8 @@ export async function runScrum(
       findings: rounds.at(-1)?.findings ?? [],
       unscannedChanges: rounds.some((round) => round.unscanned === true),
       baselineTests: baseline,
-      revisions: Math.max(rounds.length - 1, 0),
+      revisions: Math.max(first + rounds.length - 1, 0),
+      split,
       models: {
         po: deps.model.modelFor('po'),
         dev: deps.model.modelFor('dev'),
@@ -406,20 +471,35 @@ export async function runScrum(
   try {
     const gitBefore = await gitState(deps.root);
     const map = fencedMap(deps.repositoryMap);
-    story = await writeStory(calls, issue, map, settings);
+    if (!story) {
+      await deps.phase?.('story');
+      if (!settings.split.now) story = await writeStory(calls, issue, map, settings);
+      if (settings.split.now || (story?.files?.length ?? 0) > settings.split.maxFiles) {
+        const why = settings.split.now
+          ? 'the issue is labelled as large'
+          : `the story needs ${story!.files!.length} files, more than ${settings.split.maxFiles}`;
+        split = await proposeSplit(calls, issue, map, settings, why);
+        return finish('split', `${why}: split into ${split.length} issues`);
+      }
+    }
+    const current = story!;
     // The tests as they are at the base: no round may run fewer.
     baseline = await baselineCounts(settings.qa, runner);
     const system = developerSystem(map);
     const messages: ModelMessage[] = [];
     let pending: ContentBlock[] = [];
-    let feedback = `${storyText(story)}\n\nImplement it now.`;
-    for (let round = 0; round <= settings.maxRevisions; round++) {
+    let feedback = `${storyText(current)}\n\n${start?.brief ?? 'Implement it now.'}`;
+    const last = Math.max(settings.maxRevisions, first);
+    for (let round = first; round <= last; round++) {
       const progress = { round, turns: 0 };
       underway = progress;
       messages.push({ role: 'user', content: [...pending, { type: 'text', text: feedback }] });
+      await deps.phase?.('development');
       const developed = await develop(calls, deps, messages, settings, system, progress);
       pending = developed.pending;
+      await deps.phase?.('qa');
       const qa = await runQa(deps.root, settings.qa, runner, { baseline });
+      await deps.phase?.('review');
       const { diff, findings } = await checkRound(calls, deps, settings, gitBefore);
       // A high finding blocks, the model reviewer's too: its prompt says "high blocks the merge".
       const blocked = findings.some((f) => f.severity === 'high');
@@ -435,24 +515,36 @@ export async function runScrum(
         },
         findings,
         verdict: null,
+        summary: developed.said,
+        ...(developed.cut ? { cut: developed.cut.kind } : {}),
       };
       rounds.push(record);
       underway = null;
-      // A round whose tests fail, or with a high finding, is never put to the vote.
-      if (qa.passed && !blocked && diff.trim() !== '') {
-        record.verdict = await judge(calls, story, qa, findings, diff, settings);
-        if (record.verdict.decision === 'approve')
-          return finish('approved', 'the product owner approved the work');
+      // A round whose tests fail, or with a high finding, is never put to the vote; nor is one
+      // cut short, which the developer did not finish.
+      if (qa.passed && !blocked && diff.trim() !== '' && !developed.cut) {
+        await deps.phase?.('verdict');
+        record.verdict = await judge(calls, current, qa, findings, diff, settings);
       }
+      await deps.roundChecked?.(record, current);
+      if (developed.cut)
+        return finish(
+          developed.cut.kind === 'budget' ? 'budget-exhausted' : 'deadline',
+          developed.cut.reason,
+        );
+      if (record.verdict?.decision === 'approve')
+        return finish('approved', 'the product owner approved the work');
+      const stop = deps.deadline?.();
+      if (stop) return finish('deadline', stop);
       feedback =
         diff.trim() === '' && qa.passed && !blocked
           ? 'Nothing in the repository changed. Implement the story, then stop calling tools.'
           : feedbackText(qa, findings, record.verdict);
     }
-    const last = rounds.at(-1)!;
-    if (last.findings.some((f) => f.severity === 'high'))
-      return finish('blocked-by-policy', highSummary(last.findings));
-    if (!last.qa.passed) return finish('tests-failing', last.qa.problems.join('; '));
+    const final = rounds.at(-1)!;
+    if (final.findings.some((f) => f.severity === 'high'))
+      return finish('blocked-by-policy', highSummary(final.findings));
+    if (!final.qa.passed) return finish('tests-failing', final.qa.problems.join('; '));
     return finish(
       'rejected',
       `still not approved after ${settings.maxRevisions} revision${settings.maxRevisions === 1 ? '' : 's'}`,
@@ -522,19 +614,24 @@ async function checkRound(
   return { diff, findings };
 }
 
-async function writeStory(
-  calls: Calls,
-  issue: ScrumIssue,
-  fencedRepositoryMap: string,
-  settings: ScrumSettings,
-): Promise<Story> {
-  const fenced = [
+/** The issue's text, fenced as data: anyone can write an issue. */
+function issueText(issue: ScrumIssue, settings: ScrumSettings): string {
+  return [
     fenceUntrusted('issue title', issue.title, 300).text,
     fenceUntrusted('issue body', issue.body, settings.maxIssueChars).text,
     ...issue.comments
       .slice(-10)
       .map((comment, i) => fenceUntrusted(`comment ${i + 1}`, comment, 4000).text),
   ].join('\n\n');
+}
+
+async function writeStory(
+  calls: Calls,
+  issue: ScrumIssue,
+  fencedRepositoryMap: string,
+  settings: ScrumSettings,
+): Promise<Story> {
+  const fenced = issueText(issue, settings);
   return calls.structured<Story>(
     {
       role: 'po',
@@ -552,6 +649,32 @@ async function writeStory(
   );
 }
 
+/** The product owner's split of work too large for one pull request. */
+async function proposeSplit(
+  calls: Calls,
+  issue: ScrumIssue,
+  fencedRepositoryMap: string,
+  settings: ScrumSettings,
+  why: string,
+): Promise<SubIssue[]> {
+  const answer = await calls.structured<{ issues: SubIssue[] }>(
+    {
+      role: 'po',
+      system: PRODUCT_OWNER,
+      messages: [
+        {
+          role: 'user',
+          content: `Split issue #${issue.number} into small issues: ${why}. Each must be one small pull request touching at most ${settings.split.maxFiles} files, with its own acceptance criteria; list them in the order they must be done (each may build on the ones before it).\n\n${issueText(issue, settings)}\n\nThe repository's files:\n${fencedRepositoryMap}`,
+        },
+      ],
+      maxTokens: settings.maxTokens.po,
+    },
+    splitSchema,
+    false,
+  );
+  return answer.issues;
+}
+
 /** One developer round: model turns with tool calls, at most `maxTurns`. */
 async function develop(
   calls: Calls,
@@ -560,23 +683,47 @@ async function develop(
   settings: ScrumSettings,
   system: string,
   progress: { turns: number },
-): Promise<{ turns: number; pending: ContentBlock[] }> {
+): Promise<{
+  turns: number;
+  pending: ContentBlock[];
+  said: string;
+  cut?: { kind: 'deadline' | 'budget'; reason: string };
+}> {
+  let said = '';
   for (let turn = 1; turn <= settings.maxTurns; turn++) {
-    const answer = await calls.send({
-      role: 'dev',
-      system,
-      tools: deps.tools.definitions(),
-      messages,
-      maxTokens: settings.maxTokens.dev,
-    });
+    const late = deps.deadline?.();
+    // What the round did so far is checked and kept; the turns end here.
+    if (late)
+      return { turns: turn - 1, pending: [], said, cut: { kind: 'deadline', reason: late } };
+    let answer: ModelAnswer;
+    try {
+      answer = await calls.send({
+        role: 'dev',
+        system,
+        tools: deps.tools.definitions(),
+        messages,
+        maxTokens: settings.maxTokens.dev,
+      });
+    } catch (error) {
+      // The reserve still pays for the review that checks what the round did.
+      if (error instanceof BudgetExhausted && turn > 1)
+        return {
+          turns: turn - 1,
+          pending: [],
+          said,
+          cut: { kind: 'budget', reason: error.message },
+        };
+      throw error;
+    }
     progress.turns = turn;
+    said = saidText(answer.content) || said;
     // The API refuses an empty assistant message inside a conversation.
     messages.push({
       role: 'assistant',
       content: answer.content.length > 0 ? answer.content : [{ type: 'text', text: '(no answer)' }],
     });
     const uses = answer.content.filter((block) => block.type === 'tool_use');
-    if (uses.length === 0) return { turns: turn, pending: [] };
+    if (uses.length === 0) return { turns: turn, pending: [], said };
     // An answer cut off at max_tokens may carry a call whose input is incomplete: it is not run.
     const cut = answer.stopReason === 'max_tokens';
     const results: ContentBlock[] = [];
@@ -597,10 +744,10 @@ async function develop(
       });
     }
     // The results of the last allowed turn open the next round's message: no turn is added.
-    if (turn === settings.maxTurns) return { turns: turn, pending: results };
+    if (turn === settings.maxTurns) return { turns: turn, pending: results, said };
     messages.push({ role: 'user', content: results });
   }
-  return { turns: settings.maxTurns, pending: [] };
+  return { turns: settings.maxTurns, pending: [], said };
 }
 
 export const CUT_OFF =

@@ -13,7 +13,14 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { RecordingLogger } from '../../src/logger.js';
 import { createModelPort } from '../../src/model/index.js';
-import { runScrum, type ScrumIssue, type ScrumSettings } from '../../src/scrum/loop.js';
+import {
+  runScrum,
+  type RoundRecord,
+  type ScrumDeps,
+  type ScrumIssue,
+  type ScrumSettings,
+  type ScrumStart,
+} from '../../src/scrum/loop.js';
 import {
   changedProtectedPaths,
   DeveloperTools,
@@ -76,6 +83,7 @@ function settings(changes: Partial<ScrumSettings> = {}): ScrumSettings {
     maxTokens: { po: 2000, dev: 4000, review: 2000 },
     maxIssueChars: 8000,
     maxDiffChars: 20_000,
+    split: { now: false, maxFiles: 5 },
     ...changes,
   };
 }
@@ -127,6 +135,7 @@ async function run(
   scripts: Parameters<typeof writeScripts>[0],
   changes: Partial<ScrumSettings> = {},
   prepare: (root: string) => void = () => {},
+  extra: { start?: ScrumStart; deps?: Partial<ScrumDeps> } = {},
 ) {
   const scriptsDir = writeScripts(scripts);
   dirs.push(scriptsDir);
@@ -172,9 +181,11 @@ async function run(
         repositoryMap: repositoryMap(root, { footprint: ['src/cart.mjs'] }),
         changedProtectedPaths: () => changedProtectedPaths(root, s.protectedPaths),
         logger: new RecordingLogger(),
+        ...extra.deps,
       },
       ISSUE,
       s,
+      extra.start ?? null,
     );
     return { result, root, requests: twin.modelRequests() };
   } finally {
@@ -393,10 +404,16 @@ describe('the Scrum Master loop', () => {
       );
       expect(result.outcome).toBe('budget-exhausted');
       expect(result.costUsd).toBeLessThanOrEqual(limitUsd);
-      // A round cut short is recorded, and its changes are marked as seen by nobody.
+      // A round cut short is recorded: checked when the budget still paid for its review
+      // (the worker may then keep it as a checkpoint), else marked as seen by nobody.
       if (result.rounds.length > 0) {
-        expect(result.rounds.at(-1)!.unscanned).toBe(true);
-        expect(result.unscannedChanges).toBe(true);
+        const lastRound = result.rounds.at(-1)!;
+        if (lastRound.unscanned) expect(result.unscannedChanges).toBe(true);
+        else {
+          expect(lastRound.cut).toBe('budget');
+          expect(lastRound.verdict).toBeNull();
+          expect(lastRound.qa.summary).toContain('Tests');
+        }
       }
       expect(result.reason).toContain('could cost up to');
       await twin?.stop();
@@ -699,5 +716,113 @@ describe('the Scrum Master loop under attack', () => {
     expect(result.outcome).toBe('budget-exhausted');
     expect(result.reason).toContain('spend limit');
     expect(result.unscannedChanges).toBe(false);
+  });
+
+  it('hands each checked round to the worker, and ends a round early when the deadline comes near', async () => {
+    const checked: RoundRecord[] = [];
+    let turns = 0;
+    const { result } = await run(
+      [
+        storyScript(),
+        developer(fixEdits),
+        review(),
+        verdict('40-verdict', 'Judge the developer', 'approve'),
+      ],
+      {},
+      () => {},
+      {
+        deps: {
+          roundChecked: async (round) => {
+            checked.push(round);
+          },
+          // Near after the developer's first turn: the edits of that turn are checked and kept.
+          deadline: () => (turns++ >= 1 ? 'the job has 4 of its 60 minutes left' : null),
+        },
+      },
+    );
+    expect(result.outcome).toBe('deadline');
+    expect(result.reason).toContain('4 of its 60 minutes');
+    expect(checked).toHaveLength(1);
+    expect(checked[0]).toMatchObject({ cut: 'deadline', turns: 1, verdict: null });
+    expect(checked[0]!.qa.passed).toBe(true);
+    expect(result.unscannedChanges).toBe(false);
+  });
+
+  it('resumes from a checkpoint: no new story, earlier rounds count, the brief opens the session', async () => {
+    const { result, requests } = await run(
+      [
+        developer(fixEdits),
+        { ...developer(fixEdits), name: '19-resumed', match: 'Go on from the checkpoint.' },
+        review(),
+        verdict('40-verdict', 'Judge the developer', 'approve'),
+      ],
+      { maxRevisions: 2 },
+      () => {},
+      { start: { story: STORY, rounds: 1, brief: 'Go on from the checkpoint.' } },
+    );
+    expect(result.outcome).toBe('approved');
+    expect(result.rounds.map((round) => round.round)).toEqual([1]);
+    expect(result.revisions).toBe(1);
+    expect(requests.some((r) => JSON.stringify(r.body).includes('Write the user story'))).toBe(
+      false,
+    );
+  });
+
+  it('asks the product owner for a split instead of a story when the issue is labelled large', async () => {
+    const split = {
+      issues: [
+        {
+          title: 'Quantities in the total',
+          story: 'As a shopper…',
+          acceptanceCriteria: ['sums quantities'],
+          files: ['src/cart.mjs'],
+        },
+        {
+          title: 'Show the total',
+          story: 'As a shopper…',
+          acceptanceCriteria: ['prints it'],
+          files: ['src/view.mjs'],
+        },
+      ],
+    };
+    const { result, requests } = await run(
+      [
+        {
+          name: '10-split',
+          match: 'Split issue #1 into small issues',
+          turns: [{ content: [json(split)] }],
+        },
+      ],
+      { split: { now: true, maxFiles: 5 } },
+    );
+    expect(result.outcome).toBe('split');
+    expect(result.split).toEqual(split.issues);
+    expect(result.rounds).toHaveLength(0);
+    // One answer was asked for (its token count before it is not an answer).
+    expect(requests.filter((r) => r.path.endsWith('/v1/messages'))).toHaveLength(1);
+  });
+
+  it('splits when the story needs more files than one pull request may touch', async () => {
+    const files = ['a.mjs', 'b.mjs', 'c.mjs'];
+    const split = {
+      issues: [
+        { title: 'One', story: 'As a…', acceptanceCriteria: ['one'], files: ['a.mjs'] },
+        { title: 'Two', story: 'As a…', acceptanceCriteria: ['two'], files: ['b.mjs', 'c.mjs'] },
+      ],
+    };
+    const { result } = await run(
+      [
+        {
+          name: '09-split',
+          match: 'Split issue #1 into small issues',
+          turns: [{ content: [json(split)] }],
+        },
+        storyScript([{ content: [json({ ...STORY, files })] }]),
+      ],
+      { split: { now: false, maxFiles: 2 } },
+    );
+    expect(result.outcome).toBe('split');
+    expect(result.reason).toContain('needs 3 files, more than 2');
+    expect(result.split.map((issue) => issue.title)).toEqual(['One', 'Two']);
   });
 });
