@@ -20,10 +20,16 @@ import {
   GATE_PULL_QUERY,
   UPDATE_BRANCH_MUTATION,
 } from './graphql/merge-gate.js';
+import {
+  WORKER_COMMENTS_QUERY,
+  WORKER_CONTEXT_QUERY,
+  workerSettleMutation,
+} from './graphql/worker.js';
 
 export * from './graphql/dispatch.js';
 export * from './graphql/ledger.js';
 export * from './graphql/merge-gate.js';
+export * from './graphql/worker.js';
 
 /** Every document, with the generated ones in a representative instance, for the contract test. */
 export const GRAPHQL_DOCUMENTS: Readonly<Record<string, string>> = {
@@ -42,4 +48,20 @@ export const GRAPHQL_DOCUMENTS: Readonly<Record<string, string>> = {
   UPDATE_BRANCH_MUTATION,
   DISABLE_AUTO_MERGE_MUTATION,
   DEQUEUE_MUTATION,
+  WORKER_CONTEXT_QUERY,
+  WORKER_COMMENTS_QUERY,
+  workerSettleMutation: workerSettleMutation({
+    pullBody: true,
+    ready: true,
+    addLabels: true,
+    removeLabels: true,
+    progress: true,
+  }),
+  workerSettleReadyOnly: workerSettleMutation({
+    pullBody: false,
+    ready: true,
+    addLabels: false,
+    removeLabels: false,
+    progress: false,
+  }),
 };

@@ -24,7 +24,10 @@ export type GraphqlOperation =
   | 'GateEnqueue'
   | 'GateUpdateBranch'
   | 'GateDisableAutoMerge'
-  | 'GateDequeue';
+  | 'GateDequeue'
+  | 'WorkerContext'
+  | 'WorkerComments'
+  | 'WorkerSettle';
 
 /**
  * The permission each request needs, by REST route (its name in ROUTES) or GraphQL operation: the
@@ -56,6 +59,10 @@ export const PERMISSION_NEEDED: Readonly<Record<RouteName | GraphqlOperation, Pe
   listArtifacts: 'actions: read',
   downloadArtifact: 'actions: read',
   listWorkflowRuns: 'actions: read',
+  createPullRequest: 'pull-requests: write',
+  updatePullRequest: 'pull-requests: write',
+  addSubIssue: 'issues: write',
+  addBlockedBy: 'issues: write',
 
   Viewer: 'metadata: read',
   // Its conflict pull requests; the collaborators in it need push access, and are optional.
@@ -75,6 +82,20 @@ export const PERMISSION_NEEDED: Readonly<Record<RouteName | GraphqlOperation, Pe
   GateUpdateBranch: 'pull-requests: write',
   GateDisableAutoMerge: 'pull-requests: write',
   GateDequeue: 'pull-requests: write',
+  // The issue and its comments; ALSO_NEEDED lists what else the one read asks for.
+  WorkerContext: 'issues: read',
+  WorkerComments: 'issues: read',
+  // The pull request's body and readiness; labels and comments take `pull-requests` as well.
+  WorkerSettle: 'pull-requests: write',
+};
+
+/**
+ * Operations that read several kinds of object in one request, and so need more than their entry
+ * in PERMISSION_NEEDED: the other permissions, which docs/permissions.md names below its table.
+ */
+export const ALSO_NEEDED: Readonly<Partial<Record<GraphqlOperation, readonly Permission[]>>> = {
+  // The work branch's head commit and the pull requests from it.
+  WorkerContext: ['contents: read', 'pull-requests: read'],
 };
 
 /** The name a GraphQL document gives its operation: Viewer for the viewer query. */

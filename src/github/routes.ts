@@ -27,6 +27,10 @@ export const ROUTES = {
   listArtifacts: 'GET /repos/{owner}/{repo}/actions/artifacts',
   downloadArtifact: 'GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}',
   listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
+  createPullRequest: 'POST /repos/{owner}/{repo}/pulls',
+  updatePullRequest: 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
+  addSubIssue: 'POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues',
+  addBlockedBy: 'POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

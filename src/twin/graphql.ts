@@ -726,14 +726,19 @@ function repositoryView(state: TwinState, json: Serializer): Record<string, unkn
       state.settings.protection?.mergeQueue
         ? { __typename: 'MergeQueue', id: 'MQ_twin' }
         : null,
+    // A branch's target is its head commit, with everything a Commit answers.
     defaultBranchRef: async () => {
       const oid = await state.branchHead(state.defaultBranch);
-      return oid ? refView(json, state.defaultBranch, oid) : null;
+      return oid
+        ? { ...refView(json, state.defaultBranch, oid), target: () => commitView(state, json, oid) }
+        : null;
     },
     ref: async ({ qualifiedName }: { qualifiedName: string }) => {
       const name = qualifiedName.replace(/^refs\/heads\//, '');
       const oid = await state.branchHead(name);
-      return oid ? refView(json, name, oid) : null;
+      return oid
+        ? { ...refView(json, name, oid), target: () => commitView(state, json, oid) }
+        : null;
     },
     issue: ({ number }: { number: number }) => {
       const item = state.items.get(number);
@@ -1176,6 +1181,32 @@ function rootValue(context: GraphqlContext): Record<string, unknown> {
       return {
         clientMutationId: input['clientMutationId'] ?? null,
         mergeQueueEntry: queueEntryView(state, json, entry),
+      };
+    },
+    // The fields a pull request's REST PATCH also takes; the others are not modelled.
+    updatePullRequest: ({ input }: { input: Input }) => {
+      const pull = pullByNodeId(state, String(input['pullRequestId']));
+      for (const key of [
+        'baseRefName',
+        'maintainerCanModify',
+        'assigneeIds',
+        'milestoneId',
+        'labelIds',
+        'projectIds',
+      ]) {
+        if (input[key] !== undefined && input[key] !== null)
+          throw new GraphQLError(`The twin does not implement UpdatePullRequestInput.${key}`);
+      }
+      const wanted = input['state'] as 'OPEN' | 'CLOSED' | null | undefined;
+      state.updateItem(actor, pull.number, {
+        title: (input['title'] as string | null | undefined) ?? undefined,
+        body: (input['body'] as string | null | undefined) ?? undefined,
+        state: wanted ? (wanted.toLowerCase() as 'open' | 'closed') : undefined,
+      });
+      return {
+        clientMutationId: input['clientMutationId'] ?? null,
+        actor: actorView(state, json, actor.login),
+        pullRequest: pullView(state, json, pull),
       };
     },
     markPullRequestReadyForReview: ({ input }: { input: Input }) => {

@@ -142,6 +142,7 @@ export const MUTATION_PERMISSIONS: Readonly<Record<string, Need>> = {
   updatePullRequestBranch: all('pull-requests: write'),
   enqueuePullRequest: all('pull-requests: write'),
   dequeuePullRequest: all('pull-requests: write'),
+  updatePullRequest: all('pull-requests: write'),
   markPullRequestReadyForReview: all('pull-requests: write'),
   convertPullRequestToDraft: all('pull-requests: write'),
 };
