@@ -3,6 +3,7 @@ import { COMMANDS, type Command } from './action-io.js';
 import { runDispatch } from './dispatch/run.js';
 import { gitHubDispatchPorts } from './github/dispatch-ports.js';
 import { gitHubMergeGatePorts } from './github/merge-gate-ports.js';
+import { gitHubWorkerPorts } from './github/worker-ports.js';
 import { runMergeGate } from './merge-gate/run.js';
 import { Inputs } from './settings/inputs.js';
 import { runWorker } from './worker/run.js';
@@ -10,7 +11,7 @@ import { runWorker } from './worker/run.js';
 export const ACTION_RUNS: Readonly<Record<Command, ActionRun>> = {
   // The root action is an entry point too: it hands each use case its GitHub adapters.
   dispatch: (deps) => runDispatch(deps, gitHubDispatchPorts),
-  worker: runWorker,
+  worker: (deps) => runWorker(deps, gitHubWorkerPorts),
   'merge-gate': (deps) => runMergeGate(deps, gitHubMergeGatePorts),
 };
 

@@ -7,17 +7,20 @@ import { runBundle } from './support/bundle.js';
 import { ROOT } from './support/source.js';
 
 describe('committed bundles run as a runner runs them', () => {
-  it.each([['worker', { 'github-token': 't', issue: '1', claim: 'c-1-1', epoch: '1' }]])(
-    '%s fails with "not implemented yet" and exit code 1',
-    async (name, inputs) => {
-      const result = await runBundle(name, inputs);
-      expect(result.code).toBe(1);
-      expect(result.stdout).toContain(
-        `::error::ai-scrum-master/${name} failed: The ${name} action is not implemented yet`,
-      );
-      expect(result.outputs).toEqual({});
-    },
-  );
+  it('the worker with an invalid input fails naming it, before any request', async () => {
+    const result = await runBundle('worker', {
+      'github-token': 't',
+      issue: '1',
+      claim: 'c-1-1',
+      epoch: '1',
+      kind: 'conflict',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      "::error::ai-scrum-master/worker failed: Input 'pull' is required with kind 'conflict' and was empty.",
+    );
+    expect(result.outputs).toEqual({});
+  });
 
   it('the merge gate with an invalid input fails naming it, before any request', async () => {
     const result = await runBundle('merge-gate', {

@@ -5,23 +5,19 @@ import { join } from 'node:path';
 import { ACTION_RUNS } from '../src/router.js';
 import { runAction } from '../src/entrypoints/run-action.js';
 import { runCommand } from '../src/router.js';
-import { runWorker } from '../src/worker/run.js';
 import { recordingCore } from './support/core.js';
 import { startStub } from './support/http-stub.js';
 
 const worker = { 'github-token': 't', issue: '3', claim: 'c-3-1', epoch: '1' };
 
 describe('runAction', () => {
-  it.each([['worker', runWorker, worker]] as const)(
-    'fails %s with a clear "not implemented yet" until it exists',
-    async (name, run, inputs) => {
-      const { core, failures } = recordingCore(inputs);
-      await runAction(`ai-scrum-master/${name}`, run, core, {});
-      expect(failures).toEqual([
-        `ai-scrum-master/${name} failed: The ${name} action is not implemented yet in ai-scrum-master; nothing was changed.`,
-      ]);
-    },
-  );
+  it('stops the worker on an invalid input before anything is read or written, naming it', async () => {
+    const { core, failures } = recordingCore({ ...worker, epoch: 'latest' });
+    await runAction('ai-scrum-master/worker', ACTION_RUNS.worker, core, {});
+    expect(failures).toEqual([
+      `ai-scrum-master/worker failed: Invalid input 'epoch': "latest". Expected a whole number from 1 to 1000000.`,
+    ]);
+  });
 
   it('fails the merge gate clearly when neither the input nor the event names a pull request', async () => {
     const { core, failures } = recordingCore({ 'github-token': 't' });
@@ -72,7 +68,7 @@ describe('the root action', () => {
     await runAction('ai-scrum-master', runCommand, core, {});
     expect(said).toContainEqual({ level: 'info', message: 'ai-scrum-master: running worker' });
     expect(failures).toEqual([
-      'ai-scrum-master failed: The worker action is not implemented yet in ai-scrum-master; nothing was changed.',
+      "ai-scrum-master failed: Input 'anthropic-api-key' is required with model-provider 'anthropic' and was empty.",
     ]);
   });
 

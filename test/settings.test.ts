@@ -130,18 +130,35 @@ describe('parseDispatchSettings', () => {
 });
 
 describe('parseWorkerSettings', () => {
-  const entry = { 'github-token': 't', issue: '12', claim: 'c-12-1', epoch: '1' };
+  const entry = {
+    'github-token': 't',
+    issue: '12',
+    claim: 'c-12-1',
+    epoch: '1',
+    'anthropic-api-key': 'k',
+    'test-command': 'npm test',
+  };
 
-  it('reads a matrix entry', () => {
-    expect(parseWorkerSettings(from(entry))).toMatchObject({
-      issue: 12,
-      claim: 'c-12-1',
-      epoch: 1,
-      kind: 'issue',
-      model: 'claude-sonnet-5-5',
-      maxRevisions: 3,
-      protectedPaths: ['.github/**'],
-    });
+  it('reads a matrix entry, with defaults for the rest', () => {
+    expect(parseWorkerSettings(from({ ...entry, files: '["src/a.ts","src/b.ts"]' }))).toMatchObject(
+      {
+        work: {
+          issue: 12,
+          claim: 'c-12-1',
+          epoch: 1,
+          kind: 'issue',
+          branch: 'ai-feature/issue-12',
+          files: ['src/a.ts', 'src/b.ts'],
+          pull: null,
+        },
+        maxRevisions: 3,
+        maxFiles: 5,
+        sandbox: 'user',
+        deadlineMinutes: 60,
+        protectedPaths: ['.github/**'],
+        largeLabels: ['complexity:large', 'complexity:xl'],
+      },
+    );
   });
 
   it.each([
@@ -153,8 +170,28 @@ describe('parseWorkerSettings', () => {
     ],
     ['kind', 'feature', /Invalid input 'kind': "feature"\. Expected one of issue, conflict/],
     ['epoch', '-1', /Invalid input 'epoch'/],
+    ['branch', 'main', /Invalid input 'branch': "main"\. Expected 'ai-feature\/issue-12'/],
+    ['files', '[1, 2]', /Invalid input 'files'.*Expected a JSON array of paths/],
+    ['sandbox', 'docker', /Invalid input 'sandbox': "docker"\. Expected one of user, none/],
+    ['deadline-minutes', '2', /Invalid input 'deadline-minutes'/],
+    ['anthropic-api-key', '', /Input 'anthropic-api-key' is required/],
+    ['po-model', 'gpt 9', /Invalid input 'po-model'/],
+    [
+      'budget-reserve-usd',
+      '9',
+      /'budget-reserve-usd' \(9\) must be less than 'issue-budget-usd' \(5\)/,
+    ],
   ])('rejects %s=%p', (name, value, message) => {
     expect(() => parseWorkerSettings(from({ ...entry, [name]: value }))).toThrow(message);
+  });
+
+  it('needs a test command, and a pull request for a conflict task', () => {
+    expect(() => parseWorkerSettings(from({ ...entry, 'test-command': '' }))).toThrow(
+      /'test-command' and 'coverage-command' are both empty/,
+    );
+    expect(() => parseWorkerSettings(from({ ...entry, kind: 'conflict' }))).toThrow(
+      /Input 'pull' is required with kind 'conflict'/,
+    );
   });
 });
 
@@ -234,7 +271,14 @@ describe('logins and ordered label lists', () => {
   });
 
   it('worker and merge-gate check ledger-writers too', () => {
-    const worker = { 'github-token': 't', issue: '1', claim: 'c-1-1', epoch: '1' };
+    const worker = {
+      'github-token': 't',
+      issue: '1',
+      claim: 'c-1-1',
+      epoch: '1',
+      'anthropic-api-key': 'k',
+      'test-command': 'npm test',
+    };
     const invalid = /Invalid input 'ledger-writers': "a b"\. Expected GitHub logins/;
     expect(() => parseWorkerSettings(from({ ...worker, 'ledger-writers': 'a b' }))).toThrow(
       invalid,

@@ -9,9 +9,9 @@ import {
 } from '../coverage/index.js';
 import { encodeEntries } from '../ledger/codec.js';
 import { TRACKING_TITLE } from '../ledger/dashboard.js';
-import { identityOf, sameIdentity, type Identity } from '../ledger/identity.js';
+import { identityOf, sameIdentity } from '../ledger/identity.js';
 import { appendComments, openLedger, type Ledger, type LedgerSettings } from '../ledger/ledger.js';
-import type { LedgerPort } from '../ledger/port.js';
+import { knownViewer, type LedgerPort } from '../ledger/port.js';
 import { readClaimMarker, readClaimTrailers, type ClaimMark } from '../ledger/trailers.js';
 import type { Logger } from '../logger.js';
 import { fencingOf } from './fencing.js';
@@ -219,13 +219,6 @@ async function gate(run: Run): Promise<GateReport> {
   if (settings.dryRun) return report;
   await act(run, pull, evidence, claim);
   return report;
-}
-
-/** A LedgerPort that already knows who the token is (one request fewer per evaluation). */
-function knownViewer(port: LedgerPort, viewer: Identity): LedgerPort {
-  const known = Object.create(port) as LedgerPort;
-  known.viewer = () => Promise.resolve(viewer);
-  return known;
 }
 
 /** The issue a toolkit branch is for: `ai-feature/issue-N`. */

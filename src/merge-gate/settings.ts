@@ -49,7 +49,7 @@ export function parseMergeGateSettings(source: InputSource): MergeGateSettings {
     maxCoverageDrop: inputs.number('max-coverage-drop', { min: 0, max: 100 }),
     patchCoverageThreshold: inputs.number('patch-coverage-threshold', { min: 0, max: 100 }),
     protectedPaths: inputs.list('protected-paths'),
-    maxFiles: inputs.integer('max-files', { min: 1, max: 3000 }),
+    maxFiles: inputs.integer('max-changed-files', { min: 1, max: 3000 }),
     maxChangedLines: inputs.integer('max-changed-lines', { min: 1, max: 10_000_000 }),
     reviewLabels: inputs.list('review-labels'),
     mergeMethod: inputs.oneOf('merge-method', MERGE_METHODS),

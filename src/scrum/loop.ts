@@ -142,7 +142,7 @@ export interface ScrumDeps {
    * the worker commits and pushes a checkpoint there. A round cut short by the deadline or the
    * budget is checked and handed over too, then the loop ends.
    */
-  roundChecked?(round: RoundRecord, story: Story): Promise<void>;
+  roundChecked?(round: RoundRecord, story: Story, spentUsd: number): Promise<void>;
   /** Why the job must stop now (its deadline is near), or null. Asked before each developer turn. */
   deadline?(): string | null;
   /** Called as each phase begins, for the progress comment. */
@@ -526,7 +526,7 @@ export async function runScrum(
         await deps.phase?.('verdict');
         record.verdict = await judge(calls, current, qa, findings, diff, settings);
       }
-      await deps.roundChecked?.(record, current);
+      await deps.roundChecked?.(record, current, budget.spentUsd);
       if (developed.cut)
         return finish(
           developed.cut.kind === 'budget' ? 'budget-exhausted' : 'deadline',
