@@ -43032,7 +43032,15 @@ const LEDGER_VERSION = 1;
 const isoDate = iso_datetime({ offset: true });
 const issueNumber = schemas_number().int().positive();
 const claimId = schemas_string().regex(/^[A-Za-z0-9._-]{1,100}$/);
-const OUTCOMES = ['pr-opened', 'merged', 'failed', 'abandoned', 'rejected'];
+/** `decomposed`: the issue was split into sub-issues, which carry the work from here. */
+const OUTCOMES = [
+    'pr-opened',
+    'merged',
+    'failed',
+    'abandoned',
+    'rejected',
+    'decomposed',
+];
 const claimEntry = strictObject({
     type: literal('claim'),
     issue: issueNumber,
@@ -43081,6 +43089,43 @@ const retryEntry = strictObject({
     issue: issueNumber,
     at: isoDate,
 });
+/** What the next attempt needs to go on from a checkpoint: the story and where the work stands. */
+const resumeNote = strictObject({
+    story: strictObject({
+        title: schemas_string().max(200),
+        story: schemas_string().max(3000),
+        acceptanceCriteria: array(schemas_string().max(600)).max(15),
+    }),
+    /** What the rounds so far did, in a few lines. */
+    done: schemas_string().max(2000),
+    /** The last QA result, in one line. */
+    qa: schemas_string().max(1000),
+});
+const CHECKPOINT_PHASES = [
+    'developing',
+    'approved',
+    'deadline',
+    'budget',
+    'stopped',
+];
+/**
+ * A worker pushed its work so far: the commit on `ai-feature/issue-N`, what the attempt has spent
+ * until now (its running total, so a later checkpoint or the release adds only the difference),
+ * and the note the next attempt resumes from.
+ */
+const checkpointEntry = strictObject({
+    type: literal('checkpoint'),
+    issue: issueNumber,
+    claim: claimId,
+    epoch: schemas_number().int().positive(),
+    phase: schemas_enum(CHECKPOINT_PHASES),
+    /** Rounds finished so far, this attempt's and earlier attempts' together. */
+    round: schemas_number().int().nonnegative().max(1000),
+    commit: schemas_string().regex(/^[0-9a-f]{40}$/),
+    spendUsd: schemas_number().min(0).max(1_000_000),
+    note: resumeNote,
+    at: isoDate,
+});
 const issueRecord = strictObject({
     epoch: schemas_number().int().nonnegative(),
     attempts: schemas_number().int().nonnegative(),
@@ -43101,6 +43146,8 @@ const issueRecord = strictObject({
         at: isoDate,
     })
         .optional(),
+    /** The latest checkpoint written under the claim then active: the next attempt resumes from it. */
+    checkpoint: checkpointEntry.optional(),
 });
 /** What one released attempt cost, by the complexity label its issue had when claimed. */
 const attemptCost = strictObject({
@@ -43138,6 +43185,7 @@ const ledgerEntry = discriminatedUnion('type', [
     expireEntry,
     exhaustedEntry,
     retryEntry,
+    checkpointEntry,
     snapshotEntry,
 ]);
 
@@ -43166,6 +43214,8 @@ function codec_describe(entry) {
             return `⛔ #${entry.issue} used its ${entry.attempts} attempts: labelled failed`;
         case 'retry':
             return `🔁 #${entry.issue}: another round asked for; attempts count again`;
+        case 'checkpoint':
+            return `📍 checkpoint #${entry.issue} — \`${entry.claim}\`: ${entry.phase}, ${entry.round} round${entry.round === 1 ? '' : 's'}, commit ${entry.commit.slice(0, 7)}, $${entry.spendUsd.toFixed(2)} so far`;
         case 'snapshot':
             return `📸 snapshot of #${entry.from}: ${Object.keys(entry.issues).length} issues`;
     }
@@ -43180,7 +43230,14 @@ function encodeEntries(entries, options = {}) {
 function brief(entry) {
     if (entry.type === 'snapshot')
         return `📸 #${entry.from}`;
-    const symbols = { claim: '🔒', release: '🔓', expire: '⌛', exhausted: '⛔', retry: '🔁' };
+    const symbols = {
+        claim: '🔒',
+        release: '🔓',
+        expire: '⌛',
+        exhausted: '⛔',
+        retry: '🔁',
+        checkpoint: '📍',
+    };
     const symbol = symbols[entry.type];
     return `${symbol} ${entry.type} #${entry.issue}${entry.type === 'claim' ? ` e${entry.epoch}` : ''}`;
 }
@@ -43763,6 +43820,18 @@ function applySnapshot(state, snapshot) {
     state.recent.push(...snapshot.recent.map((outcome) => ({ ...outcome })));
     state.costs.push(...snapshot.costs.map((cost) => ({ ...cost })));
 }
+/**
+ * Adds an attempt's running total to the issue's and the day's spend: what its checkpoint already
+ * counted is not counted again, and a smaller figure never takes anything back.
+ */
+function addSpend(state, rec, claim, totalUsd, at) {
+    const counted = rec.checkpoint?.claim === claim ? rec.checkpoint.spendUsd : 0;
+    const added = Math.max(0, totalUsd - counted);
+    rec.spendUsd += added;
+    state.spendByDay.set(utcDay(at), (state.spendByDay.get(utcDay(at)) ?? 0) + added);
+    if (rec.checkpoint?.claim === claim)
+        rec.checkpoint.spendUsd = Math.max(counted, totalUsd);
+}
 function applyEntry(state, entry) {
     state.stats.entries++;
     switch (entry.type) {
@@ -43784,13 +43853,25 @@ function applyEntry(state, entry) {
                 delete rec.complexity;
             return;
         }
+        case 'checkpoint': {
+            const rec = fold_record(state, entry.issue);
+            addSpend(state, rec, entry.claim, entry.spendUsd, entry.at);
+            // Only the claim holding the issue moves its resume point: a stale worker's does not.
+            if (rec.active?.claim === entry.claim) {
+                const counted = rec.checkpoint?.claim === entry.claim ? rec.checkpoint.spendUsd : 0;
+                rec.checkpoint = { ...entry, spendUsd: Math.max(entry.spendUsd, counted) };
+            }
+            return;
+        }
         case 'release': {
             const rec = fold_record(state, entry.issue);
             // Money spent is counted even when the release comes after the claim expired.
-            rec.spendUsd += entry.costUsd;
-            state.spendByDay.set(utcDay(entry.at), (state.spendByDay.get(utcDay(entry.at)) ?? 0) + entry.costUsd);
+            addSpend(state, rec, entry.claim, entry.costUsd, entry.at);
             if (rec.active?.claim === entry.claim)
                 delete rec.active;
+            // Work that is done leaves nothing to resume.
+            if (entry.outcome === 'merged' || entry.outcome === 'decomposed')
+                delete rec.checkpoint;
             rec.released = {
                 claim: entry.claim,
                 outcome: entry.outcome,
@@ -44095,8 +44176,13 @@ class Planning {
         tree.addPlanned(active.flatMap((claim) => claim.files));
         for (const claim of active)
             this.lock(claim.issue, claim.files);
-        // Attempts still running will spend too: the day's budget left holds their estimates back.
-        this.committedUsd = active.reduce((sum, claim) => sum + attemptEstimate(ledger.costs, claim.complexity ?? null).usd, 0);
+        // Attempts still running will spend too: the day's budget left holds their estimates back,
+        // less what their checkpoints already counted as spent.
+        this.committedUsd = active.reduce((sum, claim) => {
+            const checkpoint = ledger.issues.get(claim.issue)?.checkpoint;
+            const counted = checkpoint?.claim === claim.claim ? checkpoint.spendUsd : 0;
+            return (sum + Math.max(0, attemptEstimate(ledger.costs, claim.complexity ?? null).usd - counted));
+        }, 0);
     }
     record(issue) {
         return this.input.ledger.issues.get(issue);
@@ -45393,21 +45479,52 @@ const DISPATCH_INPUTS = {
 const DISPATCH_OUTPUTS = ['matrix', 'count', 'has-work', 'tracking-issue'];
 const WORKER_INPUTS = {
     'github-token': GITHUB_TOKEN_DEFAULT,
-    'anthropic-api-key': '',
     issue: '',
     claim: '',
     epoch: '',
+    branch: '',
+    files: '',
     kind: 'issue',
-    model: 'claude-sonnet-5-5',
-    'max-revisions': '3',
-    'issue-budget-usd': '5',
+    pull: '',
+    'model-provider': 'anthropic',
+    'anthropic-api-key': '',
+    'anthropic-base-url': '',
+    'model-region': '',
+    'vertex-project-id': '',
+    'po-model': '',
+    'dev-model': '',
+    'review-model': '',
+    'model-prices': '',
+    'model-max-retries': '4',
+    'model-timeout-seconds': '600',
     'test-command': '',
-    'coverage-report': '',
+    'coverage-command': '',
+    'lint-command': '',
+    'coverage-files': '',
+    'command-timeout-minutes': '15',
+    'issue-budget-usd': '5',
+    'daily-budget-usd': '25',
+    'budget-reserve-usd': '0.5',
+    'max-revisions': '3',
+    'max-turns': '30',
+    'max-files': '5',
+    'large-labels': 'complexity:large,complexity:xl',
     'protected-paths': '.github/**',
+    sandbox: 'user',
+    'deadline-minutes': '60',
     'ledger-writers': '',
     ...LABEL_DEFAULTS,
 };
-const WORKER_OUTPUTS = ['outcome', 'pull-request', 'cost-usd'];
+const WORKER_OUTPUTS = [
+    'outcome',
+    'pr-number',
+    'pr-url',
+    'cost-usd',
+    'input-tokens',
+    'output-tokens',
+    'cache-read-tokens',
+    'revisions',
+];
 const MERGE_GATE_INPUTS = {
     'github-token': GITHUB_TOKEN_DEFAULT,
     mode: 'gate',
@@ -45420,7 +45537,7 @@ const MERGE_GATE_INPUTS = {
     'max-coverage-drop': '0.5',
     'patch-coverage-threshold': '80',
     'protected-paths': '.github/**',
-    'max-files': '50',
+    'max-changed-files': '50',
     'max-changed-lines': '2000',
     'review-labels': 'priority:critical,complexity:large',
     'merge-method': 'squash',
@@ -45833,7 +45950,7 @@ async function runDispatch(deps, connect) {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7529);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5307);
 
 // The action's code (and @actions/github with it) loads only once runAction has checked the
 // runner's environment; see run-action.ts.
@@ -45848,7 +45965,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7529:
+/***/ 5307:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -49056,12 +49173,213 @@ const DEQUEUE_MUTATION = /* GraphQL */ `
   }
 `;
 
+;// CONCATENATED MODULE: ./build/github/graphql/worker.js
+/** The worker's GraphQL documents: everything it starts from in one read, and its settling write. */
+/** How many label names one context read looks up; unused slots repeat the first name. */
+const WORKER_LABEL_SLOTS = 5;
+/**
+ * Everything a worker starts from, in one request: who the token is, the default branch and its
+ * head, the issue with its labels and latest comments, the work branch's head commit, the open
+ * pull requests from a branch of that name (a fork's too: the adapter keeps this repository's)
+ * with their latest comments (the merge gate's sticky comment is among them), and the node ids of
+ * up to WORKER_LABEL_SLOTS labels by name.
+ */
+const WORKER_CONTEXT_QUERY = /* GraphQL */ `
+  query WorkerContext(
+    $owner: String!
+    $name: String!
+    $number: Int!
+    $branch: String!
+    $qualifiedBranch: String!
+    $label0: String!
+    $label1: String!
+    $label2: String!
+    $label3: String!
+    $label4: String!
+  ) {
+    viewer {
+      __typename
+      login
+    }
+    repository(owner: $owner, name: $name) {
+      defaultBranchRef {
+        name
+        target {
+          oid
+        }
+      }
+      issue(number: $number) {
+        id
+        databaseId
+        number
+        title
+        body
+        state
+        labels(first: 100) {
+          nodes {
+            name
+          }
+        }
+        comments(last: 30) {
+          nodes {
+            id
+            databaseId
+            body
+            author {
+              __typename
+              login
+            }
+          }
+        }
+      }
+      ref(qualifiedName: $qualifiedBranch) {
+        target {
+          oid
+          ... on Commit {
+            message
+          }
+        }
+      }
+      pullRequests(headRefName: $branch, states: OPEN, first: 10) {
+        nodes {
+          number
+          id
+          url
+          isDraft
+          body
+          headRefOid
+          baseRefName
+          headRepository {
+            nameWithOwner
+          }
+          author {
+            __typename
+            login
+          }
+          comments(last: 30) {
+            nodes {
+              body
+              author {
+                __typename
+                login
+              }
+            }
+          }
+        }
+      }
+      label0: label(name: $label0) {
+        id
+        name
+      }
+      label1: label(name: $label1) {
+        id
+        name
+      }
+      label2: label(name: $label2) {
+        id
+        name
+      }
+      label3: label(name: $label3) {
+        id
+        name
+      }
+      label4: label(name: $label4) {
+        id
+        name
+      }
+    }
+  }
+`;
+/** A page of an issue's or a pull request's comments, newest first, to find one by its marker. */
+const WORKER_COMMENTS_QUERY = /* GraphQL */ `
+  query WorkerComments($owner: String!, $name: String!, $number: Int!, $cursor: String) {
+    repository(owner: $owner, name: $name) {
+      issueOrPullRequest(number: $number) {
+        ... on Issue {
+          comments(last: 100, before: $cursor) {
+            ...WorkerCommentPage
+          }
+        }
+        ... on PullRequest {
+          comments(last: 100, before: $cursor) {
+            ...WorkerCommentPage
+          }
+        }
+      }
+    }
+  }
+
+  fragment WorkerCommentPage on IssueCommentConnection {
+    pageInfo {
+      hasPreviousPage
+      startCursor
+    }
+    nodes {
+      id
+      databaseId
+      body
+      author {
+        __typename
+        login
+      }
+    }
+  }
+`;
+/**
+ * The end of a worker's run in one request. Root fields of a mutation run in order: the pull
+ * request's body, then ready for review, then labels added before labels removed (the issue never
+ * shows no state), and the progress comment last, so it never reports what did not happen.
+ */
+function workerSettleMutation(parts) {
+    const variables = [];
+    const fields = [];
+    if (parts.pullBody) {
+        variables.push('$pull: ID!', '$pullBody: String!');
+        fields.push(`  pullBody: updatePullRequest(input: { pullRequestId: $pull, body: $pullBody }) {
+    clientMutationId
+  }`);
+    }
+    if (parts.ready) {
+        if (!parts.pullBody)
+            variables.push('$pull: ID!');
+        fields.push(`  ready: markPullRequestReadyForReview(input: { pullRequestId: $pull }) {
+    clientMutationId
+  }`);
+    }
+    if (parts.addLabels || parts.removeLabels)
+        variables.push('$issue: ID!');
+    if (parts.addLabels) {
+        variables.push('$add: [ID!]!');
+        fields.push(`  add: addLabelsToLabelable(input: { labelableId: $issue, labelIds: $add }) {
+    clientMutationId
+  }`);
+    }
+    if (parts.removeLabels) {
+        variables.push('$remove: [ID!]!');
+        fields.push(`  remove: removeLabelsFromLabelable(input: { labelableId: $issue, labelIds: $remove }) {
+    clientMutationId
+  }`);
+    }
+    if (parts.progress) {
+        variables.push('$comment: ID!', '$progress: String!');
+        fields.push(`  progress: updateIssueComment(input: { id: $comment, body: $progress }) {
+    clientMutationId
+  }`);
+    }
+    return `mutation WorkerSettle(${variables.join(', ')}) {
+${fields.join('\n')}
+}
+`;
+}
+
 ;// CONCATENATED MODULE: ./build/github/graphql.js
 /**
  * Every GraphQL document the toolkit sends, as named constants, one module per action under
  * graphql/. A contract test validates each one against GitHub's published schema, and fails when
  * a document appears anywhere else in src/.
  */
+
+
 
 
 
@@ -49085,6 +49403,22 @@ const GRAPHQL_DOCUMENTS = {
     UPDATE_BRANCH_MUTATION: UPDATE_BRANCH_MUTATION,
     DISABLE_AUTO_MERGE_MUTATION: DISABLE_AUTO_MERGE_MUTATION,
     DEQUEUE_MUTATION: DEQUEUE_MUTATION,
+    WORKER_CONTEXT_QUERY: WORKER_CONTEXT_QUERY,
+    WORKER_COMMENTS_QUERY: WORKER_COMMENTS_QUERY,
+    workerSettleMutation: workerSettleMutation({
+        pullBody: true,
+        ready: true,
+        addLabels: true,
+        removeLabels: true,
+        progress: true,
+    }),
+    workerSettleReadyOnly: workerSettleMutation({
+        pullBody: false,
+        ready: true,
+        addLabels: false,
+        removeLabels: false,
+        progress: false,
+    }),
 };
 
 ;// CONCATENATED MODULE: ./build/entrypoints/run-action.js
@@ -49282,6 +49616,10 @@ const PERMISSION_NEEDED = {
     listArtifacts: 'actions: read',
     downloadArtifact: 'actions: read',
     listWorkflowRuns: 'actions: read',
+    createPullRequest: 'pull-requests: write',
+    updatePullRequest: 'pull-requests: write',
+    addSubIssue: 'issues: write',
+    addBlockedBy: 'issues: write',
     Viewer: 'metadata: read',
     // Its conflict pull requests; the collaborators in it need push access, and are optional.
     DispatchOverview: 'pull-requests: read',
@@ -49300,6 +49638,19 @@ const PERMISSION_NEEDED = {
     GateUpdateBranch: 'pull-requests: write',
     GateDisableAutoMerge: 'pull-requests: write',
     GateDequeue: 'pull-requests: write',
+    // The issue and its comments; ALSO_NEEDED lists what else the one read asks for.
+    WorkerContext: 'issues: read',
+    WorkerComments: 'issues: read',
+    // The pull request's body and readiness; labels and comments take `pull-requests` as well.
+    WorkerSettle: 'pull-requests: write',
+};
+/**
+ * Operations that read several kinds of object in one request, and so need more than their entry
+ * in PERMISSION_NEEDED: the other permissions, which docs/permissions.md names below its table.
+ */
+const ALSO_NEEDED = {
+    // The work branch's head commit and the pull requests from it.
+    WorkerContext: ['contents: read', 'pull-requests: read'],
 };
 /** The name a GraphQL document gives its operation: Viewer for the viewer query. */
 function operationName(document) {
@@ -54456,6 +54807,10 @@ const ROUTES = {
     listArtifacts: 'GET /repos/{owner}/{repo}/actions/artifacts',
     downloadArtifact: 'GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}',
     listWorkflowRuns: 'GET /repos/{owner}/{repo}/actions/runs',
+    createPullRequest: 'POST /repos/{owner}/{repo}/pulls',
+    updatePullRequest: 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
+    addSubIssue: 'POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues',
+    addBlockedBy: 'POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by',
 };
 
 
@@ -54507,6 +54862,7 @@ function trustOf(identities) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   r: () => (/* binding */ UncertainWrite)
 /* harmony export */ });
+/* unused harmony export knownViewer */
 /** The GitHub reads and writes the ledger needs: dispatch, worker and merge gate share it. */
 /**
  * A write whose outcome is unknown: GitHub answered 5xx, timed out or dropped the connection,
@@ -54517,6 +54873,12 @@ class UncertainWrite extends Error {
         super(message, options);
         this.name = 'UncertainWrite';
     }
+}
+/** A LedgerPort that already knows who the token is (one request fewer). */
+function knownViewer(port, viewer) {
+    const known = Object.create(port);
+    known.viewer = () => Promise.resolve(viewer);
+    return known;
 }
 
 
