@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Buffer } from 'node:buffer';
 import { chainedBody, genesis } from '../build/ledger/chain.js';
 import { encodeEntries } from '../build/ledger/codec.js';
 import { trackingMarker } from '../build/ledger/tracking.js';
