@@ -62,7 +62,16 @@ interface PullNode {
     nodes: { state: string; commit: { oid: string } | null; author: Actor | null }[];
   } | null;
   closingIssuesReferences: {
-    nodes: { number: number; state: string; labels: { nodes: { name: string }[] } }[];
+    nodes: {
+      number: number;
+      state: string;
+      labels: { nodes: { name: string }[] };
+      parent: {
+        number: number;
+        state: string;
+        subIssuesSummary: { total: number; completed: number };
+      } | null;
+    }[];
   } | null;
   baseRef: {
     target: {
@@ -192,6 +201,14 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
             number: issue.number,
             open: issue.state === 'OPEN',
             labels: issue.labels.nodes.map((label) => label.name),
+            parent: issue.parent
+              ? {
+                  number: issue.parent.number,
+                  open: issue.parent.state === 'OPEN',
+                  subIssues: issue.parent.subIssuesSummary.total,
+                  completed: issue.parent.subIssuesSummary.completed,
+                }
+              : null,
           }
         : null,
       baseCoverage: recordedCoverage(node, viewer),

@@ -67,6 +67,7 @@ export type GateAction =
   | 'enqueued'
   | 'branch-update-requested'
   | 'conflict-handed-back'
+  | 'parent-closed'
   | 'released'
   | 'issue-closed'
   | 'branch-deleted'
@@ -570,4 +571,10 @@ async function afterMerge(run: Run, pull: GatePull, claim: Claim): Promise<void>
     await ports.github.removeLabel(issue, settings.labels.inProgress);
   await ports.github.deleteBranch(pull.headRef);
   report.actions.push('branch-deleted');
+  // A split's original closes with its last sub-issue: this one was still open when read.
+  const parent = pull.issue?.parent;
+  if (parent?.open && parent.completed + (pull.issue!.open ? 1 : 0) >= parent.subIssues) {
+    await ports.github.closeIssue(parent.number);
+    report.actions.push('parent-closed');
+  }
 }

@@ -35,8 +35,16 @@ export interface GatePull {
   renamed: boolean;
   /** Logins of people (not apps) with write access whose latest review approves the head commit. */
   approvals: string[];
-  /** The issue the body closes (the first one), with its labels. */
-  issue: { number: number; open: boolean; labels: string[] } | null;
+  /**
+   * The issue the body closes (the first one), with its labels, and the issue it is a sub-issue
+   * of (a split's original), with how many of that one's sub-issues are closed.
+   */
+  issue: {
+    number: number;
+    open: boolean;
+    labels: string[];
+    parent: { number: number; open: boolean; subIssues: number; completed: number } | null;
+  } | null;
   /** The `ai-scrum/coverage` status the token's identity recorded on the base branch's head. */
   baseCoverage: string | null;
   mergeQueue: boolean;

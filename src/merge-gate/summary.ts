@@ -27,6 +27,7 @@ const ACTION_TEXT: Record<GateReport['actions'][number], string> = {
   released: 'recorded the release in the ledger',
   'issue-closed': 'closed the issue',
   'branch-deleted': 'deleted the branch',
+  'parent-closed': 'closed the issue this one was split from: its sub-issues are all done',
   'coverage-recorded': 'recorded the coverage as the commit’s `ai-scrum/coverage` status',
   comment: 'updated this comment',
   'held-back': 'turned auto-merge off (and left the merge queue) until the verdict is merge',

@@ -213,6 +213,59 @@ describe('merge gate flows', () => {
     expect(approved.outputs['verdict']).toBe('merge');
   });
 
+  it('closes the issue a split came from once its last sub-issue merged', async () => {
+    const fixture = gateFixture();
+    fixture.issues!.push(
+      {
+        number: 3,
+        title: 'Checkout rework',
+        author: 'alice',
+        createdAt: '2026-11-01T00:00:00Z',
+        subIssues: [1, 4],
+      },
+      {
+        number: 4,
+        title: 'First part, done',
+        author: 'alice',
+        createdAt: '2026-11-01T00:00:00Z',
+        state: 'closed',
+      },
+    );
+    twin = await startTwin(fixture);
+    const pr = await workerPull(twin);
+    await passCheck(twin, pr.head);
+    const inputs = { 'pull-request': String(pr.number), 'coverage-files': 'coverage/lcov.info' };
+    const merged = await gate(inputs);
+    expect(merged.outputs['verdict']).toBe('merge');
+    expect(twin.state.pull(pr.number).merged).toBe(true);
+    expect(merged.summary).toContain('closed the issue this one was split from');
+    expect(twin.state.issue(3).state).toBe('closed');
+  });
+
+  it('leaves the issue a split came from open while another sub-issue is open', async () => {
+    const fixture = gateFixture();
+    fixture.issues!.push(
+      {
+        number: 3,
+        title: 'Checkout rework',
+        author: 'alice',
+        createdAt: '2026-11-01T00:00:00Z',
+        subIssues: [1, 4],
+      },
+      { number: 4, title: 'Second part', author: 'alice', createdAt: '2026-11-01T00:00:00Z' },
+    );
+    twin = await startTwin(fixture);
+    const pr = await workerPull(twin);
+    await passCheck(twin, pr.head);
+    const merged = await gate({
+      'pull-request': String(pr.number),
+      'coverage-files': 'coverage/lcov.info',
+    });
+    expect(twin.state.pull(pr.number).merged).toBe(true);
+    expect(merged.summary).not.toContain('split from');
+    expect(twin.state.issue(3).state).toBe('open');
+  });
+
   it('records a pushed commit’s coverage for later deltas, and the next gate compares against it', async () => {
     twin = await startTwin(gateFixture());
     const main = (await api().request('GET', '/repos/acme/shop/git/ref/heads/main')).body.object

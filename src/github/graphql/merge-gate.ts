@@ -105,6 +105,14 @@ export const GATE_PULL_QUERY = /* GraphQL */ `
                 name
               }
             }
+            parent {
+              number
+              state
+              subIssuesSummary {
+                total
+                completed
+              }
+            }
           }
         }
         baseRef {
