@@ -77,7 +77,12 @@ const twin = await startTwin(
     tokens: {
       ghs_bot: {
         login: 'github-actions[bot]',
-        permissions: { contents: 'write', issues: 'write', 'pull-requests': 'write' },
+        permissions: {
+          contents: 'write',
+          issues: 'write',
+          'pull-requests': 'write',
+          actions: 'write',
+        },
       },
     },
     labels: ['ai-ready', 'ai-in-progress', 'ai-completed', 'ai-failed', 'ai-coordination'],
@@ -109,6 +114,15 @@ const twin = await startTwin(
         ],
       },
     ],
+    workflows: [
+      {
+        name: 'CI',
+        file: 'ci.yml',
+        on: ['push', 'workflow_dispatch'],
+        checks: ['test'],
+        run: 'true',
+      },
+    ],
     timing: { mergeableUnknownReads: 0, asyncDelayMs: null },
   },
   { modelScriptsDir: scripts },
@@ -134,6 +148,7 @@ try {
     'anthropic-api-key': 'scripted',
     'anthropic-base-url': twin.urls.model,
     'test-command': 'node --test',
+    'ci-workflow': 'ci.yml',
     sandbox: 'none',
   };
   const env = {

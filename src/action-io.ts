@@ -60,6 +60,7 @@ export const WORKER_INPUTS = {
   'lint-command': '',
   'coverage-files': '',
   'command-timeout-minutes': '15',
+  'ci-workflow': '',
   'issue-budget-usd': '5',
   'daily-budget-usd': '25',
   'budget-reserve-usd': '0.5',

@@ -45502,6 +45502,7 @@ const WORKER_INPUTS = {
     'lint-command': '',
     'coverage-files': '',
     'command-timeout-minutes': '15',
+    'ci-workflow': '',
     'issue-budget-usd': '5',
     'daily-budget-usd': '25',
     'budget-reserve-usd': '0.5',
@@ -49088,6 +49089,14 @@ const GATE_PULL_QUERY = /* GraphQL */ `
                 name
               }
             }
+            parent {
+              number
+              state
+              subIssuesSummary {
+                total
+                completed
+              }
+            }
           }
         }
         baseRef {
@@ -49620,6 +49629,7 @@ const PERMISSION_NEEDED = {
     updatePullRequest: 'pull-requests: write',
     addSubIssue: 'issues: write',
     addBlockedBy: 'issues: write',
+    dispatchWorkflow: 'actions: write',
     Viewer: 'metadata: read',
     // Its conflict pull requests; the collaborators in it need push access, and are optional.
     DispatchOverview: 'pull-requests: read',
@@ -54811,6 +54821,7 @@ const ROUTES = {
     updatePullRequest: 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
     addSubIssue: 'POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues',
     addBlockedBy: 'POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by',
+    dispatchWorkflow: 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
 };
 
 

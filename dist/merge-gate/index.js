@@ -39555,6 +39555,7 @@ const PERMISSION_NEEDED = {
     updatePullRequest: 'pull-requests: write',
     addSubIssue: 'issues: write',
     addBlockedBy: 'issues: write',
+    dispatchWorkflow: 'actions: write',
     Viewer: 'metadata: read',
     // Its conflict pull requests; the collaborators in it need push access, and are optional.
     DispatchOverview: 'pull-requests: read',
@@ -43998,6 +43999,14 @@ const GATE_PULL_QUERY = /* GraphQL */ `
                 name
               }
             }
+            parent {
+              number
+              state
+              subIssuesSummary {
+                total
+                completed
+              }
+            }
           }
         }
         baseRef {
@@ -47201,6 +47210,14 @@ class GitHubMergeGateAdapter {
                     number: issue.number,
                     open: issue.state === 'OPEN',
                     labels: issue.labels.nodes.map((label) => label.name),
+                    parent: issue.parent
+                        ? {
+                            number: issue.parent.number,
+                            open: issue.parent.state === 'OPEN',
+                            subIssues: issue.parent.subIssuesSummary.total,
+                            completed: issue.parent.subIssuesSummary.completed,
+                        }
+                        : null,
                 }
                 : null,
             baseCoverage: recordedCoverage(node, viewer),
@@ -47452,6 +47469,7 @@ const ROUTES = {
     updatePullRequest: 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
     addSubIssue: 'POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues',
     addBlockedBy: 'POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by',
+    dispatchWorkflow: 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
 };
 
 
@@ -59630,6 +59648,7 @@ const WORKER_INPUTS = {
     'lint-command': '',
     'coverage-files': '',
     'command-timeout-minutes': '15',
+    'ci-workflow': '',
     'issue-budget-usd': '5',
     'daily-budget-usd': '25',
     'budget-reserve-usd': '0.5',
@@ -62479,6 +62498,12 @@ async function afterMerge(run, pull, claim) {
         await ports.github.removeLabel(issue, settings.labels.inProgress);
     await ports.github.deleteBranch(pull.headRef);
     report.actions.push('branch-deleted');
+    // A split's original closes with its last sub-issue: this one was still open when read.
+    const parent = pull.issue?.parent;
+    if (parent?.open && parent.completed + (pull.issue.open ? 1 : 0) >= parent.subIssues) {
+        await ports.github.closeIssue(parent.number);
+        report.actions.push('parent-closed');
+    }
 }
 
 ;// CONCATENATED MODULE: ./build/settings/labels.js
@@ -62755,6 +62780,7 @@ const ACTION_TEXT = {
     released: 'recorded the release in the ledger',
     'issue-closed': 'closed the issue',
     'branch-deleted': 'deleted the branch',
+    'parent-closed': 'closed the issue this one was split from: its sub-issues are all done',
     'coverage-recorded': 'recorded the coverage as the commit’s `ai-scrum/coverage` status',
     comment: 'updated this comment',
     'held-back': 'turned auto-merge off (and left the merge queue) until the verdict is merge',

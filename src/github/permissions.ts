@@ -63,6 +63,7 @@ export const PERMISSION_NEEDED: Readonly<Record<RouteName | GraphqlOperation, Pe
   updatePullRequest: 'pull-requests: write',
   addSubIssue: 'issues: write',
   addBlockedBy: 'issues: write',
+  dispatchWorkflow: 'actions: write',
 
   Viewer: 'metadata: read',
   // Its conflict pull requests; the collaborators in it need push access, and are optional.

@@ -31,6 +31,7 @@ export const ROUTES = {
   updatePullRequest: 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
   addSubIssue: 'POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues',
   addBlockedBy: 'POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by',
+  dispatchWorkflow: 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -420,4 +420,12 @@ export class GitHubWorkerAdapter implements WorkerPort {
       issue_id: blockerDatabaseId,
     });
   }
+
+  async startWorkflow(file: string, branch: string): Promise<void> {
+    await this.github.rest.request(ROUTES.dispatchWorkflow, {
+      ...this.repo,
+      workflow_id: file,
+      ref: branch,
+    });
+  }
 }

@@ -111,4 +111,9 @@ export interface WorkerPort {
   addSubIssue(parent: number, childDatabaseId: number): Promise<void>;
   /** Marks `issue` as blocked by `blocker` (REST id): GitHub's native dependency. */
   addBlockedBy(issue: number, blockerDatabaseId: number): Promise<void>;
+  /**
+   * Starts a workflow (by file name) on a branch with `workflow_dispatch`: the one event a
+   * `GITHUB_TOKEN` may cause that starts a run, so the repository's CI checks the pull request.
+   */
+  startWorkflow(file: string, branch: string): Promise<void>;
 }

@@ -92,6 +92,8 @@ export async function runWorker(deps: ActionDeps, connect: WorkerConnect): Promi
   deps.logger.info(
     `#${settings.work.issue}: ${report.outcome}. ${report.reason} Cost $${report.costUsd.toFixed(4)} (issue $${report.issueCostUsd.toFixed(4)}).`,
   );
+  if (report.ciStarted)
+    deps.logger.info(`Started ${report.ciStarted} on ${settings.work.branch} (workflow_dispatch).`);
   await deps.writeSummary(renderSummary(report));
   if (report.outcome === 'failed' && report.rounds.length === 0 && report.costUsd === 0)
     throw new Error(`The worker could not work on #${settings.work.issue}: ${report.reason}`);

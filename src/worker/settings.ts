@@ -45,6 +45,8 @@ export interface WorkerSettings {
   protectedPaths: string[];
   sandbox: (typeof SANDBOXES)[number];
   deadlineMinutes: number;
+  /** The repository's CI workflow file, started on the branch when the work is ready; '' for none. */
+  ciWorkflow: string;
   ledgerWriters: string[];
   labels: LabelNames;
 }
@@ -142,6 +144,11 @@ export function parseWorkerSettings(source: InputSource): WorkerSettings {
     protectedPaths: inputs.list('protected-paths'),
     sandbox: inputs.oneOf('sandbox', SANDBOXES),
     deadlineMinutes: inputs.integer('deadline-minutes', { min: 5, max: 43_200 }),
+    ciWorkflow: inputs.matching(
+      'ci-workflow',
+      /^$|^[A-Za-z0-9._-]+\.ya?ml$/,
+      'the file name of a workflow in .github/workflows, such as ci.yml, or nothing',
+    ),
     ledgerWriters: inputs.logins('ledger-writers'),
     labels: readLabelNames(inputs),
   };

@@ -93,12 +93,18 @@ export interface WorkerDeps {
 export interface WorkerReport extends SummaryView {
   outcome: WorkerOutcome;
   usageTotal: Usage;
+  /** The CI workflow started on the branch, when one was. */
+  ciStarted: string | null;
 }
 
 /** The claim no longer holds: another claim took the issue, or another worker the branch. */
 class ClaimLost extends Error {}
 
 const zeroUsage = (): Usage => ({ input: 0, output: 0, cacheCreation: 0, cacheRead: 0 });
+
+/** The progress comment's steps in order, and the least time between two of its edits. */
+const STEP_ORDER: Step[] = ['claimed', 'story', 'development', 'qa', 'review', 'verdict', 'pull'];
+export const PROGRESS_INTERVAL_MS = 15_000;
 
 /** How long before its deadline a job stops starting new work: 10%, at least 3 minutes. */
 export function deadlineMarginMs(totalMs: number): number {
@@ -237,6 +243,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     pull: ctx.pull ? { number: ctx.pull.number, url: ctx.pull.url } : null,
     subIssues: [],
     warnings,
+    ciStarted: null,
   };
 
   const problem = claimProblem(ledger, { ...mark, issue: w.issue }, deps.now());
@@ -290,7 +297,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
   const progress: Progress = {
     current: 'story',
     done: ['claimed'],
-    round: null,
+    round: resume ? resume.round : 0,
     note: resume
       ? `Resuming from checkpoint ${resume.commit.slice(0, 7)} (${resume.round} round${resume.round === 1 ? '' : 's'} done).`
       : w.kind === 'conflict'
@@ -304,7 +311,9 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     ctx.issue.comments.find(
       (c) => c.body.startsWith(PROGRESS_MARKER) && c.author && c.author.login === ctx.viewer.login,
     ) ?? null;
+  let shownAt = 0;
   const showProgress = async (): Promise<void> => {
+    shownAt = deps.now().getTime();
     const body = progressBody(w.issue, mark, deps.runUrl, progress);
     if (comment) {
       if (comment.body !== body) await deps.ports.github.editComment(comment.id, body);
@@ -373,15 +382,14 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
               : null;
           },
           phase: async (phase: ScrumPhase) => {
-            const step: Step = phase === 'development' ? 'development' : phase;
-            if (phase === 'development' && !progress.done.includes('story')) {
-              // The story is written: say so once, then only at checkpoints.
-              progress.done.push('story');
-              progress.current = 'development';
-              progress.note = 'Developing.';
+            const first = phase === 'development' && !progress.done.includes('story');
+            progress.current = phase;
+            progress.done = STEP_ORDER.slice(0, STEP_ORDER.indexOf(phase));
+            if (first) progress.note = 'The story is written; developing.';
+            // Each phase shows as it passes, at most one edit per interval: a fast run edits
+            // less, a long one keeps the comment current.
+            if (first || deps.now().getTime() - shownAt >= PROGRESS_INTERVAL_MS)
               await showProgress();
-            }
-            progress.current = step;
           },
           roundChecked: async (round, roundStory, spentUsd) => {
             story = roundStory;
@@ -429,8 +437,9 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
               );
               view.pull = { number: pull.number, url: pull.url };
             }
+            progress.current = 'development';
             progress.done = ['claimed', 'story'];
-            progress.round = round.round;
+            progress.round = round.round + 1;
             progress.note = `Round ${round.round + 1} checked and pushed (${sha.slice(0, 7)}): ${round.qa.passed ? 'QA passed' : 'QA failed'}${round.verdict ? `, ${round.verdict.decision === 'approve' ? 'approved' : 'changes asked'}` : ''}.`;
             progress.costUsd = spentUsd;
             progress.issueCostUsd = earlierUsd + progress.costUsd;
@@ -694,6 +703,12 @@ async function settle(
   if (missing.length > 0) await deps.ports.github.addLabels(view.issue, missing);
   if (settings.work.kind === 'conflict' && good && pull)
     await deps.ports.github.removeLabel(pull.number, labels.conflict);
+  // A pull request opened with GITHUB_TOKEN starts no workflow; workflow_dispatch does, and its
+  // check runs attach to the branch's head commit, which the merge gate reads.
+  if (good && pull && settings.ciWorkflow) {
+    await deps.ports.github.startWorkflow(settings.ciWorkflow, settings.work.branch);
+    view.ciStarted = settings.ciWorkflow;
+  }
 }
 
 /** Opens the split's issues in order, as native sub-issues, each blocked by the one before. */

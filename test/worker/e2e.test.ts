@@ -116,6 +116,16 @@ function fixture(
         comments: [{ author: 'github-actions[bot]', at: AT, entries: [claimEntry(1, 1)] }],
       }),
     ],
+    // The repository's CI: a push or pull request by GITHUB_TOKEN starts it not, as on GitHub.
+    workflows: [
+      {
+        name: 'CI',
+        file: 'ci.yml',
+        on: ['push', 'pull_request', 'workflow_dispatch'],
+        checks: ['test'],
+        run: 'node --test',
+      },
+    ],
     timing: { mergeableUnknownReads: 0, asyncDelayMs: null },
   };
 }
@@ -224,6 +234,7 @@ function inputs(t: Twin, changes: Record<string, string> = {}): Record<string, s
     'coverage-files': 'coverage/lcov.info',
     sandbox: 'none',
     'deadline-minutes': '60',
+    'ci-workflow': 'ci.yml',
     ...changes,
   };
 }
@@ -359,6 +370,33 @@ describe('the worker bundle against the twin', () => {
     expect(progress).toHaveLength(1);
     expect(progress[0]!.body).toContain('approved');
     expect(result.summary).toContain('#1 — approved');
+    // Its pushes started no CI (GITHUB_TOKEN); the workflow_dispatch it sent did, on the head.
+    await t.state.tick();
+    const state = (await t.state.snapshot()) as {
+      ciRuns: { event: string; head: string; conclusion: string | null }[];
+      suppressedCi: unknown[];
+    };
+    expect(state.suppressedCi.length).toBeGreaterThan(0);
+    expect(state.ciRuns).toEqual([
+      expect.objectContaining({ event: 'workflow_dispatch', conclusion: 'success' }),
+    ]);
+    expect(t.state.checkRuns.filter((c) => c.headSha === head && c.name === 'test')).toHaveLength(
+      1,
+    );
+  });
+
+  it('removes the credentials a checkout persisted before the agent runs, and warns', async () => {
+    const t = await start([storyScript, developer(), review, verdict('approve')]);
+    const workspace = await checkout(t);
+    const auth = `AUTHORIZATION: basic ${Buffer.from('x-access-token:ghs_bot').toString('base64')}`;
+    await git(['config', '--local', 'http.https://github.com/.extraheader', auth], workspace);
+    const result = await launch(t, workspace, inputs(t)).done;
+    expect(result.outputs['outcome']).toBe('approved');
+    expect(result.stdout).toContain('::warning::Removed http.https://github.com/.extraheader');
+    expect(result.stdout).toContain('persist-credentials: false');
+    expect(await git(['config', '--local', '--list'], workspace)).not.toContain('extraheader');
+    // Nothing the model received holds the token.
+    expect(JSON.stringify(t.modelRequests())).not.toContain('ghs_bot');
   });
 
   it('counts its GitHub requests: at most 15, at most 6 content-creating, for a first-time approval', async () => {
