@@ -43148,6 +43148,11 @@ const issueRecord = strictObject({
         .optional(),
     /** The latest checkpoint written under the claim then active: the next attempt resumes from it. */
     checkpoint: checkpointEntry.optional(),
+    /**
+     * What the ledger has counted of each recent claim's spend (its running total so far), so a
+     * later checkpoint or release of that claim adds only the difference.
+     */
+    counted: record(claimId, schemas_number().min(0)).default({}),
 });
 /** What one released attempt cost, by the complexity label its issue had when claimed. */
 const attemptCost = strictObject({
@@ -43789,7 +43794,15 @@ function emptyState() {
 }
 /** An issue the ledger has not seen yet. */
 function newRecord() {
-    return { epoch: 0, attempts: 0, spendUsd: 0, lastFiles: [], attemptsBefore: 0, spendBefore: 0 };
+    return {
+        epoch: 0,
+        attempts: 0,
+        spendUsd: 0,
+        lastFiles: [],
+        attemptsBefore: 0,
+        spendBefore: 0,
+        counted: {},
+    };
 }
 function fold_record(state, issue) {
     let found = state.issues.get(issue);
@@ -43825,13 +43838,18 @@ function applySnapshot(state, snapshot) {
  * counted is not counted again, and a smaller figure never takes anything back.
  */
 function addSpend(state, rec, claim, totalUsd, at) {
-    const counted = rec.checkpoint?.claim === claim ? rec.checkpoint.spendUsd : 0;
+    const counted = rec.counted[claim] ?? 0;
     const added = Math.max(0, totalUsd - counted);
     rec.spendUsd += added;
     state.spendByDay.set(utcDay(at), (state.spendByDay.get(utcDay(at)) ?? 0) + added);
-    if (rec.checkpoint?.claim === claim)
-        rec.checkpoint.spendUsd = Math.max(counted, totalUsd);
+    delete rec.counted[claim];
+    rec.counted[claim] = Math.max(counted, totalUsd);
+    // The latest claims are enough: an older one's worker is long gone.
+    const claims = Object.keys(rec.counted);
+    if (claims.length > COUNTED_KEPT)
+        delete rec.counted[claims[0]];
 }
+const COUNTED_KEPT = 10;
 function applyEntry(state, entry) {
     state.stats.entries++;
     switch (entry.type) {
@@ -43857,10 +43875,8 @@ function applyEntry(state, entry) {
             const rec = fold_record(state, entry.issue);
             addSpend(state, rec, entry.claim, entry.spendUsd, entry.at);
             // Only the claim holding the issue moves its resume point: a stale worker's does not.
-            if (rec.active?.claim === entry.claim) {
-                const counted = rec.checkpoint?.claim === entry.claim ? rec.checkpoint.spendUsd : 0;
-                rec.checkpoint = { ...entry, spendUsd: Math.max(entry.spendUsd, counted) };
-            }
+            if (rec.active?.claim === entry.claim)
+                rec.checkpoint = { ...entry, spendUsd: rec.counted[entry.claim] ?? entry.spendUsd };
             return;
         }
         case 'release': {
@@ -44179,8 +44195,7 @@ class Planning {
         // Attempts still running will spend too: the day's budget left holds their estimates back,
         // less what their checkpoints already counted as spent.
         this.committedUsd = active.reduce((sum, claim) => {
-            const checkpoint = ledger.issues.get(claim.issue)?.checkpoint;
-            const counted = checkpoint?.claim === claim.claim ? checkpoint.spendUsd : 0;
+            const counted = ledger.issues.get(claim.issue)?.counted[claim.claim] ?? 0;
             return (sum + Math.max(0, attemptEstimate(ledger.costs, claim.complexity ?? null).usd - counted));
         }, 0);
     }

@@ -264,8 +264,7 @@ class Planning {
     // Attempts still running will spend too: the day's budget left holds their estimates back,
     // less what their checkpoints already counted as spent.
     this.committedUsd = active.reduce((sum, claim) => {
-      const checkpoint = ledger.issues.get(claim.issue)?.checkpoint;
-      const counted = checkpoint?.claim === claim.claim ? checkpoint.spendUsd : 0;
+      const counted = ledger.issues.get(claim.issue)?.counted[claim.claim] ?? 0;
       return (
         sum + Math.max(0, attemptEstimate(ledger.costs, claim.complexity ?? null).usd - counted)
       );

@@ -138,6 +138,11 @@ const issueRecord = z.strictObject({
     .optional(),
   /** The latest checkpoint written under the claim then active: the next attempt resumes from it. */
   checkpoint: checkpointEntry.optional(),
+  /**
+   * What the ledger has counted of each recent claim's spend (its running total so far), so a
+   * later checkpoint or release of that claim adds only the difference.
+   */
+  counted: z.record(claimId, z.number().min(0)).default({}),
 });
 
 /** What one released attempt cost, by the complexity label its issue had when claimed. */

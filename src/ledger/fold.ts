@@ -70,7 +70,15 @@ function emptyState(): LedgerState {
 
 /** An issue the ledger has not seen yet. */
 export function newRecord(): IssueRecord {
-  return { epoch: 0, attempts: 0, spendUsd: 0, lastFiles: [], attemptsBefore: 0, spendBefore: 0 };
+  return {
+    epoch: 0,
+    attempts: 0,
+    spendUsd: 0,
+    lastFiles: [],
+    attemptsBefore: 0,
+    spendBefore: 0,
+    counted: {},
+  };
 }
 
 function record(state: LedgerState, issue: number): IssueRecord {
@@ -114,12 +122,18 @@ function addSpend(
   totalUsd: number,
   at: string,
 ): void {
-  const counted = rec.checkpoint?.claim === claim ? rec.checkpoint.spendUsd : 0;
+  const counted = rec.counted[claim] ?? 0;
   const added = Math.max(0, totalUsd - counted);
   rec.spendUsd += added;
   state.spendByDay.set(utcDay(at), (state.spendByDay.get(utcDay(at)) ?? 0) + added);
-  if (rec.checkpoint?.claim === claim) rec.checkpoint.spendUsd = Math.max(counted, totalUsd);
+  delete rec.counted[claim];
+  rec.counted[claim] = Math.max(counted, totalUsd);
+  // The latest claims are enough: an older one's worker is long gone.
+  const claims = Object.keys(rec.counted);
+  if (claims.length > COUNTED_KEPT) delete rec.counted[claims[0]!];
 }
+
+const COUNTED_KEPT = 10;
 
 export function applyEntry(state: LedgerState, entry: LedgerEntry): void {
   state.stats.entries++;
@@ -144,10 +158,8 @@ export function applyEntry(state: LedgerState, entry: LedgerEntry): void {
       const rec = record(state, entry.issue);
       addSpend(state, rec, entry.claim, entry.spendUsd, entry.at);
       // Only the claim holding the issue moves its resume point: a stale worker's does not.
-      if (rec.active?.claim === entry.claim) {
-        const counted = rec.checkpoint?.claim === entry.claim ? rec.checkpoint.spendUsd : 0;
-        rec.checkpoint = { ...entry, spendUsd: Math.max(entry.spendUsd, counted) };
-      }
+      if (rec.active?.claim === entry.claim)
+        rec.checkpoint = { ...entry, spendUsd: rec.counted[entry.claim] ?? entry.spendUsd };
       return;
     }
     case 'release': {

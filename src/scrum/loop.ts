@@ -440,7 +440,8 @@ export async function runScrum(
       reason,
       story,
       rounds,
-      findings: rounds.at(-1)?.findings ?? [],
+      // The last checked round's: a round cut short before its check found nothing.
+      findings: [...rounds].reverse().find((round) => !round.unscanned)?.findings ?? [],
       unscannedChanges: rounds.some((round) => round.unscanned === true),
       baselineTests: baseline,
       revisions: Math.max(first + rounds.length - 1, 0),

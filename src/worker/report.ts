@@ -135,11 +135,13 @@ function roundsSection(view: WorkerOutcomeView): string[] {
         : `changes asked: ${round.verdict.reasons.map((r) => safeInline(r, 200)).join('; ')}`
       : round.unscanned
         ? 'cut short, not checked'
-        : round.cut
-          ? `cut short by the ${round.cut}, checked`
-          : round.qa.passed
-            ? 'not judged'
-            : 'tests failed';
+        : round.findings.some((f) => f.severity === 'high')
+          ? `blocked by the security review (${[...new Set(round.findings.filter((f) => f.severity === 'high').map((f) => f.rule))].join(', ')})`
+          : round.cut
+            ? `cut short by the ${round.cut}, checked`
+            : round.qa.passed
+              ? 'not judged: nothing changed'
+              : 'tests failed';
     return `- Round ${round.round + 1}: ${verdict}`;
   });
   return [

@@ -71,7 +71,8 @@ export async function runWorker(deps: ActionDeps, connect: WorkerConnect): Promi
         sandbox: settings.sandbox,
       }),
     repositoryMap: () => repositoryMap(root, { footprint: settings.work.files }),
-    changedProtectedPaths: () => changedProtectedPaths(root, settings.protectedPaths),
+    changedProtectedPaths: (base) =>
+      changedProtectedPaths(root, settings.protectedPaths, base, { againstBaseOnly: true }),
     qaEnv: scrubbedEnv(deps.env as NodeJS.ProcessEnv),
     logger: deps.logger,
     now: () => deps.now(),
@@ -95,6 +96,7 @@ export async function runWorker(deps: ActionDeps, connect: WorkerConnect): Promi
   if (report.ciStarted)
     deps.logger.info(`Started ${report.ciStarted} on ${settings.work.branch} (workflow_dispatch).`);
   await deps.writeSummary(renderSummary(report));
-  if (report.outcome === 'failed' && report.rounds.length === 0 && report.costUsd === 0)
-    throw new Error(`The worker could not work on #${settings.work.issue}: ${report.reason}`);
+  // Recorded in the ledger and on the issue; the step still fails, so the run shows it.
+  if (report.error)
+    throw new Error(`The worker stopped on #${settings.work.issue}: ${report.reason}`);
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { safeInline } from '../markdown.js';
 import { errorMessage } from '../errors.js';
 import { describeTampering } from '../ledger/chain.js';
 import { encodeEntries } from '../ledger/codec.js';
@@ -78,7 +79,8 @@ export interface WorkerDeps {
   tools(): WorkerTools;
   /** The repository map for the prompts, with the claimed files marked. */
   repositoryMap(): string;
-  changedProtectedPaths(): Promise<string[]>;
+  /** Protected paths the work changed against `base`. */
+  changedProtectedPaths(base: string): Promise<string[]>;
   qaEnv: NodeJS.ProcessEnv;
   logger: Logger;
   now(): Date;
@@ -95,6 +97,8 @@ export interface WorkerReport extends SummaryView {
   usageTotal: Usage;
   /** The CI workflow started on the branch, when one was. */
   ciStarted: string | null;
+  /** The loop stopped on an error (not a verdict or a limit): the step fails after recording it. */
+  error: boolean;
 }
 
 /** The claim no longer holds: another claim took the issue, or another worker the branch. */
@@ -212,7 +216,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
   const rec = ledger.state.issues.get(w.issue);
   const earlierUsd = (rec?.spendUsd ?? 0) - (rec?.spendBefore ?? 0);
   // A re-run of the same job holds the same claim: the claim's entries carry its running total.
-  const claimUsd = rec?.checkpoint?.claim === w.claim ? rec.checkpoint.spendUsd : 0;
+  const claimUsd = rec?.counted[w.claim] ?? 0;
   /** Every commit says which job made it: a second copy of the job finds the branch taken. */
   const runTag = `${deps.runTag}/${randomBytes(4).toString('hex')}`;
   const trailers = `AI-Scrum-Run: ${runTag}\n${claimTrailers(mark)}`;
@@ -244,6 +248,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     subIssues: [],
     warnings,
     ciStarted: null,
+    error: false,
   };
 
   const problem = claimProblem(ledger, { ...mark, issue: w.issue }, deps.now());
@@ -312,18 +317,23 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
       (c) => c.body.startsWith(PROGRESS_MARKER) && c.author && c.author.login === ctx.viewer.login,
     ) ?? null;
   let shownAt = 0;
+  /** The progress comment is a view: failing to update it never fails the work. */
   const showProgress = async (): Promise<void> => {
     shownAt = deps.now().getTime();
     const body = progressBody(w.issue, mark, deps.runUrl, progress);
-    if (comment) {
-      if (comment.body !== body) await deps.ports.github.editComment(comment.id, body);
-      comment = { ...comment, body };
-      return;
+    try {
+      if (comment) {
+        if (comment.body !== body) await deps.ports.github.editComment(comment.id, body);
+        comment = { ...comment, body };
+        return;
+      }
+      comment = await writeOnce(
+        () => deps.ports.github.postComment(w.issue, body),
+        async () => deps.ports.github.findComment(w.issue, PROGRESS_MARKER, ctx.viewer),
+      );
+    } catch (error) {
+      log.warning(`The progress comment could not be updated: ${errorMessage(error)}`);
     }
-    comment = await writeOnce(
-      () => deps.ports.github.postComment(w.issue, body),
-      async () => deps.ports.github.findComment(w.issue, PROGRESS_MARKER, ctx.viewer),
-    );
   };
   await showProgress();
 
@@ -331,7 +341,12 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
   const today = spendOn(ledger.state, utcDay(deps.now().toISOString()));
   const limitUsd = Math.min(settings.issueBudgetUsd - earlierUsd, settings.dailyBudgetUsd - today);
   let pull: WorkerPull | null = ctx.pull;
-  let story: Story | null = resume ? resume.note.story : null;
+  // A conflict task keeps the story the work was done for (the issue's last checkpoint).
+  let story: Story | null = resume
+    ? resume.note.story
+    : w.kind === 'conflict'
+      ? (checkpoint?.note.story ?? null)
+      : null;
   let result: ScrumResult | null = null;
   /** Why the last checked round was not pushed, when it was not. */
   let unpushed: string | null = null;
@@ -344,7 +359,17 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     costUsd: result?.costUsd ?? view.costUsd,
   });
 
-  if (limitUsd <= settings.reserveUsd) {
+  if (resume?.phase === 'approved') {
+    // An earlier attempt was approved and pushed, then stopped before publishing: publish it.
+    view.outcome = 'approved';
+    view.story = story;
+    view.revisions = Math.max(resume.round - 1, 0);
+    view.reason = `the product owner approved round ${resume.round} in an earlier attempt; published from its checkpoint ${resume.commit.slice(0, 7)}`;
+    if (!pull && story) {
+      pull = await openDraft(deps, ctx, w.branch, viewNow(), story);
+      view.pull = { number: pull.number, url: pull.url };
+    }
+  } else if (limitUsd <= settings.reserveUsd) {
     view.outcome = 'budget-exhausted';
     view.reason = `No model call made: $${Math.max(limitUsd, 0).toFixed(2)} is left of the issue's or the day's budget, not more than the $${settings.reserveUsd.toFixed(2)} reserve.`;
   } else {
@@ -362,7 +387,10 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     const tools = deps.tools();
     warnings.push(...tools.warnings);
     const startedMs = deps.now().getTime();
-    const totalMs = deps.deadlineAt.getTime() - startedMs;
+    // The job's timeout, or the claim's lease when that ends first: past it, the work is another's.
+    const lease = Date.parse(effectiveClaim(ledger.state, w.issue, deps.now())?.lease ?? '');
+    const endsAt = Math.min(deps.deadlineAt.getTime(), Number.isNaN(lease) ? Infinity : lease);
+    const totalMs = endsAt - startedMs;
     const large = settings.largeLabels.some((label) => ctx.issue.labels.includes(label));
     try {
       result = await runScrum(
@@ -373,10 +401,10 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
           baseSha: branch.base,
           qaEnv: deps.qaEnv,
           repositoryMap: deps.repositoryMap(),
-          changedProtectedPaths: () => deps.changedProtectedPaths(),
+          changedProtectedPaths: () => deps.changedProtectedPaths(branch.base),
           logger: log,
           deadline: () => {
-            const left = deps.deadlineAt.getTime() - deps.now().getTime();
+            const left = endsAt - deps.now().getTime();
             return left < deadlineMarginMs(totalMs)
               ? `the job has ${Math.max(0, Math.round(left / 60_000))} of its ${settings.deadlineMinutes} minutes left`
               : null;
@@ -397,6 +425,19 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
             unpushed = await unpublishable(deps, round, branch.base, w.kind);
             if (unpushed) {
               log.warning(`Round ${round.round + 1} is not pushed: ${unpushed}.`);
+              // Its spend is recorded all the same; the resume point stays the last pushed round.
+              await append({
+                type: 'checkpoint',
+                issue: w.issue,
+                claim: w.claim,
+                epoch: w.epoch,
+                phase: 'developing',
+                round: round.round,
+                commit: pushed,
+                spendUsd: claimUsd + spentUsd,
+                note: resumeNote(roundStory, rounds.slice(0, -1), resume?.note.done ?? ''),
+                at: deps.now().toISOString(),
+              });
               return;
             }
             // Fencing: only the effective claim pushes, onto the head it left.
@@ -485,6 +526,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     view.issueCostUsd = earlierUsd + result.costUsd;
     view.outcome = outcomeOf(result, w.kind === 'conflict');
     view.reason = result.reason;
+    view.error = result.outcome === 'error';
     if (result.outcome === 'approved' && unpushed) {
       view.outcome = 'failed';
       view.reason = `approved, but the approved round was not pushed: ${unpushed}`;
@@ -493,6 +535,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
   if (lost) {
     // Another holder owns the issue now: nothing more is written for this claim but its spend.
     view.outcome = 'superseded';
+    view.error = false;
     view.reason = `Stopped: ${lost}.`;
     log.warning(view.reason);
     if (view.costUsd > 0)
@@ -517,14 +560,9 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     return view;
   }
 
-  if (view.outcome === 'decomposed' && result) {
-    view.subIssues = await createSubIssues(deps, ctx, result.split, labels.ready, mark);
-    view.reason = `${result.reason}: ${view.subIssues.map((n) => `#${n}`).join(', ')}`;
-  }
-
-  await settle(settings, deps, ctx, view, pull, comment, progress);
-  const outcome = releaseOf(view.outcome);
-  if (outcome)
+  const release = async (): Promise<void> => {
+    const outcome = releaseOf(view.outcome);
+    if (!outcome) return;
     await append({
       type: 'release',
       issue: w.issue,
@@ -535,6 +573,26 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
       ...(view.pull ? { pr: view.pull.number } : {}),
       at: deps.now().toISOString(),
     });
+  };
+  try {
+    // Fencing holds to the end: a claim that lost its lease meanwhile publishes nothing more.
+    await holds();
+    if (view.outcome === 'decomposed' && result) {
+      view.subIssues = await createSubIssues(deps, ctx, result.split, labels.ready);
+      view.reason = `${result.reason}: ${view.subIssues.map((n) => `#${n}`).join(', ')}`;
+    }
+    // The ledger first: killed after it, the pull request is still the claim's completed work.
+    await release();
+    await settle(settings, deps, ctx, view, pull, comment, progress);
+  } catch (error) {
+    if (error instanceof ClaimLost) {
+      view.outcome = 'superseded';
+      view.reason = `Stopped before publishing: ${lost}.`;
+      log.warning(view.reason);
+      return view;
+    }
+    throw error;
+  }
   return view;
 }
 
@@ -594,7 +652,11 @@ async function takeBranch(
       `Start #${w.issue}${head ? ' (taking over the branch)' : ''}\n\nAI-Scrum-Run: ${runTag}\n${claimTrailers({ claim: w.claim, epoch: w.epoch })}`,
     );
     if ((await git.push(w.branch, sha, head)) === 'pushed')
-      return { head: sha, base: head ? await git.mergeBase(sha, base) : base };
+      // A conflict task merges the default branch in: its rounds are read against that tip.
+      return {
+        head: sha,
+        base: !head || w.kind === 'conflict' ? base : await git.mergeBase(sha, base),
+      };
   }
   return { lost: 'the branch kept moving under this worker' };
 }
@@ -673,19 +735,24 @@ async function settle(
     (view.outcome === 'failed' && view.findings.some((f) => f.severity === 'high')) ||
     (view.outcome === 'budget-exhausted' &&
       view.issueCostUsd >= settings.issueBudgetUsd - settings.reserveUsd);
+  // Approved work is completed (a conflict task's issue already is); a final failure is failed,
+  // and is no longer completed.
   const add = (
     good && settings.work.kind === 'issue' ? [labels.completed] : final ? [labels.failed] : []
   ).filter((name) => !ctx.issue.labels.includes(name));
-  const remove = ctx.issue.labels.includes(labels.inProgress) ? [labels.inProgress] : [];
+  const remove = [
+    labels.inProgress,
+    ...(good ? [labels.failed] : final ? [labels.completed] : []),
+  ].filter((name) => ctx.issue.labels.includes(name));
   progress.current = null;
   if (good) progress.done = ['claimed', 'story', 'development', 'qa', 'review', 'verdict', 'pull'];
   progress.costUsd = view.costUsd;
   progress.issueCostUsd = view.issueCostUsd;
-  progress.note = `**${view.outcome}**: ${view.reason.replace(/\s+/g, ' ').slice(0, 500)}${view.subIssues.length > 0 ? `\n\nSplit into ${view.subIssues.map((n) => `#${n}`).join(', ')}, in that order.` : ''}`;
+  progress.note = `**${view.outcome}**: ${safeInline(view.reason, 500)}${view.subIssues.length > 0 ? `\n\nSplit into ${view.subIssues.map((n) => `#${n}`).join(', ')}, in that order.` : ''}`;
   if (pull) progress.pull = { number: pull.number, draft: pull.draft && !good };
   const state = good
     ? 'Checked by its own tests and reviews, and approved by the product owner: ready for review.'
-    : `Not approved: ${view.outcome}, ${view.reason.replace(/\s+/g, ' ').slice(0, 300)}`;
+    : `Not approved: ${view.outcome}, ${safeInline(view.reason, 300)}`;
   const id = (name: string) => ctx.labelIds[name] ?? null;
   await deps.ports.github.settle({
     issueNodeId: ctx.issue.nodeId,
@@ -717,18 +784,18 @@ async function createSubIssues(
   ctx: WorkerContext,
   split: ScrumResult['split'],
   ready: string,
-  mark: ClaimMark,
 ): Promise<number[]> {
   const github = deps.ports.github;
   const created: { number: number; databaseId: number }[] = [];
   for (const [i, sub] of split.entries()) {
-    const marker = `<!-- ai-scrum-subissue v1 parent=${ctx.issue.number} order=${i + 1} claim=${mark.claim} -->`;
+    // Found again by any later attempt: a split is made once.
+    const marker = `<!-- ai-scrum-subissue v1 parent=${ctx.issue.number} order=${i + 1} -->`;
     const issue = await writeOnce(
       () =>
         github.createIssue({
           title: sub.title.replace(/\s+/g, ' ').slice(0, 200),
           body: subIssueBody(ctx.issue.number, i + 1, split.length, sub, marker),
-          labels: [ready],
+          labels: [],
         }),
       () => github.findIssue(marker, ctx.viewer),
     );
@@ -737,5 +804,7 @@ async function createSubIssues(
     if (previous) await github.addBlockedBy(issue.number, previous.databaseId);
     created.push(issue);
   }
+  // Ready only once linked and ordered: dispatch never sees a part without its place.
+  for (const issue of created) await github.addLabels(issue.number, [ready]);
   return created.map((issue) => issue.number);
 }

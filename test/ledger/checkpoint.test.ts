@@ -135,13 +135,19 @@ describe('checkpoints in the ledger', () => {
     expect(again.issues.get(1)!.spendUsd).toBeCloseTo(0.4);
   });
 
-  it('spend never decreases over random sequences of claims, checkpoints, releases and expiries', () => {
+  it('counts every claim once, at its largest running total, over random sequences', async () => {
     let seed = 42;
     const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let trial = 0; trial < 50; trial++) {
       const entries: LedgerEntry[] = [];
       const epochs = new Map<number, number>();
-      const running = new Map<string, number>();
+      /** The largest total each claim reported, by issue: what the ledger must have counted. */
+      const largest = new Map<number, Map<string, number>>();
+      const report = (issue: number, id: string, usd: number) => {
+        const claims = largest.get(issue) ?? new Map<string, number>();
+        claims.set(id, Math.max(claims.get(id) ?? 0, usd));
+        largest.set(issue, claims);
+      };
       let previous = 0;
       for (let step = 0; step < 40; step++) {
         const issue = 1 + Math.floor(random() * 3);
@@ -152,24 +158,42 @@ describe('checkpoints in the ledger', () => {
           entries.push(claim(issue, epoch + 1));
           epochs.set(issue, epoch + 1);
         } else if (roll < 0.6) {
-          const total = (running.get(id) ?? 0) + Math.round(random() * 100) / 100;
-          running.set(id, total);
-          entries.push(checkpoint(issue, epoch, total));
+          // Any claim of the issue, stale ones too, reports a running total.
+          const old = `c${issue}-e${1 + Math.floor(random() * epoch)}`;
+          const usd = (largest.get(issue)?.get(old) ?? 0) + Math.round(random() * 100) / 100;
+          entries.push({ ...checkpoint(issue, Number(old.split('-e')[1]), usd), claim: old });
+          report(issue, old, usd);
         } else if (roll < 0.8) {
-          entries.push(release(issue, epoch, Math.round(random() * 200) / 100));
+          const usd = Math.round(random() * 200) / 100;
+          entries.push(release(issue, epoch, usd));
+          report(issue, id, usd);
         } else {
           entries.push({ type: 'expire', issue, claim: id, reason: 'lease-passed', at });
         }
         const state = fold(entries);
         const total = [...state.issues.values()].reduce((sum, rec) => sum + rec.spendUsd, 0);
         expect(total).toBeGreaterThanOrEqual(previous - 1e-9);
-        // Every checkpointed total of a claim is counted in full.
-        for (const [claimId, usd] of running) {
-          const issueOf = Number(claimId.slice(1, claimId.indexOf('-')));
-          expect(state.issues.get(issueOf)!.spendUsd).toBeGreaterThanOrEqual(usd - 1e-9);
-        }
         previous = total;
+        for (const [number, claims] of largest) {
+          const expected = [...claims.values()].reduce((sum, usd) => sum + usd, 0);
+          expect(state.issues.get(number)!.spendUsd).toBeCloseTo(expected, 9);
+        }
+        const day = [...state.spendByDay.values()].reduce((sum, usd) => sum + usd, 0);
+        expect(day).toBeCloseTo(total, 9);
       }
     }
+  });
+
+  it('counts a killed claim and the next one apart: a stale checkpoint after a newer claim is not counted twice', () => {
+    const state = fold([
+      claim(1, 1),
+      checkpoint(1, 1, 3),
+      { type: 'expire', issue: 1, claim: 'c1-e1', reason: 'run-finished', at },
+      claim(1, 2),
+      checkpoint(1, 2, 1),
+      { ...checkpoint(1, 1, 3.5), phase: 'stopped' },
+      release(1, 1, 3.5),
+    ]);
+    expect(state.issues.get(1)!.spendUsd).toBeCloseTo(4.5);
   });
 });

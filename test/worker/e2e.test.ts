@@ -570,6 +570,46 @@ describe('the worker bundle against the twin', () => {
     expect(ledger.state.issues.get(1)!.spendUsd).toBeCloseTo(combined, 6);
   });
 
+  it('stops publishing when its claim is ended while it works: no ready pull request, no label, no release', async () => {
+    const t = await start([
+      storyScript,
+      // Round 2 takes a few seconds: the claim ends meanwhile.
+      developer([
+        ...edits,
+        { content: [tool('s1', 'bash', { command: 'sleep 3' })] },
+        { content: [text('Done.')] },
+      ]),
+      review,
+      verdict('approve', '39-verdict-second', 'Nothing'),
+      verdict('request-changes'),
+    ]);
+    const run = launch(t, await checkout(t), inputs(t));
+    for (let i = 0; i < 600; i++) {
+      if (t.state.comments.some((c) => c.issue === 2 && c.body.includes('"type":"checkpoint"')))
+        break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const pushed = await ref(t, 'ai-feature/issue-1');
+    // Dispatch ends the claim (its run finished, as the Actions API says) and claims again.
+    await appendLedger(t, [
+      { type: 'expire', issue: 1, claim: 'r100-1-e1', reason: 'run-finished', at: AT },
+      claimEntry(1, 2),
+    ]);
+    const result = await run.done;
+    expect(result.outputs['outcome']).toBe('superseded');
+    expect(await ref(t, 'ai-feature/issue-1')).toBe(pushed);
+    expect(pulls(t)[0]!.draft).toBe(true);
+    expect(labelsOf(t, 1)).not.toContain('ai-completed');
+    const entries = await entriesOf(t);
+    expect(entries.filter((e) => e.type === 'release')).toHaveLength(0);
+    // Its spend is recorded all the same.
+    expect(entries.at(-1)).toMatchObject({
+      type: 'checkpoint',
+      phase: 'stopped',
+      claim: 'r100-1-e1',
+    });
+  });
+
   it('resolves a conflict task: merges the base, the developer fixes the files, pushes under the same pull request', async () => {
     const t = await start([
       storyScript,
@@ -594,6 +634,13 @@ describe('the worker bundle against the twin', () => {
     expect((await runWorker(t)).outputs['outcome']).toBe('approved');
     const pull = pulls(t)[0]!;
     // main changes the same line, the gate hands the conflict back, dispatch claims it.
+    // main also changed a protected path: the task's review reads only what the worker changed.
+    await commitToBranch(
+      client(t, 'ghp_alice'),
+      'main',
+      { headline: 'CI on pull requests too' },
+      { path: '.github/workflows/ci.yml', contents: 'on: [push, pull_request]\n' },
+    );
     await commitToBranch(
       client(t, 'ghp_alice'),
       'main',

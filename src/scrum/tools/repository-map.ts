@@ -107,15 +107,33 @@ export function repositoryMap(
  * Changed files under the protected globs: what `git status` shows in the work tree (modified,
  * added, deleted, renamed, untracked), plus, given `base`, everything that differs from that
  * commit — so commits the agent made itself are counted too. The bash tool cannot stop writes to
- * protected paths; this is the check the loop runs after a round.
+ * protected paths; this is the check the loop runs after a round. With `againstBaseOnly`, only
+ * the difference from `base` counts (tracked files, new ones once added): while a merge of the
+ * base is in progress, `git status` would also show what the base itself brought.
  */
 export async function changedProtectedPaths(
   root: string,
   protectedPaths: string[],
   base?: string,
+  options: { againstBaseOnly?: boolean } = {},
 ): Promise<string[]> {
   const isProtected = protectedMatcher(protectedPaths);
   const changed = new Set<string>();
+  if (base !== undefined && options.againstBaseOnly) {
+    git(root, ['add', '--all']);
+  } else {
+    collectStatus(root, changed);
+  }
+  if (base !== undefined) {
+    const diff = git(root, ['diff', '--name-only', '-z', '--no-renames', base]);
+    if (diff.status !== 0)
+      throw new Error(`git diff ${base} failed in ${root}: ${diff.stderr.trim()}`);
+    for (const file of diff.stdout.split('\0')) changed.add(file);
+  }
+  return [...changed].filter((file) => file !== '' && isProtected(file)).sort();
+}
+
+function collectStatus(root: string, changed: Set<string>): void {
   const status = git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
   if (status.status !== 0) throw new Error(`git status failed in ${root}: ${status.stderr.trim()}`);
   const fields = status.stdout.split('\0');
@@ -126,11 +144,4 @@ export async function changedProtectedPaths(
     // A rename or copy is followed by its source path.
     if (field[0] === 'R' || field[0] === 'C') changed.add(fields[++i] ?? '');
   }
-  if (base !== undefined) {
-    const diff = git(root, ['diff', '--name-only', '-z', '--no-renames', base]);
-    if (diff.status !== 0)
-      throw new Error(`git diff ${base} failed in ${root}: ${diff.stderr.trim()}`);
-    for (const file of diff.stdout.split('\0')) changed.add(file);
-  }
-  return [...changed].filter((file) => file !== '' && isProtected(file)).sort();
 }
