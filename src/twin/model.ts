@@ -42,8 +42,11 @@ const turn = z.strictObject({
 });
 
 export const scriptSchema = z.strictObject({
-  /** Found in the system prompt or first user message of the conversations this script plays. */
-  match: z.string().min(1),
+  /**
+   * Found in the system prompt or first user message of the conversations this script plays; a
+   * list matches when every one of its strings is found.
+   */
+  match: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   model: z.string().optional(),
   turns: z.array(turn).min(1),
 });
@@ -289,7 +292,7 @@ export class ScriptedModel {
     const opening = `${JSON.stringify(body['system'] ?? '')}\n${typeof firstUser?.content === 'string' ? firstUser.content : JSON.stringify(firstUser?.content ?? '')}`;
     const script = this.scripts.find(
       (candidate) =>
-        opening.includes(candidate.match) &&
+        [candidate.match].flat().every((part) => opening.includes(part)) &&
         (!candidate.model || candidate.model === body['model']),
     );
     if (!script) {

@@ -218,6 +218,44 @@ describe('the scripted model through the Anthropic SDK', () => {
 });
 
 describe('what the scripted model offers clients of the model port', () => {
+  it('matches a script by every string of a list, system prompt and first message together', async () => {
+    const model = new ScriptedModel();
+    model.addScript('a-both', {
+      match: ['You review diffs.', 'Issue #7'],
+      turns: [{ content: [{ type: 'text', text: 'both' }] }],
+    });
+    model.addScript('b-one', {
+      match: 'Issue #7',
+      turns: [{ content: [{ type: 'text', text: 'one' }] }],
+    });
+    const server = createServer((request, response) => {
+      void model.handle(request, response, request.url ?? '');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new Anthropic({
+      apiKey: 'k',
+      baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
+    try {
+      const ask = async (system: string) =>
+        (
+          (
+            await client.messages.create({
+              model: 'claude-sonnet-5-5',
+              max_tokens: 10,
+              system,
+              messages: [{ role: 'user', content: 'Issue #7: cart' }],
+            })
+          ).content[0] as { text: string }
+        ).text;
+      expect(await ask('You review diffs.')).toBe('both');
+      expect(await ask('You write code.')).toBe('one');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('counts input tokens as its usage does, and records every request it receives', async () => {
     const model = new ScriptedModel();
     model.addScript('count', {
