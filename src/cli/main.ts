@@ -1,6 +1,13 @@
 import { VERSION } from '../version.js';
 import { asksForHelp, describeArgsProblem, parseCommandLine, usageError } from './args.js';
-import { COVERAGE_USAGE, HELP_USAGE, TWIN_USAGE, USAGE, VERSION_USAGE } from './usage.js';
+import {
+  COVERAGE_USAGE,
+  DEMO_USAGE,
+  HELP_USAGE,
+  TWIN_USAGE,
+  USAGE,
+  VERSION_USAGE,
+} from './usage.js';
 
 export { USAGE } from './usage.js';
 
@@ -15,6 +22,7 @@ export interface CliDeps {
 }
 
 const COMMANDS = {
+  demo: DEMO_USAGE,
   twin: TWIN_USAGE,
   coverage: COVERAGE_USAGE,
   version: VERSION_USAGE,
@@ -80,6 +88,23 @@ export async function runCli(args: readonly string[], io: CliIo, deps?: CliDeps)
     case 'coverage': {
       const { runCoverageCommand } = await import('./coverage.js');
       return runCoverageCommand(rest, io);
+    }
+    case 'demo': {
+      const parsed = parseCommandLine(rest, { options: ['json', 'html', 'out'], positionals: 0 });
+      if ('problem' in parsed) {
+        io.err(usageError(command, describeArgsProblem(parsed.problem)));
+        return 2;
+      }
+      // Loaded on demand: the demo starts the twin.
+      const { runDemo } = await import('./demo/run.js');
+      return runDemo(
+        {
+          json: parsed.values.json ?? null,
+          html: parsed.values.html ?? null,
+          outDir: parsed.values.out ?? 'demo-output',
+        },
+        io,
+      );
     }
   }
 }

@@ -4,6 +4,7 @@ export const USAGE = `\
 Usage: ai-scrum <command> [options]
 
 Commands:
+  demo      run the whole toolkit on a local GitHub twin with a scripted model
   twin      serve a local GitHub twin and scripted model, for tests and demos
   coverage  print the totals of coverage reports, and the patch coverage of a diff
   version   print the version
@@ -71,3 +72,18 @@ export const HELP_USAGE = `\
 Usage: ai-scrum help [COMMAND]
 
 Prints the list of commands, or the usage of COMMAND (twin, coverage, version, help).`;
+
+export const DEMO_USAGE = `\
+Usage: ai-scrum demo [--json FILE] [--html FILE] [--out DIR]
+
+Runs the toolkit end to end on this machine, with no key and no network: a local GitHub twin
+(with its CI model and GITHUB_TOKEN semantics) stands in for GitHub and a SCRIPTED model for
+Claude. It seeds a small project with its own tests and coverage and a backlog of issues, then
+runs what the reusable workflow runs: dispatch, the workers in parallel and the merge gate, as
+the dist/ bundles in processes with a runner's environment, until the backlog drains.
+
+Options:
+  --json FILE   write the report as JSON: issues, pull requests, requests, tokens, cost, paths
+  --html FILE   write the report as one self-contained HTML page with a timeline
+  --out DIR     where the job summaries and the dashboard are written (default: demo-output)
+  -h, --help    print this text`;

@@ -99,6 +99,8 @@ export interface WorkerReport extends SummaryView {
   ciStarted: string | null;
   /** The loop stopped on an error (not a verdict or a limit): the step fails after recording it. */
   error: boolean;
+  /** The issue's budget, not the day's, limited this attempt. */
+  issueBudgetBound: boolean;
 }
 
 /** The claim no longer holds: another claim took the issue, or another worker the branch. */
@@ -109,6 +111,7 @@ const zeroUsage = (): Usage => ({ input: 0, output: 0, cacheCreation: 0, cacheRe
 /** The progress comment's steps in order, and the least time between two of its edits. */
 const STEP_ORDER: Step[] = ['claimed', 'story', 'development', 'qa', 'review', 'verdict', 'pull'];
 export const PROGRESS_INTERVAL_MS = 15_000;
+const APPEND_ATTEMPTS = 8;
 
 /** How long before its deadline a job stops starting new work: 10%, at least 3 minutes. */
 export function deadlineMarginMs(totalMs: number): number {
@@ -249,6 +252,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     warnings,
     ciStarted: null,
     error: false,
+    issueBudgetBound: false,
   };
 
   const problem = claimProblem(ledger, { ...mark, issue: w.issue }, deps.now());
@@ -267,9 +271,17 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     const problem = claimProblem(ledger, { ...mark, issue: w.issue }, deps.now());
     if (problem) loseClaim(problem);
   };
-  /** Appends one entry and reads it back: an append that lost its place is written again. */
+  /**
+   * Appends one entry and reads it back: an append that lost its place in the chain to another
+   * writer's (workers of one batch append at once) is written again, after a random pause that
+   * grows, so that racing writers spread out.
+   */
   const append = async (entry: LedgerEntry): Promise<void> => {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
+      if (attempt > 0)
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(3000, 100 * 2 ** attempt) * (0.5 + Math.random())),
+        );
       const [id] = await appendComments(
         ledgerPort,
         ledger,
@@ -280,7 +292,9 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
       ledger = await rereadLedger(ledgerPort, ledger);
       if (ledger.log?.accepted.some((comment) => comment.id === id)) return;
     }
-    throw new Error(`the ledger did not take the ${entry.type} entry after 3 appends`);
+    throw new Error(
+      `the ledger did not take the ${entry.type} entry after ${APPEND_ATTEMPTS} appends: other writers kept taking its place`,
+    );
   };
 
   // The branch: created atomically with a first commit naming the claim, or taken over.
@@ -340,6 +354,8 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
   // The money this attempt may spend: what the issue and the day have left.
   const today = spendOn(ledger.state, utcDay(deps.now().toISOString()));
   const limitUsd = Math.min(settings.issueBudgetUsd - earlierUsd, settings.dailyBudgetUsd - today);
+  // The issue's own budget, not the day's, set the limit: running out of it is final.
+  view.issueBudgetBound = settings.issueBudgetUsd - earlierUsd <= settings.dailyBudgetUsd - today;
   let pull: WorkerPull | null = ctx.pull;
   // A conflict task keeps the story the work was done for (the issue's last checkpoint).
   let story: Story | null = resume
@@ -411,6 +427,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
           },
           phase: async (phase: ScrumPhase) => {
             const first = phase === 'development' && !progress.done.includes('story');
+            log.info(`#${w.issue}: ${phase}`);
             progress.current = phase;
             progress.done = STEP_ORDER.slice(0, STEP_ORDER.indexOf(phase));
             if (first) progress.note = 'The story is written; developing.';
@@ -484,6 +501,9 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
             progress.note = `Round ${round.round + 1} checked and pushed (${sha.slice(0, 7)}): ${round.qa.passed ? 'QA passed' : 'QA failed'}${round.verdict ? `, ${round.verdict.decision === 'approve' ? 'approved' : 'changes asked'}` : ''}.`;
             progress.costUsd = spentUsd;
             progress.issueCostUsd = earlierUsd + progress.costUsd;
+            log.info(
+              `#${w.issue}: round ${round.round + 1} pushed as a checkpoint (${sha.slice(0, 7)}), $${spentUsd.toFixed(4)} so far`,
+            );
             progress.pull = { number: pull.number, draft: pull.draft };
             await showProgress();
           },
@@ -733,8 +753,7 @@ async function settle(
   const final =
     view.outcome === 'rejected' ||
     (view.outcome === 'failed' && view.findings.some((f) => f.severity === 'high')) ||
-    (view.outcome === 'budget-exhausted' &&
-      view.issueCostUsd >= settings.issueBudgetUsd - settings.reserveUsd);
+    (view.outcome === 'budget-exhausted' && view.issueBudgetBound);
   // Approved work is completed (a conflict task's issue already is); a final failure is failed,
   // and is no longer completed.
   const add = (
