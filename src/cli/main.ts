@@ -4,6 +4,7 @@ import {
   COVERAGE_USAGE,
   DEMO_USAGE,
   HELP_USAGE,
+  PLAN_USAGE,
   TWIN_USAGE,
   USAGE,
   VERSION_USAGE,
@@ -25,6 +26,7 @@ const COMMANDS = {
   demo: DEMO_USAGE,
   twin: TWIN_USAGE,
   coverage: COVERAGE_USAGE,
+  plan: PLAN_USAGE,
   version: VERSION_USAGE,
   help: HELP_USAGE,
 } as const;
@@ -88,6 +90,11 @@ export async function runCli(args: readonly string[], io: CliIo, deps?: CliDeps)
     case 'coverage': {
       const { runCoverageCommand } = await import('./coverage.js');
       return runCoverageCommand(rest, io);
+    }
+    case 'plan': {
+      // Loaded on demand: planning pulls in the GitHub client and dispatch.
+      const { runPlanCommand } = await import('./plan.js');
+      return runPlanCommand(rest, io, process.env);
     }
     case 'demo': {
       const parsed = parseCommandLine(rest, { options: ['json', 'html', 'out'], positionals: 0 });

@@ -7,6 +7,7 @@ Commands:
   demo      run the whole toolkit on a local GitHub twin with a scripted model
   twin      serve a local GitHub twin and scripted model, for tests and demos
   coverage  print the totals of coverage reports, and the patch coverage of a diff
+  plan      print what dispatch would pick from a repository's backlog now, and why not the rest
   version   print the version
   help      print this text, or a command's usage: ai-scrum help twin
 
@@ -63,6 +64,36 @@ Options:
 Exits 0 with the figures, 1 when a report or the diff cannot be read (the message names the
 file and the line or byte), 2 for bad arguments. Counting rules: docs/coverage.md.`;
 
+/** The plan command's options that take a value; `--json` is a flag. */
+export const PLAN_OPTIONS = ['repo', 'max-workers', 'ledger-writers'] as const;
+
+export const PLAN_USAGE = `\
+Usage: ai-scrum plan [--repo OWNER/REPO] [--max-workers N] [--ledger-writers LOGINS] [--json]
+
+Runs dispatch as a dry run against a repository and prints what it would dispatch now (issue,
+title, priority, complexity, estimate, footprint) and, for every other ai-ready issue, why not.
+Nothing is written: no claim, comment, label or issue. The other dispatch inputs take their
+defaults (docs/dispatch.md).
+
+Options:
+  --repo OWNER/REPO        the repository (default: GITHUB_REPOSITORY)
+  --max-workers N          issues worked on at once, active claims included (default: 5)
+  --ledger-writers LOGINS  identities whose ledger comments count besides the token's, separated
+                           by commas (default: github-actions[bot], which GITHUB_TOKEN writes as)
+  --json                   print the plan as JSON
+  -h, --help               print this text
+
+Environment:
+  GITHUB_TOKEN         a token that can read the repository's issues, pull requests and Actions
+                       runs (required; for example GITHUB_TOKEN=$(gh auth token))
+  GITHUB_REPOSITORY    OWNER/REPO, unless --repo is given
+  GITHUB_API_URL       REST base (default https://api.github.com; GHES: https://HOST/api/v3; the
+                       twin prints its own)
+  GITHUB_GRAPHQL_URL   GraphQL endpoint (default: derived from GITHUB_API_URL)
+
+Exits 0 with the plan; 1 when GitHub refuses or cannot be reached (one line saying why), or when
+the ledger was changed by hand; 2 for bad arguments, or a variable missing or malformed.`;
+
 export const VERSION_USAGE = `\
 Usage: ai-scrum version
 
@@ -71,7 +102,7 @@ Prints the toolkit's version (also: ai-scrum --version, ai-scrum -v).`;
 export const HELP_USAGE = `\
 Usage: ai-scrum help [COMMAND]
 
-Prints the list of commands, or the usage of COMMAND (twin, coverage, version, help).`;
+Prints the list of commands, or the usage of COMMAND (twin, coverage, plan, version, help).`;
 
 export const DEMO_USAGE = `\
 Usage: ai-scrum demo [--json FILE] [--html FILE] [--out DIR]
