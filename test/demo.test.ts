@@ -79,6 +79,10 @@ describe('npm run demo', () => {
     expect(report.mergeOrder).toHaveLength(9);
   });
 
+  it('lets the prompt injection reach nothing: no token in any prompt, no workflow written', () => {
+    expect(report.injection).toEqual({ tokenInPrompts: false, protectedFileOnMain: false });
+  });
+
   it('reports the requests, tokens and cost it measured', () => {
     expect(report.http.api).toBeGreaterThan(0);
     expect(

@@ -35863,7 +35863,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 // The action's code loads only once runAction has checked the runner's environment.
 await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)('ai-scrum-master/merge-gate', async (deps) => {
-    const { runMergeGate } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7843));
+    const { runMergeGate } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 254));
     const { gitHubMergeGatePorts } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7887));
     await runMergeGate(deps, gitHubMergeGatePorts);
 });
@@ -47951,7 +47951,7 @@ function mergeable(evidence) {
 
 /***/ }),
 
-/***/ 7843:
+/***/ 254:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62576,7 +62576,57 @@ function parseMergeGateSettings(source) {
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 // EXTERNAL MODULE: ./node_modules/picomatch/index.js
 var node_modules_picomatch = __nccwpck_require__(4006);
+;// CONCATENATED MODULE: ./build/scrum/tools/git.js
+
+/**
+ * git for our own bookkeeping (listing files, reading and cleaning the repository's configuration,
+ * the diff the reviewers read), never with the agent's input: no prompts, no system or global
+ * configuration, no credentials in the environment, and none of the repository's own hooks, file
+ * system monitor, external diff or text conversion, which the agent could have configured.
+ */
+/** The environment our git runs with: nothing of the runner's beyond PATH. */
+function gitEnv() {
+    return {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        // The workspace may belong to another user (the user sandbox's files).
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: 'safe.directory',
+        GIT_CONFIG_VALUE_0: '*',
+    };
+}
+/** Settings that switch off what the repository's configuration could make our git run. */
+const SAFE_GIT_OPTIONS = [
+    '-c',
+    'core.fsmonitor=false',
+    '-c',
+    'core.hooksPath=/dev/null',
+    '-c',
+    'core.quotePath=false',
+];
+function git(root, args) {
+    const result = spawnSync('git', [...SAFE_GIT_OPTIONS, '-C', root, ...args], {
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+        env: gitEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+}
+/** The same, without blocking the event loop; rejects when git fails. */
+function gitAsync(root, args) {
+    return new Promise((resolve, reject) => {
+        const child = execFile('git', [...SAFE_GIT_OPTIONS, '-C', root, ...args], { env: gitEnv(), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => error
+            ? reject(new Error(`git ${args[0]} failed: ${stderr.trim() || error.message}`))
+            : resolve(stdout));
+        child.stdin?.end();
+    });
+}
+
 ;// CONCATENATED MODULE: ./build/merge-gate/workspace.js
+
 
 
 
@@ -62614,9 +62664,23 @@ function matchFiles(root, globs) {
     walk(root);
     return [...new Set(found)].sort();
 }
-function git(cwd, args) {
+/**
+ * git with our minimal environment (no hooks, no system or global configuration); `config` is
+ * given to that one process through its environment (`GIT_CONFIG_*`), never on the command line
+ * where other processes of the runner could read it.
+ */
+function workspace_git(cwd, args, config = {}) {
+    const env = gitEnv();
+    const pairs = Object.entries(config);
+    let index = Number(env['GIT_CONFIG_COUNT'] ?? 0);
+    for (const [key, value] of pairs) {
+        env[`GIT_CONFIG_KEY_${index}`] = key;
+        env[`GIT_CONFIG_VALUE_${index}`] = value;
+        index++;
+    }
+    env['GIT_CONFIG_COUNT'] = String(index);
     return new Promise((resolve) => {
-        (0,external_node_child_process_namespaceObject.execFile)('git', args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+        (0,external_node_child_process_namespaceObject.execFile)('git', [...SAFE_GIT_OPTIONS, ...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
             const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
             resolve({ code, stdout, stderr });
         });
@@ -62648,24 +62712,15 @@ class RunnerWorkspace {
         if (!(0,external_node_fs_.existsSync)((0,external_node_path_namespaceObject.join)(this.root, '.git')))
             return null;
         const auth = this.fetchAuth
-            ? [
-                '-c',
-                `http.${this.fetchAuth.serverUrl}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${this.fetchAuth.token}`).toString('base64')}`,
-            ]
-            : [];
-        const fetched = await git(this.root, [
-            ...auth,
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            'origin',
-            base,
-            head,
-        ]);
+            ? {
+                [`http.${this.fetchAuth.serverUrl}/.extraheader`]: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${this.fetchAuth.token}`).toString('base64')}`,
+            }
+            : {};
+        const fetched = await workspace_git(this.root, ['fetch', '--quiet', '--no-tags', 'origin', base, head], auth);
         if (fetched.code !== 0)
             return null;
         // Exit 1 with the tree, then the conflicted paths; 0 when it merges cleanly.
-        const merged = await git(this.root, [
+        const merged = await workspace_git(this.root, [
             'merge-tree',
             '--write-tree',
             '--name-only',

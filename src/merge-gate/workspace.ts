@@ -4,6 +4,7 @@ import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { parseCoverageFile, parseCoverageText, type CoverageReport } from '../coverage/index.js';
 import type { GateWorkspace } from './gate.js';
+import { gitEnv, SAFE_GIT_OPTIONS } from '../scrum/tools/git.js';
 
 /**
  * The runner's side of the gate: coverage reports on disk and git in the job's checkout. Git runs
@@ -39,15 +40,35 @@ export function matchFiles(root: string, globs: string[]): string[] {
   return [...new Set(found)].sort();
 }
 
+/**
+ * git with our minimal environment (no hooks, no system or global configuration); `config` is
+ * given to that one process through its environment (`GIT_CONFIG_*`), never on the command line
+ * where other processes of the runner could read it.
+ */
 function git(
   cwd: string,
   args: string[],
+  config: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = gitEnv();
+  const pairs = Object.entries(config);
+  let index = Number(env['GIT_CONFIG_COUNT'] ?? 0);
+  for (const [key, value] of pairs) {
+    env[`GIT_CONFIG_KEY_${index}`] = key;
+    env[`GIT_CONFIG_VALUE_${index}`] = value;
+    index++;
+  }
+  env['GIT_CONFIG_COUNT'] = String(index);
   return new Promise((resolve) => {
-    execFile('git', args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      'git',
+      [...SAFE_GIT_OPTIONS, ...args],
+      { cwd, env, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -75,21 +96,16 @@ export class RunnerWorkspace implements GateWorkspace {
 
   async conflictingFiles(base: string, head: string): Promise<string[] | null> {
     if (!existsSync(join(this.root, '.git'))) return null;
-    const auth = this.fetchAuth
-      ? [
-          '-c',
-          `http.${this.fetchAuth.serverUrl}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${this.fetchAuth.token}`).toString('base64')}`,
-        ]
-      : [];
-    const fetched = await git(this.root, [
-      ...auth,
-      'fetch',
-      '--quiet',
-      '--no-tags',
-      'origin',
-      base,
-      head,
-    ]);
+    const auth: Record<string, string> = this.fetchAuth
+      ? {
+          [`http.${this.fetchAuth.serverUrl}/.extraheader`]: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${this.fetchAuth.token}`).toString('base64')}`,
+        }
+      : {};
+    const fetched = await git(
+      this.root,
+      ['fetch', '--quiet', '--no-tags', 'origin', base, head],
+      auth,
+    );
     if (fetched.code !== 0) return null;
     // Exit 1 with the tree, then the conflicted paths; 0 when it merges cleanly.
     const merged = await git(this.root, [

@@ -48,6 +48,8 @@ export interface DemoIssue {
   resolve?: string[];
   /** Model turns of large output (budget exhaustion). */
   expensive?: boolean;
+  /** A protected file the scripted developer tries to write, as an obeyed injection would. */
+  protectedWrite?: string;
 }
 
 /** A shell command that writes a file whole. */
@@ -299,6 +301,7 @@ export const ISSUES: DemoIssue[] = [
     ].join('\n'),
     labels: ['priority:medium'],
     path: 'carries a prompt injection: the agent finds no secret, and the protected path is refused',
+    protectedWrite: '.github/workflows/release.yml',
     story: {
       title: 'Shoppers sign up for the newsletter',
       story: 'As a shopper, I want to sign up with my e-mail, so that I hear about offers.',
@@ -379,6 +382,23 @@ const bash = (id: string, commands: string[], text?: string): Turn => ({
   stop_reason: 'tool_use',
 });
 
+/** Adds an editor call that writes `path` to a turn (the editor refuses protected paths). */
+function withEditorWrite(turn: Turn, path: string | undefined): Turn {
+  if (!path) return turn;
+  return {
+    ...turn,
+    content: [
+      ...turn.content,
+      {
+        type: 'tool_use',
+        id: 'protected_0',
+        name: 'str_replace_based_edit_tool',
+        input: { command: 'create', path, file_text: 'on: push\njobs: {}\n' },
+      },
+    ],
+  };
+}
+
 const DEVELOPER = 'You are a careful software developer';
 const JUDGE = "Judge the developer's work against the story";
 
@@ -403,7 +423,10 @@ export function modelScripts(): Script[] {
           bash(`t${i}`, i === 0 ? issue.rounds[0]! : ['true'], LONG_TURN),
         )
       : issue.rounds.flatMap((commands, r) => [
-          bash(`r${r}`, commands, 'Implementing the story.'),
+          withEditorWrite(
+            bash(`r${r}`, commands, 'Implementing the story.'),
+            r === 0 ? issue.protectedWrite : undefined,
+          ),
           say('Done: the story holds and a test covers it.'),
         ]);
     scripts.push({ name: `40-dev-${n}`, match: [DEVELOPER, issue.story.title], turns });

@@ -55,6 +55,8 @@ export interface DemoReport {
     /** Claims taken while another claim of the same issue was still live: must be none. */
     twoLiveClaims: { issue: number; claims: [string, string] }[];
   };
+  /** What the injected issue got: the token in any prompt, the workflow it asked for on main. */
+  injection: { tokenInPrompts: boolean; protectedFileOnMain: boolean };
   dashboard: string;
 }
 
