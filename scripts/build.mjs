@@ -2,7 +2,7 @@
 // Builds every bundle: tsc emits JavaScript into build/, then ncc bundles each entry into
 // <out>/<name>/ (default dist/). `--out DIR` builds elsewhere, which the dist check uses.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const BUNDLES = {
@@ -37,4 +37,18 @@ for (const [name, entry] of Object.entries(BUNDLES)) {
     { cwd: root, stdio: 'inherit' },
   );
 }
+// Some dependencies ship CRLF line endings (tslib's licence header); git stores dist/ with LF
+// (.gitattributes), so a bundle is written with LF only, byte for byte what a checkout holds.
+// Line terminators in JavaScript source mean the same either way, template literals included.
+const normalise = (dir) => {
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) normalise(path);
+    else if (/\.(c|m)?js$|\.txt$|\.json$/.test(entry)) {
+      const text = readFileSync(path, 'latin1');
+      if (text.includes('\r')) writeFileSync(path, text.replace(/\r\n?/g, '\n'), 'latin1');
+    }
+  }
+};
+normalise(out);
 console.log(`built ${Object.keys(BUNDLES).length} bundles into ${out}`);
