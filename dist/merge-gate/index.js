@@ -62584,18 +62584,26 @@ var node_modules_picomatch = __nccwpck_require__(4006);
  * configuration, no credentials in the environment, and none of the repository's own hooks, file
  * system monitor, external diff or text conversion, which the agent could have configured.
  */
-/** The environment our git runs with: nothing of the runner's beyond PATH. */
-function gitEnv() {
-    return {
+/**
+ * The environment our git runs with: nothing of the runner's beyond PATH. `config` is given to
+ * that one process through the environment (`GIT_CONFIG_*`), never on its command line, where
+ * other processes of the runner could read it (a token's header, say).
+ */
+function gitEnv(config = {}) {
+    const env = {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         GIT_TERMINAL_PROMPT: '0',
         GIT_CONFIG_NOSYSTEM: '1',
         GIT_CONFIG_GLOBAL: '/dev/null',
-        // The workspace may belong to another user (the user sandbox's files).
-        GIT_CONFIG_COUNT: '1',
-        GIT_CONFIG_KEY_0: 'safe.directory',
-        GIT_CONFIG_VALUE_0: '*',
     };
+    // The workspace may belong to another user (the user sandbox's files).
+    const entries = Object.entries({ 'safe.directory': '*', ...config });
+    entries.forEach(([key, value], i) => {
+        env[`GIT_CONFIG_KEY_${i}`] = key;
+        env[`GIT_CONFIG_VALUE_${i}`] = value;
+    });
+    env['GIT_CONFIG_COUNT'] = String(entries.length);
+    return env;
 }
 /** Settings that switch off what the repository's configuration could make our git run. */
 const SAFE_GIT_OPTIONS = [
@@ -62664,21 +62672,9 @@ function matchFiles(root, globs) {
     walk(root);
     return [...new Set(found)].sort();
 }
-/**
- * git with our minimal environment (no hooks, no system or global configuration); `config` is
- * given to that one process through its environment (`GIT_CONFIG_*`), never on the command line
- * where other processes of the runner could read it.
- */
+/** git with our minimal environment (`gitEnv`): no hooks, no system or global configuration. */
 function workspace_git(cwd, args, config = {}) {
-    const env = gitEnv();
-    const pairs = Object.entries(config);
-    let index = Number(env['GIT_CONFIG_COUNT'] ?? 0);
-    for (const [key, value] of pairs) {
-        env[`GIT_CONFIG_KEY_${index}`] = key;
-        env[`GIT_CONFIG_VALUE_${index}`] = value;
-        index++;
-    }
-    env['GIT_CONFIG_COUNT'] = String(index);
+    const env = gitEnv(config);
     return new Promise((resolve) => {
         (0,external_node_child_process_namespaceObject.execFile)('git', [...SAFE_GIT_OPTIONS, ...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
             const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

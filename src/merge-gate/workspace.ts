@@ -40,25 +40,13 @@ export function matchFiles(root: string, globs: string[]): string[] {
   return [...new Set(found)].sort();
 }
 
-/**
- * git with our minimal environment (no hooks, no system or global configuration); `config` is
- * given to that one process through its environment (`GIT_CONFIG_*`), never on the command line
- * where other processes of the runner could read it.
- */
+/** git with our minimal environment (`gitEnv`): no hooks, no system or global configuration. */
 function git(
   cwd: string,
   args: string[],
   config: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = gitEnv();
-  const pairs = Object.entries(config);
-  let index = Number(env['GIT_CONFIG_COUNT'] ?? 0);
-  for (const [key, value] of pairs) {
-    env[`GIT_CONFIG_KEY_${index}`] = key;
-    env[`GIT_CONFIG_VALUE_${index}`] = value;
-    index++;
-  }
-  env['GIT_CONFIG_COUNT'] = String(index);
+  const env = gitEnv(config);
   return new Promise((resolve) => {
     execFile(
       'git',

@@ -29,14 +29,14 @@ export class WorkerGit {
   ) {}
 
   private run(args: string[], withToken = false): Promise<Run> {
-    const env = gitEnv();
-    if (withToken) {
-      const base = new URL(this.remote);
-      const credential = Buffer.from(`x-access-token:${this.token}`).toString('base64');
-      env['GIT_CONFIG_COUNT'] = '2';
-      env['GIT_CONFIG_KEY_1'] = `http.${base.origin}/.extraheader`;
-      env['GIT_CONFIG_VALUE_1'] = `AUTHORIZATION: basic ${credential}`;
-    }
+    const credential = Buffer.from(`x-access-token:${this.token}`).toString('base64');
+    const env = gitEnv(
+      withToken
+        ? {
+            [`http.${new URL(this.remote).origin}/.extraheader`]: `AUTHORIZATION: basic ${credential}`,
+          }
+        : {},
+    );
     return new Promise((resolve) => {
       const child = execFile(
         'git',

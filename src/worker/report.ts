@@ -163,13 +163,9 @@ function costSection(view: WorkerOutcomeView): string[] {
   ];
 }
 
-/** The pull request's body: what was asked, what was measured, what it cost, and the claim. */
-export function pullBody(view: WorkerOutcomeView, state: string): string {
+/** What the pull request and the summary both say: story, checks, findings, rounds, cost. */
+function workSections(view: WorkerOutcomeView): string[] {
   return [
-    `Closes #${view.issue}`,
-    '',
-    `> Opened by the AI Scrum Master. ${state}`,
-    '',
     ...storySection(view.story),
     '',
     ...checksSection(view.rounds),
@@ -179,6 +175,17 @@ export function pullBody(view: WorkerOutcomeView, state: string): string {
     ...roundsSection(view),
     '',
     ...costSection(view),
+  ];
+}
+
+/** The pull request's body: what was asked, what was measured, what it cost, and the claim. */
+export function pullBody(view: WorkerOutcomeView, state: string): string {
+  return [
+    `Closes #${view.issue}`,
+    '',
+    `> Opened by the AI Scrum Master. ${state}`,
+    '',
+    ...workSections(view),
     '',
     claimMarker(view.mark),
   ].join('\n');
@@ -230,15 +237,7 @@ export function renderSummary(view: SummaryView): string {
     ...(view.subIssues.length > 0
       ? [`Split into ${view.subIssues.map((n) => `#${n}`).join(', ')}, in that order.`, '']
       : []),
-    ...storySection(view.story),
-    '',
-    ...checksSection(view.rounds),
-    '',
-    ...findingsSection(view.findings),
-    '',
-    ...roundsSection(view),
-    '',
-    ...costSection(view),
+    ...workSections(view),
     ...(view.warnings.length > 0
       ? ['', '### Warnings', '', ...view.warnings.map((w) => `- ${safeInline(w, 500)}`)]
       : []),

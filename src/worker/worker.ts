@@ -94,7 +94,6 @@ export interface WorkerDeps {
 
 export interface WorkerReport extends SummaryView {
   outcome: WorkerOutcome;
-  usageTotal: Usage;
   /** The CI workflow started on the branch, when one was. */
   ciStarted: string | null;
   /** The loop stopped on an error (not a verdict or a limit): the step fails after recording it. */
@@ -240,7 +239,6 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     },
     modelSource: deps.modelSource,
     usage: zeroUsage(),
-    usageTotal: zeroUsage(),
     costUsd: 0,
     issueCostUsd: earlierUsd,
     attempts,
@@ -296,6 +294,20 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
       `the ledger did not take the ${entry.type} entry after ${APPEND_ATTEMPTS} appends: other writers kept taking its place`,
     );
   };
+  /** A checkpoint of this claim: where the work stands, and the claim's spend so far. */
+  const checkpointAt = (
+    point: Pick<CheckpointEntry, 'phase' | 'round' | 'commit' | 'note'>,
+    attemptUsd: number,
+  ): Promise<void> =>
+    append({
+      type: 'checkpoint',
+      issue: w.issue,
+      claim: w.claim,
+      epoch: w.epoch,
+      ...point,
+      spendUsd: claimUsd + attemptUsd,
+      at: deps.now().toISOString(),
+    });
 
   // The branch: created atomically with a first commit naming the claim, or taken over.
   const branch = await takeBranch(settings, deps, ctx, runTag);
@@ -443,18 +455,15 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
             if (unpushed) {
               log.warning(`Round ${round.round + 1} is not pushed: ${unpushed}.`);
               // Its spend is recorded all the same; the resume point stays the last pushed round.
-              await append({
-                type: 'checkpoint',
-                issue: w.issue,
-                claim: w.claim,
-                epoch: w.epoch,
-                phase: 'developing',
-                round: round.round,
-                commit: pushed,
-                spendUsd: claimUsd + spentUsd,
-                note: resumeNote(roundStory, rounds.slice(0, -1), resume?.note.done ?? ''),
-                at: deps.now().toISOString(),
-              });
+              await checkpointAt(
+                {
+                  phase: 'developing',
+                  round: round.round,
+                  commit: pushed,
+                  note: resumeNote(roundStory, rounds.slice(0, -1), resume?.note.done ?? ''),
+                },
+                spentUsd,
+              );
               return;
             }
             // Fencing: only the effective claim pushes, onto the head it left.
@@ -466,25 +475,22 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
             if (answer === 'moved')
               loseClaim('the branch moved under this worker: another worker pushed to it');
             pushed = sha;
-            await append({
-              type: 'checkpoint',
-              issue: w.issue,
-              claim: w.claim,
-              epoch: w.epoch,
-              phase:
-                round.cut === 'deadline'
-                  ? 'deadline'
-                  : round.cut === 'budget'
-                    ? 'budget'
-                    : round.verdict?.decision === 'approve'
-                      ? 'approved'
-                      : 'developing',
-              round: round.round + 1,
-              commit: sha,
-              spendUsd: claimUsd + spentUsd,
-              note: resumeNote(roundStory, rounds, resume?.note.done ?? ''),
-              at: deps.now().toISOString(),
-            });
+            await checkpointAt(
+              {
+                phase:
+                  round.cut === 'deadline'
+                    ? 'deadline'
+                    : round.cut === 'budget'
+                      ? 'budget'
+                      : round.verdict?.decision === 'approve'
+                        ? 'approved'
+                        : 'developing',
+                round: round.round + 1,
+                commit: sha,
+                note: resumeNote(roundStory, rounds, resume?.note.done ?? ''),
+              },
+              spentUsd,
+            );
             if (!pull) {
               pull = await openDraft(
                 deps,
@@ -541,7 +547,6 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     view.findings = result.findings;
     view.revisions = result.revisions;
     view.usage = result.usage;
-    view.usageTotal = result.usage;
     view.costUsd = result.costUsd;
     view.issueCostUsd = earlierUsd + result.costUsd;
     view.outcome = outcomeOf(result, w.kind === 'conflict');
@@ -559,22 +564,19 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     view.reason = `Stopped: ${lost}.`;
     log.warning(view.reason);
     if (view.costUsd > 0)
-      await append({
-        type: 'checkpoint',
-        issue: w.issue,
-        claim: w.claim,
-        epoch: w.epoch,
-        phase: 'stopped',
-        round: 0,
-        commit: pushed,
-        spendUsd: claimUsd + view.costUsd,
-        note: resumeNote(
-          story ?? { title: ctx.issue.title, story: '', acceptanceCriteria: [] },
-          [],
-          '',
-        ),
-        at: deps.now().toISOString(),
-      }).catch((error: unknown) =>
+      await checkpointAt(
+        {
+          phase: 'stopped',
+          round: 0,
+          commit: pushed,
+          note: resumeNote(
+            story ?? { title: ctx.issue.title, story: '', acceptanceCriteria: [] },
+            [],
+            '',
+          ),
+        },
+        view.costUsd,
+      ).catch((error: unknown) =>
         log.warning(`The spend could not be recorded: ${errorMessage(error)}`),
       );
     return view;

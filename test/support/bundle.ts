@@ -2,7 +2,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseOutputs } from '../../src/cli/demo/run.js';
 import { ROOT } from './source.js';
+
+export { parseOutputs };
 
 export interface BundleResult {
   code: number;
@@ -10,20 +13,6 @@ export interface BundleResult {
   stderr: string;
   outputs: Record<string, string>;
   summary: string;
-}
-
-/** GITHUB_OUTPUT's `name<<delimiter` blocks, as the runner reads them. */
-export function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
-    if (!match) continue;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i]!);
-    outputs[match[1]!] = value.join('\n');
-  }
-  return outputs;
 }
 
 /** Runs a committed bundle the way a runner does: inputs as INPUT_* variables, files for outputs. */

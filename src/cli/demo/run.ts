@@ -78,7 +78,8 @@ interface Run {
   ms: number;
 }
 
-function parseOutputs(text: string): Record<string, string> {
+/** GITHUB_OUTPUT's `name<<delimiter` blocks, as the runner reads them. */
+export function parseOutputs(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

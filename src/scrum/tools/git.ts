@@ -7,18 +7,26 @@ import { execFile, spawnSync } from 'node:child_process';
  * system monitor, external diff or text conversion, which the agent could have configured.
  */
 
-/** The environment our git runs with: nothing of the runner's beyond PATH. */
-export function gitEnv(): NodeJS.ProcessEnv {
-  return {
+/**
+ * The environment our git runs with: nothing of the runner's beyond PATH. `config` is given to
+ * that one process through the environment (`GIT_CONFIG_*`), never on its command line, where
+ * other processes of the runner could read it (a token's header, say).
+ */
+export function gitEnv(config: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
-    // The workspace may belong to another user (the user sandbox's files).
-    GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: 'safe.directory',
-    GIT_CONFIG_VALUE_0: '*',
   };
+  // The workspace may belong to another user (the user sandbox's files).
+  const entries = Object.entries({ 'safe.directory': '*', ...config });
+  entries.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
+  env['GIT_CONFIG_COUNT'] = String(entries.length);
+  return env;
 }
 
 /** Settings that switch off what the repository's configuration could make our git run. */
