@@ -204,6 +204,43 @@ const LIMITS_DEFAULT: z.output<typeof limits> = {
   secondaryStatus: 403,
 };
 
+/** A board's field: a single-select one with its options, or a plain one of another type. */
+const projectField = z.union([
+  z.strictObject({ name: z.string().min(1), options: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({ name: z.string().min(1), type: z.enum(['text', 'number', 'date']) }),
+]);
+
+/** The fields of a new board on GitHub, besides its Title: Status, with Todo, In Progress and Done. */
+export const DEFAULT_PROJECT_FIELDS = [
+  { name: 'Status', options: ['Todo', 'In Progress', 'Done'] },
+];
+
+/**
+ * A Projects (v2) board of an organization or a user: its fields, who may see or change it, and
+ * the issues and pull requests on it with their single-select values by field name.
+ */
+const project = z.strictObject({
+  ownerType: z.enum(['organization', 'user']),
+  owner: login,
+  number: z.number().int().positive(),
+  title: z.string().min(1).default('Untitled project'),
+  /** A public board can be read by anyone but a GITHUB_TOKEN. */
+  public: z.boolean().default(false),
+  fields: z.array(projectField).default(DEFAULT_PROJECT_FIELDS),
+  /** Logins (people, and apps on organization boards) and their role on the board. */
+  access: z.record(login, z.enum(['read', 'write', 'admin'])).default({}),
+  items: z
+    .array(
+      z.strictObject({
+        /** An issue or pull request of the repository. */
+        number: z.number().int().positive(),
+        /** Field name to option name, for single-select fields. */
+        values: z.record(z.string(), z.string()).default({}),
+      }),
+    )
+    .default([]),
+});
+
 const access = z.enum(['read', 'write', 'none']);
 /** A token's permissions, as a workflow's `permissions:` block (or an app's settings) names them. */
 const tokenPermissions = z.strictObject({
@@ -292,6 +329,7 @@ export const fixtureSchema = z.strictObject({
   timing: timing.default({ mergeableUnknownReads: 1, asyncDelayMs: 0 }),
   limits: limits.default(LIMITS_DEFAULT),
   faults: faultsSchema.default({ seed: 1, rules: [] }),
+  projects: z.array(project).default([]),
 });
 
 /**
@@ -307,6 +345,7 @@ export type FixtureInput = z.input<typeof fixtureSchema>;
 export type FixtureIssue = Fixture['issues'][number];
 export type FixtureComment = FixtureIssue['comments'][number];
 export type FixturePull = Fixture['pullRequests'][number];
+export type FixtureProject = Fixture['projects'][number];
 export type Faults = z.output<typeof faultsSchema>;
 export type FaultRule = Faults['rules'][number];
 
@@ -455,6 +494,7 @@ export function parseFixture(input: unknown): Fixture {
       }
     }
   });
+  checkProjects(fixture, users, new Set([...numbers, ...pullNumbers]), problems);
   const workflowNames = new Set<string>();
   fixture.workflows.forEach((flow, i) => {
     if (workflowNames.has(flow.name))
@@ -466,4 +506,75 @@ export function parseFixture(input: unknown): Fixture {
   });
   if (problems.length > 0) throw new FixtureError(`Invalid twin fixture:\n${problems.join('\n')}`);
   return fixture;
+}
+
+/** Boards: owners that exist, one board per number, known fields and options, no GITHUB_TOKEN. */
+function checkProjects(
+  fixture: Fixture,
+  users: Set<string>,
+  numbers: Set<number>,
+  problems: string[],
+): void {
+  const seen = new Set<string>();
+  const userOwners = new Set(
+    fixture.projects.filter((p) => p.ownerType === 'user').map((p) => p.owner.toLowerCase()),
+  );
+  fixture.projects.forEach((board, i) => {
+    const at = `fixture.projects[${i}]`;
+    const key = `${board.ownerType}:${board.owner.toLowerCase()}:${board.number}`;
+    if (seen.has(key))
+      problems.push(`${at}.number: ${board.owner} already has a board numbered ${board.number}`);
+    seen.add(key);
+    if (board.owner.endsWith('[bot]'))
+      problems.push(`${at}.owner: a board belongs to a user or an organization, not an app`);
+    else if (board.ownerType === 'user' && !users.has(board.owner))
+      problems.push(`${at}.owner: unknown user '${board.owner}' (add it to fixture.users)`);
+    else if (board.ownerType === 'organization') {
+      if (fixture.users.some((user) => user.login.toLowerCase() === board.owner.toLowerCase()))
+        problems.push(`${at}.owner: '${board.owner}' is listed in fixture.users, as a user`);
+      if (userOwners.has(board.owner.toLowerCase()))
+        problems.push(`${at}.owner: '${board.owner}' also owns a user board`);
+    }
+    const fieldNames = new Set<string>(['title']);
+    board.fields.forEach((field, j) => {
+      if (fieldNames.has(field.name.toLowerCase()))
+        problems.push(
+          `${at}.fields[${j}].name: '${field.name}' is taken (every board has its Title field)`,
+        );
+      fieldNames.add(field.name.toLowerCase());
+      if ('options' in field) {
+        const options = field.options.map((option) => option.toLowerCase());
+        if (new Set(options).size !== options.length)
+          problems.push(`${at}.fields[${j}].options: option names must differ`);
+      }
+    });
+    for (const [who, role] of Object.entries(board.access)) {
+      const where = `${at}.access.${who}`;
+      if (who === BOT_LOGIN)
+        problems.push(`${where}: a GITHUB_TOKEN cannot reach user or organization projects`);
+      else if (!users.has(who))
+        problems.push(`${where}: unknown user '${who}' (add it to fixture.users)`);
+      else if (who.endsWith('[bot]') && board.ownerType === 'user')
+        problems.push(`${where}: GitHub Apps cannot reach a user's projects`);
+      else if (who.toLowerCase() === board.owner.toLowerCase() && role !== 'admin')
+        problems.push(`${where}: a board's owner is its admin`);
+    }
+    const onBoard = new Set<number>();
+    board.items.forEach((item, j) => {
+      const where = `${at}.items[${j}]`;
+      if (!numbers.has(item.number))
+        problems.push(`${where}.number: no issue or pull request #${item.number} in the fixture`);
+      if (onBoard.has(item.number))
+        problems.push(`${where}.number: #${item.number} is already on the board`);
+      onBoard.add(item.number);
+      for (const [name, value] of Object.entries(item.values)) {
+        const field = board.fields.find((f) => f.name === name);
+        if (!field) problems.push(`${where}.values: the board has no field '${name}'`);
+        else if (!('options' in field))
+          problems.push(`${where}.values: the twin seeds single-select values only ('${name}')`);
+        else if (!field.options.includes(value))
+          problems.push(`${where}.values: '${name}' has no option '${value}'`);
+      }
+    });
+  });
 }

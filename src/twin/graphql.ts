@@ -35,6 +35,14 @@ import {
   type TwinState,
   type User,
 } from './state.js';
+import {
+  addItemById,
+  boardNode,
+  itemView as boardItemView,
+  ownerView,
+  updateItemFieldValue,
+  type BoardViewKit,
+} from './projects.js';
 import { forkId, type Serializer } from './serialize.js';
 
 /**
@@ -419,6 +427,24 @@ function itemCommon(state: TwinState, json: Serializer, item: Item): Record<stri
         args,
       ),
     repository: () => repositoryView(state, json),
+    projectItems: (args: ConnectionArgs & { includeArchived?: boolean }, context: GraphqlContext) =>
+      connection(
+        state.projects
+          .itemsOf(item.number, context.actor)
+          .map(({ board, item: entry }) => boardItemView(boardKit(state, json), board, entry)),
+        args,
+      ),
+  };
+}
+
+/** What the Projects views take from this module. */
+function boardKit(state: TwinState, json: Serializer): BoardViewKit {
+  return {
+    boards: state.projects,
+    web: json.web,
+    actor: (login) => actorView(state, json, login),
+    content: (number) => itemView(state, json, state.item(number)),
+    connection: (all, args) => connection(all, args as ConnectionArgs),
   };
 }
 
@@ -917,8 +943,14 @@ function itemView(state: TwinState, json: Serializer, item: Item): Record<string
 
 type Input = Record<string, unknown>;
 
+const unknownLogin = (what: string, login: string) =>
+  new ApiError(404, `Could not resolve to ${what} with the login of '${login}'.`, {
+    type: 'NOT_FOUND',
+  });
+
 function rootValue(context: GraphqlContext): Record<string, unknown> {
   const { state, json, actor } = context;
+  const boards = boardKit(state, json);
   const mergeMethod = (value: unknown) =>
     value === 'SQUASH' ? 'squash' : value === 'REBASE' ? 'rebase' : 'merge';
   return {
@@ -943,8 +975,29 @@ function rootValue(context: GraphqlContext): Record<string, unknown> {
       const item = [...state.items.values()].find((candidate) => candidate.nodeId === id);
       if (item) return itemView(state, json, item);
       const comment = state.comments.find((candidate) => candidate.nodeId === id);
-      return comment ? commentView(state, json, comment) : null;
+      return comment ? commentView(state, json, comment) : boardNode(boards, id, actor);
     },
+    // The twin knows the organizations that own boards, and its users.
+    organization: ({ login }: { login: string }) => {
+      const found = state.projects.organization(login);
+      if (!found) throw unknownLogin('an Organization', login);
+      return ownerView(boards, 'organization', found);
+    },
+    user: ({ login }: { login: string }) => {
+      const found = [...state.users.values()].find(
+        (user) => user.type === 'User' && user.login.toLowerCase() === login.toLowerCase(),
+      );
+      if (!found || state.projects.organization(login)) throw unknownLogin('a User', login);
+      return ownerView(boards, 'user', found.login);
+    },
+    addProjectV2ItemById: ({ input }: { input: Input }) =>
+      addItemById(boards, input, actor, (id) => {
+        const item = [...state.items.values()].find((candidate) => candidate.nodeId === id);
+        // Content the actor cannot see is, to it, no node at all.
+        return item && atLeast(actor.permission, 'read') ? item.number : undefined;
+      }),
+    updateProjectV2ItemFieldValue: ({ input }: { input: Input }) =>
+      updateItemFieldValue(boards, input, actor),
     addComment: ({ input }: { input: Input }) => {
       const item = itemByNodeId(state, String(input['subjectId']));
       const comment = state.createComment(actor, item.number, String(input['body'] ?? ''));

@@ -145,6 +145,10 @@ export const MUTATION_PERMISSIONS: Readonly<Record<string, Need>> = {
   updatePullRequest: all('pull-requests: write'),
   markPullRequestReadyForReview: all('pull-requests: write'),
   convertPullRequestToDraft: all('pull-requests: write'),
+  // A board is not the repository's: no repository permission reaches it. The board itself
+  // decides (src/twin/projects.ts), and refuses every GITHUB_TOKEN.
+  addProjectV2ItemById: all('metadata: read'),
+  updateProjectV2ItemFieldValue: all('metadata: read'),
 };
 
 /** What a query's fields under `repository` read. Any other field needs `metadata: read` only. */

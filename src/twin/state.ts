@@ -29,6 +29,7 @@ import {
   type Permission,
 } from './fixture.js';
 import { BareRepository, ZERO_SHA, type Signature } from './git.js';
+import { ProjectBoards } from './projects.js';
 
 export interface User {
   login: string;
@@ -317,6 +318,11 @@ export class TwinState {
   readonly background: Background;
   readonly ci: CiModel;
   readonly mergeQueue: QueueEntry[] = [];
+  /** Projects (v2) boards of organizations and users, with the repository's issues on them. */
+  readonly projects = new ProjectBoards(
+    () => this.allocateId(),
+    () => timestamp(),
+  );
   /** Branch heads as last seen, to tell what a push or a ref update changed. */
   private readonly knownBranches = new Map<string, string>();
   private autoMergePending = false;
@@ -376,6 +382,7 @@ export class TwinState {
     await git.must(['update-ref', `refs/heads/${state.defaultBranch}`, root]);
     state.seedIssues(fixture);
     await state.seedPulls(fixture);
+    state.projects.seed(fixture.projects, state.createdAt);
     for (const found of await git.refs('refs/heads/'))
       state.knownBranches.set(found.ref, found.sha);
     return state;
@@ -2228,6 +2235,7 @@ export class TwinState {
       artifacts: this.ci.artifacts,
       mergeQueue: this.mergeQueue,
       backgroundFailures: this.background.history,
+      projects: this.projects.boards,
     };
   }
 }
