@@ -43060,6 +43060,8 @@ const releaseEntry = strictObject({
     type: literal('release'),
     issue: issueNumber,
     claim: claimId,
+    /** The released claim's epoch: a release from an older claim than the issue's last changes nothing but the spend. */
+    epoch: schemas_number().int().positive().optional(),
     outcome: schemas_enum(OUTCOMES),
     costUsd: schemas_number().min(0).max(1_000_000),
     reason: schemas_string().max(500).optional(),
@@ -43883,6 +43885,10 @@ function applyEntry(state, entry) {
             const rec = fold_record(state, entry.issue);
             // Money spent is counted even when the release comes after the claim expired.
             addSpend(state, rec, entry.claim, entry.costUsd, entry.at);
+            // A worker that lost its claim learns it from the state before its release: that release
+            // must not end or relabel the later claim's work.
+            if (entry.epoch !== undefined && entry.epoch < rec.epoch)
+                return;
             if (rec.active?.claim === entry.claim)
                 delete rec.active;
             // Work that is done leaves nothing to resume.
@@ -43938,7 +43944,7 @@ function applyEntry(state, entry) {
  * Replays the log: comments in id order, only those by a trusted identity, every entry in
  * order. Deterministic and pure; malformed entries are skipped and counted.
  */
-function foldLedger(comments, trusted) {
+function fold_foldLedger(comments, trusted) {
     const state = emptyState();
     for (const comment of [...comments].sort((a, b) => a.id - b.id)) {
         state.stats.comments++;
@@ -44715,7 +44721,7 @@ async function openLedger(port, settings) {
         chain: { seq: 0, hash: '' },
         commentCount: 0,
         log: null,
-        state: foldLedger([], trusted),
+        state: fold_foldLedger([], trusted),
         tampering: [],
         repairs,
         candidates,
@@ -44793,7 +44799,7 @@ function chainStart(issue, comments, trusted, predecessor) {
 }
 /** The state of a checked log; its counts cover every comment read, not only those that count. */
 function foldLog(log, comments, trusted) {
-    const state = foldLedger(log.accepted, trusted);
+    const state = fold_foldLedger(log.accepted, trusted);
     state.stats.comments = comments;
     state.stats.untrustedComments = log.untrusted;
     return state;
@@ -44930,6 +44936,14 @@ async function rereadLedger(port, ledger) {
     };
 }
 /**
+ * The state the ledger was in just before one of its comments: what that comment's entries were
+ * appended to. A writer reads back its append and learns from this whether its claim still held.
+ */
+function stateBefore(ledger, commentId) {
+    const earlier = (ledger.log?.accepted ?? []).filter((comment) => comment.id < commentId);
+    return foldLedger(earlier, ledger.trusted);
+}
+/**
  * Says on the tracking issue why dispatch stopped, once per distinct finding: the alert carries
  * a digest of what it reports, and is not posted again while the same alert is there.
  */
@@ -44971,7 +44985,7 @@ async function recoverLedger(port, ledger, settings, time, encode, dashboard) {
         const { comments } = holder.log ?? (await port.log(holder.number));
         salvaged.push(...verifyLog(holder.number, comments, ledger.trusted, genesis(holder.number)).salvaged);
     }
-    const kept = foldLedger(salvaged, ledger.trusted);
+    const kept = fold_foldLedger(salvaged, ledger.trusted);
     const evidence = await port.evidence();
     const state = recoveredState(kept, evidence, time);
     const from = ledger.head?.number ??
@@ -45004,6 +45018,7 @@ async function recoverLedger(port, ledger, settings, time, encode, dashboard) {
 }
 
 ;// CONCATENATED MODULE: ./build/dispatch/dispatch.js
+
 
 
 
@@ -45068,7 +45083,13 @@ async function dispatch(ports, options, context, now, logger) {
         writers: options.ledgerWriters.map(ledger_identity/* identityOf */.cu),
         title: TRACKING_TITLE,
     };
-    const ledger = await openLedger(ports.ledger, ledgerSettings);
+    // The repository first: its answer names the token's identity, which the ledger needs.
+    const overview = await ports.github.overview({
+        conflict: options.labels.conflict,
+        inProgress: options.labels.inProgress,
+        failed: options.labels.failed,
+    });
+    const ledger = await openLedger(overview.viewer ? (0,port/* knownViewer */.y)(ports.ledger, overview.viewer) : ports.ledger, ledgerSettings);
     const run = {
         ports,
         options,
@@ -45087,7 +45108,7 @@ async function dispatch(ports, options, context, now, logger) {
         return stopOnTampering(run);
     if (ledger.state.stats.untrustedComments > 0)
         logger.info(`Ignored ${ledger.state.stats.untrustedComments} comment(s) on the tracking issue not written by the ledger's writers.`);
-    const repository = await readRepository(run);
+    const repository = await readRepository(run, overview);
     await expireClaims(run);
     const plan = await planWithLookups(run, repository);
     const claims = claimsOf(run, plan);
@@ -45162,14 +45183,9 @@ async function stopOnTampering(run) {
         await alertTampering(run.ports.ledger, run.ledger, run.now);
     return run.report;
 }
-async function readRepository(run) {
+async function readRepository(run, overview) {
     const { labels } = run.options;
     const port = run.ports.github;
-    const overview = await port.overview({
-        conflict: labels.conflict,
-        inProgress: labels.inProgress,
-        failed: labels.failed,
-    });
     const backlog = await port.backlog(labels.ready);
     const { paths, truncated } = await port.tree(overview.defaultBranch);
     if (truncated)
@@ -53810,6 +53826,7 @@ class GitHubDispatchAdapter {
         const repository = data.repository;
         const collaborators = repository.collaborators;
         return {
+            viewer: (0,identity/* identityOf */.cu)(data.viewer.login),
             defaultBranch: repository.defaultBranchRef?.name ?? 'main',
             conflicts: await this.conflictPulls(repository.conflicts, labels.conflict),
             inProgressLabelId: repository.label?.id ?? null,
@@ -54428,6 +54445,9 @@ const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
     $inProgress: String!
     $failed: String!
   ) {
+    viewer {
+      login
+    }
     repository(owner: $owner, name: $name) {
       defaultBranchRef {
         name
@@ -54886,9 +54906,9 @@ function trustOf(identities) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   r: () => (/* binding */ UncertainWrite)
+/* harmony export */   r: () => (/* binding */ UncertainWrite),
+/* harmony export */   y: () => (/* binding */ knownViewer)
 /* harmony export */ });
-/* unused harmony export knownViewer */
 /** The GitHub reads and writes the ledger needs: dispatch, worker and merge gate share it. */
 /**
  * A write whose outcome is unknown: GitHub answered 5xx, timed out or dropped the connection,

@@ -38931,6 +38931,9 @@ const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
     $inProgress: String!
     $failed: String!
   ) {
+    viewer {
+      login
+    }
     repository(owner: $owner, name: $name) {
       defaultBranchRef {
         name
@@ -57558,6 +57561,8 @@ const releaseEntry = strictObject({
     type: literal('release'),
     issue: issueNumber,
     claim: claimId,
+    /** The released claim's epoch: a release from an older claim than the issue's last changes nothing but the spend. */
+    epoch: schemas_number().int().positive().optional(),
     outcome: schemas_enum(OUTCOMES),
     costUsd: schemas_number().min(0).max(1_000_000),
     reason: schemas_string().max(500).optional(),
@@ -58058,6 +58063,10 @@ function fold_applyEntry(state, entry) {
             const rec = fold_record(state, entry.issue);
             // Money spent is counted even when the release comes after the claim expired.
             addSpend(state, rec, entry.claim, entry.costUsd, entry.at);
+            // A worker that lost its claim learns it from the state before its release: that release
+            // must not end or relabel the later claim's work.
+            if (entry.epoch !== undefined && entry.epoch < rec.epoch)
+                return;
             if (rec.active?.claim === entry.claim)
                 delete rec.active;
             // Work that is done leaves nothing to resume.
@@ -59076,6 +59085,14 @@ async function ledger_rereadLedger(port, ledger) {
     };
 }
 /**
+ * The state the ledger was in just before one of its comments: what that comment's entries were
+ * appended to. A writer reads back its append and learns from this whether its claim still held.
+ */
+function stateBefore(ledger, commentId) {
+    const earlier = (ledger.log?.accepted ?? []).filter((comment) => comment.id < commentId);
+    return foldLedger(earlier, ledger.trusted);
+}
+/**
  * Says on the tracking issue why dispatch stopped, once per distinct finding: the alert carries
  * a digest of what it reports, and is not posted again while the same alert is there.
  */
@@ -59160,6 +59177,7 @@ async function ledger_recoverLedger(port, ledger, settings, time, encode, dashbo
 
 
 
+
 /** Rotate the log to a fresh tracking issue past this many comments, so one read holds it all. */
 const ROTATE_AT = 60;
 /** Rounds of lookups (issue details, permissions) before planning gives up on the rest. */
@@ -59214,7 +59232,13 @@ async function dispatch_dispatch(ports, options, context, now, logger) {
         writers: options.ledgerWriters.map(identityOf),
         title: TRACKING_TITLE,
     };
-    const ledger = await openLedger(ports.ledger, ledgerSettings);
+    // The repository first: its answer names the token's identity, which the ledger needs.
+    const overview = await ports.github.overview({
+        conflict: options.labels.conflict,
+        inProgress: options.labels.inProgress,
+        failed: options.labels.failed,
+    });
+    const ledger = await openLedger(overview.viewer ? knownViewer(ports.ledger, overview.viewer) : ports.ledger, ledgerSettings);
     const run = {
         ports,
         options,
@@ -59233,7 +59257,7 @@ async function dispatch_dispatch(ports, options, context, now, logger) {
         return stopOnTampering(run);
     if (ledger.state.stats.untrustedComments > 0)
         logger.info(`Ignored ${ledger.state.stats.untrustedComments} comment(s) on the tracking issue not written by the ledger's writers.`);
-    const repository = await readRepository(run);
+    const repository = await readRepository(run, overview);
     await expireClaims(run);
     const plan = await planWithLookups(run, repository);
     const claims = claimsOf(run, plan);
@@ -59308,14 +59332,9 @@ async function stopOnTampering(run) {
         await alertTampering(run.ports.ledger, run.ledger, run.now);
     return run.report;
 }
-async function readRepository(run) {
+async function readRepository(run, overview) {
     const { labels } = run.options;
     const port = run.ports.github;
-    const overview = await port.overview({
-        conflict: labels.conflict,
-        inProgress: labels.inProgress,
-        failed: labels.failed,
-    });
     const backlog = await port.backlog(labels.ready);
     const { paths, truncated } = await port.tree(overview.defaultBranch);
     if (truncated)
@@ -62367,7 +62386,9 @@ async function coverageEvidence(run, pull) {
     const merged = reports.length > 0 ? mergeReports(reports) : null;
     report.coverage = merged ? totals(merged) : null;
     if (merged) {
-        let diff = await ports.github.diff(pull.number);
+        // From the checkout when there is one: no API request, and no size limit.
+        let diff = (await ports.workspace.diff(pull.baseSha, pull.headSha)) ??
+            (await ports.github.diff(pull.number));
         if (diff === null) {
             report.warnings.push('GitHub refused the diff as too large: patch coverage comes from the files list.');
             diff = (await patchesOf(run, pull))
@@ -62418,6 +62439,10 @@ async function act(run, pull, evidence, claim) {
         await ports.github.updateBranch(pull);
         report.actions.push('branch-update-requested');
     }
+    // A pull request the gate merged needs no comment of its own: its status, the job summary and
+    // the ledger say why. A comment an earlier verdict left is brought up to date.
+    if (report.actions.includes('merged') && !pull.comment)
+        return;
     report.actions.push('comment');
     await ports.github.upsertComment(pull.number, pull.comment, `${summary/* GATE_COMMENT_MARKER */.x}\n${(0,summary/* renderGateReport */.C)(report, { run: run.context.runUrl })}`);
 }
@@ -62704,9 +62729,13 @@ class RunnerWorkspace {
             reports.push(await parseCoverageText(content.toString('utf8'), { name, root: this.root }));
         return reports;
     }
-    async conflictingFiles(base, head) {
+    /** Both commits in the checkout, fetched once with the token; false without a checkout. */
+    async fetched(base, head) {
         if (!(0,external_node_fs_.existsSync)((0,external_node_path_namespaceObject.join)(this.root, '.git')))
-            return null;
+            return false;
+        const key = `${base} ${head}`;
+        if (this.have.has(key))
+            return true;
         const auth = this.fetchAuth
             ? {
                 [`http.${this.fetchAuth.serverUrl}/.extraheader`]: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${this.fetchAuth.token}`).toString('base64')}`,
@@ -62714,6 +62743,25 @@ class RunnerWorkspace {
             : {};
         const fetched = await workspace_git(this.root, ['fetch', '--quiet', '--no-tags', 'origin', base, head], auth);
         if (fetched.code !== 0)
+            return false;
+        this.have.add(key);
+        return true;
+    }
+    have = new Set();
+    async diff(base, head) {
+        if (!(await this.fetched(base, head)))
+            return null;
+        const diff = await workspace_git(this.root, [
+            'diff',
+            '--no-color',
+            '--no-ext-diff',
+            '-M',
+            `${base}...${head}`,
+        ]);
+        return diff.code === 0 ? diff.stdout : null;
+    }
+    async conflictingFiles(base, head) {
+        if (!(await this.fetched(base, head)))
             return null;
         // Exit 1 with the tree, then the conflicted paths; 0 when it merges cleanly.
         const merged = await workspace_git(this.root, [

@@ -42,7 +42,7 @@ import {
   type LedgerSettings,
   type Recovery,
 } from '../ledger/ledger.js';
-import type { LedgerPort } from '../ledger/port.js';
+import { knownViewer, type LedgerPort } from '../ledger/port.js';
 import { describeRepair } from '../ledger/tracking.js';
 import { ConfigurationError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -194,7 +194,16 @@ export async function dispatch(
     writers: options.ledgerWriters.map(identityOf),
     title: TRACKING_TITLE,
   };
-  const ledger = await openLedger(ports.ledger, ledgerSettings);
+  // The repository first: its answer names the token's identity, which the ledger needs.
+  const overview = await ports.github.overview({
+    conflict: options.labels.conflict,
+    inProgress: options.labels.inProgress,
+    failed: options.labels.failed,
+  });
+  const ledger = await openLedger(
+    overview.viewer ? knownViewer(ports.ledger, overview.viewer) : ports.ledger,
+    ledgerSettings,
+  );
   const run: Run = {
     ports,
     options,
@@ -216,7 +225,7 @@ export async function dispatch(
       `Ignored ${ledger.state.stats.untrustedComments} comment(s) on the tracking issue not written by the ledger's writers.`,
     );
 
-  const repository = await readRepository(run);
+  const repository = await readRepository(run, overview);
   await expireClaims(run);
   const plan = await planWithLookups(run, repository);
   const claims = claimsOf(run, plan);
@@ -297,14 +306,9 @@ async function stopOnTampering(run: Run): Promise<DispatchReport> {
   return run.report;
 }
 
-async function readRepository(run: Run): Promise<Repository> {
+async function readRepository(run: Run, overview: Overview): Promise<Repository> {
   const { labels } = run.options;
   const port = run.ports.github;
-  const overview = await port.overview({
-    conflict: labels.conflict,
-    inProgress: labels.inProgress,
-    failed: labels.failed,
-  });
   const backlog = await port.backlog(labels.ready);
   const { paths, truncated } = await port.tree(overview.defaultBranch);
   if (truncated)

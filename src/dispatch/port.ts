@@ -12,6 +12,8 @@ export interface Overview {
   failedLabelId: string | null;
   /** Collaborators by lower-cased login, or null when the list was not complete or readable. */
   collaborators: Map<string, Permission> | null;
+  /** The token's identity when the answer carried it: the ledger then asks no more. */
+  viewer?: Identity;
 }
 
 export interface Details {

@@ -3,7 +3,7 @@ import { RequestError } from '@octokit/request-error';
 import type { BacklogIssue, IssueDetails, Permission } from '../backlog/issue.js';
 import type { ConflictPull } from '../backlog/plan.js';
 import type { DispatchPort, IssueChanges, Overview } from '../dispatch/port.js';
-import { identityKey, type Identity } from '../ledger/identity.js';
+import { identityKey, identityOf, type Identity } from '../ledger/identity.js';
 import type { GitHubClient } from './client.js';
 import {
   collaboratorPermissionsQuery,
@@ -88,6 +88,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
     failed: string;
   }): Promise<Overview> {
     type Data = {
+      viewer: { login: string };
       repository: {
         defaultBranchRef: { name: string } | null;
         label: { id: string } | null;
@@ -114,6 +115,7 @@ export class GitHubDispatchAdapter implements DispatchPort {
     const repository = data.repository;
     const collaborators = repository.collaborators;
     return {
+      viewer: identityOf(data.viewer.login),
       defaultBranch: repository.defaultBranchRef?.name ?? 'main',
       conflicts: await this.conflictPulls(repository.conflicts, labels.conflict),
       inProgressLabelId: repository.label?.id ?? null,

@@ -42,6 +42,8 @@ export const releaseEntry = z.strictObject({
   type: z.literal('release'),
   issue: issueNumber,
   claim: claimId,
+  /** The released claim's epoch: a release from an older claim than the issue's last changes nothing but the spend. */
+  epoch: z.number().int().positive().optional(),
   outcome: z.enum(OUTCOMES),
   costUsd: z.number().min(0).max(1_000_000),
   reason: z.string().max(500).optional(),

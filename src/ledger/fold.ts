@@ -166,6 +166,9 @@ export function applyEntry(state: LedgerState, entry: LedgerEntry): void {
       const rec = record(state, entry.issue);
       // Money spent is counted even when the release comes after the claim expired.
       addSpend(state, rec, entry.claim, entry.costUsd, entry.at);
+      // A worker that lost its claim learns it from the state before its release: that release
+      // must not end or relabel the later claim's work.
+      if (entry.epoch !== undefined && entry.epoch < rec.epoch) return;
       if (rec.active?.claim === entry.claim) delete rec.active;
       // Work that is done leaves nothing to resume.
       if (entry.outcome === 'merged' || entry.outcome === 'decomposed') delete rec.checkpoint;

@@ -380,6 +380,15 @@ export async function rereadLedger(port: LedgerPort, ledger: Ledger): Promise<Le
 }
 
 /**
+ * The state the ledger was in just before one of its comments: what that comment's entries were
+ * appended to. A writer reads back its append and learns from this whether its claim still held.
+ */
+export function stateBefore(ledger: Ledger, commentId: number): LedgerState {
+  const earlier = (ledger.log?.accepted ?? []).filter((comment) => comment.id < commentId);
+  return foldLedger(earlier, ledger.trusted);
+}
+
+/**
  * Says on the tracking issue why dispatch stopped, once per distinct finding: the alert carries
  * a digest of what it reports, and is not posted again while the same alert is there.
  */

@@ -39,6 +39,8 @@ export interface GateWorkspace {
   readArtifact(files: Map<string, Buffer>): Promise<CoverageReport[]>;
   /** Files that conflict when head merges into base (`git merge-tree`); null without a checkout. */
   conflictingFiles(base: string, head: string): Promise<string[] | null>;
+  /** The pull request's diff as GitHub shows it (merge base to head); null without a checkout. */
+  diff(base: string, head: string): Promise<string | null>;
 }
 
 export interface GatePorts {
@@ -406,7 +408,10 @@ async function coverageEvidence(run: Run, pull: GatePull) {
   const merged = reports.length > 0 ? mergeReports(reports) : null;
   report.coverage = merged ? totals(merged) : null;
   if (merged) {
-    let diff = await ports.github.diff(pull.number);
+    // From the checkout when there is one: no API request, and no size limit.
+    let diff =
+      (await ports.workspace.diff(pull.baseSha, pull.headSha)) ??
+      (await ports.github.diff(pull.number));
     if (diff === null) {
       report.warnings.push(
         'GitHub refused the diff as too large: patch coverage comes from the files list.',
@@ -468,6 +473,9 @@ async function act(run: Run, pull: GatePull, evidence: GateEvidence, claim: Clai
     await ports.github.updateBranch(pull);
     report.actions.push('branch-update-requested');
   }
+  // A pull request the gate merged needs no comment of its own: its status, the job summary and
+  // the ledger say why. A comment an earlier verdict left is brought up to date.
+  if (report.actions.includes('merged') && !pull.comment) return;
   report.actions.push('comment');
   await ports.github.upsertComment(
     pull.number,

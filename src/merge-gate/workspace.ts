@@ -82,8 +82,11 @@ export class RunnerWorkspace implements GateWorkspace {
     return reports;
   }
 
-  async conflictingFiles(base: string, head: string): Promise<string[] | null> {
-    if (!existsSync(join(this.root, '.git'))) return null;
+  /** Both commits in the checkout, fetched once with the token; false without a checkout. */
+  private async fetched(base: string, head: string): Promise<boolean> {
+    if (!existsSync(join(this.root, '.git'))) return false;
+    const key = `${base} ${head}`;
+    if (this.have.has(key)) return true;
     const auth: Record<string, string> = this.fetchAuth
       ? {
           [`http.${this.fetchAuth.serverUrl}/.extraheader`]: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${this.fetchAuth.token}`).toString('base64')}`,
@@ -94,7 +97,27 @@ export class RunnerWorkspace implements GateWorkspace {
       ['fetch', '--quiet', '--no-tags', 'origin', base, head],
       auth,
     );
-    if (fetched.code !== 0) return null;
+    if (fetched.code !== 0) return false;
+    this.have.add(key);
+    return true;
+  }
+
+  private readonly have = new Set<string>();
+
+  async diff(base: string, head: string): Promise<string | null> {
+    if (!(await this.fetched(base, head))) return null;
+    const diff = await git(this.root, [
+      'diff',
+      '--no-color',
+      '--no-ext-diff',
+      '-M',
+      `${base}...${head}`,
+    ]);
+    return diff.code === 0 ? diff.stdout : null;
+  }
+
+  async conflictingFiles(base: string, head: string): Promise<string[] | null> {
+    if (!(await this.fetched(base, head))) return null;
     // Exit 1 with the tree, then the conflicted paths; 0 when it merges cleanly.
     const merged = await git(this.root, [
       'merge-tree',

@@ -11,6 +11,7 @@ import {
   appendComments,
   openLedger,
   rereadLedger,
+  stateBefore,
   writeOnce,
   type Ledger,
   type LedgerSettings,
@@ -274,7 +275,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
    * writer's (workers of one batch append at once) is written again, after a random pause that
    * grows, so that racing writers spread out.
    */
-  const append = async (entry: LedgerEntry): Promise<void> => {
+  const append = async (...entries: LedgerEntry[]): Promise<number> => {
     for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
       if (attempt > 0)
         await new Promise((resolve) =>
@@ -284,30 +285,35 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
         ledgerPort,
         ledger,
         ledgerSettings,
-        [encodeEntries([entry])],
+        [encodeEntries(entries)],
         '',
       );
       ledger = await rereadLedger(ledgerPort, ledger);
-      if (ledger.log?.accepted.some((comment) => comment.id === id)) return;
+      if (ledger.log?.accepted.some((comment) => comment.id === id)) return id!;
     }
     throw new Error(
-      `the ledger did not take the ${entry.type} entry after ${APPEND_ATTEMPTS} appends: other writers kept taking its place`,
+      `the ledger did not take the ${entries.map((e) => e.type).join(' and ')} entry after ${APPEND_ATTEMPTS} appends: other writers kept taking its place`,
     );
   };
   /** A checkpoint of this claim: where the work stands, and the claim's spend so far. */
+  const checkpointOf = (
+    point: Pick<CheckpointEntry, 'phase' | 'round' | 'commit' | 'note'>,
+    attemptUsd: number,
+  ): CheckpointEntry => ({
+    type: 'checkpoint',
+    issue: w.issue,
+    claim: w.claim,
+    epoch: w.epoch,
+    ...point,
+    spendUsd: claimUsd + attemptUsd,
+    at: deps.now().toISOString(),
+  });
   const checkpointAt = (
     point: Pick<CheckpointEntry, 'phase' | 'round' | 'commit' | 'note'>,
     attemptUsd: number,
-  ): Promise<void> =>
-    append({
-      type: 'checkpoint',
-      issue: w.issue,
-      claim: w.claim,
-      epoch: w.epoch,
-      ...point,
-      spendUsd: claimUsd + attemptUsd,
-      at: deps.now().toISOString(),
-    });
+  ): Promise<number> => append(checkpointOf(point, attemptUsd));
+  /** The last round's checkpoint: it goes into the release's comment, not a comment of its own. */
+  let lastPoint: CheckpointEntry | null = null;
 
   // The branch: created atomically with a first commit naming the claim, or taken over.
   const branch = await takeBranch(settings, deps, ctx, runTag);
@@ -360,6 +366,10 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     } catch (error) {
       log.warning(`The progress comment could not be updated: ${errorMessage(error)}`);
     }
+  };
+  /** At most one edit per interval; the final state is always shown when the work settles. */
+  const showProgressSoon = async (): Promise<void> => {
+    if (deps.now().getTime() - shownAt >= PROGRESS_INTERVAL_MS) await showProgress();
   };
   await showProgress();
 
@@ -445,8 +455,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
             if (first) progress.note = 'The story is written; developing.';
             // Each phase shows as it passes, at most one edit per interval: a fast run edits
             // less, a long one keeps the comment current.
-            if (first || deps.now().getTime() - shownAt >= PROGRESS_INTERVAL_MS)
-              await showProgress();
+            await showProgressSoon();
           },
           roundChecked: async (round, roundStory, spentUsd) => {
             story = roundStory;
@@ -466,31 +475,47 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
               );
               return;
             }
-            // Fencing: only the effective claim pushes, onto the head it left.
-            await holds();
             const sha = await deps.git.commit(
               `#${w.issue}: ${roundStory.title.replace(/\s+/g, ' ').slice(0, 100)} (round ${round.round + 1})\n\n${trailers}`,
             );
+            // Fencing: only the effective claim pushes. A round the loop goes on from is recorded
+            // before it is pushed, and the read-back of that checkpoint is the check. The last
+            // round's checkpoint rides with the release, which follows at once: a read checks it.
+            const last = round.cut !== undefined || round.verdict?.decision === 'approve';
+            if (last) {
+              await holds();
+              lastPoint = checkpointOf(
+                {
+                  phase:
+                    round.cut === 'deadline'
+                      ? 'deadline'
+                      : round.cut === 'budget'
+                        ? 'budget'
+                        : 'approved',
+                  round: round.round + 1,
+                  commit: sha,
+                  note: resumeNote(roundStory, rounds, resume?.note.done ?? ''),
+                },
+                spentUsd,
+              );
+            } else {
+              await checkpointAt(
+                {
+                  phase: 'developing',
+                  round: round.round + 1,
+                  commit: sha,
+                  note: resumeNote(roundStory, rounds, resume?.note.done ?? ''),
+                },
+                spentUsd,
+              );
+              const problem = claimProblem(ledger, { ...mark, issue: w.issue }, deps.now());
+              if (problem) loseClaim(problem);
+            }
+            // Onto the head this claim left, or not at all.
             const answer = await deps.git.push(w.branch, sha, pushed);
             if (answer === 'moved')
               loseClaim('the branch moved under this worker: another worker pushed to it');
             pushed = sha;
-            await checkpointAt(
-              {
-                phase:
-                  round.cut === 'deadline'
-                    ? 'deadline'
-                    : round.cut === 'budget'
-                      ? 'budget'
-                      : round.verdict?.decision === 'approve'
-                        ? 'approved'
-                        : 'developing',
-                round: round.round + 1,
-                commit: sha,
-                note: resumeNote(roundStory, rounds, resume?.note.done ?? ''),
-              },
-              spentUsd,
-            );
             if (!pull) {
               pull = await openDraft(
                 deps,
@@ -511,7 +536,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
               `#${w.issue}: round ${round.round + 1} pushed as a checkpoint (${sha.slice(0, 7)}), $${spentUsd.toFixed(4)} so far`,
             );
             progress.pull = { number: pull.number, draft: pull.draft };
-            await showProgress();
+            await showProgressSoon();
           },
         },
         {
@@ -582,24 +607,34 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     return view;
   }
 
+  /**
+   * The release, then its read-back: the claim must have held just before it, or this worker
+   * publishes nothing (its release, from an older epoch, changes nothing but the spend).
+   */
   const release = async (): Promise<void> => {
     const outcome = releaseOf(view.outcome);
     if (!outcome) return;
-    await append({
+    // The last round's checkpoint rides along: a conflict task later reads its story there.
+    const point = lastPoint?.commit === pushed ? [lastPoint] : [];
+    const id = await append(...point, {
       type: 'release',
       issue: w.issue,
       claim: w.claim,
+      epoch: w.epoch,
       outcome,
       costUsd: claimUsd + view.costUsd,
       reason: view.reason.replace(/\s+/g, ' ').slice(0, 500),
       ...(view.pull ? { pr: view.pull.number } : {}),
       at: deps.now().toISOString(),
     });
+    const before = { ...ledger, state: stateBefore(ledger, id) };
+    const problem = claimProblem(before, { ...mark, issue: w.issue }, deps.now());
+    if (problem) loseClaim(problem);
   };
   try {
     // Fencing holds to the end: a claim that lost its lease meanwhile publishes nothing more.
-    await holds();
     if (view.outcome === 'decomposed' && result) {
+      await holds();
       view.subIssues = await createSubIssues(deps, ctx, result.split, labels.ready);
       view.reason = `${result.reason}: ${view.subIssues.map((n) => `#${n}`).join(', ')}`;
     }

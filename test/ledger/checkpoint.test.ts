@@ -197,3 +197,36 @@ describe('checkpoints in the ledger', () => {
     expect(state.issues.get(1)!.spendUsd).toBeCloseTo(4.5);
   });
 });
+
+describe('a release from a claim the issue has moved past', () => {
+  const stale = (costUsd: number): LedgerEntry => ({
+    type: 'release',
+    issue: 7,
+    claim: 'c7-e1',
+    epoch: 1,
+    outcome: 'failed',
+    costUsd,
+    at,
+  });
+
+  it('counts its money and leaves the later claim, its release and its checkpoint alone', () => {
+    const later = { ...release(7, 2, 0.5), outcome: 'pr-opened' as const, pr: 30 };
+    const state = fold([claim(7, 1), claim(7, 2), checkpoint(7, 2, 0.25), later, stale(0.75)]);
+    const rec = state.issues.get(7)!;
+    expect(rec.released).toMatchObject({ claim: 'c7-e2', outcome: 'pr-opened', pr: 30 });
+    expect(rec.checkpoint?.claim).toBe('c7-e2');
+    expect(rec.spendUsd).toBeCloseTo(0.5 + 0.75);
+  });
+
+  it('does not end the claim that holds the issue', () => {
+    const rec = fold([claim(7, 1), claim(7, 2), stale(0.1)]).issues.get(7)!;
+    expect(rec.active?.claim).toBe('c7-e2');
+    expect(rec.released).toBeUndefined();
+  });
+
+  it('still ends its own claim when it is the latest', () => {
+    const rec = fold([claim(7, 1), stale(0.1)]).issues.get(7)!;
+    expect(rec.active).toBeUndefined();
+    expect(rec.released).toMatchObject({ claim: 'c7-e1', outcome: 'failed' });
+  });
+});

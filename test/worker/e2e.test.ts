@@ -300,6 +300,19 @@ const pulls = (t: Twin) =>
     (item): item is Extract<typeof item, { kind: 'pull' }> => item.kind === 'pull',
   );
 const ref = (t: Twin, branch: string) => t.state.git.resolve(`refs/heads/${branch}`);
+
+/** Until the first checkpoint is in the ledger and its commit on the branch (pushed after it). */
+async function checkpointPushed(t: Twin): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const commit = t.state.comments
+      .filter((c) => c.issue === 2)
+      .map((c) => /"type":"checkpoint".*?"commit":"([0-9a-f]{40})"/.exec(c.body)?.[1])
+      .find(Boolean);
+    if (commit && (await ref(t, 'ai-feature/issue-1')) === commit) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('no checkpoint was pushed');
+}
 const issue = (t: Twin, n: number) => t.state.item(n);
 const labelsOf = (t: Twin, n: number) => [...issue(t, n).labels].sort();
 
@@ -529,12 +542,8 @@ describe('the worker bundle against the twin', () => {
       verdict('request-changes'),
     ]);
     const first = launch(t, await checkout(t), inputs(t));
-    // Killed as soon as its first checkpoint is in the ledger.
-    for (let i = 0; i < 600; i++) {
-      if (t.state.comments.some((c) => c.issue === 2 && c.body.includes('"type":"checkpoint"')))
-        break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // Killed as soon as its first checkpoint is in the ledger and pushed.
+    await checkpointPushed(t);
     first.child.kill('SIGKILL');
     await first.done;
     const checkpoint = (await entriesOf(t)).find((e) => e.type === 'checkpoint') as {
@@ -584,11 +593,7 @@ describe('the worker bundle against the twin', () => {
       verdict('request-changes'),
     ]);
     const run = launch(t, await checkout(t), inputs(t));
-    for (let i = 0; i < 600; i++) {
-      if (t.state.comments.some((c) => c.issue === 2 && c.body.includes('"type":"checkpoint"')))
-        break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await checkpointPushed(t);
     const pushed = await ref(t, 'ai-feature/issue-1');
     // Dispatch ends the claim (its run finished, as the Actions API says) and claims again.
     await appendLedger(t, [

@@ -44,6 +44,8 @@ export interface DemoReport {
     rateLimited: number;
     /** API requests by action, in all. */
     byAction: { dispatch: number; worker: number; 'merge-gate': number };
+    /** The same, by route (REST template or POST /graphql): where each action's requests go. */
+    byRoute: Record<'dispatch' | 'worker' | 'merge-gate', Record<string, number>>;
     perMergedFeature: { api: number; contentCreating: number; graphqlPoints: number } | null;
   };
   tokens: { input: number; output: number; cacheRead: number };

@@ -222,19 +222,32 @@ class Demo {
     'merge-gate': 0,
   };
 
-  private apiRequests(): number {
-    const stats = this.twin.stats();
-    return Object.entries(stats.byRoute)
-      .filter(([route]) => !route.includes('.git/') && !route.includes('/v1/messages'))
-      .reduce((total, [, count]) => total + count, 0);
+  /** The same, by route: where each action's requests go. */
+  readonly byRoute: Record<keyof Demo['byAction'], Record<string, number>> = {
+    dispatch: {},
+    worker: {},
+    'merge-gate': {},
+  };
+
+  private apiRoutes(): Record<string, number> {
+    return Object.fromEntries(
+      Object.entries(this.twin.stats().byRoute).filter(
+        ([route]) => !route.includes('.git/') && !route.includes('/v1/messages'),
+      ),
+    );
   }
 
   async measured<T>(action: keyof Demo['byAction'], run: () => Promise<T>): Promise<T> {
-    const before = this.apiRequests();
+    const before = this.apiRoutes();
     try {
       return await run();
     } finally {
-      this.byAction[action] += this.apiRequests() - before;
+      for (const [route, count] of Object.entries(this.apiRoutes())) {
+        const added = count - (before[route] ?? 0);
+        if (added === 0) continue;
+        this.byAction[action] += added;
+        this.byRoute[action][route] = (this.byRoute[action][route] ?? 0) + added;
+      }
     }
   }
 
@@ -315,6 +328,7 @@ class Demo {
         model,
         rateLimited: stats.rateLimited,
         byAction: { ...this.byAction },
+        byRoute: structuredClone(this.byRoute),
         perMergedFeature:
           mergedCount === 0
             ? null
@@ -379,6 +393,23 @@ function twoLiveClaims(
  * The toolkit's open pull requests ready for review (a draft is work in progress, which the
  * gate is not asked about), with the issue each closes and what its head and base are now.
  */
+/**
+ * Nothing left that dispatch would take: no open issue ready and neither failed nor completed,
+ * no open pull request labelled conflict. A scheduled dispatch would find the same; the demo
+ * stops instead.
+ */
+function drained(twin: Twin): boolean {
+  return ![...twin.state.items.values()].some(
+    (item) =>
+      item.state === 'open' &&
+      (item.kind === 'pull'
+        ? item.labels.includes('ai-conflict')
+        : item.labels.includes('ai-ready') &&
+          !item.labels.includes('ai-failed') &&
+          !item.labels.includes('ai-completed')),
+  );
+}
+
 async function readyPulls(twin: Twin): Promise<{ number: number; issue: number; state: string }[]> {
   const pulls = [];
   for (const item of twin.state.items.values()) {
@@ -536,7 +567,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
         judged.set(pull.number, { state: pull.state, verdict });
         progressed = true;
       }
-      if (!progressed) break;
+      if (!progressed || drained(twin)) break;
     }
     const report = await demo.report();
     writeOutputs(demo, report, options);

@@ -45,6 +45,9 @@ export const DISPATCH_OVERVIEW_QUERY = /* GraphQL */ `
     $inProgress: String!
     $failed: String!
   ) {
+    viewer {
+      login
+    }
     repository(owner: $owner, name: $name) {
       defaultBranchRef {
         name
