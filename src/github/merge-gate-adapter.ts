@@ -131,6 +131,7 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
       repository: {
         defaultBranchRef: { name: string } | null;
         mergeQueue: { id: string } | null;
+        deleteBranchOnMerge: boolean;
         pullRequest: PullNode | null;
       };
     }>(GATE_PULL_QUERY, {
@@ -213,6 +214,7 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
         : null,
       baseCoverage: recordedCoverage(node, viewer),
       mergeQueue: data.repository.mergeQueue !== null,
+      deleteBranchOnMerge: data.repository.deleteBranchOnMerge,
       comment: own ? { id: own.databaseId, body: own.body } : null,
     };
   }
@@ -324,7 +326,7 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
     try {
       await this.github.rest.request(ROUTES.deleteRef, { ...this.repo, ref: `heads/${branch}` });
     } catch (error) {
-      // Already gone (GitHub's "automatically delete head branches" may have been first).
+      // Already gone (deleted by hand, or by GitHub after the repository's setting changed).
       if (error instanceof RequestError && error.status === 422) return;
       throw error;
     }

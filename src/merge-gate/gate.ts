@@ -73,6 +73,7 @@ export type GateAction =
   | 'released'
   | 'issue-closed'
   | 'branch-deleted'
+  | 'branch-deleted-by-github'
   | 'coverage-recorded'
   | 'comment'
   | 'held-back';
@@ -539,8 +540,9 @@ async function handBack(run: Run, pull: GatePull): Promise<void> {
 
 /**
  * After the merge: the ledger's release (`merged`) for the claim that did the work, the issue
- * closed and labelled completed, the branch deleted. Each step is skipped when already done, so
- * the gate can run again after GitHub merged on its own.
+ * closed and labelled completed, the branch deleted (by GitHub itself when the repository deletes
+ * head branches on merge). Each step is skipped when already done, so the gate can run again
+ * after GitHub merged on its own.
  */
 async function afterMerge(run: Run, pull: GatePull, claim: Claim): Promise<void> {
   const { ports, settings, report } = run;
@@ -577,8 +579,13 @@ async function afterMerge(run: Run, pull: GatePull, claim: Claim): Promise<void>
     await ports.github.addLabels(issue, [settings.labels.completed]);
   if (labels.includes(settings.labels.inProgress))
     await ports.github.removeLabel(issue, settings.labels.inProgress);
-  await ports.github.deleteBranch(pull.headRef);
-  report.actions.push('branch-deleted');
+  if (pull.deleteBranchOnMerge) {
+    // "Automatically delete head branches" is on: GitHub deletes it, one request fewer here.
+    report.actions.push('branch-deleted-by-github');
+  } else {
+    await ports.github.deleteBranch(pull.headRef);
+    report.actions.push('branch-deleted');
+  }
   // A split's original closes with its last sub-issue: this one was still open when read.
   const parent = pull.issue?.parent;
   if (parent?.open && parent.completed + (pull.issue!.open ? 1 : 0) >= parent.subIssues) {

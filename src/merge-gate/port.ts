@@ -48,6 +48,8 @@ export interface GatePull {
   /** The `ai-scrum/coverage` status the token's identity recorded on the base branch's head. */
   baseCoverage: string | null;
   mergeQueue: boolean;
+  /** The repository's "Automatically delete head branches": GitHub deletes the head on merge. */
+  deleteBranchOnMerge: boolean;
   /** The gate's own sticky comment, if it wrote one. */
   comment: { id: number; body: string } | null;
 }

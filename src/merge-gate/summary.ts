@@ -27,6 +27,8 @@ const ACTION_TEXT: Record<GateReport['actions'][number], string> = {
   released: 'recorded the release in the ledger',
   'issue-closed': 'closed the issue',
   'branch-deleted': 'deleted the branch',
+  'branch-deleted-by-github':
+    'left deleting the branch to GitHub (the repository deletes head branches on merge)',
   'parent-closed': 'closed the issue this one was split from: its sub-issues are all done',
   'coverage-recorded': 'recorded the coverage as the commit’s `ai-scrum/coverage` status',
   comment: 'updated this comment',

@@ -245,6 +245,8 @@ const access = z.enum(['read', 'write', 'none']);
 /** A token's permissions, as a workflow's `permissions:` block (or an app's settings) names them. */
 const tokenPermissions = z.strictObject({
   actions: access.optional(),
+  /** An app's permission (repository settings); a workflow's `permissions:` cannot grant it. */
+  administration: access.optional(),
   checks: access.optional(),
   contents: access.optional(),
   issues: access.optional(),
@@ -294,6 +296,8 @@ export const fixtureSchema = z.strictObject({
     allowAutoMerge: z.boolean().default(true),
     allowMergeCommit: z.boolean().default(true),
     allowSquashMerge: z.boolean().default(true),
+    /** "Automatically delete head branches": GitHub deletes a merged pull request's head. */
+    deleteBranchOnMerge: z.boolean().default(false),
   }),
   users: z
     .array(

@@ -746,6 +746,7 @@ function repositoryView(state: TwinState, json: Serializer): Record<string, unkn
     mergeCommitAllowed: state.settings.allowMergeCommit,
     squashMergeAllowed: state.settings.allowSquashMerge,
     rebaseMergeAllowed: false,
+    deleteBranchOnMerge: state.settings.deleteBranchOnMerge,
     // Only the default branch can require a merge queue in the twin.
     mergeQueue: ({ branch }: { branch?: string | null }) =>
       (branch ?? state.defaultBranch) === state.defaultBranch &&

@@ -135,6 +135,24 @@ export const REST_ROUTES: RestRoute[] = [
     handle: (_r, _s, json) => ok(json.repository()),
   },
   {
+    method: 'PATCH',
+    template: REPO,
+    handle(request, state, json) {
+      state.require(request.actor, 'admin');
+      // The settings the twin models; any other is refused rather than silently ignored.
+      const other = Object.keys(request.body).find((key) => key !== 'delete_branch_on_merge');
+      if (other !== undefined)
+        throw new ApiError(
+          422,
+          `The twin does not implement '${other}' of PATCH /repos/{owner}/{repo}.`,
+        );
+      state.updateRepository(request.actor, {
+        deleteBranchOnMerge: bool(request.body, 'delete_branch_on_merge'),
+      });
+      return ok(json.repository());
+    },
+  },
+  {
     method: 'GET',
     template: `${REPO}/git/trees/{tree_sha}`,
     async handle(request, state, json) {

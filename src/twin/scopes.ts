@@ -20,6 +20,7 @@ import {
 
 export const SCOPES = [
   'actions',
+  'administration',
   'checks',
   'contents',
   'issues',
@@ -50,6 +51,8 @@ const REPO = '/repos/{owner}/{repo}';
 /** The permission of every REST route the twin serves, as `METHOD TEMPLATE`. */
 export const REST_PERMISSIONS: Readonly<Record<string, Need>> = {
   [`GET ${REPO}`]: all('metadata: read'),
+  // Repository settings: an app's Administration permission, which no GITHUB_TOKEN can hold.
+  [`PATCH ${REPO}`]: all('administration: write'),
   [`GET ${REPO}/collaborators/{username}/permission`]: all('metadata: read'),
 
   [`GET ${REPO}/git/trees/{tree_sha}`]: all('contents: read'),

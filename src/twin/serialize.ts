@@ -360,7 +360,7 @@ export class Serializer {
       allow_squash_merge: s.settings.allowSquashMerge,
       allow_merge_commit: s.settings.allowMergeCommit,
       allow_auto_merge: s.settings.allowAutoMerge,
-      delete_branch_on_merge: false,
+      delete_branch_on_merge: s.settings.deleteBranchOnMerge,
       allow_update_branch: true,
       license: null,
       network_count: 0,

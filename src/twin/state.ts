@@ -1715,8 +1715,42 @@ export class TwinState {
       throw new ApiError(405, 'Base branch was modified. Review and try the merge again.');
     }
     this.recordMerge(pull, actor, { commit, head, base }, now);
+    await this.deleteMergedHead(pull, head);
     await this.refsChanged(actor);
     return { sha: commit };
+  }
+
+  /**
+   * `PATCH /repos/{owner}/{repo}`: the repository's settings the twin models. Only an
+   * administrator may change them (an app also needs Administration, checked before).
+   */
+  updateRepository(actor: User, changes: { deleteBranchOnMerge?: boolean }): void {
+    this.require(actor, 'admin');
+    if (changes.deleteBranchOnMerge !== undefined)
+      this.settings.deleteBranchOnMerge = changes.deleteBranchOnMerge;
+  }
+
+  /**
+   * "Automatically delete head branches": once a pull request merged, GitHub deletes its head
+   * branch when that branch is in this repository. Open pull requests based on it are retargeted
+   * to the merged one's base (GitHub's retargeting, which follows a deletion by the merge; no
+   * `base_ref_changed` event is recorded). The default branch is never deleted, nor a branch
+   * that is the head of another open pull request [unverified], nor one that moved since the
+   * merge. The caller's `refsChanged` then sees the deletion like any other.
+   */
+  private async deleteMergedHead(pull: Pull, headSha: string): Promise<void> {
+    if (!this.settings.deleteBranchOnMerge || pull.fork || pull.head === this.defaultBranch) return;
+    const others = this.openPulls().filter((other) => other.number !== pull.number);
+    if (others.some((other) => !other.fork && other.head === pull.head)) return;
+    const now = timestamp();
+    const retargeted = others.filter((other) => other.base === pull.head);
+    for (const other of retargeted) {
+      other.base = pull.base;
+      other.updatedAt = now;
+      other.unknownReads = this.timing.mergeableUnknownReads;
+    }
+    if (!(await this.git.deleteRef(`refs/heads/${pull.head}`, headSha)))
+      for (const other of retargeted) other.base = pull.head;
   }
 
   private recordMerge(
@@ -2077,6 +2111,7 @@ export class TwinState {
     }
     this.mergeQueue.splice(this.mergeQueue.indexOf(entry), 1);
     this.recordMerge(pull, enqueuer, { commit: group.sha, head: entry.headSha, base }, timestamp());
+    await this.deleteMergedHead(pull, entry.headSha);
     this.advanceQueue();
     await this.refsChanged(enqueuer);
   }
@@ -2217,7 +2252,12 @@ export class TwinState {
   async snapshot(): Promise<Record<string, unknown>> {
     const refs = await this.git.refs('refs/');
     return {
-      repository: { owner: this.owner, name: this.name, defaultBranch: this.defaultBranch },
+      repository: {
+        owner: this.owner,
+        name: this.name,
+        defaultBranch: this.defaultBranch,
+        deleteBranchOnMerge: this.settings.deleteBranchOnMerge,
+      },
       refs: Object.fromEntries(refs.map((found) => [found.ref, found.sha])),
       labels: [...this.labels.values()],
       items: [...this.items.values()],

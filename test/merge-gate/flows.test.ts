@@ -445,6 +445,70 @@ describe('merge gate flows', () => {
     expect(issue.labels.map((l: { name: string }) => l.name)).not.toContain('ai-completed');
   });
 
+  it('leaves the branch to GitHub when the repository deletes head branches on merge: one request fewer', async () => {
+    const DELETE_REF = 'DELETE /repos/{owner}/{repo}/git/refs/{ref}';
+    const mergedOnce = async (deleteBranchOnMerge: boolean) => {
+      twin = await startTwin(gateFixture({ deleteBranchOnMerge }));
+      const pr = await workerPull(twin);
+      await passCheck(twin, pr.head);
+      twin.resetStats();
+      const run = await gate({
+        'pull-request': String(pr.number),
+        'coverage-files': 'coverage/lcov.info',
+      });
+      expect(run.outputs['verdict']).toBe('merge');
+      expect(twin.state.pull(pr.number).merged).toBe(true);
+      const stats = twin.stats();
+      const branch = await api().request(
+        'GET',
+        '/repos/acme/shop/git/ref/heads/ai-feature/issue-1',
+      );
+      await twin.stop();
+      twin = undefined;
+      return { run, stats, branchStatus: branch.status };
+    };
+    const off = await mergedOnce(false);
+    expect(off.stats.byRoute[DELETE_REF]).toBe(1);
+    expect(off.branchStatus).toBe(404);
+    expect(off.run.summary).toContain('deleted the branch');
+
+    const on = await mergedOnce(true);
+    expect(on.stats.byRoute[DELETE_REF]).toBeUndefined();
+    expect(on.branchStatus).toBe(404);
+    expect(on.run.summary).toContain(
+      'left deleting the branch to GitHub (the repository deletes head branches on merge)',
+    );
+    expect(on.stats.requests).toBe(off.stats.requests - 1);
+  });
+
+  it('sends no DELETE either when it finds a pull request auto-merge merged, with the setting on', async () => {
+    twin = await startTwin(
+      gateFixture({ deleteBranchOnMerge: true, protection: { requiredChecks: ['test'] } }),
+    );
+    const pr = await workerPull(twin);
+    // The required check is still running when the gate judges: it enables auto-merge.
+    await client(twin, 'ghs_worker').request('POST', '/repos/acme/shop/check-runs', {
+      name: 'test',
+      head_sha: pr.head,
+      status: 'in_progress',
+    });
+    const inputs = { 'pull-request': String(pr.number), 'coverage-files': 'coverage/lcov.info' };
+    const first = await gate(inputs);
+    expect(first.summary).toContain('enabled auto-merge');
+    await passCheck(twin, pr.head);
+    await twin.state.tick();
+    expect(twin.state.pull(pr.number).merged).toBe(true);
+    expect(
+      (await api().request('GET', '/repos/acme/shop/git/ref/heads/ai-feature/issue-1')).status,
+    ).toBe(404);
+    twin.resetStats();
+    const after = await gate(inputs);
+    expect(after.outputs['verdict']).toBe('merge');
+    expect(after.summary).toContain('left deleting the branch to GitHub');
+    expect(twin.stats().byRoute['DELETE /repos/{owner}/{repo}/git/refs/{ref}']).toBeUndefined();
+    expect((await api().request('GET', '/repos/acme/shop/issues/1')).body.state).toBe('closed');
+  });
+
   it('sees a protected file moved away as a change to the protected path', async () => {
     twin = await startTwin(gateFixture());
     const pr = await workerPull(twin);

@@ -50,6 +50,8 @@ export function gateFixture(
     workflows?: FixtureInput['workflows'];
     timing?: FixtureInput['timing'];
     labels?: string[];
+    /** The repository's "Automatically delete head branches". */
+    deleteBranchOnMerge?: boolean;
   } = {},
 ): FixtureInput {
   return {
@@ -62,6 +64,9 @@ export function gateFixture(
         '.github/workflows/ci.yml': 'on: push\n',
       },
       ...(options.protection ? { protection: options.protection as never } : {}),
+      ...(options.deleteBranchOnMerge === undefined
+        ? {}
+        : { deleteBranchOnMerge: options.deleteBranchOnMerge }),
     },
     users: [
       { login: 'alice', permission: 'admin' },

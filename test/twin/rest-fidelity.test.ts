@@ -47,6 +47,8 @@ beforeAll(async () => {
   });
   const repo = '/repos/acme/shop';
   await call('GET', repo);
+  // Repository settings are the administrator's.
+  await call('PATCH', repo, { delete_branch_on_merge: false }, 'ghp_alice');
   const main = await call('GET', `${repo}/git/ref/heads/main`);
   const base = main.body.object.sha as string;
   await call('GET', `${repo}/git/trees/${base}?recursive=1`);

@@ -130,6 +130,7 @@ describe('the permission map', () => {
     const granted = effectiveGrants({ issues: 'write' })!;
     expect(granted).toEqual({
       actions: 'none',
+      administration: 'none',
       checks: 'none',
       contents: 'none',
       issues: 'write',

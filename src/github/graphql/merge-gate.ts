@@ -4,7 +4,8 @@
  * Everything the gate judges a pull request on, in one request: its state and mergeability, the
  * head commit's message (claim trailers) and checks with whether each is required, the files,
  * the latest approvals from people with write access, the issue it closes with its labels, the
- * base's recorded coverage, whether the base has a merge queue, and the gate's own comment.
+ * base's recorded coverage, whether the base has a merge queue, whether GitHub deletes head
+ * branches on merge, and the gate's own comment.
  */
 export const GATE_PULL_QUERY = /* GraphQL */ `
   query GatePull($owner: String!, $repo: String!, $number: Int!, $coverageContext: String!) {
@@ -19,6 +20,7 @@ export const GATE_PULL_QUERY = /* GraphQL */ `
       mergeQueue {
         id
       }
+      deleteBranchOnMerge
       pullRequest(number: $number) {
         id
         number
