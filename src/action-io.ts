@@ -14,6 +14,15 @@ export const LABEL_DEFAULTS = {
   'coordination-label': 'ai-coordination',
 } as const;
 
+/** Every action tells the outside world the same way: chat, a Projects board, a metrics file. */
+export const OBSERVE_INPUT_DEFAULTS = {
+  'slack-webhook': '',
+  'discord-webhook': '',
+  project: '',
+  'project-token': '',
+  'metrics-file': '',
+} as const;
+
 export const DISPATCH_INPUTS = {
   'github-token': GITHUB_TOKEN_DEFAULT,
   'max-workers': '5',
@@ -31,9 +40,25 @@ export const DISPATCH_INPUTS = {
   'fallback-footprint': '**',
   'protected-paths': '.github/**',
   ...LABEL_DEFAULTS,
+  ...OBSERVE_INPUT_DEFAULTS,
 } as const;
 
-export const DISPATCH_OUTPUTS = ['matrix', 'count', 'has-work', 'tracking-issue'] as const;
+/** Figures (requests, candidates, ...) are listed by src/observe/metrics.ts, which sets them. */
+export const DISPATCH_OUTPUTS = [
+  'matrix',
+  'count',
+  'has-work',
+  'tracking-issue',
+  'candidates',
+  'dispatched',
+  'skipped',
+  'lost-claims',
+  'live-claims',
+  'tampering',
+  'requests',
+  'writes',
+  'duration-seconds',
+] as const;
 
 export const WORKER_INPUTS = {
   'github-token': GITHUB_TOKEN_DEFAULT,
@@ -73,6 +98,7 @@ export const WORKER_INPUTS = {
   'deadline-minutes': '60',
   'ledger-writers': '',
   ...LABEL_DEFAULTS,
+  ...OBSERVE_INPUT_DEFAULTS,
 } as const;
 
 export const WORKER_OUTPUTS = [
@@ -84,6 +110,11 @@ export const WORKER_OUTPUTS = [
   'output-tokens',
   'cache-read-tokens',
   'revisions',
+  'issue',
+  'issue-cost-usd',
+  'requests',
+  'writes',
+  'duration-seconds',
 ] as const;
 
 export const MERGE_GATE_INPUTS = {
@@ -106,6 +137,7 @@ export const MERGE_GATE_INPUTS = {
   'ledger-writers': '',
   'dry-run': 'false',
   ...LABEL_DEFAULTS,
+  ...OBSERVE_INPUT_DEFAULTS,
 } as const;
 
 export const MERGE_GATE_OUTPUTS = [
@@ -114,6 +146,9 @@ export const MERGE_GATE_OUTPUTS = [
   'coverage',
   'patch-coverage',
   'pull-request',
+  'requests',
+  'writes',
+  'duration-seconds',
 ] as const;
 
 export const COMMANDS = ['dispatch', 'worker', 'merge-gate'] as const;

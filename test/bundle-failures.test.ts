@@ -105,7 +105,7 @@ describe('the runner’s environment, as the bundles check it', () => {
     );
     expectOneError(
       result,
-      'ai-scrum-master/dispatch failed: Cannot reach GitHub at http://127.0.0.1:9/graphql (the GraphQL URL derived from GITHUB_API_URL http://127.0.0.1:9) for the GraphQL query Viewer: the port is one that fetch refuses to connect to.',
+      'ai-scrum-master/dispatch failed: Cannot reach GitHub at http://127.0.0.1:9/graphql (the GraphQL URL derived from GITHUB_API_URL http://127.0.0.1:9) for the GraphQL query DispatchOverview: the port is one that fetch refuses to connect to.',
     );
   });
 });
@@ -140,7 +140,7 @@ describe('GitHub’s refusals, as dispatch reports them', () => {
     );
     expectOneError(
       result,
-      `ai-scrum-master/dispatch failed: GitHub did not accept the token (401 Bad credentials) for the GraphQL query Viewer at GITHUB_GRAPHQL_URL ${twin.urls.graphql}: the github-token input is not a valid token there (mistyped, expired or revoked, or from another GitHub).`,
+      `ai-scrum-master/dispatch failed: GitHub did not accept the token (401 Bad credentials) for the GraphQL query DispatchOverview at GITHUB_GRAPHQL_URL ${twin.urls.graphql}: the github-token input is not a valid token there (mistyped, expired or revoked, or from another GitHub).`,
     );
   });
 

@@ -55,6 +55,25 @@ describe('createGitHubClient', () => {
     expect(JSON.parse(seen[0]?.body ?? '{}').query).toBe(VIEWER_QUERY);
   });
 
+  it('counts every attempt it sends, and the content-creating ones apart', async () => {
+    const { github, seen } = await client([
+      { status: 502 },
+      ok,
+      { status: 200, body: { data: { viewer: { login: 'bot' } } } },
+      { status: 200, body: { data: { addComment: null } } },
+      { status: 201, body: { id: 1 } },
+    ]);
+    await github.rest.request(ROUTES.getRepository, repo);
+    await github.graphql(VIEWER_QUERY);
+    await github.graphql(
+      'mutation Add($id: ID!) { addComment(input: {subjectId: $id, body: "x"}) { clientMutationId } }',
+      { id: 'I_1' },
+    );
+    await github.rest.request(ROUTES.createIssueComment, { ...repo, issue_number: 1, body: 'x' });
+    expect(seen).toHaveLength(5);
+    expect(github.stats).toEqual({ requests: 5, writes: 2 });
+  });
+
   it('retries 5xx answers and succeeds', async () => {
     const { github, seen } = await client([{ status: 502 }, { status: 503 }, ok]);
     await github.rest.request(ROUTES.getRepository, repo);

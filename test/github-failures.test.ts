@@ -363,7 +363,7 @@ describe('refusals from the twin', () => {
       twin.env('ghs_unknown'),
     );
     expect(failures).toEqual([
-      `ai-scrum-master/dispatch failed: GitHub did not accept the token (401 Bad credentials) for the GraphQL query Viewer at GITHUB_GRAPHQL_URL ${twin.urls.graphql}: the github-token input is not a valid token there (mistyped, expired or revoked, or from another GitHub).`,
+      `ai-scrum-master/dispatch failed: GitHub did not accept the token (401 Bad credentials) for the GraphQL query DispatchOverview at GITHUB_GRAPHQL_URL ${twin.urls.graphql}: the github-token input is not a valid token there (mistyped, expired or revoked, or from another GitHub).`,
     ]);
   });
 

@@ -43,6 +43,31 @@ export interface GitHubClient {
   rest: RestClient;
   /** Runs one GraphQL document against the configured endpoint, through the same retries. */
   graphql<T>(document: string, variables?: Record<string, unknown>): Promise<T>;
+  /** Requests sent so far, every attempt counted as GitHub counts it; absent on test doubles. */
+  stats?: RequestStats;
+}
+
+export interface RequestStats {
+  requests: number;
+  /** Content-creating ones: any method but GET and HEAD, GraphQL mutations included. */
+  writes: number;
+}
+
+/** Counts each attempt as it goes out: retries and rate-limit waits included. */
+function counted(stats: RequestStats) {
+  return (octokit: Octokit) => {
+    octokit.hook.before('request', (options) => {
+      stats.requests++;
+      const method = String(options.method ?? 'GET').toUpperCase();
+      const query = (options as { query?: unknown }).query;
+      const isQuery =
+        method === 'POST' &&
+        /\/graphql$/.test(String(options.url)) &&
+        typeof query === 'string' &&
+        !/^\s*mutation\b/.test(query.replace(/^\s*(#[^\n]*\n\s*)*/, ''));
+      if (method !== 'GET' && method !== 'HEAD' && !isQuery) stats.writes++;
+    });
+  };
 }
 
 /**
@@ -83,6 +108,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const maxRateLimitRetries = options.maxRateLimitRetries ?? 2;
   const msPerSecond = options.msPerSecond ?? 1000;
   const writeIntervalMs = options.writeIntervalMs ?? 1000;
+  const stats: RequestStats = { requests: 0, writes: 0 };
 
   const onLimit =
     (kind: string) =>
@@ -128,6 +154,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       },
     },
     requestTimeout(options.requestTimeoutMs ?? 60_000),
+    counted(stats),
     throttling,
     retry,
   );
@@ -138,5 +165,6 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     rest,
     graphql: <T>(document: string, variables: Record<string, unknown> = {}) =>
       graphql<T>(document, variables),
+    stats,
   };
 }

@@ -21,6 +21,11 @@ import {
   UPDATE_BRANCH_MUTATION,
 } from './graphql/merge-gate.js';
 import {
+  addProjectItemsMutation,
+  projectStatusQuery,
+  setProjectStatusMutation,
+} from './graphql/projects.js';
+import {
   WORKER_COMMENTS_QUERY,
   WORKER_CONTEXT_QUERY,
   workerSettleMutation,
@@ -29,6 +34,7 @@ import {
 export * from './graphql/dispatch.js';
 export * from './graphql/ledger.js';
 export * from './graphql/merge-gate.js';
+export * from './graphql/projects.js';
 export * from './graphql/worker.js';
 
 /** Every document, with the generated ones in a representative instance, for the contract test. */
@@ -64,4 +70,7 @@ export const GRAPHQL_DOCUMENTS: Readonly<Record<string, string>> = {
     removeLabels: false,
     progress: false,
   }),
+  projectStatusQuery: projectStatusQuery('organization', [1, 2]),
+  addProjectItemsMutation: addProjectItemsMutation(2),
+  setProjectStatusMutation: setProjectStatusMutation(2),
 };

@@ -27,7 +27,10 @@ export type GraphqlOperation =
   | 'GateDequeue'
   | 'WorkerContext'
   | 'WorkerComments'
-  | 'WorkerSettle';
+  | 'WorkerSettle'
+  | 'ProjectStatus'
+  | 'ProjectAddItems'
+  | 'ProjectSetStatus';
 
 /**
  * The permission each request needs, by REST route (its name in ROUTES) or GraphQL operation: the
@@ -88,6 +91,11 @@ export const PERMISSION_NEEDED: Readonly<Record<RouteName | GraphqlOperation, Pe
   WorkerComments: 'issues: read',
   // The pull request's body and readiness; labels and comments take `pull-requests` as well.
   WorkerSettle: 'pull-requests: write',
+  // A Projects board is no repository permission: its token needs Projects access besides
+  // (docs/projects.md). The issues' ids come from the repository.
+  ProjectStatus: 'issues: read',
+  ProjectAddItems: 'metadata: read',
+  ProjectSetStatus: 'metadata: read',
 };
 
 /**

@@ -80,6 +80,8 @@ export type GateAction =
 
 export interface GateReport {
   pull: number | null;
+  /** The issue of the pull request's branch `ai-feature/issue-N`, when it is one. */
+  issue: number | null;
   verdict: Judgement['verdict'];
   rules: RuleResult[];
   reasons: string[];
@@ -118,6 +120,7 @@ interface Run {
 
 const emptyReport = (settings: MergeGateSettings): GateReport => ({
   pull: settings.pullRequest || null,
+  issue: null,
   verdict: 'wait',
   rules: [],
   reasons: [],
@@ -187,6 +190,7 @@ async function gate(run: Run): Promise<GateReport> {
   const { ports, settings, report } = run;
   let pull = await ports.github.pull(settings.pullRequest);
   report.pull = pull.number;
+  report.issue = branchIssue(pull.headRef);
   if (pull.state === 'CLOSED') {
     report.verdict = 'block';
     report.reasons.push('the pull request is closed without merging');

@@ -13,6 +13,7 @@ import {
 import { parseMergeGateSettings } from './settings.js';
 import { renderGateReport } from './summary.js';
 import { RunnerWorkspace } from './workspace.js';
+import { metered, parseObserveSettings, publish } from '../observe/publish.js';
 
 /** Builds the gate's GitHub ports for a client and repository: the entry point's adapters. */
 export type GateConnect = (
@@ -62,8 +63,11 @@ const sleeper = (msPerSecond: number) => (ms: number) =>
  * The merge-gate action: settings from its inputs, the pull request from the input or the event,
  * then the use case, its outputs, its job summary.
  */
-export async function runMergeGate(deps: ActionDeps, connect: GateConnect): Promise<void> {
-  const settings = parseMergeGateSettings(deps.input);
+export async function runMergeGate(given: ActionDeps, connect: GateConnect): Promise<void> {
+  const settings = parseMergeGateSettings(given.input);
+  const observe = parseObserveSettings(given.input, settings.token);
+  const { deps, totals } = metered(given);
+  const started = deps.now();
   const context = runContext(deps.env);
   const github = connect(
     deps.github(settings.token),
@@ -115,11 +119,7 @@ export async function runMergeGate(deps: ActionDeps, connect: GateConnect): Prom
     deps.logger,
     sleeper(msPerSecond),
   );
-  deps.setOutput('verdict', report.verdict);
   deps.setOutput('reasons', JSON.stringify(report.reasons));
-  deps.setOutput('coverage', report.coverage?.lines.percent?.toFixed(2) ?? '');
-  deps.setOutput('patch-coverage', report.patch?.percent?.toFixed(2) ?? '');
-  deps.setOutput('pull-request', report.pull === null ? '' : String(report.pull));
   deps.logger.info(
     `Merge gate${report.pull ? ` on #${report.pull}` : ''}: ${report.verdict}` +
       (report.reasons.length > 0 ? ` (${report.reasons.join('; ')})` : '') +
@@ -127,4 +127,45 @@ export async function runMergeGate(deps: ActionDeps, connect: GateConnect): Prom
   );
   for (const warning of report.warnings) deps.logger.warning(warning);
   await deps.writeSummary(renderGateReport(report, { run: runUrl }));
+  const merged = report.actions.includes('merged');
+  const pullUrl =
+    report.pull === null
+      ? runUrl
+      : `${server}/${context.owner}/${context.repo}/pull/${report.pull}`;
+  await publish(deps, observe, {
+    figures: {
+      action: 'merge-gate',
+      ...totals(),
+      durationSeconds: (deps.now().getTime() - started.getTime()) / 1000,
+      pull: report.pull,
+      verdict: report.verdict,
+      coveragePercent: report.coverage?.lines.percent ?? null,
+      patchCoveragePercent: report.patch?.percent ?? null,
+    },
+    notices:
+      merged && !report.dryRun
+        ? [
+            {
+              kind: 'merged',
+              repository: `${context.owner}/${context.repo}`,
+              issue: report.issue,
+              pull: report.pull,
+              title:
+                report.issue === null ? `Pull request #${report.pull}` : `Issue #${report.issue}`,
+              detail: `Merged by the merge gate: ${report.reasons[0] ?? 'every rule passed'}.`,
+              url: pullUrl,
+              costUsd: null,
+            },
+          ]
+        : [],
+    statuses:
+      report.issue === null || report.dryRun
+        ? []
+        : merged
+          ? [{ issue: report.issue, status: 'done' }]
+          : report.actions.includes('conflict-handed-back')
+            ? [{ issue: report.issue, status: 'in progress' }]
+            : [],
+    repo: { owner: context.owner, repo: context.repo },
+  });
 }

@@ -95,6 +95,8 @@ export interface WorkerDeps {
 
 export interface WorkerReport extends SummaryView {
   outcome: WorkerOutcome;
+  /** The issue's title as read at the start: untrusted text. */
+  issueTitle: string;
   /** The CI workflow started on the branch, when one was. */
   ciStarted: string | null;
   /** The loop stopped on an error (not a verdict or a limit): the step fails after recording it. */
@@ -227,6 +229,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
 
   const view: WorkerReport = {
     issue: w.issue,
+    issueTitle: ctx.issue.title,
     mark,
     runUrl: deps.runUrl,
     story: null,

@@ -100,6 +100,8 @@ export function demoFixture(): FixtureInput {
       name: 'shop',
       files: PROJECT_FILES,
       protection: { requiredChecks: ['test'] },
+      // As docs/merge-gate.md recommends: GitHub deletes merged branches, the gate need not.
+      deleteBranchOnMerge: true,
     },
     users: [{ login: 'alice', permission: 'admin' }],
     tokens: { [DEMO_TOKEN]: BOT, ghp_alice: 'alice' },
