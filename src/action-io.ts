@@ -69,6 +69,7 @@ export const WORKER_INPUTS = {
   files: '',
   kind: 'issue',
   pull: '',
+  writer: '',
   'model-provider': 'anthropic',
   'anthropic-api-key': '',
   'anthropic-base-url': '',

@@ -91,6 +91,12 @@ describe('npm run demo', () => {
         report.http.byAction['merge-gate'],
     ).toBe(report.http.api);
     expect(report.http.perMergedFeature!.api).toBeCloseTo(report.http.api / 9, 6);
+    // Every request of every action, the rejected and failed issues' included, over what merged.
+    expect(report.http.perMergedFeature!.api).toBeLessThanOrEqual(25);
+    for (const action of ['dispatch', 'worker', 'merge-gate'] as const)
+      expect(Object.values(report.http.byRoute[action]).reduce((sum, n) => sum + n, 0)).toBe(
+        report.http.byAction[action],
+      );
     expect(report.tokens.output).toBeGreaterThan(0);
     expect(report.costUsd).toBeGreaterThan(0);
     expect(report.dashboard).toContain('AI Scrum Master');

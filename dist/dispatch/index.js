@@ -39909,7 +39909,7 @@ exports.VERSION = VERSION;
 
 /***/ }),
 
-/***/ 1803:
+/***/ 4057:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50277,7 +50277,7 @@ const ACTIVE = /[\\`*_[\]<>!~&$]/g;
  * characters become spaces; invisible and bidi characters are removed). At most `maxChars`
  * characters are kept, counted as they are shown, with `…` when it was cut.
  */
-function safeInline(text, maxChars = 100) {
+function markdown_safeInline(text, maxChars = 100) {
     const characters = [
         ...text
             .replace(INVISIBLE, '')
@@ -52182,7 +52182,7 @@ function renderDashboard(input) {
     const { state, now } = input;
     const titled = (issue) => {
         const title = input.titles?.get(issue);
-        return title ? ` ${safeInline(title, 80)}` : '';
+        return title ? ` ${markdown_safeInline(title, 80)}` : '';
     };
     const claims = effectiveClaims(state, now).sort((a, b) => a.issue - b.issue);
     const paths = claims.flatMap((claim) => claim.files.map((file) => ({ file, issue: claim.issue })));
@@ -52220,7 +52220,7 @@ function renderDashboard(input) {
         lines.push('Empty.');
     else
         for (const item of input.queue.slice(0, 10))
-            lines.push(`1. #${item.issue} ${safeInline(item.title, 80)}`);
+            lines.push(`1. #${item.issue} ${markdown_safeInline(item.title, 80)}`);
     lines.push('', '## Recent outcomes', '');
     const recent = [...state.recent].reverse().slice(0, 10);
     if (recent.length === 0)
@@ -52605,7 +52605,185 @@ async function recoverLedger(port, ledger, settings, time, encode, dashboard) {
     return { issue, superseded, evidence };
 }
 
+;// CONCATENATED MODULE: ./build/worker/report.js
+
+
+/**
+ * What people read of a worker's run: the progress comment on the issue, the pull request's body
+ * and the job summary. Every text that came from the issue or a model is shown inert
+ * (`safeInline`): no mention, link, HTML or table break of its own.
+ */
+const PROGRESS_MARKER = '<!-- ai-scrum-progress v1 -->';
+const STEPS = [
+    { step: 'claimed', label: 'Claimed and branch taken' },
+    { step: 'story', label: 'User story and acceptance criteria' },
+    { step: 'development', label: 'Development' },
+    { step: 'qa', label: "The repository's tests and coverage" },
+    { step: 'review', label: 'Security review' },
+    { step: 'verdict', label: "Product owner's verdict" },
+    { step: 'pull', label: 'Pull request ready for review' },
+];
+const usd = (value) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
+/** The one progress comment, edited in place as each phase passes. */
+function progressBody(issue, mark, runUrl, p) {
+    const lines = STEPS.map(({ step, label }) => {
+        const done = p.done.includes(step);
+        const current = p.current === step;
+        const round = step === 'development' && p.round !== null ? ` (round ${p.round + 1})` : '';
+        return `- [${done ? 'x' : ' '}] ${current ? '**' : ''}${label}${round}${current ? '** ⏳' : ''}`;
+    });
+    return [
+        PROGRESS_MARKER,
+        `### 🤖 AI Scrum Master on #${issue}`,
+        '',
+        ...lines,
+        '',
+        p.note,
+        '',
+        `Cost so far: ${usd(p.costUsd)} this attempt, ${usd(p.issueCostUsd)} for the issue in all.` +
+            (p.pull ? ` Pull request: #${p.pull.number}${p.pull.draft ? ' (draft)' : ''}.` : '') +
+            (runUrl ? ` [The run](${runUrl}).` : ''),
+        '',
+        `<sub>Claim \`${mark.claim}\`, epoch ${mark.epoch}. This comment is edited in place.</sub>`,
+    ].join('\n');
+}
+function storySection(story) {
+    if (!story)
+        return ['## User story', '', '_Not written._'];
+    return [
+        `## User story: ${safeInline(story.title, 200)}`,
+        '',
+        safeInline(story.story, 3000),
+        '',
+        '### Acceptance criteria',
+        '',
+        ...story.acceptanceCriteria.map((c) => `- ${safeInline(c, 600)}`),
+    ];
+}
+function checksSection(rounds) {
+    const last = [...rounds].reverse().find((round) => !round.unscanned);
+    if (!last)
+        return ['## Tests and coverage', '', '_No round was checked._'];
+    const qa = last.qa;
+    return [
+        `## Tests and coverage (measured by the worker in round ${last.round + 1})`,
+        '',
+        ...qa.summary.split('\n').map((line) => `- ${safeInline(line, 500)}`),
+        ...(qa.coverage !== null ? [] : ['- Coverage: no report was read']),
+    ];
+}
+function findingsSection(findings) {
+    if (findings.length === 0)
+        return ['## Security review', '', 'No findings.'];
+    return [
+        '## Security review',
+        '',
+        '| Severity | By | File | Finding |',
+        '| --- | --- | --- | --- |',
+        ...findings.map((f) => `| ${f.severity} | ${f.source === 'model' ? 'model reviewer' : `rule ${f.rule}`} | ${f.file ? `\`${safeInline(f.file, 200).replace(/`/g, "'")}\`` : ''} | ${safeInline(f.description, 500)} |`),
+    ];
+}
+function roundsSection(view) {
+    const verdicts = view.rounds.map((round) => {
+        const verdict = round.verdict
+            ? round.verdict.decision === 'approve'
+                ? 'approved'
+                : `changes asked: ${round.verdict.reasons.map((r) => safeInline(r, 200)).join('; ')}`
+            : round.unscanned
+                ? 'cut short, not checked'
+                : round.findings.some((f) => f.severity === 'high')
+                    ? `blocked by the security review (${[...new Set(round.findings.filter((f) => f.severity === 'high').map((f) => f.rule))].join(', ')})`
+                    : round.cut
+                        ? `cut short by the ${round.cut}, checked`
+                        : round.qa.passed
+                            ? 'not judged: nothing changed'
+                            : 'tests failed';
+        return `- Round ${round.round + 1}: ${verdict}`;
+    });
+    return [
+        `## Revisions: ${view.revisions}`,
+        '',
+        ...(view.resumedFrom ? [`Resumed from checkpoint ${view.resumedFrom.slice(0, 7)}.`, ''] : []),
+        ...verdicts,
+    ];
+}
+function costSection(view) {
+    const u = view.usage;
+    return [
+        '## Models, tokens and cost',
+        '',
+        `- Models: product owner \`${view.models.po}\`, developer \`${view.models.dev}\`, reviewer \`${view.models.review}\` (${safeInline(view.modelSource, 200)})`,
+        `- Tokens: ${u.input} input, ${u.output} output, ${u.cacheCreation} cache writes, ${u.cacheRead} cache reads`,
+        `- Cost: ${usd(view.costUsd)} this attempt; ${usd(view.issueCostUsd)} for the issue over ${view.attempts} attempt${view.attempts === 1 ? '' : 's'}, from the API's usage counts`,
+    ];
+}
+/** What the pull request and the summary both say: story, checks, findings, rounds, cost. */
+function workSections(view) {
+    return [
+        ...storySection(view.story),
+        '',
+        ...checksSection(view.rounds),
+        '',
+        ...findingsSection(view.findings),
+        '',
+        ...roundsSection(view),
+        '',
+        ...costSection(view),
+    ];
+}
+/** The pull request's body: what was asked, what was measured, what it cost, and the claim. */
+function pullBody(view, state) {
+    return [
+        `Closes #${view.issue}`,
+        '',
+        `> Opened by the AI Scrum Master. ${state}`,
+        '',
+        ...workSections(view),
+        '',
+        claimMarker(view.mark),
+    ].join('\n');
+}
+/** The body of one sub-issue of a split. */
+function subIssueBody(parent, order, of, sub, marker) {
+    return [
+        `Part ${order} of ${of} of #${parent}, split by the AI Scrum Master's product owner.`,
+        '',
+        `**Story:** ${safeInline(sub.story, 3000)}`,
+        '',
+        '### Acceptance criteria',
+        '',
+        ...sub.acceptanceCriteria.map((c) => `- ${safeInline(c, 600)}`),
+        '',
+        '### Files',
+        '',
+        ...sub.files.map((f) => `- \`${safeInline(f, 300).replace(/`/g, "'")}\``),
+        '',
+        marker,
+    ].join('\n');
+}
+function renderSummary(view) {
+    return [
+        `## AI Scrum Master worker: #${view.issue} — ${view.outcome}`,
+        '',
+        safeInline(view.reason, 1000),
+        '',
+        `| Pull request | Revisions | Cost (attempt) | Cost (issue) | Input | Output | Cache reads |`,
+        '| --- | --- | --- | --- | --- | --- | --- |',
+        `| ${view.pull ? `[#${view.pull.number}](${view.pull.url})` : '—'} | ${view.revisions} | ${usd(view.costUsd)} | ${usd(view.issueCostUsd)} | ${view.usage.input} | ${view.usage.output} | ${view.usage.cacheRead} |`,
+        '',
+        ...(view.subIssues.length > 0
+            ? [`Split into ${view.subIssues.map((n) => `#${n}`).join(', ')}, in that order.`, '']
+            : []),
+        ...workSections(view),
+        ...(view.warnings.length > 0
+            ? ['', '### Warnings', '', ...view.warnings.map((w) => `- ${safeInline(w, 500)}`)]
+            : []),
+        '',
+    ].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./build/dispatch/dispatch.js
+
 
 
 
@@ -52726,6 +52904,7 @@ async function dispatch(ports, options, context, now, logger) {
 function emptyReport(ledger, options) {
     return {
         trackingIssue: ledger.head?.number ?? null,
+        writer: (0,ledger_identity/* restLogin */.QN)(ledger.viewer),
         claimed: [],
         lost: [],
         skipped: [],
@@ -52988,6 +53167,14 @@ async function settleLabels(run, repository, plan) {
     const stop = report.expired
         .filter((e) => !claimedIssues.has(e.issue))
         .flatMap((e) => nodeOf(e.issue) ?? []);
+    // An issue's first claim opens its progress comment here, in the same request: its worker
+    // finds it and edits it from then on. Later claims find the one their predecessors kept.
+    const progress = report.claimed
+        .filter((c) => c.kind === 'issue' && c.epoch === 1)
+        .flatMap((c) => {
+        const nodeId = nodeOf(c.issue);
+        return nodeId ? [{ nodeId, body: claimedProgress(c) }] : [];
+    });
     const fail = plan.exhausted.flatMap(({ issue, reason }) => {
         const nodeId = nodeOf(issue);
         return nodeId ? [{ issue, nodeId, comment: failureComment(describeSkip(reason), labels) }] : [];
@@ -53008,13 +53195,26 @@ async function settleLabels(run, repository, plan) {
                 ...fail.map(({ nodeId }) => ({ nodeId, labelId: failed })),
             ],
             remove: stop.map((nodeId) => ({ nodeId, labelId: inProgress })),
-            comment: fail.map(({ nodeId, comment }) => ({ nodeId, body: comment })),
+            comment: [...fail.map(({ nodeId, comment }) => ({ nodeId, body: comment })), ...progress],
         });
         report.failed = fail.map(({ issue }) => issue);
     }
     catch (error) {
         report.warnings.push(`Could not update the issues' labels: ${String(error)}`);
     }
+}
+/** The progress comment as dispatch opens it: claimed, its worker about to start. */
+function claimedProgress(claimed) {
+    return progressBody(claimed.issue, { claim: claimed.claim, epoch: claimed.epoch }, null, {
+        // The worker takes the branch: until then the first step is under way.
+        current: 'claimed',
+        done: [],
+        round: null,
+        note: `Claimed; a worker starts on it in this run. Lease until ${claimed.lease}.`,
+        costUsd: 0,
+        issueCostUsd: 0,
+        pull: null,
+    });
 }
 /** The one comment an issue gets when it is labelled failed. */
 function failureComment(why, labels) {
@@ -53129,6 +53329,7 @@ const WORKER_INPUTS = {
     files: '',
     kind: 'issue',
     pull: '',
+    writer: '',
     'model-provider': 'anthropic',
     'anthropic-api-key': '',
     'anthropic-base-url': '',
@@ -53413,7 +53614,7 @@ const summary_cell = (text) => text
     .replace(/</g, '&lt;')
     .slice(0, 100);
 const plural = (count, noun, nouns = `${noun}s`) => `${count} ${count === 1 ? noun : nouns}`;
-const usd = (amount) => `$${amount.toFixed(2)}`;
+const summary_usd = (amount) => `$${amount.toFixed(2)}`;
 /** One line on why nothing was dispatched, from the reasons given. */
 function nothingBecause(report) {
     const considered = report.skipped.length;
@@ -53428,7 +53629,7 @@ function nothingBecause(report) {
     const example = report.skipped.find((s) => s.reason.kind === kind);
     return `none of ${plural(considered, 'candidate')} can start now; most often (${count}): ${describeSkip(example.reason)}.`;
 }
-function renderSummary(report, where) {
+function summary_renderSummary(report, where) {
     const link = (issue) => `[#${issue}](${where.serverUrl}/${where.repository}/issues/${issue})`;
     const lines = [
         `## AI Scrum Master — dispatch${report.dryRun ? ' (dry run: nothing was written)' : ''}`,
@@ -53437,11 +53638,11 @@ function renderSummary(report, where) {
     if (report.recovery) {
         const { issue, superseded, evidence } = report.recovery;
         lines.push(`### Ledger recovered into ${link(issue)}`, '', `From the unchanged comments of the tampered ledger and ${evidence.length} branch(es) of work on GitHub. ` +
-            `Set aside: ${superseded.map(link).join(', ') || 'none'}. What was found:`, '', ...report.tampering.map((t) => `- ${safeInline(describeTampering(t), 300)}`), '', 'Nothing was claimed in this run; the next dispatch works from the recovered ledger.', '');
+            `Set aside: ${superseded.map(link).join(', ') || 'none'}. What was found:`, '', ...report.tampering.map((t) => `- ${markdown_safeInline(describeTampering(t), 300)}`), '', 'Nothing was claimed in this run; the next dispatch works from the recovered ledger.', '');
         return lines.join('\n');
     }
     if (report.tampering.length > 0) {
-        lines.push('### The ledger was changed by hand: nothing was claimed', '', ...report.tampering.map((t) => `- ${safeInline(describeTampering(t), 300)}`), '', 'A maintainer (admin or maintain access) recovers it by running this workflow by hand with `recover-ledger: true` (see docs/ledger.md in the toolkit).', '');
+        lines.push('### The ledger was changed by hand: nothing was claimed', '', ...report.tampering.map((t) => `- ${markdown_safeInline(describeTampering(t), 300)}`), '', 'A maintainer (admin or maintain access) recovers it by running this workflow by hand with `recover-ledger: true` (see docs/ledger.md in the toolkit).', '');
         return lines.join('\n');
     }
     const inProgress = report.skipped.filter((s) => s.reason.kind === 'in-progress');
@@ -53452,8 +53653,8 @@ function renderSummary(report, where) {
         `${waiting.length} waiting · ${others.length} not eligible · tracking issue ${report.trackingIssue ? link(report.trackingIssue) : 'none yet'}`, '');
     if (report.claimed.length === 0)
         lines.push(`**Nothing to dispatch:** ${nothingBecause(report)}`, '');
-    lines.push(`Budget: ${usd(Math.max(report.dayLeftUsd, 0))} left today before this batch` +
-        (report.claimed.length > 0 ? `; this batch is estimated at ${usd(estimated)}.` : '.'), '');
+    lines.push(`Budget: ${summary_usd(Math.max(report.dayLeftUsd, 0))} left today before this batch` +
+        (report.claimed.length > 0 ? `; this batch is estimated at ${summary_usd(estimated)}.` : '.'), '');
     if (report.claimed.length > 0) {
         lines.push(report.dryRun ? '### Would pick' : '### Picked', '', '| Issue | Kind | Claim | Epoch | Estimate | Footprint |', '| --- | --- | --- | --- | --- | --- |');
         for (const c of report.claimed) {
@@ -53467,7 +53668,7 @@ function renderSummary(report, where) {
             const basis = c.estimate.basis === 'default'
                 ? 'default, no history'
                 : `p80 of ${plural(c.estimate.samples, 'attempt')}${c.estimate.basis === 'all' ? ' of any size' : ''}`;
-            lines.push(`| ${link(c.issue)} ${safeInline(c.title)} | ${c.kind}${c.pull ? ` (${link(c.pull)})` : ''} | \`${c.claim}\` | ${c.epoch} | ${usd(c.estimate.usd)} (${basis}) | ${files} (${c.footprint.source}) |`);
+            lines.push(`| ${link(c.issue)} ${markdown_safeInline(c.title)} | ${c.kind}${c.pull ? ` (${link(c.pull)})` : ''} | \`${c.claim}\` | ${c.epoch} | ${summary_usd(c.estimate.usd)} (${basis}) | ${files} (${c.footprint.source}) |`);
         }
         lines.push('');
         const hidden = report.claimed.filter((c) => c.footprint.hiddenTextIgnored);
@@ -53486,7 +53687,7 @@ function renderSummary(report, where) {
     if (others.length > 0) {
         lines.push('### Not eligible now', '', '| Issue | Reason |', '| --- | --- |');
         for (const s of others.slice(0, MAX_ROWS))
-            lines.push(`| ${link(s.issue)} ${safeInline(s.title)} | ${summary_cell(describeSkip(s.reason))} |`);
+            lines.push(`| ${link(s.issue)} ${markdown_safeInline(s.title)} | ${summary_cell(describeSkip(s.reason))} |`);
         if (others.length > MAX_ROWS) {
             lines.push('', `Also not eligible: ${others
                 .slice(MAX_ROWS)
@@ -53534,6 +53735,7 @@ function matrixOf(report) {
             branch: `ai-feature/issue-${c.issue}`,
             files: c.footprint.entries.slice(0, 100),
             kind: c.kind,
+            writer: report.writer,
             ...(c.pull ? { pull: c.pull } : {}),
         })),
     };
@@ -53618,7 +53820,7 @@ async function runDispatch(given, connect) {
             : ''));
     for (const warning of report.warnings)
         deps.logger.warning(warning);
-    await deps.writeSummary(renderSummary(report, {
+    await deps.writeSummary(summary_renderSummary(report, {
         repository: `${context.owner}/${context.repo}`,
         serverUrl: (deps.env['GITHUB_SERVER_URL'] || 'https://github.com').replace(/\/+$/, ''),
     }));
@@ -53673,7 +53875,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 // The action's code (and @actions/github with it) loads only once runAction has checked the
 // runner's environment; see run-action.ts.
 await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)('ai-scrum-master/dispatch', async (deps) => {
-    const { runDispatch } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 1803));
+    const { runDispatch } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4057));
     const { gitHubDispatchPorts } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7142));
     await runDispatch(deps, gitHubDispatchPorts);
 });
@@ -56701,6 +56903,7 @@ var dispatch = __nccwpck_require__(4056);
 var ledger = __nccwpck_require__(8419);
 ;// CONCATENATED MODULE: ./build/github/graphql/merge-gate.js
 /** The merge gate's GraphQL documents: one read of all the evidence, and its writes. */
+
 /**
  * Everything the gate judges a pull request on, in one request: its state and mergeability, the
  * head commit's message (claim trailers) and checks with whether each is required, the files,
@@ -56709,10 +56912,23 @@ var ledger = __nccwpck_require__(8419);
  * branches on merge, and the gate's own comment.
  */
 const GATE_PULL_QUERY = /* GraphQL */ `
-  query GatePull($owner: String!, $repo: String!, $number: Int!, $coverageContext: String!) {
+  query GatePull(
+    $owner: String!
+    $repo: String!
+    $number: Int!
+    $coverageContext: String!
+    $withLedger: Boolean = false
+    $author: String = ""
+    $after: String
+    $cursor: String
+  ) {
     viewer {
       __typename
       login
+    }
+    # The ledger's tracking issues, when the caller can tell whose: the first page saves a request.
+    ledger: repository(owner: $owner, name: $repo) @include(if: $withLedger) {
+      ...TrackingCandidatesPage
     }
     repository(owner: $owner, name: $repo) {
       defaultBranchRef {
@@ -56849,6 +57065,9 @@ const GATE_PULL_QUERY = /* GraphQL */ `
       }
     }
   }
+
+  ${ledger/* TRACKING_CANDIDATES_FRAGMENT */.CQ}
+  ${ledger/* LEDGER_LOG_FRAGMENT */.Gx}
 `;
 const ENABLE_AUTO_MERGE_MUTATION = /* GraphQL */ `
   mutation GateAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
@@ -56905,6 +57124,7 @@ const DEQUEUE_MUTATION = /* GraphQL */ `
 var projects = __nccwpck_require__(8676);
 ;// CONCATENATED MODULE: ./build/github/graphql/worker.js
 /** The worker's GraphQL documents: everything it starts from in one read, and its settling write. */
+
 /** How many label names one context read looks up; unused slots repeat the first name. */
 const WORKER_LABEL_SLOTS = 5;
 /**
@@ -56926,10 +57146,18 @@ const WORKER_CONTEXT_QUERY = /* GraphQL */ `
     $label2: String!
     $label3: String!
     $label4: String!
+    $withLedger: Boolean = false
+    $author: String = ""
+    $after: String
+    $cursor: String
   ) {
     viewer {
       __typename
       login
+    }
+    # The ledger's tracking issues, when the caller can tell whose: the first page saves a request.
+    ledger: repository(owner: $owner, name: $name) @include(if: $withLedger) {
+      ...TrackingCandidatesPage
     }
     repository(owner: $owner, name: $name) {
       defaultBranchRef {
@@ -57019,6 +57247,9 @@ const WORKER_CONTEXT_QUERY = /* GraphQL */ `
       }
     }
   }
+
+  ${ledger/* TRACKING_CANDIDATES_FRAGMENT */.CQ}
+  ${ledger/* LEDGER_LOG_FRAGMENT */.Gx}
 `;
 /** A page of an issue's or a pull request's comments, newest first, to find one by its marker. */
 const WORKER_COMMENTS_QUERY = /* GraphQL */ `
@@ -57393,6 +57624,8 @@ const PERMISSION_NEEDED = {
 const ALSO_NEEDED = {
     // The work branch's head commit and the pull requests from it.
     WorkerContext: ['contents: read', 'pull-requests: read'],
+    // The ledger's tracking issues, read along when the event names the ledger's writer.
+    GatePull: ['issues: read'],
 };
 /** The name a GraphQL document gives its operation: Viewer for the viewer query. */
 function operationName(document) {
@@ -61820,12 +62053,30 @@ function uncertain(error, what) {
         throw new port/* UncertainWrite */.r(`${what}: GitHub answered ${error.status}`, { cause: error });
     throw error;
 }
+/**
+ * A first page of candidates that another request brought along: the ledger takes it once, in
+ * place of its own first request for that author, and asks GitHub for anything else.
+ */
+class TrackingPrefetch {
+    pages = new Map();
+    put(author, page) {
+        this.pages.set(identityKey(identityOf(author)), page);
+    }
+    take(author) {
+        const key = identityKey(author);
+        const page = this.pages.get(key);
+        this.pages.delete(key);
+        return page;
+    }
+}
 class GitHubLedgerAdapter {
     github;
     repo;
-    constructor(github, repo) {
+    prefetch;
+    constructor(github, repo, prefetch = null) {
         this.github = github;
         this.repo = repo;
+        this.prefetch = prefetch;
     }
     get names() {
         return { owner: this.repo.owner, name: this.repo.repo };
@@ -61839,15 +62090,16 @@ class GitHubLedgerAdapter {
         for (const author of authors) {
             let cursor = null;
             do {
-                const data = await this.github.graphql(ledger/* TRACKING_CANDIDATES_QUERY */.Yl, {
-                    ...this.names,
-                    author: (0,identity/* restLogin */.QN)(author),
-                    after: cursor,
-                    cursor: null,
-                });
-                const issues = data.repository.issues;
+                const page = (cursor === null ? this.prefetch?.take(author) : undefined) ??
+                    (await this.github.graphql(ledger/* TRACKING_CANDIDATES_QUERY */.Yl, {
+                        ...this.names,
+                        author: (0,identity/* restLogin */.QN)(author),
+                        after: cursor,
+                        cursor: null,
+                    })).repository;
+                const issues = page.issues;
                 // The newest open issues came with their log; a log longer than a page is read in full later.
-                const logs = new Map(data.repository.live.nodes
+                const logs = new Map(page.live.nodes
                     .filter((node) => !node.comments.pageInfo.hasNextPage)
                     .map((node) => [node.number, logPage(node)]));
                 for (const node of issues.nodes) {
@@ -62344,6 +62596,8 @@ ${fields.join('\n')}
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CQ: () => (/* binding */ TRACKING_CANDIDATES_FRAGMENT),
+/* harmony export */   Gx: () => (/* binding */ LEDGER_LOG_FRAGMENT),
 /* harmony export */   Y3: () => (/* binding */ VIEWER_QUERY),
 /* harmony export */   Yl: () => (/* binding */ TRACKING_CANDIDATES_QUERY),
 /* harmony export */   qP: () => (/* binding */ LEDGER_LOG_QUERY)
@@ -62414,8 +62668,102 @@ const LEDGER_LOG_FRAGMENT = /* GraphQL */ `
  * Issues opened by one identity (`my-app[bot]` for an app), in any state, labelled or not: the
  * candidates for the ledger's chain of tracking issues. Their first comment's author tells whether
  * they hold entries; their descriptions carry the chain marker. The newest open ones come with the
- * first page of their log, so the head is usually read in this same request.
+ * first page of their log, so the head is usually read in this same request. A fragment, so that
+ * another action's first request can bring the first page along (`@include`) when it can tell
+ * whose issues to ask for.
  */
+const TRACKING_CANDIDATES_FRAGMENT = /* GraphQL */ `
+  fragment TrackingCandidatesPage on Repository {
+    live: issues(
+      first: 3
+      filterBy: { createdBy: $author }
+      states: OPEN
+      orderBy: { field: CREATED_AT, direction: DESC }
+    ) {
+      nodes {
+        ...LedgerLog
+      }
+    }
+    issues(
+      first: 100
+      after: $after
+      filterBy: { createdBy: $author }
+      states: [OPEN, CLOSED]
+      orderBy: { field: CREATED_AT, direction: ASC }
+    ) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        number
+        state
+        body
+        lastEditedAt
+        editor {
+          __typename
+          login
+        }
+        author {
+          __typename
+          login
+        }
+        labels(first: 20) {
+          nodes {
+            name
+          }
+        }
+        comments(first: 1) {
+          totalCount
+          nodes {
+            author {
+              __typename
+              login
+            }
+          }
+        }
+        deleted: timelineItems(last: 20, itemTypes: [COMMENT_DELETED_EVENT]) {
+          nodes {
+            ... on CommentDeletedEvent {
+              createdAt
+              actor {
+                __typename
+                login
+              }
+              deletedCommentAuthor {
+                __typename
+                login
+              }
+            }
+          }
+        }
+        timelineItems(last: 10, itemTypes: [CLOSED_EVENT, UNLABELED_EVENT]) {
+          nodes {
+            __typename
+            ... on ClosedEvent {
+              createdAt
+              actor {
+                __typename
+                login
+              }
+            }
+            ... on UnlabeledEvent {
+              createdAt
+              actor {
+                __typename
+                login
+              }
+              label {
+                name
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+/** The candidates, a page at a time. */
 const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
   query TrackingCandidates(
     $owner: String!
@@ -62425,96 +62773,11 @@ const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
     $cursor: String
   ) {
     repository(owner: $owner, name: $name) {
-      live: issues(
-        first: 3
-        filterBy: { createdBy: $author }
-        states: OPEN
-        orderBy: { field: CREATED_AT, direction: DESC }
-      ) {
-        nodes {
-          ...LedgerLog
-        }
-      }
-      issues(
-        first: 100
-        after: $after
-        filterBy: { createdBy: $author }
-        states: [OPEN, CLOSED]
-        orderBy: { field: CREATED_AT, direction: ASC }
-      ) {
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
-        nodes {
-          number
-          state
-          body
-          lastEditedAt
-          editor {
-            __typename
-            login
-          }
-          author {
-            __typename
-            login
-          }
-          labels(first: 20) {
-            nodes {
-              name
-            }
-          }
-          comments(first: 1) {
-            totalCount
-            nodes {
-              author {
-                __typename
-                login
-              }
-            }
-          }
-          deleted: timelineItems(last: 20, itemTypes: [COMMENT_DELETED_EVENT]) {
-            nodes {
-              ... on CommentDeletedEvent {
-                createdAt
-                actor {
-                  __typename
-                  login
-                }
-                deletedCommentAuthor {
-                  __typename
-                  login
-                }
-              }
-            }
-          }
-          timelineItems(last: 10, itemTypes: [CLOSED_EVENT, UNLABELED_EVENT]) {
-            nodes {
-              __typename
-              ... on ClosedEvent {
-                createdAt
-                actor {
-                  __typename
-                  login
-                }
-              }
-              ... on UnlabeledEvent {
-                createdAt
-                actor {
-                  __typename
-                  login
-                }
-                label {
-                  name
-                }
-              }
-            }
-          }
-        }
-      }
+      ...TrackingCandidatesPage
     }
   }
 
+  ${TRACKING_CANDIDATES_FRAGMENT}
   ${LEDGER_LOG_FRAGMENT}
 `;
 /** A tracking issue's log, a page at a time. */

@@ -42317,7 +42317,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 // The action's code loads only once runAction has checked the runner's environment.
 await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)('ai-scrum-master/merge-gate', async (deps) => {
-    const { runMergeGate } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6387));
+    const { runMergeGate } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 3383));
     const { gitHubMergeGatePorts } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7887));
     await runMergeGate(deps, gitHubMergeGatePorts);
 });
@@ -45569,6 +45569,7 @@ var merge_gate = __nccwpck_require__(5682);
 var projects = __nccwpck_require__(8676);
 ;// CONCATENATED MODULE: ./build/github/graphql/worker.js
 /** The worker's GraphQL documents: everything it starts from in one read, and its settling write. */
+
 /** How many label names one context read looks up; unused slots repeat the first name. */
 const WORKER_LABEL_SLOTS = 5;
 /**
@@ -45590,10 +45591,18 @@ const WORKER_CONTEXT_QUERY = /* GraphQL */ `
     $label2: String!
     $label3: String!
     $label4: String!
+    $withLedger: Boolean = false
+    $author: String = ""
+    $after: String
+    $cursor: String
   ) {
     viewer {
       __typename
       login
+    }
+    # The ledger's tracking issues, when the caller can tell whose: the first page saves a request.
+    ledger: repository(owner: $owner, name: $name) @include(if: $withLedger) {
+      ...TrackingCandidatesPage
     }
     repository(owner: $owner, name: $name) {
       defaultBranchRef {
@@ -45683,6 +45692,9 @@ const WORKER_CONTEXT_QUERY = /* GraphQL */ `
       }
     }
   }
+
+  ${ledger/* TRACKING_CANDIDATES_FRAGMENT */.CQ}
+  ${ledger/* LEDGER_LOG_FRAGMENT */.Gx}
 `;
 /** A page of an issue's or a pull request's comments, newest first, to find one by its marker. */
 const WORKER_COMMENTS_QUERY = /* GraphQL */ `
@@ -46057,6 +46069,8 @@ const PERMISSION_NEEDED = {
 const ALSO_NEEDED = {
     // The work branch's head commit and the pull requests from it.
     WorkerContext: ['contents: read', 'pull-requests: read'],
+    // The ledger's tracking issues, read along when the event names the ledger's writer.
+    GatePull: ['issues: read'],
 };
 /** The name a GraphQL document gives its operation: Viewer for the viewer query. */
 function operationName(document) {
@@ -50178,6 +50192,8 @@ function checkedUrl(variable, value) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CQ: () => (/* binding */ TRACKING_CANDIDATES_FRAGMENT),
+/* harmony export */   Gx: () => (/* binding */ LEDGER_LOG_FRAGMENT),
 /* harmony export */   Y3: () => (/* binding */ VIEWER_QUERY),
 /* harmony export */   Yl: () => (/* binding */ TRACKING_CANDIDATES_QUERY),
 /* harmony export */   qP: () => (/* binding */ LEDGER_LOG_QUERY)
@@ -50248,8 +50264,102 @@ const LEDGER_LOG_FRAGMENT = /* GraphQL */ `
  * Issues opened by one identity (`my-app[bot]` for an app), in any state, labelled or not: the
  * candidates for the ledger's chain of tracking issues. Their first comment's author tells whether
  * they hold entries; their descriptions carry the chain marker. The newest open ones come with the
- * first page of their log, so the head is usually read in this same request.
+ * first page of their log, so the head is usually read in this same request. A fragment, so that
+ * another action's first request can bring the first page along (`@include`) when it can tell
+ * whose issues to ask for.
  */
+const TRACKING_CANDIDATES_FRAGMENT = /* GraphQL */ `
+  fragment TrackingCandidatesPage on Repository {
+    live: issues(
+      first: 3
+      filterBy: { createdBy: $author }
+      states: OPEN
+      orderBy: { field: CREATED_AT, direction: DESC }
+    ) {
+      nodes {
+        ...LedgerLog
+      }
+    }
+    issues(
+      first: 100
+      after: $after
+      filterBy: { createdBy: $author }
+      states: [OPEN, CLOSED]
+      orderBy: { field: CREATED_AT, direction: ASC }
+    ) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        number
+        state
+        body
+        lastEditedAt
+        editor {
+          __typename
+          login
+        }
+        author {
+          __typename
+          login
+        }
+        labels(first: 20) {
+          nodes {
+            name
+          }
+        }
+        comments(first: 1) {
+          totalCount
+          nodes {
+            author {
+              __typename
+              login
+            }
+          }
+        }
+        deleted: timelineItems(last: 20, itemTypes: [COMMENT_DELETED_EVENT]) {
+          nodes {
+            ... on CommentDeletedEvent {
+              createdAt
+              actor {
+                __typename
+                login
+              }
+              deletedCommentAuthor {
+                __typename
+                login
+              }
+            }
+          }
+        }
+        timelineItems(last: 10, itemTypes: [CLOSED_EVENT, UNLABELED_EVENT]) {
+          nodes {
+            __typename
+            ... on ClosedEvent {
+              createdAt
+              actor {
+                __typename
+                login
+              }
+            }
+            ... on UnlabeledEvent {
+              createdAt
+              actor {
+                __typename
+                login
+              }
+              label {
+                name
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+/** The candidates, a page at a time. */
 const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
   query TrackingCandidates(
     $owner: String!
@@ -50259,96 +50369,11 @@ const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
     $cursor: String
   ) {
     repository(owner: $owner, name: $name) {
-      live: issues(
-        first: 3
-        filterBy: { createdBy: $author }
-        states: OPEN
-        orderBy: { field: CREATED_AT, direction: DESC }
-      ) {
-        nodes {
-          ...LedgerLog
-        }
-      }
-      issues(
-        first: 100
-        after: $after
-        filterBy: { createdBy: $author }
-        states: [OPEN, CLOSED]
-        orderBy: { field: CREATED_AT, direction: ASC }
-      ) {
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
-        nodes {
-          number
-          state
-          body
-          lastEditedAt
-          editor {
-            __typename
-            login
-          }
-          author {
-            __typename
-            login
-          }
-          labels(first: 20) {
-            nodes {
-              name
-            }
-          }
-          comments(first: 1) {
-            totalCount
-            nodes {
-              author {
-                __typename
-                login
-              }
-            }
-          }
-          deleted: timelineItems(last: 20, itemTypes: [COMMENT_DELETED_EVENT]) {
-            nodes {
-              ... on CommentDeletedEvent {
-                createdAt
-                actor {
-                  __typename
-                  login
-                }
-                deletedCommentAuthor {
-                  __typename
-                  login
-                }
-              }
-            }
-          }
-          timelineItems(last: 10, itemTypes: [CLOSED_EVENT, UNLABELED_EVENT]) {
-            nodes {
-              __typename
-              ... on ClosedEvent {
-                createdAt
-                actor {
-                  __typename
-                  login
-                }
-              }
-              ... on UnlabeledEvent {
-                createdAt
-                actor {
-                  __typename
-                  login
-                }
-                label {
-                  name
-                }
-              }
-            }
-          }
-        }
-      }
+      ...TrackingCandidatesPage
     }
   }
 
+  ${TRACKING_CANDIDATES_FRAGMENT}
   ${LEDGER_LOG_FRAGMENT}
 `;
 /** A tracking issue's log, a page at a time. */
@@ -50378,7 +50403,9 @@ const LEDGER_LOG_QUERY = /* GraphQL */ `
 /* harmony export */   "in": () => (/* binding */ DISABLE_AUTO_MERGE_MUTATION),
 /* harmony export */   tg: () => (/* binding */ DEQUEUE_MUTATION)
 /* harmony export */ });
+/* harmony import */ var _ledger_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8419);
 /** The merge gate's GraphQL documents: one read of all the evidence, and its writes. */
+
 /**
  * Everything the gate judges a pull request on, in one request: its state and mergeability, the
  * head commit's message (claim trailers) and checks with whether each is required, the files,
@@ -50387,10 +50414,23 @@ const LEDGER_LOG_QUERY = /* GraphQL */ `
  * branches on merge, and the gate's own comment.
  */
 const GATE_PULL_QUERY = /* GraphQL */ `
-  query GatePull($owner: String!, $repo: String!, $number: Int!, $coverageContext: String!) {
+  query GatePull(
+    $owner: String!
+    $repo: String!
+    $number: Int!
+    $coverageContext: String!
+    $withLedger: Boolean = false
+    $author: String = ""
+    $after: String
+    $cursor: String
+  ) {
     viewer {
       __typename
       login
+    }
+    # The ledger's tracking issues, when the caller can tell whose: the first page saves a request.
+    ledger: repository(owner: $owner, name: $repo) @include(if: $withLedger) {
+      ...TrackingCandidatesPage
     }
     repository(owner: $owner, name: $repo) {
       defaultBranchRef {
@@ -50527,6 +50567,9 @@ const GATE_PULL_QUERY = /* GraphQL */ `
       }
     }
   }
+
+  ${_ledger_js__WEBPACK_IMPORTED_MODULE_0__/* .TRACKING_CANDIDATES_FRAGMENT */ .CQ}
+  ${_ledger_js__WEBPACK_IMPORTED_MODULE_0__/* .LEDGER_LOG_FRAGMENT */ .Gx}
 `;
 const ENABLE_AUTO_MERGE_MUTATION = /* GraphQL */ `
   mutation GateAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
@@ -50775,12 +50818,30 @@ function uncertain(error, what) {
         throw new port/* UncertainWrite */.r(`${what}: GitHub answered ${error.status}`, { cause: error });
     throw error;
 }
+/**
+ * A first page of candidates that another request brought along: the ledger takes it once, in
+ * place of its own first request for that author, and asks GitHub for anything else.
+ */
+class TrackingPrefetch {
+    pages = new Map();
+    put(author, page) {
+        this.pages.set((0,identity/* identityKey */.US)((0,identity/* identityOf */.cu)(author)), page);
+    }
+    take(author) {
+        const key = (0,identity/* identityKey */.US)(author);
+        const page = this.pages.get(key);
+        this.pages.delete(key);
+        return page;
+    }
+}
 class GitHubLedgerAdapter {
     github;
     repo;
-    constructor(github, repo) {
+    prefetch;
+    constructor(github, repo, prefetch = null) {
         this.github = github;
         this.repo = repo;
+        this.prefetch = prefetch;
     }
     get names() {
         return { owner: this.repo.owner, name: this.repo.repo };
@@ -50794,15 +50855,16 @@ class GitHubLedgerAdapter {
         for (const author of authors) {
             let cursor = null;
             do {
-                const data = await this.github.graphql(ledger/* TRACKING_CANDIDATES_QUERY */.Yl, {
-                    ...this.names,
-                    author: (0,identity/* restLogin */.QN)(author),
-                    after: cursor,
-                    cursor: null,
-                });
-                const issues = data.repository.issues;
+                const page = (cursor === null ? this.prefetch?.take(author) : undefined) ??
+                    (await this.github.graphql(ledger/* TRACKING_CANDIDATES_QUERY */.Yl, {
+                        ...this.names,
+                        author: (0,identity/* restLogin */.QN)(author),
+                        after: cursor,
+                        cursor: null,
+                    })).repository;
+                const issues = page.issues;
                 // The newest open issues came with their log; a log longer than a page is read in full later.
-                const logs = new Map(data.repository.live.nodes
+                const logs = new Map(page.live.nodes
                     .filter((node) => !node.comments.pageInfo.hasNextPage)
                     .map((node) => [node.number, logPage(node)]));
                 for (const node of issues.nodes) {
@@ -53744,20 +53806,29 @@ class GitHubMergeGateAdapter {
     github;
     repo;
     ownContexts;
+    prefetch;
     constructor(github, repo, 
     /** Status contexts that are the gate's own, left out of the checks it judges. */
-    ownContexts) {
+    ownContexts, 
+    /** Where the tracking issues read along with the pull request go, for the ledger adapter. */
+    prefetch = null) {
         this.github = github;
         this.repo = repo;
         this.ownContexts = ownContexts;
+        this.prefetch = prefetch;
     }
-    async pull(number) {
+    async pull(number, ledgerWriter) {
         const data = await this.github.graphql(merge_gate/* GATE_PULL_QUERY */.dX, {
             owner: this.repo.owner,
             repo: this.repo.repo,
             number,
             coverageContext: COVERAGE_CONTEXT,
+            ...(ledgerWriter && this.prefetch
+                ? { withLedger: true, author: (0,identity/* restLogin */.QN)((0,identity/* identityOf */.cu)(ledgerWriter)) }
+                : {}),
         });
+        if (ledgerWriter && data.ledger)
+            this.prefetch?.put(ledgerWriter, data.ledger);
         // `viewer` is typed User even for an app, whose login then keeps its `[bot]`.
         const viewer = (0,identity/* identityOf */.cu)(data.viewer.login);
         const node = data.repository.pullRequest;
@@ -54027,10 +54098,14 @@ class GitHubMergeGateAdapter {
 
 
 /** The merge gate's ports on GitHub: what entry points hand the use case. */
-const gitHubMergeGatePorts = (client, repo, ownContexts) => ({
-    github: new GitHubMergeGateAdapter(client, repo, ownContexts),
-    ledger: new GitHubLedgerAdapter(client, repo),
-});
+const gitHubMergeGatePorts = (client, repo, ownContexts) => {
+    // The pull request's read can bring the ledger's first page along: both adapters share it.
+    const prefetch = new TrackingPrefetch();
+    return {
+        github: new GitHubMergeGateAdapter(client, repo, ownContexts, prefetch),
+        ledger: new GitHubLedgerAdapter(client, repo, prefetch),
+    };
+};
 
 
 /***/ }),
@@ -54556,7 +54631,7 @@ function mergeable(evidence) {
 
 /***/ }),
 
-/***/ 6387:
+/***/ 3383:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -66902,7 +66977,185 @@ async function ledger_recoverLedger(port, ledger, settings, time, encode, dashbo
     return { issue, superseded, evidence };
 }
 
+;// CONCATENATED MODULE: ./build/worker/report.js
+
+
+/**
+ * What people read of a worker's run: the progress comment on the issue, the pull request's body
+ * and the job summary. Every text that came from the issue or a model is shown inert
+ * (`safeInline`): no mention, link, HTML or table break of its own.
+ */
+const PROGRESS_MARKER = '<!-- ai-scrum-progress v1 -->';
+const STEPS = [
+    { step: 'claimed', label: 'Claimed and branch taken' },
+    { step: 'story', label: 'User story and acceptance criteria' },
+    { step: 'development', label: 'Development' },
+    { step: 'qa', label: "The repository's tests and coverage" },
+    { step: 'review', label: 'Security review' },
+    { step: 'verdict', label: "Product owner's verdict" },
+    { step: 'pull', label: 'Pull request ready for review' },
+];
+const usd = (value) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
+/** The one progress comment, edited in place as each phase passes. */
+function report_progressBody(issue, mark, runUrl, p) {
+    const lines = STEPS.map(({ step, label }) => {
+        const done = p.done.includes(step);
+        const current = p.current === step;
+        const round = step === 'development' && p.round !== null ? ` (round ${p.round + 1})` : '';
+        return `- [${done ? 'x' : ' '}] ${current ? '**' : ''}${label}${round}${current ? '** ⏳' : ''}`;
+    });
+    return [
+        PROGRESS_MARKER,
+        `### 🤖 AI Scrum Master on #${issue}`,
+        '',
+        ...lines,
+        '',
+        p.note,
+        '',
+        `Cost so far: ${usd(p.costUsd)} this attempt, ${usd(p.issueCostUsd)} for the issue in all.` +
+            (p.pull ? ` Pull request: #${p.pull.number}${p.pull.draft ? ' (draft)' : ''}.` : '') +
+            (runUrl ? ` [The run](${runUrl}).` : ''),
+        '',
+        `<sub>Claim \`${mark.claim}\`, epoch ${mark.epoch}. This comment is edited in place.</sub>`,
+    ].join('\n');
+}
+function storySection(story) {
+    if (!story)
+        return ['## User story', '', '_Not written._'];
+    return [
+        `## User story: ${safeInline(story.title, 200)}`,
+        '',
+        safeInline(story.story, 3000),
+        '',
+        '### Acceptance criteria',
+        '',
+        ...story.acceptanceCriteria.map((c) => `- ${safeInline(c, 600)}`),
+    ];
+}
+function checksSection(rounds) {
+    const last = [...rounds].reverse().find((round) => !round.unscanned);
+    if (!last)
+        return ['## Tests and coverage', '', '_No round was checked._'];
+    const qa = last.qa;
+    return [
+        `## Tests and coverage (measured by the worker in round ${last.round + 1})`,
+        '',
+        ...qa.summary.split('\n').map((line) => `- ${safeInline(line, 500)}`),
+        ...(qa.coverage !== null ? [] : ['- Coverage: no report was read']),
+    ];
+}
+function findingsSection(findings) {
+    if (findings.length === 0)
+        return ['## Security review', '', 'No findings.'];
+    return [
+        '## Security review',
+        '',
+        '| Severity | By | File | Finding |',
+        '| --- | --- | --- | --- |',
+        ...findings.map((f) => `| ${f.severity} | ${f.source === 'model' ? 'model reviewer' : `rule ${f.rule}`} | ${f.file ? `\`${safeInline(f.file, 200).replace(/`/g, "'")}\`` : ''} | ${safeInline(f.description, 500)} |`),
+    ];
+}
+function roundsSection(view) {
+    const verdicts = view.rounds.map((round) => {
+        const verdict = round.verdict
+            ? round.verdict.decision === 'approve'
+                ? 'approved'
+                : `changes asked: ${round.verdict.reasons.map((r) => safeInline(r, 200)).join('; ')}`
+            : round.unscanned
+                ? 'cut short, not checked'
+                : round.findings.some((f) => f.severity === 'high')
+                    ? `blocked by the security review (${[...new Set(round.findings.filter((f) => f.severity === 'high').map((f) => f.rule))].join(', ')})`
+                    : round.cut
+                        ? `cut short by the ${round.cut}, checked`
+                        : round.qa.passed
+                            ? 'not judged: nothing changed'
+                            : 'tests failed';
+        return `- Round ${round.round + 1}: ${verdict}`;
+    });
+    return [
+        `## Revisions: ${view.revisions}`,
+        '',
+        ...(view.resumedFrom ? [`Resumed from checkpoint ${view.resumedFrom.slice(0, 7)}.`, ''] : []),
+        ...verdicts,
+    ];
+}
+function costSection(view) {
+    const u = view.usage;
+    return [
+        '## Models, tokens and cost',
+        '',
+        `- Models: product owner \`${view.models.po}\`, developer \`${view.models.dev}\`, reviewer \`${view.models.review}\` (${safeInline(view.modelSource, 200)})`,
+        `- Tokens: ${u.input} input, ${u.output} output, ${u.cacheCreation} cache writes, ${u.cacheRead} cache reads`,
+        `- Cost: ${usd(view.costUsd)} this attempt; ${usd(view.issueCostUsd)} for the issue over ${view.attempts} attempt${view.attempts === 1 ? '' : 's'}, from the API's usage counts`,
+    ];
+}
+/** What the pull request and the summary both say: story, checks, findings, rounds, cost. */
+function workSections(view) {
+    return [
+        ...storySection(view.story),
+        '',
+        ...checksSection(view.rounds),
+        '',
+        ...findingsSection(view.findings),
+        '',
+        ...roundsSection(view),
+        '',
+        ...costSection(view),
+    ];
+}
+/** The pull request's body: what was asked, what was measured, what it cost, and the claim. */
+function pullBody(view, state) {
+    return [
+        `Closes #${view.issue}`,
+        '',
+        `> Opened by the AI Scrum Master. ${state}`,
+        '',
+        ...workSections(view),
+        '',
+        claimMarker(view.mark),
+    ].join('\n');
+}
+/** The body of one sub-issue of a split. */
+function subIssueBody(parent, order, of, sub, marker) {
+    return [
+        `Part ${order} of ${of} of #${parent}, split by the AI Scrum Master's product owner.`,
+        '',
+        `**Story:** ${safeInline(sub.story, 3000)}`,
+        '',
+        '### Acceptance criteria',
+        '',
+        ...sub.acceptanceCriteria.map((c) => `- ${safeInline(c, 600)}`),
+        '',
+        '### Files',
+        '',
+        ...sub.files.map((f) => `- \`${safeInline(f, 300).replace(/`/g, "'")}\``),
+        '',
+        marker,
+    ].join('\n');
+}
+function report_renderSummary(view) {
+    return [
+        `## AI Scrum Master worker: #${view.issue} — ${view.outcome}`,
+        '',
+        safeInline(view.reason, 1000),
+        '',
+        `| Pull request | Revisions | Cost (attempt) | Cost (issue) | Input | Output | Cache reads |`,
+        '| --- | --- | --- | --- | --- | --- | --- |',
+        `| ${view.pull ? `[#${view.pull.number}](${view.pull.url})` : '—'} | ${view.revisions} | ${usd(view.costUsd)} | ${usd(view.issueCostUsd)} | ${view.usage.input} | ${view.usage.output} | ${view.usage.cacheRead} |`,
+        '',
+        ...(view.subIssues.length > 0
+            ? [`Split into ${view.subIssues.map((n) => `#${n}`).join(', ')}, in that order.`, '']
+            : []),
+        ...workSections(view),
+        ...(view.warnings.length > 0
+            ? ['', '### Warnings', '', ...view.warnings.map((w) => `- ${safeInline(w, 500)}`)]
+            : []),
+        '',
+    ].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./build/dispatch/dispatch.js
+
 
 
 
@@ -67023,6 +67276,7 @@ async function dispatch_dispatch(ports, options, context, now, logger) {
 function emptyReport(ledger, options) {
     return {
         trackingIssue: ledger.head?.number ?? null,
+        writer: restLogin(ledger.viewer),
         claimed: [],
         lost: [],
         skipped: [],
@@ -67285,6 +67539,14 @@ async function settleLabels(run, repository, plan) {
     const stop = report.expired
         .filter((e) => !claimedIssues.has(e.issue))
         .flatMap((e) => nodeOf(e.issue) ?? []);
+    // An issue's first claim opens its progress comment here, in the same request: its worker
+    // finds it and edits it from then on. Later claims find the one their predecessors kept.
+    const progress = report.claimed
+        .filter((c) => c.kind === 'issue' && c.epoch === 1)
+        .flatMap((c) => {
+        const nodeId = nodeOf(c.issue);
+        return nodeId ? [{ nodeId, body: claimedProgress(c) }] : [];
+    });
     const fail = plan.exhausted.flatMap(({ issue, reason }) => {
         const nodeId = nodeOf(issue);
         return nodeId ? [{ issue, nodeId, comment: failureComment(describeSkip(reason), labels) }] : [];
@@ -67305,13 +67567,26 @@ async function settleLabels(run, repository, plan) {
                 ...fail.map(({ nodeId }) => ({ nodeId, labelId: failed })),
             ],
             remove: stop.map((nodeId) => ({ nodeId, labelId: inProgress })),
-            comment: fail.map(({ nodeId, comment }) => ({ nodeId, body: comment })),
+            comment: [...fail.map(({ nodeId, comment }) => ({ nodeId, body: comment })), ...progress],
         });
         report.failed = fail.map(({ issue }) => issue);
     }
     catch (error) {
         report.warnings.push(`Could not update the issues' labels: ${String(error)}`);
     }
+}
+/** The progress comment as dispatch opens it: claimed, its worker about to start. */
+function claimedProgress(claimed) {
+    return progressBody(claimed.issue, { claim: claimed.claim, epoch: claimed.epoch }, null, {
+        // The worker takes the branch: until then the first step is under way.
+        current: 'claimed',
+        done: [],
+        round: null,
+        note: `Claimed; a worker starts on it in this run. Lease until ${claimed.lease}.`,
+        costUsd: 0,
+        issueCostUsd: 0,
+        pull: null,
+    });
 }
 /** The one comment an issue gets when it is labelled failed. */
 function failureComment(why, labels) {
@@ -67426,6 +67701,7 @@ const WORKER_INPUTS = {
     files: '',
     kind: 'issue',
     pull: '',
+    writer: '',
     'model-provider': 'anthropic',
     'anthropic-api-key': '',
     'anthropic-base-url': '',
@@ -67698,7 +67974,7 @@ const summary_cell = (text) => text
     .replace(/</g, '&lt;')
     .slice(0, 100);
 const plural = (count, noun, nouns = `${noun}s`) => `${count} ${count === 1 ? noun : nouns}`;
-const usd = (amount) => `$${amount.toFixed(2)}`;
+const summary_usd = (amount) => `$${amount.toFixed(2)}`;
 /** One line on why nothing was dispatched, from the reasons given. */
 function nothingBecause(report) {
     const considered = report.skipped.length;
@@ -67737,8 +68013,8 @@ function summary_renderSummary(report, where) {
         `${waiting.length} waiting · ${others.length} not eligible · tracking issue ${report.trackingIssue ? link(report.trackingIssue) : 'none yet'}`, '');
     if (report.claimed.length === 0)
         lines.push(`**Nothing to dispatch:** ${nothingBecause(report)}`, '');
-    lines.push(`Budget: ${usd(Math.max(report.dayLeftUsd, 0))} left today before this batch` +
-        (report.claimed.length > 0 ? `; this batch is estimated at ${usd(estimated)}.` : '.'), '');
+    lines.push(`Budget: ${summary_usd(Math.max(report.dayLeftUsd, 0))} left today before this batch` +
+        (report.claimed.length > 0 ? `; this batch is estimated at ${summary_usd(estimated)}.` : '.'), '');
     if (report.claimed.length > 0) {
         lines.push(report.dryRun ? '### Would pick' : '### Picked', '', '| Issue | Kind | Claim | Epoch | Estimate | Footprint |', '| --- | --- | --- | --- | --- | --- |');
         for (const c of report.claimed) {
@@ -67752,7 +68028,7 @@ function summary_renderSummary(report, where) {
             const basis = c.estimate.basis === 'default'
                 ? 'default, no history'
                 : `p80 of ${plural(c.estimate.samples, 'attempt')}${c.estimate.basis === 'all' ? ' of any size' : ''}`;
-            lines.push(`| ${link(c.issue)} ${safeInline(c.title)} | ${c.kind}${c.pull ? ` (${link(c.pull)})` : ''} | \`${c.claim}\` | ${c.epoch} | ${usd(c.estimate.usd)} (${basis}) | ${files} (${c.footprint.source}) |`);
+            lines.push(`| ${link(c.issue)} ${safeInline(c.title)} | ${c.kind}${c.pull ? ` (${link(c.pull)})` : ''} | \`${c.claim}\` | ${c.epoch} | ${summary_usd(c.estimate.usd)} (${basis}) | ${files} (${c.footprint.source}) |`);
         }
         lines.push('');
         const hidden = report.claimed.filter((c) => c.footprint.hiddenTextIgnored);
@@ -67819,6 +68095,7 @@ function summary_matrixOf(report) {
             branch: `ai-feature/issue-${c.issue}`,
             files: c.footprint.entries.slice(0, 100),
             kind: c.kind,
+            writer: report.writer,
             ...(c.pull ? { pull: c.pull } : {}),
         })),
     };
@@ -70028,7 +70305,7 @@ function parseCoverageDescription(description) {
 }
 async function gate(run) {
     const { ports, settings, report } = run;
-    let pull = await ports.github.pull(settings.pullRequest);
+    let pull = await ports.github.pull(settings.pullRequest, run.context.ledgerWriter ?? undefined);
     report.pull = pull.number;
     report.issue = branchIssue(pull.headRef);
     if (pull.state === 'CLOSED') {
@@ -70690,6 +70967,7 @@ async function runMergeGate(given, connect) {
         runUrl,
         eventHeadSha: event.pull_request?.head?.sha ?? event.workflow_run?.head_sha ?? null,
         eventRunId: event.workflow_run?.id ?? null,
+        ledgerWriter: event.sender?.login ?? null,
     }, deps.now(), deps.logger, sleeper(msPerSecond));
     deps.setOutput('reasons', JSON.stringify(report.reasons));
     deps.logger.info(`Merge gate${report.pull ? ` on #${report.pull}` : ''}: ${report.verdict}` +

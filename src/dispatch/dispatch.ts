@@ -27,7 +27,7 @@ import {
   snapshotOf,
   type FoldStats,
 } from '../ledger/fold.js';
-import { identityKey, identityOf, type Identity } from '../ledger/identity.js';
+import { identityKey, identityOf, restLogin, type Identity } from '../ledger/identity.js';
 import {
   alertTampering,
   appendComments,
@@ -46,6 +46,7 @@ import { knownViewer, type LedgerPort } from '../ledger/port.js';
 import { describeRepair } from '../ledger/tracking.js';
 import { ConfigurationError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { progressBody } from '../worker/report.js';
 import type { DispatchPort, Overview } from './port.js';
 
 export interface DispatchOptions extends PlanSettings {
@@ -73,6 +74,8 @@ export interface Claimed extends Picked {
 
 export interface DispatchReport {
   trackingIssue: number | null;
+  /** Who writes the ledger: this token's identity, as REST spells it (`my-app[bot]`). */
+  writer: string;
   /** Claims that hold: the matrix. */
   claimed: Claimed[];
   /** Claims written but voided by a concurrent dispatch that claimed first. */
@@ -253,6 +256,7 @@ export async function dispatch(
 function emptyReport(ledger: Ledger, options: DispatchOptions): DispatchReport {
   return {
     trackingIssue: ledger.head?.number ?? null,
+    writer: restLogin(ledger.viewer),
     claimed: [],
     lost: [],
     skipped: [],
@@ -554,6 +558,14 @@ async function settleLabels(run: Run, repository: Repository, plan: Plan): Promi
   const stop = report.expired
     .filter((e) => !claimedIssues.has(e.issue))
     .flatMap((e) => nodeOf(e.issue) ?? []);
+  // An issue's first claim opens its progress comment here, in the same request: its worker
+  // finds it and edits it from then on. Later claims find the one their predecessors kept.
+  const progress = report.claimed
+    .filter((c) => c.kind === 'issue' && c.epoch === 1)
+    .flatMap((c) => {
+      const nodeId = nodeOf(c.issue);
+      return nodeId ? [{ nodeId, body: claimedProgress(c) }] : [];
+    });
   const fail = plan.exhausted.flatMap(({ issue, reason }) => {
     const nodeId = nodeOf(issue);
     return nodeId ? [{ issue, nodeId, comment: failureComment(describeSkip(reason), labels) }] : [];
@@ -586,12 +598,26 @@ async function settleLabels(run: Run, repository: Repository, plan: Plan): Promi
         ...fail.map(({ nodeId }) => ({ nodeId, labelId: failed })),
       ],
       remove: stop.map((nodeId) => ({ nodeId, labelId: inProgress })),
-      comment: fail.map(({ nodeId, comment }) => ({ nodeId, body: comment })),
+      comment: [...fail.map(({ nodeId, comment }) => ({ nodeId, body: comment })), ...progress],
     });
     report.failed = fail.map(({ issue }) => issue);
   } catch (error) {
     report.warnings.push(`Could not update the issues' labels: ${String(error)}`);
   }
+}
+
+/** The progress comment as dispatch opens it: claimed, its worker about to start. */
+export function claimedProgress(claimed: Claimed): string {
+  return progressBody(claimed.issue, { claim: claimed.claim, epoch: claimed.epoch }, null, {
+    // The worker takes the branch: until then the first step is under way.
+    current: 'claimed',
+    done: [],
+    round: null,
+    note: `Claimed; a worker starts on it in this run. Lease until ${claimed.lease}.`,
+    costUsd: 0,
+    issueCostUsd: 0,
+    pull: null,
+  });
 }
 
 /** The one comment an issue gets when it is labelled failed. */

@@ -216,6 +216,7 @@ export function matrixOf(report: DispatchReport): { include: Record<string, unkn
       branch: `ai-feature/issue-${c.issue}`,
       files: c.footprint.entries.slice(0, 100),
       kind: c.kind,
+      writer: report.writer,
       ...(c.pull ? { pull: c.pull } : {}),
     })),
   };

@@ -1,5 +1,11 @@
 import { RequestError } from '@octokit/request-error';
-import { identityOf, restLogin, sameIdentity, type Identity } from '../ledger/identity.js';
+import {
+  identityKey,
+  identityOf,
+  restLogin,
+  sameIdentity,
+  type Identity,
+} from '../ledger/identity.js';
 import { actorIdentity, SENT_ONCE, type Actor } from './actors.js';
 import {
   UncertainWrite,
@@ -101,10 +107,39 @@ function uncertain(error: unknown, what: string): never {
   throw error;
 }
 
+/** The first page of an author's tracking candidates, as TRACKING_CANDIDATES_FRAGMENT reads it. */
+export interface CandidatesPage {
+  live: { nodes: LogNode[] };
+  issues: {
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    nodes: CandidateNode[];
+  };
+}
+
+/**
+ * A first page of candidates that another request brought along: the ledger takes it once, in
+ * place of its own first request for that author, and asks GitHub for anything else.
+ */
+export class TrackingPrefetch {
+  private readonly pages = new Map<string, CandidatesPage>();
+
+  put(author: string, page: CandidatesPage): void {
+    this.pages.set(identityKey(identityOf(author)), page);
+  }
+
+  take(author: Identity): CandidatesPage | undefined {
+    const key = identityKey(author);
+    const page = this.pages.get(key);
+    this.pages.delete(key);
+    return page;
+  }
+}
+
 export class GitHubLedgerAdapter implements LedgerPort {
   constructor(
     private readonly github: GitHubClient,
     private readonly repo: { owner: string; repo: string },
+    private readonly prefetch: TrackingPrefetch | null = null,
   ) {}
 
   private get names() {
@@ -121,24 +156,20 @@ export class GitHubLedgerAdapter implements LedgerPort {
     for (const author of authors) {
       let cursor: string | null = null;
       do {
-        const data: {
-          repository: {
-            live: { nodes: LogNode[] };
-            issues: {
-              pageInfo: { hasNextPage: boolean; endCursor: string | null };
-              nodes: CandidateNode[];
-            };
-          };
-        } = await this.github.graphql(TRACKING_CANDIDATES_QUERY, {
-          ...this.names,
-          author: restLogin(author),
-          after: cursor,
-          cursor: null,
-        });
-        const issues = data.repository.issues;
+        const page: CandidatesPage =
+          (cursor === null ? this.prefetch?.take(author) : undefined) ??
+          (
+            await this.github.graphql<{ repository: CandidatesPage }>(TRACKING_CANDIDATES_QUERY, {
+              ...this.names,
+              author: restLogin(author),
+              after: cursor,
+              cursor: null,
+            })
+          ).repository;
+        const issues = page.issues;
         // The newest open issues came with their log; a log longer than a page is read in full later.
         const logs = new Map(
-          data.repository.live.nodes
+          page.live.nodes
             .filter((node) => !node.comments.pageInfo.hasNextPage)
             .map((node) => [node.number, logPage(node)]),
         );

@@ -1,12 +1,13 @@
 import { GraphqlResponseError } from '@octokit/graphql';
 import { unzipSync } from 'fflate';
 import { RequestError } from '@octokit/request-error';
-import { identityOf, sameIdentity, type Identity } from '../ledger/identity.js';
+import { identityOf, restLogin, sameIdentity, type Identity } from '../ledger/identity.js';
 import type { AutoMergeAnswer, GatePull, MergeAnswer, MergeGatePort } from '../merge-gate/port.js';
 import type { CheckEvidence } from '../merge-gate/rules.js';
 import { GATE_COMMENT_MARKER } from '../merge-gate/summary.js';
 import { actorIdentity, SENT_ONCE, type Actor } from './actors.js';
 import type { GitHubClient } from './client.js';
+import type { CandidatesPage, TrackingPrefetch } from './ledger-adapter.js';
 import {
   DEQUEUE_MUTATION,
   DISABLE_AUTO_MERGE_MUTATION,
@@ -123,11 +124,14 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
     private readonly repo: { owner: string; repo: string },
     /** Status contexts that are the gate's own, left out of the checks it judges. */
     private readonly ownContexts: readonly string[],
+    /** Where the tracking issues read along with the pull request go, for the ledger adapter. */
+    private readonly prefetch: TrackingPrefetch | null = null,
   ) {}
 
-  async pull(number: number): Promise<GatePull> {
+  async pull(number: number, ledgerWriter?: string): Promise<GatePull> {
     const data = await this.github.graphql<{
       viewer: Actor;
+      ledger?: CandidatesPage | null;
       repository: {
         defaultBranchRef: { name: string } | null;
         mergeQueue: { id: string } | null;
@@ -139,7 +143,11 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
       repo: this.repo.repo,
       number,
       coverageContext: COVERAGE_CONTEXT,
+      ...(ledgerWriter && this.prefetch
+        ? { withLedger: true, author: restLogin(identityOf(ledgerWriter)) }
+        : {}),
     });
+    if (ledgerWriter && data.ledger) this.prefetch?.put(ledgerWriter, data.ledger);
     // `viewer` is typed User even for an app, whose login then keeps its `[bot]`.
     const viewer: Identity = identityOf(data.viewer.login);
     const node = data.repository.pullRequest;

@@ -105,6 +105,8 @@ export const PERMISSION_NEEDED: Readonly<Record<RouteName | GraphqlOperation, Pe
 export const ALSO_NEEDED: Readonly<Partial<Record<GraphqlOperation, readonly Permission[]>>> = {
   // The work branch's head commit and the pull requests from it.
   WorkerContext: ['contents: read', 'pull-requests: read'],
+  // The ledger's tracking issues, read along when the event names the ledger's writer.
+  GatePull: ['issues: read'],
 };
 
 /** The name a GraphQL document gives its operation: Viewer for the viewer query. */

@@ -12,6 +12,7 @@ import type {
 } from '../worker/port.js';
 import { actorIdentity, SENT_ONCE, type Actor } from './actors.js';
 import type { GitHubClient } from './client.js';
+import type { CandidatesPage, TrackingPrefetch } from './ledger-adapter.js';
 import { VIEWER_QUERY } from './graphql/ledger.js';
 import {
   WORKER_COMMENTS_QUERY,
@@ -43,6 +44,7 @@ interface PullNode {
 
 interface ContextData {
   viewer: Actor;
+  ledger?: CandidatesPage | null;
   repository: {
     defaultBranchRef: { name: string; target: { oid: string } | null } | null;
     issue: {
@@ -119,6 +121,8 @@ export class GitHubWorkerAdapter implements WorkerPort {
   constructor(
     private readonly github: GitHubClient,
     private readonly repo: { owner: string; repo: string },
+    /** Where the tracking issues read along with the context go, for the ledger adapter. */
+    private readonly prefetch: TrackingPrefetch | null = null,
   ) {}
 
   private get names() {
@@ -133,7 +137,12 @@ export class GitHubWorkerAdapter implements WorkerPort {
     return this.viewer;
   }
 
-  async context(issue: number, branch: string, labels: readonly string[]): Promise<WorkerContext> {
+  async context(
+    issue: number,
+    branch: string,
+    labels: readonly string[],
+    ledgerWriter?: string,
+  ): Promise<WorkerContext> {
     if (labels.length > WORKER_LABEL_SLOTS)
       throw new RangeError(
         `The worker looks up at most ${WORKER_LABEL_SLOTS} labels at once, not ${labels.length}`,
@@ -150,10 +159,14 @@ export class GitHubWorkerAdapter implements WorkerPort {
       branch,
       qualifiedBranch: `refs/heads/${branch}`,
       ...slots,
+      ...(ledgerWriter && this.prefetch
+        ? { withLedger: true, author: restLogin(identityOf(ledgerWriter)) }
+        : {}),
     });
     // `viewer` is typed User even for an app, whose login then keeps its `[bot]`.
     const viewer = identityOf(data.viewer.login);
     this.viewer = viewer;
+    if (ledgerWriter && data.ledger) this.prefetch?.put(ledgerWriter, data.ledger);
     const repository = data.repository;
     const node = repository.issue;
     if (!node)

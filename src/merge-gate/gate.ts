@@ -60,6 +60,11 @@ export interface GateContext {
   eventHeadSha: string | null;
   /** The CI run whose artifact holds the reports, when a `workflow_run` event names it. */
   eventRunId: number | null;
+  /**
+   * Who started the event (its `sender`): for CI the worker started, the ledger's writer. A hint
+   * whose tracking issues to read along with the pull request, trusted for nothing.
+   */
+  ledgerWriter?: string | null;
 }
 
 export type GateAction =
@@ -188,7 +193,7 @@ export function parseCoverageDescription(description: string | null): number | n
 
 async function gate(run: Run): Promise<GateReport> {
   const { ports, settings, report } = run;
-  let pull = await ports.github.pull(settings.pullRequest);
+  let pull = await ports.github.pull(settings.pullRequest, run.context.ledgerWriter ?? undefined);
   report.pull = pull.number;
   report.issue = branchIssue(pull.headRef);
   if (pull.state === 'CLOSED') {

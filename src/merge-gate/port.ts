@@ -60,7 +60,11 @@ export type MergeAnswer = 'merged' | 'head-moved' | 'not-mergeable';
 export interface MergeGatePort {
   /** The open pull request whose head is this branch of the repository (owner-qualified). */
   pullForBranch(branch: string): Promise<number | null>;
-  pull(number: number): Promise<GatePull>;
+  /**
+   * The pull request and all the evidence on it. `ledgerWriter`, when known, is whose tracking
+   * issues the ledger will look for next: an adapter may read them along. Trusted for nothing.
+   */
+  pull(number: number, ledgerWriter?: string): Promise<GatePull>;
   /** The unified diff against the merge base, or null when GitHub refuses it as too large. */
   diff(number: number): Promise<string | null>;
   /** The changed files' patches, page by page: the fallback for a diff too large to serve. */

@@ -48,6 +48,8 @@ export interface GateEvent {
   };
   check_suite?: { pull_requests?: { number?: number }[] };
   issue?: { number?: number; pull_request?: unknown };
+  /** Who caused the event: for CI a worker started, the ledger's writer. */
+  sender?: { login?: string };
 }
 
 function readEvent(env: ActionDeps['env']): GateEvent {
@@ -114,6 +116,7 @@ export async function runMergeGate(given: ActionDeps, connect: GateConnect): Pro
       runUrl,
       eventHeadSha: event.pull_request?.head?.sha ?? event.workflow_run?.head_sha ?? null,
       eventRunId: event.workflow_run?.id ?? null,
+      ledgerWriter: event.sender?.login ?? null,
     },
     deps.now(),
     deps.logger,

@@ -76,8 +76,15 @@ export interface WorkerPort {
   /**
    * Everything the worker starts from, in one read: viewer, default branch, the issue and its
    * latest comments, the work branch, its pull request and the gate's comment there, label ids.
+   * `ledgerWriter`, when known, is whose tracking issues the ledger will look for next: an
+   * adapter may read them in the same request. It is trusted for nothing.
    */
-  context(issue: number, branch: string, labels: readonly string[]): Promise<WorkerContext>;
+  context(
+    issue: number,
+    branch: string,
+    labels: readonly string[],
+    ledgerWriter?: string,
+  ): Promise<WorkerContext>;
   /** Posts a comment once; throws UncertainWrite when the answer was lost. */
   postComment(issue: number, body: string): Promise<WorkerComment>;
   /** The comment by `author` on `issue` whose body holds `marker`, if any. */

@@ -21,6 +21,11 @@ export interface WorkItem {
   kind: WorkKind;
   /** The pull request a conflict task resolves. */
   pull: number | null;
+  /**
+   * Who wrote the claim (dispatch's identity), or ''. Not trusted for anything: when it is also
+   * this token's identity, the worker reads the ledger's tracking issues in its first request.
+   */
+  writer: string;
 }
 
 export interface WorkerSettings {
@@ -95,6 +100,11 @@ export function parseWorkerSettings(source: InputSource): WorkerSettings {
     files: parseFiles(inputs.raw('files')),
     kind,
     pull,
+    writer: inputs.matching(
+      'writer',
+      /^$|^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/,
+      'a login from the dispatch matrix entry (`matrix.writer`), or empty',
+    ),
   };
   const model: ModelSettings = {
     provider: inputs.raw(MODEL_INPUTS.provider),

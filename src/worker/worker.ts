@@ -205,12 +205,12 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
   const warnings: string[] = [];
   const log = deps.logger;
 
-  const ctx = await deps.ports.github.context(w.issue, w.branch, [
-    labels.inProgress,
-    labels.completed,
-    labels.failed,
-    labels.conflict,
-  ]);
+  const ctx = await deps.ports.github.context(
+    w.issue,
+    w.branch,
+    [labels.inProgress, labels.completed, labels.failed, labels.conflict],
+    w.writer || undefined,
+  );
   const ledgerSettings: LedgerSettings = {
     label: labels.coordination,
     writers: settings.ledgerWriters.map(identityOf),
@@ -374,7 +374,10 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
   const showProgressSoon = async (): Promise<void> => {
     if (deps.now().getTime() - shownAt >= PROGRESS_INTERVAL_MS) await showProgress();
   };
-  await showProgress();
+  // Dispatch opened the comment for this claim: it says claimed, which is still true.
+  if (comment?.body.includes(`Claim \`${w.claim}\`, epoch ${w.epoch}.`))
+    shownAt = deps.now().getTime();
+  else await showProgress();
 
   // The money this attempt may spend: what the issue and the day have left.
   const today = spendOn(ledger.state, utcDay(deps.now().toISOString()));

@@ -206,6 +206,7 @@ describe('dispatch, end to end', () => {
         branch: 'ai-feature/issue-2',
         files: ['src/cart.ts'],
         kind: 'issue',
+        writer: 'github-actions[bot]',
       },
       {
         issue: 5,
@@ -214,6 +215,7 @@ describe('dispatch, end to end', () => {
         branch: 'ai-feature/issue-5',
         files: ['docs/guide.md'],
         kind: 'issue',
+        writer: 'github-actions[bot]',
       },
       {
         issue: 10,
@@ -222,6 +224,7 @@ describe('dispatch, end to end', () => {
         branch: 'ai-feature/issue-10',
         files: ['README.md'],
         kind: 'issue',
+        writer: 'github-actions[bot]',
       },
     ]);
     expect(result.outputs).toMatchObject({
@@ -238,6 +241,16 @@ describe('dispatch, end to end', () => {
     expect(twin.state.item(2).labels).toContain('ai-in-progress');
     expect(twin.state.item(5).labels).toContain('ai-in-progress');
     expect(twin.state.item(1).labels).not.toContain('ai-in-progress');
+    // Each first claim opens its issue's progress comment, in the same request as the labels.
+    for (const issue of [2, 5, 10]) {
+      const progress = twin.state.comments.filter(
+        (c) => c.issue === issue && c.body.startsWith('<!-- ai-scrum-progress v1 -->'),
+      );
+      expect(progress).toHaveLength(1);
+      expect(progress[0]!.body).toMatch(
+        new RegExp(`Claim \`r901a1-\\w+-${issue}-e1\`, epoch 1\\.`),
+      );
+    }
     expect(twin.state.item(12)).toMatchObject({
       title: 'AI Scrum Master — coordination',
       author: 'github-actions[bot]',

@@ -20,6 +20,7 @@ const where = { repository: 'acme/shop', serverUrl: 'https://github.com' };
 
 const report = (extra: Partial<DispatchReport>): DispatchReport => ({
   trackingIssue: 10,
+  writer: 'github-actions[bot]',
   claimed: [],
   lost: [],
   skipped: [],

@@ -86,7 +86,11 @@ describe('dispatch against fakes of its ports', () => {
           { nodeId: 'I_2', labelId: 'L_ai-in-progress' },
         ],
         remove: [],
-        comment: [],
+        // Each first claim's progress comment, opened in the same request.
+        comment: report.claimed.map((c) => ({
+          nodeId: `I_${c.issue}`,
+          body: expect.stringContaining(`Claim \`${c.claim}\`, epoch 1.`),
+        })),
       },
     ]);
     // A second run sees the claims: nothing new fits.

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createGitHubClient } from '../../src/github/client.js';
+import { GitHubLedgerAdapter } from '../../src/github/ledger-adapter.js';
 import { GitHubWorkerAdapter } from '../../src/github/worker-adapter.js';
+import { gitHubWorkerPorts } from '../../src/github/worker-ports.js';
 import { identityOf } from '../../src/ledger/identity.js';
 import { UncertainWrite } from '../../src/ledger/port.js';
 import { GATE_COMMENT_MARKER } from '../../src/merge-gate/summary.js';
@@ -219,6 +221,46 @@ describe('GitHubWorkerAdapter.context', () => {
       RangeError,
     );
     await expect(adapter.context(99, BRANCH, LABELS)).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('the ledger read along with the context', () => {
+  it('saves the ledger its first request when told whose tracking issues to read', async () => {
+    twin = await startTwin(workerFixture());
+    const github = createGitHubClient({
+      token: 'ghs_worker',
+      apiUrl: twin.urls.api,
+      graphqlUrl: twin.urls.graphql,
+      writeIntervalMs: 0,
+      msPerSecond: 1,
+    });
+    const repo = { owner: 'acme', repo: 'shop' };
+    await github.rest.request('POST /repos/{owner}/{repo}/issues', {
+      ...repo,
+      title: 'AI Scrum Master: coordination',
+      body: 'tracking',
+    });
+    const expected = await new GitHubLedgerAdapter(github, repo).candidates(
+      [WORKER],
+      'ai-coordination',
+    );
+    expect(expected.map((c) => c.number)).toEqual([5]);
+
+    const ports = gitHubWorkerPorts(github, repo);
+    await ports.github.context(1, BRANCH, LABELS, 'github-actions[bot]');
+    const before = github.stats!.requests;
+    expect(await ports.ledger.candidates([WORKER], 'ai-coordination')).toEqual(expected);
+    expect(github.stats!.requests).toBe(before);
+    // Taken once: a later look (a rival head, a rotation) asks GitHub again.
+    expect(await ports.ledger.candidates([WORKER], 'ai-coordination')).toEqual(expected);
+    expect(github.stats!.requests).toBe(before + 1);
+
+    // A hint naming someone else saves nothing and changes nothing.
+    const other = gitHubWorkerPorts(github, repo);
+    await other.github.context(1, BRANCH, LABELS, 'alice');
+    const then = github.stats!.requests;
+    expect(await other.ledger.candidates([WORKER], 'ai-coordination')).toEqual(expected);
+    expect(github.stats!.requests).toBe(then + 1);
   });
 });
 

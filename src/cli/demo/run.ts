@@ -464,6 +464,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
             kind: string;
             pull?: number;
             files: string[];
+            writer: string;
           }[];
         }
       ).include;
@@ -501,6 +502,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
                 files: JSON.stringify(entry.files),
                 kind: entry.kind,
                 pull: entry.pull ? String(entry.pull) : '',
+                writer: entry.writer,
               },
               { GITHUB_WORKSPACE: workspace },
               (line) => {
@@ -545,11 +547,26 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
         const before = judged.get(pull.number);
         if (before && before.state === pull.state && before.verdict !== 'wait') continue;
         const workspace = await demo.checkout();
+        // The gate runs on the workflow_run event of the CI the worker started: what the gate
+        // reads of it besides the pull request (given as input) is its sender, the worker.
+        const event = join(workspace, '..', `event-${pull.number}-${demo.at()}.json`);
+        writeFileSync(
+          event,
+          JSON.stringify({
+            action: 'completed',
+            workflow_run: { head_branch: `ai-feature/issue-${pull.issue}`, conclusion: 'success' },
+            sender: { login: BOT },
+          }),
+        );
         const gate = await demo.measured('merge-gate', () =>
           demo.bundle(
             'merge-gate',
             { ...DEMO_INPUTS.gate, 'pull-request': String(pull.number) },
-            { GITHUB_WORKSPACE: workspace },
+            {
+              GITHUB_WORKSPACE: workspace,
+              GITHUB_EVENT_NAME: 'workflow_run',
+              GITHUB_EVENT_PATH: event,
+            },
           ),
         );
         rmSync(workspace, { recursive: true, force: true });

@@ -16,7 +16,7 @@ export const VIEWER_QUERY = /* GraphQL */ `
 `;
 
 /** A page of a tracking issue's log, with each comment's edit, and the deletions. */
-const LEDGER_LOG_FRAGMENT = /* GraphQL */ `
+export const LEDGER_LOG_FRAGMENT = /* GraphQL */ `
   fragment LedgerLog on Issue {
     number
     comments(first: 100, after: $cursor) {
@@ -67,8 +67,103 @@ const LEDGER_LOG_FRAGMENT = /* GraphQL */ `
  * Issues opened by one identity (`my-app[bot]` for an app), in any state, labelled or not: the
  * candidates for the ledger's chain of tracking issues. Their first comment's author tells whether
  * they hold entries; their descriptions carry the chain marker. The newest open ones come with the
- * first page of their log, so the head is usually read in this same request.
+ * first page of their log, so the head is usually read in this same request. A fragment, so that
+ * another action's first request can bring the first page along (`@include`) when it can tell
+ * whose issues to ask for.
  */
+export const TRACKING_CANDIDATES_FRAGMENT = /* GraphQL */ `
+  fragment TrackingCandidatesPage on Repository {
+    live: issues(
+      first: 3
+      filterBy: { createdBy: $author }
+      states: OPEN
+      orderBy: { field: CREATED_AT, direction: DESC }
+    ) {
+      nodes {
+        ...LedgerLog
+      }
+    }
+    issues(
+      first: 100
+      after: $after
+      filterBy: { createdBy: $author }
+      states: [OPEN, CLOSED]
+      orderBy: { field: CREATED_AT, direction: ASC }
+    ) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        number
+        state
+        body
+        lastEditedAt
+        editor {
+          __typename
+          login
+        }
+        author {
+          __typename
+          login
+        }
+        labels(first: 20) {
+          nodes {
+            name
+          }
+        }
+        comments(first: 1) {
+          totalCount
+          nodes {
+            author {
+              __typename
+              login
+            }
+          }
+        }
+        deleted: timelineItems(last: 20, itemTypes: [COMMENT_DELETED_EVENT]) {
+          nodes {
+            ... on CommentDeletedEvent {
+              createdAt
+              actor {
+                __typename
+                login
+              }
+              deletedCommentAuthor {
+                __typename
+                login
+              }
+            }
+          }
+        }
+        timelineItems(last: 10, itemTypes: [CLOSED_EVENT, UNLABELED_EVENT]) {
+          nodes {
+            __typename
+            ... on ClosedEvent {
+              createdAt
+              actor {
+                __typename
+                login
+              }
+            }
+            ... on UnlabeledEvent {
+              createdAt
+              actor {
+                __typename
+                login
+              }
+              label {
+                name
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+/** The candidates, a page at a time. */
 export const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
   query TrackingCandidates(
     $owner: String!
@@ -78,96 +173,11 @@ export const TRACKING_CANDIDATES_QUERY = /* GraphQL */ `
     $cursor: String
   ) {
     repository(owner: $owner, name: $name) {
-      live: issues(
-        first: 3
-        filterBy: { createdBy: $author }
-        states: OPEN
-        orderBy: { field: CREATED_AT, direction: DESC }
-      ) {
-        nodes {
-          ...LedgerLog
-        }
-      }
-      issues(
-        first: 100
-        after: $after
-        filterBy: { createdBy: $author }
-        states: [OPEN, CLOSED]
-        orderBy: { field: CREATED_AT, direction: ASC }
-      ) {
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
-        nodes {
-          number
-          state
-          body
-          lastEditedAt
-          editor {
-            __typename
-            login
-          }
-          author {
-            __typename
-            login
-          }
-          labels(first: 20) {
-            nodes {
-              name
-            }
-          }
-          comments(first: 1) {
-            totalCount
-            nodes {
-              author {
-                __typename
-                login
-              }
-            }
-          }
-          deleted: timelineItems(last: 20, itemTypes: [COMMENT_DELETED_EVENT]) {
-            nodes {
-              ... on CommentDeletedEvent {
-                createdAt
-                actor {
-                  __typename
-                  login
-                }
-                deletedCommentAuthor {
-                  __typename
-                  login
-                }
-              }
-            }
-          }
-          timelineItems(last: 10, itemTypes: [CLOSED_EVENT, UNLABELED_EVENT]) {
-            nodes {
-              __typename
-              ... on ClosedEvent {
-                createdAt
-                actor {
-                  __typename
-                  login
-                }
-              }
-              ... on UnlabeledEvent {
-                createdAt
-                actor {
-                  __typename
-                  login
-                }
-                label {
-                  name
-                }
-              }
-            }
-          }
-        }
-      }
+      ...TrackingCandidatesPage
     }
   }
 
+  ${TRACKING_CANDIDATES_FRAGMENT}
   ${LEDGER_LOG_FRAGMENT}
 `;
 

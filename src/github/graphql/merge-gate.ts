@@ -1,4 +1,5 @@
 /** The merge gate's GraphQL documents: one read of all the evidence, and its writes. */
+import { LEDGER_LOG_FRAGMENT, TRACKING_CANDIDATES_FRAGMENT } from './ledger.js';
 
 /**
  * Everything the gate judges a pull request on, in one request: its state and mergeability, the
@@ -8,10 +9,23 @@
  * branches on merge, and the gate's own comment.
  */
 export const GATE_PULL_QUERY = /* GraphQL */ `
-  query GatePull($owner: String!, $repo: String!, $number: Int!, $coverageContext: String!) {
+  query GatePull(
+    $owner: String!
+    $repo: String!
+    $number: Int!
+    $coverageContext: String!
+    $withLedger: Boolean = false
+    $author: String = ""
+    $after: String
+    $cursor: String
+  ) {
     viewer {
       __typename
       login
+    }
+    # The ledger's tracking issues, when the caller can tell whose: the first page saves a request.
+    ledger: repository(owner: $owner, name: $repo) @include(if: $withLedger) {
+      ...TrackingCandidatesPage
     }
     repository(owner: $owner, name: $repo) {
       defaultBranchRef {
@@ -148,6 +162,9 @@ export const GATE_PULL_QUERY = /* GraphQL */ `
       }
     }
   }
+
+  ${TRACKING_CANDIDATES_FRAGMENT}
+  ${LEDGER_LOG_FRAGMENT}
 `;
 
 export const ENABLE_AUTO_MERGE_MUTATION = /* GraphQL */ `

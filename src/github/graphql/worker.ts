@@ -1,5 +1,7 @@
 /** The worker's GraphQL documents: everything it starts from in one read, and its settling write. */
 
+import { LEDGER_LOG_FRAGMENT, TRACKING_CANDIDATES_FRAGMENT } from './ledger.js';
+
 /** How many label names one context read looks up; unused slots repeat the first name. */
 export const WORKER_LABEL_SLOTS = 5;
 
@@ -22,10 +24,18 @@ export const WORKER_CONTEXT_QUERY = /* GraphQL */ `
     $label2: String!
     $label3: String!
     $label4: String!
+    $withLedger: Boolean = false
+    $author: String = ""
+    $after: String
+    $cursor: String
   ) {
     viewer {
       __typename
       login
+    }
+    # The ledger's tracking issues, when the caller can tell whose: the first page saves a request.
+    ledger: repository(owner: $owner, name: $name) @include(if: $withLedger) {
+      ...TrackingCandidatesPage
     }
     repository(owner: $owner, name: $name) {
       defaultBranchRef {
@@ -115,6 +125,9 @@ export const WORKER_CONTEXT_QUERY = /* GraphQL */ `
       }
     }
   }
+
+  ${TRACKING_CANDIDATES_FRAGMENT}
+  ${LEDGER_LOG_FRAGMENT}
 `;
 
 /** A page of an issue's or a pull request's comments, newest first, to find one by its marker. */
