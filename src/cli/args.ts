@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 export type ArgsProblem =
   | { kind: 'unknown-option'; option: string }
   | { kind: 'missing-value'; option: string }
+  | { kind: 'flag-value'; option: string }
   | { kind: 'unexpected-argument'; argument: string };
 
 export type ParsedArgs<Name extends string> =
@@ -16,11 +17,15 @@ export type ParsedArgs<Name extends string> =
  */
 export function parseCommandLine<Name extends string>(
   args: readonly string[],
-  spec: { options: readonly Name[]; positionals: number },
+  spec: { options: readonly Name[]; flags?: readonly Name[]; positionals: number },
 ): ParsedArgs<Name> {
+  const flags = spec.flags ?? [];
   const { tokens } = parseArgs({
     args: [...args],
-    options: Object.fromEntries(spec.options.map((name) => [name, { type: 'string' as const }])),
+    options: Object.fromEntries([
+      ...spec.options.map((name) => [name, { type: 'string' as const }]),
+      ...flags.map((name) => [name, { type: 'boolean' as const }]),
+    ]),
     strict: false,
     allowPositionals: true,
     tokens: true,
@@ -33,6 +38,14 @@ export function parseCommandLine<Name extends string>(
         return { problem: { kind: 'unexpected-argument', argument: token.value } };
       positionals.push(token.value);
     } else if (token.kind === 'option') {
+      const flag = flags.find((known) => known === token.name);
+      if (flag !== undefined) {
+        // `--live=false` reads as on to no one: a flag takes no value.
+        if (token.value !== undefined)
+          return { problem: { kind: 'flag-value', option: token.rawName } };
+        values[flag] = 'true';
+        continue;
+      }
       const name = spec.options.find((known) => known === token.name);
       if (name === undefined) return { problem: { kind: 'unknown-option', option: token.rawName } };
       // `--fixture --port 1` would otherwise read "--port" as the fixture's file name.
@@ -50,6 +63,8 @@ export function describeArgsProblem(problem: ArgsProblem): string {
       return `unknown option '${problem.option}'`;
     case 'missing-value':
       return `option '${problem.option}' needs a value`;
+    case 'flag-value':
+      return `option '${problem.option}' takes no value`;
     case 'unexpected-argument':
       return `unexpected argument '${problem.argument}'`;
   }

@@ -97,7 +97,11 @@ export async function runCli(args: readonly string[], io: CliIo, deps?: CliDeps)
       return runPlanCommand(rest, io, process.env);
     }
     case 'demo': {
-      const parsed = parseCommandLine(rest, { options: ['json', 'html', 'out'], positionals: 0 });
+      const parsed = parseCommandLine(rest, {
+        options: ['json', 'html', 'out'],
+        flags: ['live'],
+        positionals: 0,
+      });
       if ('problem' in parsed) {
         io.err(usageError(command, describeArgsProblem(parsed.problem)));
         return 2;
@@ -109,6 +113,7 @@ export async function runCli(args: readonly string[], io: CliIo, deps?: CliDeps)
           json: parsed.values.json ?? null,
           html: parsed.values.html ?? null,
           outDir: parsed.values.out ?? 'demo-output',
+          live: parsed.values.live === 'true',
         },
         io,
       );

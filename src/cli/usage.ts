@@ -105,7 +105,7 @@ Usage: ai-scrum help [COMMAND]
 Prints the list of commands, or the usage of COMMAND (twin, coverage, plan, version, help).`;
 
 export const DEMO_USAGE = `\
-Usage: ai-scrum demo [--json FILE] [--html FILE] [--out DIR]
+Usage: ai-scrum demo [--json FILE] [--html FILE] [--out DIR] [--live]
 
 Runs the toolkit end to end on this machine, with no key and no network: a local GitHub twin
 (with its CI model and GITHUB_TOKEN semantics) stands in for GitHub and a SCRIPTED model for
@@ -117,4 +117,8 @@ Options:
   --json FILE   write the report as JSON: issues, pull requests, requests, tokens, cost, paths
   --html FILE   write the report as one self-contained HTML page with a timeline
   --out DIR     where the job summaries and the dashboard are written (default: demo-output)
+  --live        the real model instead of the scripted one: needs ANTHROPIC_API_KEY (and takes
+                ANTHROPIC_BASE_URL for a gateway); GitHub is still the twin. It spends real
+                money, at most the demo's $10 daily budget, and the issues' planned paths no
+                longer hold: the model decides.
   -h, --help    print this text`;

@@ -25,7 +25,8 @@ export interface IssuePath {
 }
 
 export interface DemoReport {
-  scripted: true;
+  /** False with `--live`: the real model answered, and the planned paths need not hold. */
+  scripted: boolean;
   note: string;
   wallSeconds: number;
   issues: { merged: number[]; failed: number[]; rejected: number[]; open: number[] };

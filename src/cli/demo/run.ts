@@ -34,6 +34,55 @@ export interface DemoOptions {
   html: string | null;
   /** Where the job summaries and the dashboard are written. */
   outDir: string;
+  /** The real model instead of the scripted one (ANTHROPIC_API_KEY from `env`). */
+  live?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What the workers' model is: the twin's scripted one, or with `--live` Anthropic's. */
+export interface DemoModel {
+  live: boolean;
+  /** Inputs of the worker (and dispatch's budget) that differ from DEMO_INPUTS. */
+  workerInputs: Record<string, string>;
+  dispatchInputs: Record<string, string>;
+  /** The workers' environment over the twin's: with --live, the twin's model URL goes. */
+  env: Record<string, string | undefined>;
+  describe: string;
+}
+
+/** The real model spends money: the demo's day is capped at this, its issues as ever. */
+export const LIVE_DAILY_BUDGET_USD = '10';
+
+/** The model the demo runs with, or a problem to report when --live cannot run. */
+export function demoModel(live: boolean, env: NodeJS.ProcessEnv): DemoModel | { problem: string } {
+  if (!live)
+    return {
+      live: false,
+      workerInputs: {},
+      dispatchInputs: {},
+      env: {},
+      describe: 'a SCRIPTED model for Claude',
+    };
+  const key = env['ANTHROPIC_API_KEY']?.trim();
+  if (!key)
+    return {
+      problem:
+        '--live needs ANTHROPIC_API_KEY in the environment (an Anthropic API key); without --live the demo runs the scripted model and needs no key.',
+    };
+  const baseUrl = env['ANTHROPIC_BASE_URL']?.trim() || undefined;
+  return {
+    live: true,
+    // The scripted run reviews with a smaller model to keep its token counts small; the real
+    // one keeps the toolkit's defaults.
+    workerInputs: {
+      'anthropic-api-key': key,
+      'review-model': '',
+      'daily-budget-usd': LIVE_DAILY_BUDGET_USD,
+    },
+    dispatchInputs: { 'daily-budget-usd': LIVE_DAILY_BUDGET_USD },
+    env: { ANTHROPIC_BASE_URL: baseUrl },
+    describe: `the REAL model (--live, ${baseUrl ?? "Anthropic's API"}; at most $${LIVE_DAILY_BUDGET_USD} today)`,
+  };
 }
 
 const COMMON = { 'github-token': DEMO_TOKEN };
@@ -150,6 +199,7 @@ class Demo {
     readonly twin: Twin,
     readonly work: string,
     readonly io: CliIo,
+    readonly model: DemoModel,
   ) {}
 
   at(): number {
@@ -160,7 +210,7 @@ class Demo {
   async bundle(
     name: 'dispatch' | 'worker' | 'merge-gate',
     inputs: Record<string, string>,
-    extra: Record<string, string> = {},
+    extra: Record<string, string | undefined> = {},
     onLine: (line: string) => void = () => {},
   ): Promise<Run> {
     const id = ++this.runs;
@@ -309,8 +359,10 @@ class Demo {
       (item) => item.kind === 'issue' && item.labels.includes('ai-coordination'),
     );
     return {
-      scripted: true,
-      note: 'The model is scripted and GitHub is the local twin: figures show the toolkit at work, not a model’s ability; costs are the scripted token counts at list prices.',
+      scripted: !this.model.live,
+      note: this.model.live
+        ? 'The model is real (--live) and GitHub is the local twin: each issue’s planned path is what the scripted run shows; here the model decided. Costs are its usage at list prices.'
+        : 'The model is scripted and GitHub is the local twin: figures show the toolkit at work, not a model’s ability; costs are the scripted token counts at list prices.',
       wallSeconds: (Date.now() - this.started) / 1000,
       issues: {
         merged: paths.filter((p) => p.final === 'merged').map((p) => p.issue),
@@ -430,6 +482,11 @@ async function readyPulls(twin: Twin): Promise<{ number: number; issue: number; 
 }
 
 export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> {
+  const model = demoModel(options.live ?? false, options.env ?? process.env);
+  if ('problem' in model) {
+    io.err(`ai-scrum demo: ${model.problem}`);
+    return 2;
+  }
   const work = mkdtempSync(join(tmpdir(), 'ai-scrum-demo-'));
   const scripts = join(work, 'model-scripts');
   mkdirSync(scripts);
@@ -439,12 +496,12 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
       JSON.stringify({ match: script.match, turns: script.turns }),
     );
   const twin = await startTwin(demoFixture(), { modelScriptsDir: scripts });
-  const demo = new Demo(twin, work, io);
+  const demo = new Demo(twin, work, io, model);
+  io.out(`AI Scrum Master demo: a local GitHub twin stands in for GitHub, and ${model.describe}.`);
   io.out(
-    'AI Scrum Master demo: a local GitHub twin stands in for GitHub and a SCRIPTED model for Claude.',
-  );
-  io.out(
-    `The model's answers are fixed text (${ISSUES.length} issues, each with its path below); costs are its token counts at list prices.`,
+    model.live
+      ? `The model works on ${ISSUES.length} issues; the paths below are what the scripted run shows, and the model decides here. This spends real money.`
+      : `The model's answers are fixed text (${ISSUES.length} issues, each with its path below); costs are its token counts at list prices.`,
   );
   io.out('');
   /** What each pull request looked like when the gate last judged it, and its verdict. */
@@ -453,7 +510,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
     for (let cycle = 1; cycle <= MAX_CYCLES; cycle++) {
       let progressed = false;
       const dispatch = await demo.measured('dispatch', () =>
-        demo.bundle('dispatch', DEMO_INPUTS.dispatch),
+        demo.bundle('dispatch', { ...DEMO_INPUTS.dispatch, ...model.dispatchInputs }),
       );
       const matrix = (
         JSON.parse(dispatch.outputs['matrix'] || '{"include":[]}') as {
@@ -495,6 +552,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
               'worker',
               {
                 ...DEMO_INPUTS.worker,
+                ...model.workerInputs,
                 issue: String(entry.issue),
                 claim: entry.claim,
                 epoch: String(entry.epoch),
@@ -504,7 +562,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
                 pull: entry.pull ? String(entry.pull) : '',
                 writer: entry.writer,
               },
-              { GITHUB_WORKSPACE: workspace },
+              { ...model.env, GITHUB_WORKSPACE: workspace },
               (line) => {
                 const phase = /^#\d+: (.*)$/.exec(line);
                 if (phase) demo.say(`  worker #${entry.issue}: ${phase[1]}`);
@@ -626,7 +684,7 @@ function printTable(io: CliIo, report: DemoReport): void {
       (per
         ? ` (${per.api.toFixed(1)}, ${per.contentCreating.toFixed(1)} and ${per.graphqlPoints.toFixed(1)} per merged feature)`
         : '') +
-      `; git ${report.http.git}, scripted model ${report.http.model} requests apart.`,
+      `; git ${report.http.git}, ${report.scripted ? `scripted model ${report.http.model}` : 'model (real, not counted here)'} requests apart.`,
   );
   if (report.http.rateLimited > 0)
     io.out(
@@ -636,7 +694,7 @@ function printTable(io: CliIo, report: DemoReport): void {
     `API requests by action: dispatch ${report.http.byAction.dispatch}, workers ${report.http.byAction.worker}, merge gate ${report.http.byAction['merge-gate']}.`,
   );
   io.out(
-    `Tokens: ${report.tokens.input} input, ${report.tokens.output} output, ${report.tokens.cacheRead} cache reads; cost $${report.costUsd.toFixed(4)} (scripted model).`,
+    `Tokens: ${report.tokens.input} input, ${report.tokens.output} output, ${report.tokens.cacheRead} cache reads; cost $${report.costUsd.toFixed(4)} (${report.scripted ? 'scripted' : 'real'} model).`,
   );
   io.out(
     report.invariants.twoLiveClaims.length === 0 && report.invariants.unaccounted.length === 0
