@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { effectiveClaims } from '../../src/ledger/fold.js';
@@ -8,7 +9,9 @@ import { startTwin, type FixtureInput, type Twin } from '../../src/twin/index.js
 import { runBundle, type BundleResult } from '../support/bundle.js';
 import { dispatchToken, documentedDispatchPermissions, withoutLinks } from '../support/dispatch.js';
 import { readLedger } from '../support/invariants.js';
+import { startStub } from '../support/http-stub.js';
 import { ROOT } from '../support/source.js';
+import { client } from '../support/twin.js';
 import { ledgerIssue, type FixtureComment } from '../support/ledger.js';
 
 /** The dispatch bundle as a runner runs it, against the twin. */
@@ -163,6 +166,34 @@ const matrixOf = (result: BundleResult) =>
     }
   ).include;
 
+/** Each issue's Status on the acme board #1, read back through GraphQL as alice. */
+async function boardStatuses(t: Twin, issues: number[]): Promise<Record<number, string | null>> {
+  const fields = issues.map(
+    (n) => `i${n}: issue(number: ${n}) {
+      projectItems(first: 10) {
+        nodes {
+          project { number }
+          fieldValueByName(name: "Status") { ... on ProjectV2ItemFieldSingleSelectValue { name } }
+        }
+      }
+    }`,
+  );
+  const answer = await client(t, 'ghp_alice').graphql(
+    `query { repository(owner: "acme", name: "shop") { ${fields.join('\n')} } }`,
+  );
+  expect(answer.body.errors).toBeUndefined();
+  const shown: Record<number, string | null> = {};
+  for (const n of issues) {
+    const nodes = answer.body.data.repository[`i${n}`].projectItems.nodes as {
+      project: { number: number };
+      fieldValueByName: { name: string } | null;
+    }[];
+    const item = nodes.find((node) => node.project.number === 1);
+    shown[n] = item ? (item.fieldValueByName?.name ?? null) : null;
+  }
+  return shown;
+}
+
 /** The ledger as the twin holds it now, read as dispatch reads it. */
 const ledgerOf = async (t: Twin) => (await readLedger(t)).state;
 
@@ -268,6 +299,61 @@ describe('dispatch, end to end', () => {
     expect(again.summary).toMatch(
       /#2 \(in progress \(claim `r901a1-[0-9a-f]{8}-2-e1`, epoch 1\)\)/,
     );
+  });
+
+  it('keeps a Projects board, the metrics file and the outputs in step with what it dispatched', async () => {
+    const hook = await startStub([]);
+    try {
+      twin = await startTwin(
+        fixture({
+          projects: [
+            {
+              ownerType: 'organization',
+              owner: 'acme',
+              number: 1,
+              title: 'Roadmap',
+              access: { alice: 'admin' },
+              fields: [
+                {
+                  name: 'Status',
+                  options: ['Queued', 'In Progress', 'In Review', 'Done', 'Failed'],
+                },
+              ],
+            },
+          ],
+        }),
+      );
+      const metrics = join(mkdtempSync(join(tmpdir(), 'dispatch-metrics-')), 'dispatch.prom');
+      const result = await dispatchRun(twin, 905, {
+        project: 'https://github.com/orgs/acme/projects/1',
+        'project-token': 'ghp_alice',
+        'metrics-file': metrics,
+        'slack-webhook': `${hook.url}/hook`,
+      });
+      expect(result.code).toBe(0);
+      expect(result.stdout).not.toContain('::warning::');
+      // Dispatched: in progress; waiting on a lock or a dependency: queued.
+      expect(await boardStatuses(twin, [1, 2, 3, 5, 10])).toEqual({
+        1: 'Queued',
+        2: 'In Progress',
+        3: 'Queued',
+        5: 'In Progress',
+        10: 'In Progress',
+      });
+      expect(result.outputs).toMatchObject({ dispatched: '3', 'lost-claims': '0', tampering: '0' });
+      expect(Number(result.outputs['requests'])).toBeGreaterThan(0);
+      const text = readFileSync(metrics, 'utf8');
+      expect(text).toMatch(
+        /^ai_scrum_dispatch_dispatched_issues\{[^}]*repository="acme\/shop"[^}]*\} 3$/m,
+      );
+      expect(text).toMatch(
+        new RegExp(`^ai_scrum_github_requests\\{[^}]*\\} ${result.outputs['requests']}$`, 'm'),
+      );
+      // Nothing to tell the chat: no merge, failure, budget or tampering here.
+      expect(hook.seen).toEqual([]);
+    } finally {
+      await hook.stop();
+    }
   });
 
   it('ignores a forged claim comment by someone who is not a ledger writer', async () => {

@@ -5,6 +5,7 @@ import { runMergeGate } from '../../src/merge-gate/run.js';
 import { startTwin, type Twin } from '../../src/twin/index.js';
 import { twinDeps } from '../support/dispatch.js';
 import { gateFixture, lcovWorkspace, passCheck, workerPull } from '../support/gate.js';
+import { startStub } from '../support/http-stub.js';
 import { client } from '../support/twin.js';
 
 /** The merge gate in-process against the twin: coverage sources, recording, its one comment. */
@@ -97,6 +98,48 @@ describe('merge gate flows', () => {
     });
     expect(run.outputs['pull-request']).toBe(String(pr.number));
     expect(run.outputs['verdict']).toBe('merge');
+  });
+
+  it('tells the chat of the merge and moves the issue to Done on the board', async () => {
+    const hook = await startStub([{ status: 200, body: 'ok' }]);
+    try {
+      twin = await startTwin({
+        ...gateFixture(),
+        projects: [
+          {
+            ownerType: 'organization',
+            owner: 'acme',
+            number: 1,
+            title: 'Roadmap',
+            access: { alice: 'admin' },
+            items: [{ number: 1, values: { Status: 'In Progress' } }],
+          },
+        ],
+      });
+      const pr = await workerPull(twin);
+      await passCheck(twin, pr.head);
+      const run = await gate({
+        'pull-request': String(pr.number),
+        'coverage-files': 'coverage/lcov.info',
+        'slack-webhook': `${hook.url}/hook`,
+        project: 'https://github.com/orgs/acme/projects/1',
+        'project-token': 'ghp_alice',
+      });
+      expect(run.outputs['verdict']).toBe('merge');
+      expect(Number(run.outputs['requests'])).toBeGreaterThan(0);
+      expect(hook.seen).toHaveLength(1);
+      const message = JSON.parse(hook.seen[0]!.body) as { text: string };
+      expect(message.text).toContain('#1');
+      expect(hook.seen[0]!.body).toMatch(/[Mm]erged/);
+      const status = await client(twin, 'ghp_alice').graphql(
+        `query { repository(owner: "acme", name: "shop") { issue(number: 1) { projectItems(first: 5) { nodes { fieldValueByName(name: "Status") { ... on ProjectV2ItemFieldSingleSelectValue { name } } } } } } }`,
+      );
+      expect(status.body.data.repository.issue.projectItems.nodes).toEqual([
+        { fieldValueByName: { name: 'Done' } },
+      ]);
+    } finally {
+      await hook.stop();
+    }
   });
 
   it('keeps one comment on the pull request, edited as the verdict changes', async () => {
