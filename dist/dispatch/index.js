@@ -50021,8 +50021,13 @@ function applyEntry(state, entry) {
             // Money spent is counted even when the release comes after the claim expired.
             addSpend(state, rec, entry.claim, entry.costUsd, entry.at);
             // A worker that lost its claim learns it from the state before its release: that release
-            // must not end or relabel the later claim's work.
+            // must not end or relabel the later claim's work. Nor may one written after its own lease
+            // passed (the claim is dispatch's to expire); a merge is a fact and always counts.
             if (entry.epoch !== undefined && entry.epoch < rec.epoch)
+                return;
+            if (entry.outcome !== 'merged' &&
+                rec.active?.claim === entry.claim &&
+                Date.parse(rec.active.lease) <= Date.parse(entry.at))
                 return;
             if (rec.active?.claim === entry.claim)
                 delete rec.active;
@@ -52533,7 +52538,8 @@ function stateBefore(ledger, commentId) {
 }
 /**
  * Says on the tracking issue why dispatch stopped, once per distinct finding: the alert carries
- * a digest of what it reports, and is not posted again while the same alert is there.
+ * a digest of what it reports, and is not posted again while the same alert is there. True when
+ * this call posted it.
  */
 async function alertTampering(port, ledger, now) {
     const issue = ledger.head?.number ??
@@ -52541,11 +52547,11 @@ async function alertTampering(port, ledger, now) {
             .flatMap((t) => ('issues' in t ? t.issues : [t.issue]))
             .sort((a, b) => a - b)[0];
     if (issue === undefined)
-        return;
+        return false;
     const findings = ledger.tampering.map(describeTampering);
     const digest = sha256(findings.join('\n')).slice(0, 32);
     if ((await port.findComment(issue, digest, ledger.viewer)) !== null)
-        return;
+        return false;
     await writeOnce(() => port.postComment(issue, [
         `<!-- ai-scrum-alert {"nonce":"${digest}"} -->`,
         `**The ledger was changed by hand, so dispatch claims nothing until it is recovered** (found ${now.toISOString()}):`,
@@ -52554,6 +52560,7 @@ async function alertTampering(port, ledger, now) {
         '',
         'To recover, a maintainer (admin or maintain access) runs the dispatch workflow by hand with `recover-ledger: true`: it writes a new ledger from the unchanged comments of this one and the work GitHub still shows (branches `ai-feature/issue-N`, their pull requests and claim trailers). See docs/ledger.md.',
     ].join('\n')), () => port.findComment(issue, digest, ledger.viewer));
+    return true;
 }
 /**
  * A maintainer's explicit recovery of a tampered ledger: a fresh chain whose first comments are a
@@ -52614,6 +52621,8 @@ async function recoverLedger(port, ledger, settings, time, encode, dashboard) {
  * (`safeInline`): no mention, link, HTML or table break of its own.
  */
 const PROGRESS_MARKER = '<!-- ai-scrum-progress v1 -->';
+/** The note of a progress comment dispatch opened and no worker has edited yet. */
+const CLAIMED_NOTE = 'Claimed; a worker starts on it in this run.';
 const STEPS = [
     { step: 'claimed', label: 'Claimed and branch taken' },
     { step: 'story', label: 'User story and acceptance criteria' },
@@ -52917,6 +52926,7 @@ function emptyReport(ledger, options) {
         treeFiles: 0,
         warnings: [],
         tampering: ledger.tampering,
+        tamperingAlerted: false,
         recovery: null,
         dayLeftUsd: 0,
         written: 0,
@@ -52947,7 +52957,7 @@ async function stopOnTampering(run) {
     for (const t of run.ledger.tampering)
         run.logger.error(`Ledger tampering: ${describeTampering(t)}.`);
     if (!run.options.dryRun)
-        await alertTampering(run.ports.ledger, run.ledger, run.now);
+        run.report.tamperingAlerted = await alertTampering(run.ports.ledger, run.ledger, run.now);
     return run.report;
 }
 async function readRepository(run, overview) {
@@ -53210,7 +53220,7 @@ function claimedProgress(claimed) {
         current: 'claimed',
         done: [],
         round: null,
-        note: `Claimed; a worker starts on it in this run. Lease until ${claimed.lease}.`,
+        note: `${CLAIMED_NOTE} Lease until ${claimed.lease}.`,
         costUsd: 0,
         issueCostUsd: 0,
         pull: null,
@@ -53836,7 +53846,9 @@ async function runDispatch(given, connect) {
             liveClaims: report.activeClaims + report.claimed.length,
             tampering: report.tampering.length,
         },
-        notices: report.tampering.length > 0 && !report.recovery
+        notices: 
+        // Once per finding, as the tracking issue's alert: not on every scheduled run.
+        report.tamperingAlerted && !report.recovery
             ? [
                 {
                     kind: 'tampering',

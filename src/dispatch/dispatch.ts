@@ -46,7 +46,7 @@ import { knownViewer, type LedgerPort } from '../ledger/port.js';
 import { describeRepair } from '../ledger/tracking.js';
 import { ConfigurationError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { progressBody } from '../worker/report.js';
+import { CLAIMED_NOTE, progressBody } from '../worker/report.js';
 import type { DispatchPort, Overview } from './port.js';
 
 export interface DispatchOptions extends PlanSettings {
@@ -91,6 +91,8 @@ export interface DispatchReport {
   warnings: string[];
   /** Set when the ledger was tampered with: nothing was claimed, and this says why. */
   tampering: Tampering[];
+  /** This run posted the tracking issue's alert about it (a later run finds it there). */
+  tamperingAlerted: boolean;
   /** Set when this run recovered the ledger. */
   recovery: Recovery | null;
   /** The day's budget left before this batch. */
@@ -269,6 +271,7 @@ function emptyReport(ledger: Ledger, options: DispatchOptions): DispatchReport {
     treeFiles: 0,
     warnings: [],
     tampering: ledger.tampering,
+    tamperingAlerted: false,
     recovery: null,
     dayLeftUsd: 0,
     written: 0,
@@ -306,7 +309,8 @@ async function recover(run: Run): Promise<DispatchReport> {
 async function stopOnTampering(run: Run): Promise<DispatchReport> {
   for (const t of run.ledger.tampering)
     run.logger.error(`Ledger tampering: ${describeTampering(t)}.`);
-  if (!run.options.dryRun) await alertTampering(run.ports.ledger, run.ledger, run.now);
+  if (!run.options.dryRun)
+    run.report.tamperingAlerted = await alertTampering(run.ports.ledger, run.ledger, run.now);
   return run.report;
 }
 
@@ -613,7 +617,7 @@ export function claimedProgress(claimed: Claimed): string {
     current: 'claimed',
     done: [],
     round: null,
-    note: `Claimed; a worker starts on it in this run. Lease until ${claimed.lease}.`,
+    note: `${CLAIMED_NOTE} Lease until ${claimed.lease}.`,
     costUsd: 0,
     issueCostUsd: 0,
     pull: null,

@@ -117,7 +117,8 @@ export async function runDispatch(given: ActionDeps, connect: DispatchConnect): 
       tampering: report.tampering.length,
     },
     notices:
-      report.tampering.length > 0 && !report.recovery
+      // Once per finding, as the tracking issue's alert: not on every scheduled run.
+      report.tamperingAlerted && !report.recovery
         ? [
             {
               kind: 'tampering',

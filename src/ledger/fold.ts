@@ -167,8 +167,15 @@ export function applyEntry(state: LedgerState, entry: LedgerEntry): void {
       // Money spent is counted even when the release comes after the claim expired.
       addSpend(state, rec, entry.claim, entry.costUsd, entry.at);
       // A worker that lost its claim learns it from the state before its release: that release
-      // must not end or relabel the later claim's work.
+      // must not end or relabel the later claim's work. Nor may one written after its own lease
+      // passed (the claim is dispatch's to expire); a merge is a fact and always counts.
       if (entry.epoch !== undefined && entry.epoch < rec.epoch) return;
+      if (
+        entry.outcome !== 'merged' &&
+        rec.active?.claim === entry.claim &&
+        Date.parse(rec.active.lease) <= Date.parse(entry.at)
+      )
+        return;
       if (rec.active?.claim === entry.claim) delete rec.active;
       // Work that is done leaves nothing to resume.
       if (entry.outcome === 'merged' || entry.outcome === 'decomposed') delete rec.checkpoint;

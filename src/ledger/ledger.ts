@@ -390,18 +390,23 @@ export function stateBefore(ledger: Ledger, commentId: number): LedgerState {
 
 /**
  * Says on the tracking issue why dispatch stopped, once per distinct finding: the alert carries
- * a digest of what it reports, and is not posted again while the same alert is there.
+ * a digest of what it reports, and is not posted again while the same alert is there. True when
+ * this call posted it.
  */
-export async function alertTampering(port: LedgerPort, ledger: Ledger, now: Date): Promise<void> {
+export async function alertTampering(
+  port: LedgerPort,
+  ledger: Ledger,
+  now: Date,
+): Promise<boolean> {
   const issue =
     ledger.head?.number ??
     ledger.tampering
       .flatMap((t) => ('issues' in t ? t.issues : [t.issue]))
       .sort((a, b) => a - b)[0];
-  if (issue === undefined) return;
+  if (issue === undefined) return false;
   const findings = ledger.tampering.map(describeTampering);
   const digest = sha256(findings.join('\n')).slice(0, 32);
-  if ((await port.findComment(issue, digest, ledger.viewer)) !== null) return;
+  if ((await port.findComment(issue, digest, ledger.viewer)) !== null) return false;
   await writeOnce(
     () =>
       port.postComment(
@@ -417,6 +422,7 @@ export async function alertTampering(port: LedgerPort, ledger: Ledger, now: Date
       ),
     () => port.findComment(issue, digest, ledger.viewer),
   );
+  return true;
 }
 
 export interface Recovery {

@@ -110,6 +110,10 @@ export class RunnerWorkspace implements GateWorkspace {
       'diff',
       '--no-color',
       '--no-ext-diff',
+      '--no-textconv',
+      // The pull request's own `.gitattributes` (`*.ts -diff`) must not hide its lines from
+      // patch coverage.
+      '--text',
       '-M',
       `${base}...${head}`,
     ]);

@@ -305,6 +305,9 @@ async function diffOf(root: string, baseSha: string): Promise<string> {
     '--no-color',
     '--no-ext-diff',
     '--no-textconv',
+    // A `.gitattributes` of the round's own (`*.ts -diff`) must not turn its changes into
+    // "Binary files differ" and hide them from the review.
+    '--text',
     baseSha,
   ]);
 }

@@ -14,6 +14,9 @@ import type { Finding } from '../scrum/security.js';
 
 export const PROGRESS_MARKER = '<!-- ai-scrum-progress v1 -->';
 
+/** The note of a progress comment dispatch opened and no worker has edited yet. */
+export const CLAIMED_NOTE = 'Claimed; a worker starts on it in this run.';
+
 /** The worker's result as every view shows it. */
 export interface WorkerOutcomeView {
   issue: number;

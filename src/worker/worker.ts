@@ -34,6 +34,7 @@ import type { WorkerContext, WorkerPort, WorkerPull } from './port.js';
 import {
   progressBody,
   pullBody,
+  CLAIMED_NOTE,
   PROGRESS_MARKER,
   subIssueBody,
   type Progress,
@@ -374,8 +375,12 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
   const showProgressSoon = async (): Promise<void> => {
     if (deps.now().getTime() - shownAt >= PROGRESS_INTERVAL_MS) await showProgress();
   };
-  // Dispatch opened the comment for this claim: it says claimed, which is still true.
-  if (comment?.body.includes(`Claim \`${w.claim}\`, epoch ${w.epoch}.`))
+  // Dispatch opened the comment for this claim and no attempt has edited it since: it says
+  // claimed, which is still true. A re-run of the job shows itself at once.
+  if (
+    comment?.body.includes(CLAIMED_NOTE) &&
+    comment.body.includes(`Claim \`${w.claim}\`, epoch ${w.epoch}.`)
+  )
     shownAt = deps.now().getTime();
   else await showProgress();
 
@@ -517,8 +522,21 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
               const problem = claimProblem(ledger, { ...mark, issue: w.issue }, deps.now());
               if (problem) loseClaim(problem);
             }
-            // Onto the head this claim left, or not at all.
-            const answer = await deps.git.push(w.branch, sha, pushed);
+            // Onto the head this claim left, or not at all. A push that fails after its
+            // checkpoint puts the resume point back on the last pushed commit.
+            const answer = await deps.git.push(w.branch, sha, pushed).catch(async (error) => {
+              if (!last)
+                await checkpointAt(
+                  {
+                    phase: 'developing',
+                    round: round.round,
+                    commit: pushed,
+                    note: resumeNote(roundStory, rounds.slice(0, -1), resume?.note.done ?? ''),
+                  },
+                  spentUsd,
+                ).catch(() => undefined);
+              throw error;
+            });
             if (answer === 'moved')
               loseClaim('the branch moved under this worker: another worker pushed to it');
             pushed = sha;
@@ -588,30 +606,35 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
       view.reason = `approved, but the approved round was not pushed: ${unpushed}`;
     }
   }
+  /** A claim that stopped holding records nothing more but its spend. */
+  const recordSpend = async (): Promise<void> => {
+    if (view.costUsd <= 0) return;
+    await checkpointAt(
+      {
+        phase: 'stopped',
+        round: 0,
+        commit: pushed,
+        note: resumeNote(
+          story ?? { title: ctx.issue.title, story: '', acceptanceCriteria: [] },
+          [],
+          '',
+        ),
+      },
+      view.costUsd,
+    ).catch((error: unknown) =>
+      log.warning(`The spend could not be recorded: ${errorMessage(error)}`),
+    );
+  };
   if (lost) {
     // Another holder owns the issue now: nothing more is written for this claim but its spend.
     view.outcome = 'superseded';
     view.error = false;
     view.reason = `Stopped: ${lost}.`;
     log.warning(view.reason);
-    if (view.costUsd > 0)
-      await checkpointAt(
-        {
-          phase: 'stopped',
-          round: 0,
-          commit: pushed,
-          note: resumeNote(
-            story ?? { title: ctx.issue.title, story: '', acceptanceCriteria: [] },
-            [],
-            '',
-          ),
-        },
-        view.costUsd,
-      ).catch((error: unknown) =>
-        log.warning(`The spend could not be recorded: ${errorMessage(error)}`),
-      );
+    await recordSpend();
     return view;
   }
+  let released = false;
 
   /**
    * The release, then its read-back: the claim must have held just before it, or this worker
@@ -620,6 +643,10 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
   const release = async (): Promise<void> => {
     const outcome = releaseOf(view.outcome);
     if (!outcome) return;
+    // A lease that passed since the last read needs no request to see: such a release would
+    // only count its money.
+    const passed = claimProblem(ledger, { ...mark, issue: w.issue }, deps.now());
+    if (passed) loseClaim(passed);
     // The last round's checkpoint rides along: a conflict task later reads its story there.
     const point = lastPoint?.commit === pushed ? [lastPoint] : [];
     const id = await append(...point, {
@@ -633,6 +660,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
       ...(view.pull ? { pr: view.pull.number } : {}),
       at: deps.now().toISOString(),
     });
+    released = true;
     const before = { ...ledger, state: stateBefore(ledger, id) };
     const problem = claimProblem(before, { ...mark, issue: w.issue }, deps.now());
     if (problem) loseClaim(problem);
@@ -652,6 +680,8 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
       view.outcome = 'superseded';
       view.reason = `Stopped before publishing: ${lost}.`;
       log.warning(view.reason);
+      // A release that landed counted the spend already.
+      if (!released) await recordSpend();
       return view;
     }
     throw error;

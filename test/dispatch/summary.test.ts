@@ -33,6 +33,7 @@ const report = (extra: Partial<DispatchReport>): DispatchReport => ({
   treeFiles: 6,
   warnings: [],
   tampering: [],
+  tamperingAlerted: false,
   recovery: null,
   dayLeftUsd: 25,
   written: 1,

@@ -230,3 +230,29 @@ describe('a release from a claim the issue has moved past', () => {
     expect(rec.released).toMatchObject({ claim: 'c7-e1', outcome: 'failed' });
   });
 });
+
+describe('a release written after its own lease passed', () => {
+  const late = (outcome: 'pr-opened' | 'merged'): LedgerEntry => ({
+    type: 'release',
+    issue: 7,
+    claim: 'c7-e1',
+    epoch: 1,
+    outcome,
+    costUsd: 0.4,
+    // claim() leases until 12:00.
+    at: '2026-11-26T12:30:00Z',
+  });
+
+  it('counts its money and leaves the claim for dispatch to expire', () => {
+    const rec = fold([claim(7, 1), late('pr-opened')]).issues.get(7)!;
+    expect(rec.active?.claim).toBe('c7-e1');
+    expect(rec.released).toBeUndefined();
+    expect(rec.spendUsd).toBeCloseTo(0.4);
+  });
+
+  it('still records a merge: that is a fact whatever the lease', () => {
+    const rec = fold([claim(7, 1), late('merged')]).issues.get(7)!;
+    expect(rec.active).toBeUndefined();
+    expect(rec.released).toMatchObject({ claim: 'c7-e1', outcome: 'merged' });
+  });
+});
