@@ -62071,8 +62071,14 @@ function uncertain(error, what) {
  */
 class TrackingPrefetch {
     pages = new Map();
-    put(author, page) {
-        this.pages.set(identityKey(identityOf(author)), page);
+    /** The query variables that bring a hinted author's first page along; none without a hint. */
+    variables(hint) {
+        return hint ? { withLedger: true, author: restLogin(identityOf(hint)) } : {};
+    }
+    /** Keeps the page an answer brought along for `hint`, for the ledger to take. */
+    keep(hint, page) {
+        if (hint && page)
+            this.pages.set(identityKey(identityOf(hint)), page);
     }
     take(author) {
         const key = identityKey(author);

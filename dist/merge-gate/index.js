@@ -50824,8 +50824,14 @@ function uncertain(error, what) {
  */
 class TrackingPrefetch {
     pages = new Map();
-    put(author, page) {
-        this.pages.set((0,identity/* identityKey */.US)((0,identity/* identityOf */.cu)(author)), page);
+    /** The query variables that bring a hinted author's first page along; none without a hint. */
+    variables(hint) {
+        return hint ? { withLedger: true, author: (0,identity/* restLogin */.QN)((0,identity/* identityOf */.cu)(hint)) } : {};
+    }
+    /** Keeps the page an answer brought along for `hint`, for the ledger to take. */
+    keep(hint, page) {
+        if (hint && page)
+            this.pages.set((0,identity/* identityKey */.US)((0,identity/* identityOf */.cu)(hint)), page);
     }
     take(author) {
         const key = (0,identity/* identityKey */.US)(author);
@@ -53823,12 +53829,9 @@ class GitHubMergeGateAdapter {
             repo: this.repo.repo,
             number,
             coverageContext: COVERAGE_CONTEXT,
-            ...(ledgerWriter && this.prefetch
-                ? { withLedger: true, author: (0,identity/* restLogin */.QN)((0,identity/* identityOf */.cu)(ledgerWriter)) }
-                : {}),
+            ...this.prefetch?.variables(ledgerWriter),
         });
-        if (ledgerWriter && data.ledger)
-            this.prefetch?.put(ledgerWriter, data.ledger);
+        this.prefetch?.keep(ledgerWriter, data.ledger);
         // `viewer` is typed User even for an app, whose login then keeps its `[bot]`.
         const viewer = (0,identity/* identityOf */.cu)(data.viewer.login);
         const node = data.repository.pullRequest;
@@ -70973,9 +70976,7 @@ async function runMergeGate(given, connect) {
         token: settings.token,
     });
     const ports = { ...github, workspace };
-    const runUrl = context.runId > 0
-        ? `${server}/${context.owner}/${context.repo}/actions/runs/${context.runId}`
-        : null;
+    const runUrl = runUrlOf(deps.env, context);
     // Tests against the twin shorten the gate's waits; on a runner a second is a second.
     const msPerSecond = Number(deps.env['AI_SCRUM_MS_PER_SECOND'] ?? 1000) || 1000;
     const report = await mergeGate(ports, settings, {

@@ -123,8 +123,14 @@ export interface CandidatesPage {
 export class TrackingPrefetch {
   private readonly pages = new Map<string, CandidatesPage>();
 
-  put(author: string, page: CandidatesPage): void {
-    this.pages.set(identityKey(identityOf(author)), page);
+  /** The query variables that bring a hinted author's first page along; none without a hint. */
+  variables(hint: string | undefined): Record<string, unknown> {
+    return hint ? { withLedger: true, author: restLogin(identityOf(hint)) } : {};
+  }
+
+  /** Keeps the page an answer brought along for `hint`, for the ledger to take. */
+  keep(hint: string | undefined, page: CandidatesPage | null | undefined): void {
+    if (hint && page) this.pages.set(identityKey(identityOf(hint)), page);
   }
 
   take(author: Identity): CandidatesPage | undefined {

@@ -1,7 +1,7 @@
 import { GraphqlResponseError } from '@octokit/graphql';
 import { unzipSync } from 'fflate';
 import { RequestError } from '@octokit/request-error';
-import { identityOf, restLogin, sameIdentity, type Identity } from '../ledger/identity.js';
+import { identityOf, sameIdentity, type Identity } from '../ledger/identity.js';
 import type { AutoMergeAnswer, GatePull, MergeAnswer, MergeGatePort } from '../merge-gate/port.js';
 import type { CheckEvidence } from '../merge-gate/rules.js';
 import { GATE_COMMENT_MARKER } from '../merge-gate/summary.js';
@@ -143,11 +143,9 @@ export class GitHubMergeGateAdapter implements MergeGatePort {
       repo: this.repo.repo,
       number,
       coverageContext: COVERAGE_CONTEXT,
-      ...(ledgerWriter && this.prefetch
-        ? { withLedger: true, author: restLogin(identityOf(ledgerWriter)) }
-        : {}),
+      ...this.prefetch?.variables(ledgerWriter),
     });
-    if (ledgerWriter && data.ledger) this.prefetch?.put(ledgerWriter, data.ledger);
+    this.prefetch?.keep(ledgerWriter, data.ledger);
     // `viewer` is typed User even for an app, whose login then keeps its `[bot]`.
     const viewer: Identity = identityOf(data.viewer.login);
     const node = data.repository.pullRequest;

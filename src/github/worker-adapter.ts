@@ -159,14 +159,12 @@ export class GitHubWorkerAdapter implements WorkerPort {
       branch,
       qualifiedBranch: `refs/heads/${branch}`,
       ...slots,
-      ...(ledgerWriter && this.prefetch
-        ? { withLedger: true, author: restLogin(identityOf(ledgerWriter)) }
-        : {}),
+      ...this.prefetch?.variables(ledgerWriter),
     });
     // `viewer` is typed User even for an app, whose login then keeps its `[bot]`.
     const viewer = identityOf(data.viewer.login);
     this.viewer = viewer;
-    if (ledgerWriter && data.ledger) this.prefetch?.put(ledgerWriter, data.ledger);
+    this.prefetch?.keep(ledgerWriter, data.ledger);
     const repository = data.repository;
     const node = repository.issue;
     if (!node)

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ActionDeps } from '../action-deps.js';
-import { runContext } from '../dispatch/run.js';
+import { runContext, runUrlOf } from '../dispatch/run.js';
 import { ConfigurationError } from '../errors.js';
 import type { GitHubClient } from '../github/client.js';
 import {
@@ -102,10 +102,7 @@ export async function runMergeGate(given: ActionDeps, connect: GateConnect): Pro
     },
   );
   const ports = { ...github, workspace };
-  const runUrl =
-    context.runId > 0
-      ? `${server}/${context.owner}/${context.repo}/actions/runs/${context.runId}`
-      : null;
+  const runUrl = runUrlOf(deps.env, context);
   // Tests against the twin shorten the gate's waits; on a runner a second is a second.
   const msPerSecond = Number(deps.env['AI_SCRUM_MS_PER_SECOND'] ?? 1000) || 1000;
   const report = await mergeGate(

@@ -1,5 +1,5 @@
 import type { ActionDeps } from '../action-deps.js';
-import { runContext } from '../dispatch/run.js';
+import { runContext, runUrlOf } from '../dispatch/run.js';
 import type { GitHubClient } from '../github/client.js';
 import { createModelPort } from '../model/index.js';
 import {
@@ -112,10 +112,7 @@ export async function runWorker(given: ActionDeps, connect: WorkerConnect): Prom
       email: 'ai-scrum-master@users.noreply.github.com',
     },
   );
-  const runUrl =
-    context.runId > 0
-      ? `${server}/${context.owner}/${context.repo}/actions/runs/${context.runId}`
-      : null;
+  const runUrl = runUrlOf(deps.env, context);
   const report = await work(settings, {
     ports,
     git,

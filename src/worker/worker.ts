@@ -269,10 +269,14 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     lost = why;
     throw new ClaimLost(why);
   };
-  const holds = async (): Promise<void> => {
-    ledger = await rereadLedger(ledgerPort, ledger);
+  /** The claim holds in the ledger as last read, or the worker stops here. */
+  const stillHeld = (): void => {
     const problem = claimProblem(ledger, { ...mark, issue: w.issue }, deps.now());
     if (problem) loseClaim(problem);
+  };
+  const holds = async (): Promise<void> => {
+    ledger = await rereadLedger(ledgerPort, ledger);
+    stillHeld();
   };
   /**
    * Appends one entry and reads it back: an append that lost its place in the chain to another
@@ -471,11 +475,9 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
           roundChecked: async (round, roundStory, spentUsd) => {
             story = roundStory;
             rounds.push(round);
-            unpushed = await unpublishable(deps, round, branch.base, w.kind);
-            if (unpushed) {
-              log.warning(`Round ${round.round + 1} is not pushed: ${unpushed}.`);
-              // Its spend is recorded all the same; the resume point stays the last pushed round.
-              await checkpointAt(
+            /** The round's spend, with the last pushed round kept as the resume point. */
+            const keepLastPushed = () =>
+              checkpointAt(
                 {
                   phase: 'developing',
                   round: round.round,
@@ -484,6 +486,10 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
                 },
                 spentUsd,
               );
+            unpushed = await unpublishable(deps, round, branch.base, w.kind);
+            if (unpushed) {
+              log.warning(`Round ${round.round + 1} is not pushed: ${unpushed}.`);
+              await keepLastPushed();
               return;
             }
             const sha = await deps.git.commit(
@@ -519,22 +525,12 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
                 },
                 spentUsd,
               );
-              const problem = claimProblem(ledger, { ...mark, issue: w.issue }, deps.now());
-              if (problem) loseClaim(problem);
+              stillHeld();
             }
             // Onto the head this claim left, or not at all. A push that fails after its
             // checkpoint puts the resume point back on the last pushed commit.
             const answer = await deps.git.push(w.branch, sha, pushed).catch(async (error) => {
-              if (!last)
-                await checkpointAt(
-                  {
-                    phase: 'developing',
-                    round: round.round,
-                    commit: pushed,
-                    note: resumeNote(roundStory, rounds.slice(0, -1), resume?.note.done ?? ''),
-                  },
-                  spentUsd,
-                ).catch(() => undefined);
+              if (!last) await keepLastPushed().catch(() => undefined);
               throw error;
             });
             if (answer === 'moved')
@@ -645,8 +641,7 @@ export async function work(settings: WorkerSettings, deps: WorkerDeps): Promise<
     if (!outcome) return;
     // A lease that passed since the last read needs no request to see: such a release would
     // only count its money.
-    const passed = claimProblem(ledger, { ...mark, issue: w.issue }, deps.now());
-    if (passed) loseClaim(passed);
+    stillHeld();
     // The last round's checkpoint rides along: a conflict task later reads its story there.
     const point = lastPoint?.commit === pushed ? [lastPoint] : [];
     const id = await append(...point, {
